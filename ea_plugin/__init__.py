@@ -1,0 +1,34 @@
+"""ea_plugin: an entity-alignment judge for RAG (question, chunk) pairs.
+
+Importing this package does not import torch; the transformers backend loads it on first use.
+"""
+
+from ea_plugin.errors import (
+    BackendError,
+    EAPluginError,
+    InvalidPairError,
+    JudgeError,
+    ModeNotSupportedError,
+    UnknownBackendError,
+)
+from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.prompts import ALIGNED, LABELS, UNALIGNED
+from ea_plugin.verdict import Pair, Verdict, parse_answer
+
+__all__ = [
+    "ALIGNED",
+    "LABELS",
+    "UNALIGNED",
+    "AlignmentJudge",
+    "BackendError",
+    "EAPluginError",
+    "InvalidPairError",
+    "JudgeError",
+    "ModeNotSupportedError",
+    "Pair",
+    "UnknownBackendError",
+    "Verdict",
+    "load_judge",
+    "parse_answer",
+]
+__version__ = "0.1.0"

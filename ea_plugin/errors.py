@@ -1,0 +1,37 @@
+"""Named errors: every failure a caller can meet says what went wrong and with which record."""
+
+from __future__ import annotations
+
+
+class EAPluginError(Exception):
+    """Base class of every error ea_plugin raises on purpose."""
+
+
+class InvalidPairError(EAPluginError, ValueError):
+    """A question or chunk that cannot be judged: not a string, or empty."""
+
+    def __init__(self, message: str, *, field: str, value: object) -> None:
+        super().__init__(f"{field}: {message} (got {value!r:.80})")
+        self.field = field
+        self.value = value
+
+
+class UnknownBackendError(EAPluginError, KeyError):
+    """load_judge() was given a backend name that no plugin registered."""
+
+
+class ModeNotSupportedError(EAPluginError, NotImplementedError):
+    """The backend cannot judge in the requested mode (e.g. no log-probs for fast mode)."""
+
+
+class BackendError(EAPluginError, RuntimeError):
+    """A backend failed for a whole batch (server down, model error)."""
+
+
+class JudgeError(EAPluginError, RuntimeError):
+    """Raised by AlignmentJudge under on_error="raise" for a verdict that carries an error."""
+
+    def __init__(self, message: str, *, question: str, chunk: str) -> None:
+        super().__init__(f"{message} (question={question!r:.60}, chunk={chunk!r:.60})")
+        self.question = question
+        self.chunk = chunk

@@ -1,0 +1,108 @@
+"""Verdict records and the one parser that turns model text into a label."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ea_plugin.prompts import ALIGNED, THINK_CLOSE, THINK_OPEN, UNALIGNED
+
+
+@dataclass(frozen=True)
+class Pair:
+    question: str
+    chunk: str
+
+
+@dataclass
+class Verdict:
+    """One judgement of a (question, chunk) pair.
+
+    ``aligned`` is the decision the judge acts on (keep the chunk or not); ``label`` is what the backend
+    said (None when it said nothing usable); ``error`` says why, when something went wrong.
+    """
+
+    aligned: bool
+    label: str | None
+    score: float | None = None  # P(对齐), where the backend can compute it
+    reasoning: str = ""
+    raw: str = ""
+    mode: str = "think"
+    backend: str = ""
+    error: str | None = None
+    truncated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_label(cls, label: str | None, **kwargs: Any) -> Verdict:
+        return cls(aligned=label == ALIGNED, label=label, **kwargs)
+
+    @classmethod
+    def failed(cls, error: str, **kwargs: Any) -> Verdict:
+        """A verdict with no label; the judge's policy decides what ``aligned`` becomes."""
+        return cls(aligned=True, label=None, error=error, **kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    label: str | None
+    reasoning: str
+    error: str | None = None
+
+
+_LABEL_TAG = re.compile(r"<label>\s*(.*?)\s*</label>", re.S)
+# Decoration a model or server may put around the label: whitespace, quotes, markdown, punctuation,
+# and a leading "答案：" style prefix.
+_EDGE_NOISE = "\t\n\r 　*_`\"'“”‘’「」『』【】[]()（）.。,，:：;；!！?？~～-—>#"
+_PREFIX = re.compile(r"^(?:最终)?(?:答案|结论|结果|判断|标签|label|answer)\s*[:：是为]?\s*", re.I)
+
+
+def _clean(answer: str) -> str:
+    text = answer.strip(_EDGE_NOISE)
+    text = _PREFIX.sub("", text).strip(_EDGE_NOISE)
+    return re.sub(r"\s+", "", text)
+
+
+def _label_of(answer: str) -> str | None:
+    tags = _LABEL_TAG.findall(answer)
+    text = _clean(tags[-1] if tags else answer)
+    # 不对齐 contains 对齐: always test the longer label first, and only accept it at the edges.
+    for label in (UNALIGNED, ALIGNED):
+        if text == label:
+            return label
+    first_line = _clean(answer.strip().splitlines()[0]) if answer.strip() else ""
+    for label in (UNALIGNED, ALIGNED):
+        if first_line == label:
+            return label
+    return None
+
+
+def parse_answer(text: str | None, reasoning: str | None = None) -> ParsedAnswer:
+    """Read the label of a model answer.
+
+    The label is read only after the last ``</think>``. Handles a stripped opening ``<think>``,
+    reasoning delivered separately (``reasoning``/``reasoning_content`` of OpenAI-compatible servers),
+    truncated output (``<think>`` never closed), ``<label>`` tags and decoration. Returns label None with
+    an error rather than guessing.
+    """
+    text = text or ""
+    extra_reasoning = (reasoning or "").strip()
+    if THINK_CLOSE in text:
+        head, _, answer = text.rpartition(THINK_CLOSE)
+        head = head.split(THINK_OPEN)[-1] if THINK_OPEN in head else head
+        thought = "\n".join(p for p in (extra_reasoning, head.strip()) if p)
+    elif THINK_OPEN in text:
+        thought = "\n".join(p for p in (extra_reasoning, text.split(THINK_OPEN, 1)[1].strip()) if p)
+        return ParsedAnswer(None, thought, "truncated: the answer ends inside <think> (no </think>)")
+    else:
+        answer, thought = text, extra_reasoning
+    if not answer.strip():
+        return ParsedAnswer(None, thought, "no label: nothing after the reasoning")
+    label = _label_of(answer)
+    if label is None:
+        return ParsedAnswer(None, thought, f"unparseable label: {answer.strip()[:80]!r}")
+    return ParsedAnswer(label, thought)
