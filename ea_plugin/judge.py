@@ -146,7 +146,7 @@ class AlignmentJudge:
     @staticmethod
     def _merge_escalated(verdicts: list[Verdict], uncertain: list[int], redone: list[Verdict]) -> list[Verdict]:
         merged = list(verdicts)
-        for index, verdict in zip(uncertain, redone):
+        for index, verdict in zip(uncertain, redone, strict=True):
             verdict.extra["cascade_from_score"] = verdicts[index].score
             if verdict.score is None:
                 verdict.score = verdicts[index].score
@@ -154,7 +154,7 @@ class AlignmentJudge:
         return merged
 
     def _finish(self, checked: list[Pair], truncated: list[bool], verdicts: list[Verdict]) -> list[Verdict]:
-        return [self._apply_policy(p, cut, v) for p, cut, v in zip(checked, truncated, verdicts)]
+        return [self._apply_policy(p, cut, v) for p, cut, v in zip(checked, truncated, verdicts, strict=True)]
 
     def _apply_policy(self, pair: Pair, truncated: bool, verdict: Verdict) -> Verdict:
         verdict.truncated = verdict.truncated or truncated
