@@ -112,7 +112,8 @@ def normalize_parameter(letter: str, group: str, index: str) -> str:
     return f"{letter.lower()}{int(group)}-{int(index)}"
 
 
-def _faults(text: str) -> tuple[list[FaultCode], list[tuple[int, int]]]:
+def _faults(text: str, original: str) -> tuple[list[FaultCode], list[tuple[int, int]]]:
+    """Fault codes in ``text`` (lower-cased, other entities masked); ``original`` gives the written form."""
     found: list[tuple[int, FaultCode]] = []
     spans: list[tuple[int, int]] = []
 
@@ -124,7 +125,8 @@ def _faults(text: str) -> tuple[list[FaultCode], list[tuple[int, int]]]:
             if overlaps(m.span()):
                 continue
             spans.append(m.span())
-            code = FaultCode(m.group(0), family, normalize_fault_main(m.group("main")), m.group("sub"))
+            written = original[m.start() : m.end()]
+            code = FaultCode(written, family, normalize_fault_main(m.group("main")), m.group("sub"))
             found.append((m.start(), code))
     for m in _BARE_FAULT.finditer(text):
         if overlaps(m.span()):
@@ -139,19 +141,21 @@ def _faults(text: str) -> tuple[list[FaultCode], list[tuple[int, int]]]:
 def extract_entities(text: str) -> Entities:
     """Products, fault codes and parameter numbers named in ``text``, in order, without duplicates."""
     lowered = text.lower()
+    # Offsets are shared with ``text`` only where lower() keeps the length (true for ASCII and CJK).
+    original = text if len(text) == len(lowered) else lowered
     params = [
-        Parameter(m.group(0), normalize_parameter(m.group("letter"), m.group("group"), m.group("index")))
+        Parameter(original[m.start() : m.end()], normalize_parameter(m.group("letter"), m.group("group"), m.group("index")))
         for m in _PARAMETER.finditer(lowered)
     ]
     taken = [m.span() for m in _PARAMETER.finditer(lowered)]
-    faults, fault_spans = _faults(_mask(lowered, taken))
+    faults, fault_spans = _faults(_mask(lowered, taken), original)
     taken += fault_spans
     products = []
     for m in _PRODUCT.finditer(_mask(lowered, taken)):
         if m.group("letters") in _NOT_PRODUCT_LETTERS:
             continue
         normal = normalize_product(m.group(0))
-        products.append(Product(text[m.start() : m.end()], normal, main_model(normal)))
+        products.append(Product(original[m.start() : m.end()], normal, main_model(normal)))
     return Entities(_unique(products, "normal"), _unique(faults, "text"), _unique(params, "normal"))
 
 

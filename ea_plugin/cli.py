@@ -1,0 +1,218 @@
+"""The `ea-judge` command.
+
+    ea-judge demo                                   # RAG demo over the sample manual (rules backend, no model)
+    ea-judge judge "sv660n出现e100故障怎么办？" "md500变频器e100故障…"
+    ea-judge examples                               # the spec's worked examples with verdicts and reasons
+    ea-judge filter pairs.jsonl -o judged.jsonl     # resumable: a rerun skips records already judged
+    ea-judge serve --model saves/merged             # vLLM with the training chat template (training.serve)
+    ea-judge backends                               # registered backends (built-in and plugins)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.verdict import Verdict
+
+# The spec's worked examples (spec/alignment-rules.md), shown by `ea-judge examples`.
+EXAMPLE_PAIRS: tuple[tuple[str, str], ...] = (
+    ("sv660n出现e100故障怎么办？", "sv660系列e100.1故障表示过电流，请检查电机接线。"),
+    ("sv660n出现e100故障怎么办？", "md500变频器e100故障表示加速过电流。"),
+    ("sv660n出现e100故障怎么办？", "sv660n报e101故障时，检查参数设置。"),
+    ("SV660P报Er.101", "SV660N的E101.0表示系统参数异常"),
+    ("e100故障怎么办", "伺服驱动器报e100.2，检查编码器。"),
+    ("is620p报警AL001", "is620p出现E001，检查电源。"),
+    ("伺服驱动器怎么调增益？", "sv660n增益调整步骤如下。"),
+    ("md500参数F0-02怎么设", "md500的F0-03参数表示频率源选择。"),
+    ("md500和md290报E.OC1", "md290 E.OC1 过流，检查负载。"),
+    ("sv660n报e100", "过电流故障的一般处理方法。"),
+)
+
+
+# -- shared options ---------------------------------------------------------------------------------
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options that pick and configure a backend; shared by every subcommand that judges."""
+    group = parser.add_argument_group("backend")
+    group.add_argument("--backend", default="rules", help="rules (default, no model), transformers, openai, or a plugin")
+    group.add_argument("--model", help="transformers: model id/dir; openai: served model name")
+    group.add_argument("--adapter", help="transformers: LoRA adapter dir")
+    group.add_argument("--base-url", help="openai: e.g. http://127.0.0.1:8000/v1")
+    group.add_argument("--api-key", help="openai: API key (default EMPTY)")
+    group.add_argument("--mode", choices=["fast", "think"], help="fast (label + score) or think (reasoning)")
+    group.add_argument("--threshold", type=float, help="keep a chunk when P(对齐) >= this (fast mode)")
+    group.add_argument("--on-error", choices=["keep", "drop", "raise"], help="what a failed judgement means")
+    group.add_argument("--batch-size", type=int)
+
+
+def judge_from_args(args: argparse.Namespace) -> AlignmentJudge:
+    backend_kwargs = {"model": args.model, "adapter": args.adapter, "base_url": args.base_url, "api_key": args.api_key}
+    judge_kwargs = {"mode": args.mode, "threshold": args.threshold, "on_error": args.on_error,
+                    "batch_size": args.batch_size}
+    if args.backend == "rules" and args.mode is None:
+        judge_kwargs["mode"] = "think"  # the rules backend writes its four-step reasoning in think mode
+    kwargs = {k: v for k, v in {**backend_kwargs, **judge_kwargs}.items() if v is not None}
+    return load_judge(args.backend, **kwargs)
+
+
+def verdict_line(verdict: Verdict) -> str:
+    decision = "keep" if verdict.aligned else "drop"
+    score = "" if verdict.score is None else f" P(对齐)={verdict.score:.3f}"
+    error = f" error: {verdict.error}" if verdict.error else ""
+    return f"{decision:4} {verdict.label or '-'}{score}{error}"
+
+
+# -- subcommands ------------------------------------------------------------------------------------
+def cmd_judge(args: argparse.Namespace) -> int:
+    verdict = judge_from_args(args).judge(args.question, args.chunk)
+    if args.json:
+        print(json.dumps(verdict.to_dict(), ensure_ascii=False))
+    else:
+        print(verdict_line(verdict))
+        if verdict.reasoning:
+            print(verdict.reasoning)
+    return 0
+
+
+def cmd_examples(args: argparse.Namespace) -> int:
+    judge = judge_from_args(args)
+    for (question, chunk), verdict in zip(EXAMPLE_PAIRS, judge.judge_pairs(list(EXAMPLE_PAIRS)), strict=True):
+        print(f"Q: {question}\nC: {chunk}\n=> {verdict_line(verdict)}")
+        reason = verdict.reasoning.splitlines()[-1] if verdict.reasoning else ""
+        if reason:
+            print(f"   {reason}")
+        print()
+    return 0
+
+
+def _read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(line number, record or None, reason it was rejected or None) for each non-empty input line."""
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, None, f"invalid JSON: {exc}"
+                continue
+            if not isinstance(record, dict):
+                yield number, None, "record is not a JSON object"
+            elif not all(isinstance(record.get(k), str) and record[k].strip() for k in ("question", "chunk")):
+                yield number, None, "record needs non-empty string fields 'question' and 'chunk'"
+            else:
+                yield number, record, None
+
+
+def _done_lines(*paths: Path) -> set[int]:
+    done: set[int] = set()
+    for path in paths:
+        if path.exists():
+            with path.open(encoding="utf-8") as lines:
+                done.update(json.loads(line)["line"] for line in lines if line.strip())
+    return done
+
+
+def cmd_filter(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    source, output = Path(args.input), Path(args.output)
+    rejects = Path(args.rejects) if args.rejects else output.with_suffix(".rejects.jsonl")
+    done = _done_lines(output, rejects)
+    todo = [item for item in _read_records(source) if item[0] not in done]
+    judge = judge_from_args(args)
+    counts = {"judged": 0, "kept": 0, "dropped": 0, "rejected": 0, "skipped": len(done)}
+    with output.open("a", encoding="utf-8") as out, rejects.open("a", encoding="utf-8") as bad, \
+            tqdm(total=len(todo), desc="judging", unit="pair", disable=args.quiet) as progress:
+        for start in range(0, len(todo), args.chunk_size):
+            batch = todo[start : start + args.chunk_size]
+            for number, _, reason in (item for item in batch if item[1] is None):
+                bad.write(json.dumps({"line": number, "reason": reason}, ensure_ascii=False) + "\n")
+                counts["rejected"] += 1
+            good = [(number, record) for number, record, _ in batch if record is not None]
+            verdicts = judge.judge_pairs([(r["question"], r["chunk"]) for _, r in good])
+            for (number, record), verdict in zip(good, verdicts, strict=True):
+                counts["judged"] += 1
+                counts["kept" if verdict.aligned else "dropped"] += 1
+                row = {**record, "line": number, "aligned": verdict.aligned, "verdict": verdict.to_dict()}
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.flush()
+            bad.flush()
+            progress.update(len(batch))
+    print(" ".join(f"{k}={v}" for k, v in counts.items()), file=sys.stderr)
+    return 0
+
+
+def cmd_backends(args: argparse.Namespace) -> int:
+    from ea_plugin.plugins import backend_factories
+
+    for name, factory in sorted(backend_factories().items()):
+        print(f"{name:14} {factory.__module__}.{getattr(factory, '__qualname__', factory)}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from integrations.demo import main as demo_main
+
+    return demo_main(args.demo_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ea-judge", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    judge = sub.add_parser("judge", help="judge one (question, chunk) pair")
+    judge.add_argument("question")
+    judge.add_argument("chunk")
+    judge.add_argument("--json", action="store_true", help="print the whole verdict as JSON")
+    add_backend_arguments(judge)
+    judge.set_defaults(func=cmd_judge)
+
+    examples = sub.add_parser("examples", help="judge the spec's worked examples")
+    add_backend_arguments(examples)
+    examples.set_defaults(func=cmd_examples)
+
+    filt = sub.add_parser("filter", help="judge a JSONL file of {question, chunk} records (resumable)")
+    filt.add_argument("input")
+    filt.add_argument("-o", "--output", required=True, help="JSONL with each record and its verdict (appended)")
+    filt.add_argument("--rejects", help="JSONL of unreadable records with reasons (default: OUTPUT.rejects.jsonl)")
+    filt.add_argument("--chunk-size", type=int, default=256, help="records judged and written per step")
+    filt.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_backend_arguments(filt)
+    filt.set_defaults(func=cmd_filter)
+
+    backends = sub.add_parser("backends", help="list registered backends")
+    backends.set_defaults(func=cmd_backends)
+
+    demo = sub.add_parser("demo", help="RAG demo over the sample manual corpus (options: ea-judge demo -- --help)",
+                          add_help=False)
+    demo.add_argument("demo_args", nargs=argparse.REMAINDER)
+    demo.set_defaults(func=cmd_demo)
+
+    _add_serve(sub)
+    return parser
+
+
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    try:
+        from training import serve
+    except ImportError:  # the training package is not installed: no serve subcommand
+        return
+    parser = sub.add_parser("serve", help="start vLLM for a trained judge with the training chat template")
+    serve.add_arguments(parser)
+    parser.set_defaults(func=serve.run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

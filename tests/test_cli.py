@@ -1,0 +1,61 @@
+"""The ea-judge command: one pair, the worked examples, and a resumable JSONL filter."""
+
+import json
+import subprocess
+import sys
+
+from ea_plugin.cli import main
+
+
+def test_judge_one_pair_prints_decision_and_reasons(capsys):
+    assert main(["judge", "sv660n出现e100故障怎么办？", "md500变频器e100故障"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("drop 不对齐") and "4. 给出判断理由：产品不同" in out
+
+
+def test_judge_json_output_is_a_verdict(capsys):
+    main(["judge", "sv660n报e100", "sv660系列e100.1", "--json"])
+    verdict = json.loads(capsys.readouterr().out)
+    assert verdict["label"] == "对齐" and verdict["aligned"] is True and verdict["backend"] == "rules"
+
+
+def test_examples_cover_every_worked_example(capsys):
+    main(["examples"])
+    out = capsys.readouterr().out
+    assert out.count("=> keep") == 6 and out.count("=> drop") == 4
+
+
+def _write(path, lines):
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
+def test_filter_judges_rejects_with_reasons_and_resumes(tmp_path, capsys):
+    source, output = tmp_path / "pairs.jsonl", tmp_path / "judged.jsonl"
+    good = [{"question": "sv660n报e100", "chunk": "md500 e100", "id": "a"},
+            {"question": "sv660n报e100", "chunk": "sv660 e100.1", "id": "b"}]
+    _write(source, [json.dumps(good[0], ensure_ascii=False), "{broken", json.dumps(good[1], ensure_ascii=False),
+                    json.dumps({"question": "", "chunk": "x"}), "[1, 2]"])
+    assert main(["filter", str(source), "-o", str(output), "--quiet"]) == 0
+    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["aligned"], r["verdict"]["label"]) for r in rows] == [("a", False, "不对齐"), ("b", True, "对齐")]
+    rejects = [json.loads(line) for line in (tmp_path / "judged.rejects.jsonl").read_text().splitlines()]
+    assert [r["line"] for r in rejects] == [2, 4, 5] and all(r["reason"] for r in rejects)
+
+    # a rerun after the input grew judges only the new record
+    with source.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"question": "is620p报AL001", "chunk": "is620p E001"}, ensure_ascii=False) + "\n")
+    main(["filter", str(source), "-o", str(output), "--quiet"])
+    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [r["line"] for r in rows] == [1, 3, 6]
+    assert "judged=1" in capsys.readouterr().err
+
+
+def test_backends_lists_the_builtins(capsys):
+    main(["backends"])
+    assert "rules" in capsys.readouterr().out
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([sys.executable, "-m", "ea_plugin.cli", "judge", "e100故障怎么办", "伺服驱动器报e100.2"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("keep 对齐")
