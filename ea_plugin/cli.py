@@ -39,7 +39,9 @@ EXAMPLE_PAIRS: tuple[tuple[str, str], ...] = (
 def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     """Options that pick and configure a backend; shared by every subcommand that judges."""
     group = parser.add_argument_group("backend")
-    group.add_argument("--backend", default="rules", help="rules (default, no model), transformers, openai, or a plugin")
+    group.add_argument(
+        "--backend", default="rules", help="rules (default, no model), transformers, openai, or a plugin's name"
+    )
     group.add_argument("--model", help="transformers: model id/dir; openai: served model name")
     group.add_argument("--adapter", help="transformers: LoRA adapter dir")
     group.add_argument("--base-url", help="openai: e.g. http://127.0.0.1:8000/v1")

@@ -120,7 +120,8 @@ def _faults(text: str, original: str) -> tuple[list[FaultCode], list[tuple[int, 
     def overlaps(span: tuple[int, int]) -> bool:
         return any(span[0] < end and start < span[1] for start, end in spans)
 
-    for pattern, family in ((_FAULT_WORD, "fault"), (_AL_FAULT, "al"), (_A_DOT_FAULT, "a."), (_E_FAULT, "e")):
+    families = ((_FAULT_WORD, "fault"), (_AL_FAULT, "al"), (_A_DOT_FAULT, "a."), (_E_FAULT, "e"))
+    for pattern, family in families:
         for m in pattern.finditer(text):
             if overlaps(m.span()):
                 continue
@@ -144,7 +145,9 @@ def extract_entities(text: str) -> Entities:
     # Offsets are shared with ``text`` only where lower() keeps the length (true for ASCII and CJK).
     original = text if len(text) == len(lowered) else lowered
     params = [
-        Parameter(original[m.start() : m.end()], normalize_parameter(m.group("letter"), m.group("group"), m.group("index")))
+        Parameter(
+            original[m.start() : m.end()], normalize_parameter(m.group("letter"), m.group("group"), m.group("index"))
+        )
         for m in _PARAMETER.finditer(lowered)
     ]
     taken = [m.span() for m in _PARAMETER.finditer(lowered)]

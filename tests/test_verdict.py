@@ -4,7 +4,10 @@ import pytest
 
 from ea_plugin import ALIGNED, UNALIGNED, Verdict, parse_answer
 
-ANALYSIS = "1. 提取question中的实体：产品信息-sv660n\n2. 提取chunk中的实体：产品信息-md500\n3. 判断实体是否对齐：不对齐\n4. 给出判断理由：产品不同"
+ANALYSIS = (
+    "1. 提取question中的实体：产品信息-sv660n\n2. 提取chunk中的实体：产品信息-md500\n"
+    "3. 判断实体是否对齐：不对齐\n4. 给出判断理由：产品不同"
+)
 
 # (model text, separate reasoning field, expected label)
 CASES = [
