@@ -28,3 +28,16 @@ def qwen_tokenizer(tiny_model_dir: Path):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(tiny_model_dir)
+
+
+@pytest.fixture(scope="session")
+def converted_samples(tmp_path_factory) -> dict[str, Path]:
+    """training/examples converted once (default options): paths of train/val/test/rejects/audit/stats."""
+    from ea_plugin.prompts import ALIGNED, UNALIGNED
+    from training.convert import ConvertOptions, Source, convert
+
+    examples = REPO / "training" / "examples"
+    out = tmp_path_factory.mktemp("converted") / "train.json"
+    sources = [Source(examples / "aligned.json", ALIGNED), Source(examples / "unaligned.json", UNALIGNED)]
+    stats, _ = convert(sources, out, ConvertOptions())
+    return {name: Path(path) for name, path in stats.files.items()}

@@ -1,0 +1,50 @@
+"""The data audit: each teacher label against the rules backend.
+
+Disagreements are kept in the training data (the teacher may know better than the rules) but flagged
+and written to a report, since they are where teacher noise or gaps in the rules hide.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from ea_plugin.backends.rules import decide
+from ea_plugin.entities import extract_entities
+from training.teacher import Example
+
+
+@dataclass(frozen=True)
+class AuditFlag:
+    id: str
+    question: str
+    chunk: str
+    teacher: str
+    rules: str
+    rule: str  # which rule decided: product, fault, parameter, default
+    rules_reason: str
+    kind: str | None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def audit(examples: Sequence[Example]) -> list[AuditFlag]:
+    """One flag per example whose teacher label differs from the rules backend's."""
+    flags = []
+    for example in examples:
+        decision = decide(extract_entities(example.question), extract_entities(example.chunk))
+        if decision.label != example.label:
+            flags.append(AuditFlag(example.id, example.question, example.chunk, example.label, decision.label,
+                                   decision.kind, decision.reason, example.kind))
+    return flags
+
+
+def summarize(flags: Sequence[AuditFlag], total: int) -> str:
+    """One line for the console: how many disagree, and by which rule."""
+    by_rule = Counter(f"{f.teacher}->{f.rules} ({f.rule})" for f in flags)
+    detail = ", ".join(f"{k}: {v}" for k, v in by_rule.most_common())
+    return f"audit: {len(flags)} of {total} teacher labels disagree with the rules backend" + (
+        f" [{detail}]" if detail else ""
+    )

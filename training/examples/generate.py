@@ -1,0 +1,334 @@
+"""Generate the sample teacher output in this folder: ``aligned.json`` and ``unaligned.json``.
+
+Each record looks like the teacher LLM's filter output (question, chunk, llm_analysis with the four
+steps and ``<label>…</label>``) plus a ``kind`` naming the case of spec/alignment-rules.md it covers,
+so evaluation can break results down per case. Products, fault codes and parameters are written in
+varied forms (case, spaces, hyphens, suffix words, code separators, sub-codes, bare numbers).
+
+A few records are teacher noise on purpose, so the converter's rejects and the audit have something
+to find (their kind starts with ``noise_``): a missing label tag, step 3 contradicting the tag, a record
+in the wrong file, exact duplicates, an empty chunk, and consistent but wrong teacher labels that only
+the rules audit catches.
+
+    python -m training.examples.generate            # rewrites the two files (deterministic)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ea_plugin.entities import describe, extract_entities
+from ea_plugin.prompts import ALIGNED, UNALIGNED, format_analysis
+
+HERE = Path(__file__).resolve().parent
+
+# main model -> written forms (variants, case, separators) and the device word that may follow.
+PRODUCTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "sv660": (("SV660N", "sv660n", "SV660P", "sv660-n", "SV 660N", "SV660D", "sv660"), "伺服驱动器"),
+    "sv680": (("SV680N", "sv680p", "SV680-N"), "伺服驱动器"),
+    "is620": (("IS620P", "is620n", "IS620-P", "is620"), "伺服驱动器"),
+    "is810": (("IS810N", "is810n"), "伺服驱动器"),
+    "md500": (("MD500E", "md500", "MD500T", "md-500e"), "变频器"),
+    "md290": (("MD290", "md290t"), "变频器"),
+    "md380": (("MD380", "md380e"), "变频器"),
+    "asdaa2": (("ASDA-A2", "asda-a2", "ASDA A2"), "伺服驱动器"),
+    "asdab3": (("ASDA-B3", "asda-b3"), "伺服驱动器"),
+    "sgd7": (("SGD7S", "sgd7s"), "伺服驱动器"),
+}
+SUFFIXES = ("", "", "系列", "型", "{device}")
+
+
+@dataclass(frozen=True)
+class Code:
+    family: str  # "e", "al", "a.", "fault"
+    main: int
+
+    def written(self, rng: random.Random, sub: int | None = None) -> str:
+        """One written form of this code; ``sub`` adds a sub-code (E100.1)."""
+        tail = f".{sub}" if sub is not None else ""
+        if self.family == "e":
+            form = rng.choice(("E{m}", "e{m}", "Er.{m}", "Err-{m}", "Er{m}", "E{m}"))
+            return form.format(m=self.main) + tail
+        if self.family == "al":
+            return rng.choice(("AL{m:03d}", "AL.{m:03d}", "al{m:03d}")).format(m=self.main) + tail
+        if self.family == "a.":
+            return f"A.{self.main:03d}" + tail
+        return rng.choice(("fault_{m:02d}", "Fault-{m:02d}")).format(m=self.main) + tail
+
+
+E_MAINS = (100, 101, 102, 110, 201, 420, 600, 740, 830)
+AL_MAINS = (1, 2, 13, 21)
+A_MAINS = (20, 30, 100)
+FAULT_MAINS = (2, 5, 12)
+PARAMETERS = ("H02-00", "H02-01", "h03.10", "P0-01", "P0-02", "F0-02", "F0-03", "H05-02", "F1-10")
+
+MEANINGS = (
+    "表示过电流，可能是输出侧短路或加速时间过短",
+    "表示系统参数异常，请恢复出厂设置后重新上电",
+    "表示主回路过电压，请检查输入电压和制动电阻",
+    "表示编码器通讯故障，请检查编码器线缆和屏蔽层",
+    "表示电机过载，请确认负载情况和增益设置",
+    "表示驱动器过热，请检查风扇和散热通道",
+    "表示欠电压，请检查供电电源是否稳定",
+    "表示位置偏差过大，请检查机械连接和位置环增益",
+)
+STEPS = (
+    "断开电源，等待五分钟后检查主回路接线是否松动。",
+    "用万用表测量电机三相绕组的对地绝缘电阻。",
+    "确认参数设置与电机铭牌一致，必要时执行参数自学习。",
+    "检查散热风扇是否正常运转，清理风道积尘。",
+    "若故障仍然存在，请联系厂家技术支持并提供故障记录。",
+    "在监控界面查看故障发生时的母线电压和输出电流。",
+    "适当延长加减速时间，避免负载突变。",
+    "检查制动电阻阻值和功率是否满足要求。",
+    "复位故障后低速试运行，观察是否再次报警。",
+)
+QUESTION_FAULT = ("{p}出现{c}故障怎么办？", "{p}报{c}是什么原因", "{p}显示{c}，如何处理", "请问{p}的{c}报警怎么复位")
+QUESTION_PARAM = ("{p}参数{x}怎么设置", "{p}的{x}是什么意思", "{p}中{x}的默认值是多少")
+GENERIC_QUESTIONS = ("伺服驱动器怎么调增益？", "变频器如何设置加减速时间", "驱动器上电后无显示怎么办",
+                     "电机运行时噪声大怎么处理", "如何备份驱动器参数")
+
+
+def product(rng: random.Random, main: str | None = None) -> tuple[str, str]:
+    """(written product with an optional suffix word, main model)."""
+    main = main or rng.choice(sorted(PRODUCTS))
+    forms, device = PRODUCTS[main]
+    suffix = rng.choice(SUFFIXES).format(device=device)
+    return rng.choice(forms) + suffix, main
+
+
+def other_main(rng: random.Random, main: str) -> str:
+    return rng.choice([m for m in sorted(PRODUCTS) if m != main])
+
+
+def fault_code(rng: random.Random, family: str | None = None) -> Code:
+    family = family or rng.choice(("e", "e", "e", "al", "a.", "fault"))
+    mains = {"e": E_MAINS, "al": AL_MAINS, "a.": A_MAINS, "fault": FAULT_MAINS}[family]
+    return Code(family, rng.choice(mains))
+
+
+def other_code(rng: random.Random, code: Code) -> Code:
+    mains = {"e": E_MAINS, "al": AL_MAINS, "a.": A_MAINS, "fault": FAULT_MAINS}[code.family]
+    return Code(code.family, rng.choice([m for m in mains if m != code.main]))
+
+
+def filler(rng: random.Random, low: int = 1, high: int = 5) -> str:
+    return "".join(rng.sample(STEPS, rng.randint(low, high)))
+
+
+def fault_chunk(rng: random.Random, prod: str, code: str) -> str:
+    head = rng.choice(("{p}的{c}故障{m}。", "{p}报{c}时{m}。", "当{p}出现{c}，{m}。", "{p} {c}：{m}。"))
+    return head.format(p=prod, c=code, m=rng.choice(MEANINGS)) + filler(rng)
+
+
+def fault_question(rng: random.Random, prod: str, code: str) -> str:
+    return rng.choice(QUESTION_FAULT).format(p=prod, c=code)
+
+
+# --- the cases: each returns (question, chunk, label, reason) -------------------------------------
+Case = tuple[str, str, str, str]
+
+
+def product_variant(rng: random.Random) -> Case:
+    q_prod, main = product(rng)
+    c_prod, _ = product(rng, main)
+    code = fault_code(rng)
+    q_code, c_code = code.written(rng), code.written(rng, rng.choice((None, 1, 2)))
+    reason = f"{q_prod}和{c_prod}主型号相同（{main}），{q_code}和{c_code}主码相同"
+    return fault_question(rng, q_prod, q_code), fault_chunk(rng, c_prod, c_code), ALIGNED, reason
+
+
+def fault_subcode(rng: random.Random) -> Case:
+    prod, _ = product(rng, rng.choice(("sv660", "is620", "is810")))
+    code = fault_code(rng, "e")
+    q_code, c_code = code.written(rng, rng.choice((None, 0))), code.written(rng, rng.choice((1, 2, 3)))
+    reason = f"产品相同，{q_code}和{c_code}主码相同，子码不影响判断"
+    return fault_question(rng, prod, q_code), fault_chunk(rng, prod, c_code), ALIGNED, reason
+
+
+def bare_code(rng: random.Random) -> Case:
+    prod, _ = product(rng)
+    code = fault_code(rng, "e")
+    question = rng.choice(("{p}报{m}故障", "{p}出现{m}报警怎么办")).format(p=prod, m=code.main)
+    c_code = code.written(rng)
+    reason = f"纯数字故障码{code.main}没有族，与{c_code}主码相同"
+    return question, fault_chunk(rng, prod, c_code), ALIGNED, reason
+
+
+def no_product_in_question(rng: random.Random) -> Case:
+    code = fault_code(rng)
+    q_code, c_code = code.written(rng), code.written(rng, rng.choice((None, 1)))
+    question = rng.choice(("{c}故障怎么办", "驱动器报{c}是什么意思", "出现{c}怎么复位")).format(c=q_code)
+    chunk = rng.choice(("伺服驱动器报{c}{m}。", "{c}：{m}。")).format(c=c_code, m=rng.choice(MEANINGS)) + filler(rng)
+    return question, chunk, ALIGNED, f"question中没有产品，{q_code}和{c_code}主码相同"
+
+
+def no_question_entity(rng: random.Random) -> Case:
+    prod, _ = product(rng)
+    chunk = f"{prod}{rng.choice(('增益调整步骤：', '参数设置说明：', '日常维护：'))}" + filler(rng, 2, 6)
+    return rng.choice(GENERIC_QUESTIONS), chunk, ALIGNED, "question中没有实体，默认对齐"
+
+
+def chunk_no_entity(rng: random.Random) -> Case:
+    prod, _ = product(rng)
+    code = fault_code(rng)
+    chunk = rng.choice(("过电流故障的一般处理方法：", "故障排查通用流程：", "安全注意事项：")) + filler(rng, 2, 6)
+    reason = "chunk中没有question所含类型的实体，默认对齐"
+    return fault_question(rng, prod, code.written(rng)), chunk, ALIGNED, reason
+
+
+def multi_product(rng: random.Random) -> Case:
+    q1, m1 = product(rng)
+    q2, m2 = product(rng, other_main(rng, m1))
+    c_prod, _ = product(rng, rng.choice((m1, m2)))
+    code = fault_code(rng, "e")
+    question = f"{q1}和{q2}报{code.written(rng)}"
+    reason = f"question涉及多个产品，其中之一与chunk的{c_prod}主型号相同，故障码主码相同"
+    return question, fault_chunk(rng, c_prod, code.written(rng)), ALIGNED, reason
+
+
+def same_parameter(rng: random.Random) -> Case:
+    prod, main = product(rng)
+    param = rng.choice(PARAMETERS)
+    c_param = param.replace("-", ".") if rng.random() < 0.3 else param
+    c_prod, _ = product(rng, main)
+    question = rng.choice(QUESTION_PARAM).format(p=prod, x=param)
+    use = rng.choice(("设定加速时间", "选择控制模式", "设定位置环增益"))
+    chunk = f"{c_prod}的{c_param}参数用于{use}。" + filler(rng)
+    return question, chunk, ALIGNED, f"产品主型号相同，参数编号{param}和{c_param}相同"
+
+
+def product_differs(rng: random.Random) -> Case:
+    q_prod, main = product(rng)
+    c_prod, c_main = product(rng, other_main(rng, main))
+    code = fault_code(rng)
+    c_code = code.written(rng) if rng.random() < 0.6 else other_code(rng, code).written(rng)
+    reason = f"产品不同：{q_prod}主型号为{main}，{c_prod}主型号为{c_main}（产品实体优先）"
+    return fault_question(rng, q_prod, code.written(rng)), fault_chunk(rng, c_prod, c_code), UNALIGNED, reason
+
+
+def fault_main_differs(rng: random.Random) -> Case:
+    prod, main = product(rng)
+    c_prod, _ = product(rng, main)
+    code = fault_code(rng)
+    other = other_code(rng, code)
+    q_code, c_code = code.written(rng), other.written(rng)
+    reason = f"产品相同，但故障码主码不同：{q_code}为{code.main}，{c_code}为{other.main}"
+    return fault_question(rng, prod, q_code), fault_chunk(rng, c_prod, c_code), UNALIGNED, reason
+
+
+def fault_family_differs(rng: random.Random) -> Case:
+    prod, _ = product(rng)
+    family, c_family = rng.sample(("e", "al", "a.", "fault"), 2)
+    main = rng.choice((1, 2, 20, 100))
+    q_code, c_code = Code(family, main).written(rng), Code(c_family, main).written(rng)
+    reason = f"故障码族不同：{q_code}与{c_code}不属于同一族"
+    return fault_question(rng, prod, q_code), fault_chunk(rng, prod, c_code), UNALIGNED, reason
+
+
+def parameter_differs(rng: random.Random) -> Case:
+    prod, main = product(rng)
+    param, c_param = rng.sample(PARAMETERS, 2)
+    question = rng.choice(QUESTION_PARAM).format(p=prod, x=param)
+    chunk = f"{product(rng, main)[0]}的{c_param}参数表示{rng.choice(('载波频率', '最大频率', '速度环增益'))}。"
+    return question, chunk + filler(rng), UNALIGNED, f"产品相同，但参数编号不同：{param}与{c_param}"
+
+
+CASES: dict[str, tuple[Callable[[random.Random], Case], int]] = {
+    # aligned (kind -> generator, how many)
+    "product_variant": (product_variant, 34),
+    "fault_subcode": (fault_subcode, 24),
+    "bare_code": (bare_code, 16),
+    "no_product_in_question": (no_product_in_question, 20),
+    "no_question_entity": (no_question_entity, 16),
+    "chunk_no_entity": (chunk_no_entity, 16),
+    "multi_product": (multi_product, 14),
+    "same_parameter": (same_parameter, 16),
+    # not aligned
+    "product_differs": (product_differs, 60),
+    "fault_main_differs": (fault_main_differs, 46),
+    "fault_family_differs": (fault_family_differs, 24),
+    "parameter_differs": (parameter_differs, 24),
+}
+
+
+def teacher_record(question: str, chunk: str, label: str, reason: str, kind: str, tag: str | None = None,
+                   step3: str | None = None) -> dict[str, str]:
+    """A record in the teacher's format; ``tag``/``step3`` override the label where noise needs it."""
+    analysis = format_analysis(
+        describe(extract_entities(question)), describe(extract_entities(chunk)), step3 or label, reason
+    )
+    if tag != "":
+        analysis += f"\n\n<label>{tag or label}</label>"
+    return {"question": question, "chunk": chunk, "llm_analysis": analysis, "kind": kind}
+
+
+def clean_records(rng: random.Random) -> list[dict[str, str]]:
+    records = []
+    for kind, (make, count) in CASES.items():
+        for _ in range(count):
+            question, chunk, label, reason = make(rng)
+            records.append(teacher_record(question, chunk, label, reason, kind))
+    return records
+
+
+def noise_records(rng: random.Random, clean: list[dict[str, str]]) -> list[tuple[str, dict[str, str]]]:
+    """(file label, record) pairs of deliberate teacher noise."""
+    out: list[tuple[str, dict[str, str]]] = []
+    for _ in range(3):
+        q, c, label, reason = product_variant(rng)
+        out.append((label, teacher_record(q, c, label, reason, "noise_missing_tag", tag="")))
+    for _ in range(3):
+        q, c, label, reason = fault_main_differs(rng)
+        out.append((label, teacher_record(q, c, label, reason, "noise_step3_conflict", step3=ALIGNED)))
+    for _ in range(2):
+        q, c, label, reason = product_differs(rng)
+        out.append((ALIGNED, teacher_record(q, c, label, reason, "noise_wrong_file")))
+    for record in rng.sample(clean, 4):
+        out.append((_label_of(record), {**record, "kind": "noise_duplicate"}))
+    q, c, label, reason = product_variant(rng)
+    out.append((label, teacher_record(q, "", label, reason, "noise_empty_chunk")))
+    # Consistent but wrong: the teacher calls variants of one product different products.
+    for _ in range(6):
+        q, c, _, _ = product_variant(rng)
+        reason = "产品型号不同（老师误判：变体字母被当作不同产品）"
+        out.append((UNALIGNED, teacher_record(q, c, UNALIGNED, reason, "noise_teacher_wrong")))
+    return out
+
+
+def _label_of(record: dict[str, str]) -> str:
+    return UNALIGNED if f"<label>{UNALIGNED}</label>" in record["llm_analysis"] else ALIGNED
+
+
+def generate(seed: int = 20261129) -> dict[str, list[dict[str, str]]]:
+    rng = random.Random(seed)
+    clean = clean_records(rng)
+    files: dict[str, list[dict[str, str]]] = {ALIGNED: [], UNALIGNED: []}
+    for record in clean:
+        files[_label_of(record)].append(record)
+    for file_label, record in noise_records(rng, clean):
+        files[file_label].append(record)
+    for records in files.values():
+        rng.shuffle(records)
+    return files
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--seed", type=int, default=20261129)
+    args = parser.parse_args()
+    files = generate(args.seed)
+    for label, name in ((ALIGNED, "aligned.json"), (UNALIGNED, "unaligned.json")):
+        path = args.out / name
+        path.write_text(json.dumps(files[label], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"{path}: {len(files[label])} records")
+
+
+if __name__ == "__main__":
+    main()

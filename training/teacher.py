@@ -1,0 +1,133 @@
+"""Reading the teacher's output: every input record becomes an Example or a Rejection with its reason.
+
+A record is ``{"question", "chunk", "llm_analysis"}`` (optionally ``kind``), in a JSON array or JSONL
+file. Its label is read from ``<label>…</label>``; step 3 of the analysis and, in merge mode, the file
+it came from must say the same, otherwise the record is rejected rather than guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ea_plugin.errors import EAPluginError
+from ea_plugin.prompts import ALIGNED, LABELS, UNALIGNED
+
+
+class TeacherFileError(EAPluginError, ValueError):
+    """A teacher file that cannot be read at all (missing, or neither a JSON array nor JSONL)."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One validated teacher record."""
+
+    id: str  # "<file name>#<index>": where the record came from
+    question: str
+    chunk: str
+    label: str
+    analysis: str  # the four steps, without the <label> tag
+    kind: str | None = None
+    record: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # the input as read
+
+
+@dataclass(frozen=True)
+class Rejection:
+    id: str
+    category: str  # short key for counting: missing_tag, step3_conflict, duplicate, ...
+    reason: str  # the full sentence for the rejects file
+    record: Any  # the input as read (or the raw line where it was not JSON)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "category": self.category, "reason": self.reason, "record": self.record}
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    id: str
+    value: Any  # parsed JSON value, or the raw text where parsing failed
+    parse_error: str | None = None
+
+
+_LABEL_TAG = re.compile(r"<label>\s*(.*?)\s*</label>", re.S)
+_STEP3 = re.compile(r"^\s*3\s*[.、．]\s*判断实体是否对齐\s*[:：]\s*(.*)$", re.M)
+
+
+def read_records(path: str | Path) -> list[RawRecord]:
+    """All records of a JSON array or JSONL file, in order; a bad JSONL line is kept as a RawRecord."""
+    path = Path(path)
+    if not path.is_file():
+        raise TeacherFileError(f"teacher file not found: {path}")
+    text = path.read_text(encoding="utf-8-sig")
+    if text.lstrip().startswith("["):
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise TeacherFileError(f"{path}: not a valid JSON array ({exc})") from exc
+        return [RawRecord(f"{path.name}#{i}", value) for i, value in enumerate(values)]
+    records = []
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        record_id = f"{path.name}:{line_no}"
+        try:
+            records.append(RawRecord(record_id, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            records.append(RawRecord(record_id, line, f"invalid JSON line: {exc.msg}"))
+    return records
+
+
+def step3_label(analysis: str) -> str | None:
+    """The verdict written in step 3 ("3. 判断实体是否对齐：不对齐"), or None when there is none."""
+    match = _STEP3.search(analysis)
+    if not match:
+        return None
+    text = match.group(1).strip()
+    # 不对齐 contains 对齐: test the longer label first.
+    for label in (UNALIGNED, ALIGNED):
+        if text.startswith(label):
+            return label
+    return None
+
+
+def validate(raw: RawRecord, file_label: str | None = None) -> Example | Rejection:
+    """Turn one raw record into an Example, or say exactly why not."""
+    if raw.parse_error:
+        return Rejection(raw.id, "invalid_json", raw.parse_error, raw.value)
+    record = raw.value
+    if not isinstance(record, dict):
+        return Rejection(raw.id, "not_an_object", f"not a JSON object ({type(record).__name__})", record)
+    for key in ("question", "chunk", "llm_analysis"):
+        value = record.get(key)
+        if not isinstance(value, str) or not value.strip():
+            return Rejection(raw.id, "missing_field", f"missing or empty field: {key}", record)
+    analysis = record["llm_analysis"]
+    tags = _LABEL_TAG.findall(analysis)
+    if not tags:
+        return Rejection(raw.id, "missing_tag", "missing <label> tag", record)
+    if len(set(tags)) > 1:
+        return Rejection(raw.id, "conflicting_tags", f"conflicting <label> tags: {sorted(set(tags))}", record)
+    label = tags[0]
+    if label not in LABELS:
+        return Rejection(raw.id, "unknown_label", f"unknown label in <label> tag: {label!r}", record)
+    step3 = step3_label(analysis)
+    if step3 is None:
+        return Rejection(raw.id, "no_step3", "step 3 (判断实体是否对齐) missing or unreadable", record)
+    if step3 != label:
+        return Rejection(raw.id, "step3_conflict", f"step 3 says {step3}, <label> says {label}", record)
+    if file_label is not None and file_label != label:
+        reason = f"record is in the {file_label} file but its <label> says {label}"
+        return Rejection(raw.id, "wrong_file", reason, record)
+    kind = record.get("kind")
+    return Example(
+        id=raw.id,
+        question=record["question"],
+        chunk=record["chunk"],
+        label=label,
+        analysis=_LABEL_TAG.sub("", analysis).strip(),
+        kind=kind if isinstance(kind, str) else None,
+        record=record,
+    )
