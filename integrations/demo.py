@@ -1,0 +1,158 @@
+"""The RAG demo: a LlamaIndex retriever over the sample manual, each retrieved chunk kept or dropped, and why.
+
+    ea-judge demo                                  # default questions, rules backend (no model, no torch)
+    python -m integrations.demo --question "md500参数F0-02怎么设？" --top-k 8
+    ea-judge demo --backend openai --base-url http://127.0.0.1:8000/v1 --model entity-alignment
+
+The retriever is a real VectorStoreIndex with the offline hashing embedding, so it returns what a
+plain similarity search returns: the right chunks mixed with near misses (SV660N vs MD500, E100 vs
+E101, F0-02 vs F0-03). The EntityAlignmentPostprocessor judges them in one batch per question.
+Nothing here downloads anything: no embedding model, no tokenizer, no LLM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import unicodedata
+from collections.abc import Sequence
+
+from llama_index.core import VectorStoreIndex
+from llama_index.core.schema import NodeWithScore, TextNode
+
+from ea_plugin.cli import add_backend_arguments, judge_from_args
+from ea_plugin.errors import EAPluginError
+from integrations.corpus import SAMPLE_CORPUS, ManualChunk, load_chunks
+from integrations.llamaindex import EntityAlignmentPostprocessor
+from integrations.llamaindex_embedding import HashingEmbedding
+from integrations.selection import (
+    ALIGNED,
+    BELOW_THRESHOLD,
+    DROPPED_ON_ERROR,
+    KEPT_ON_ERROR,
+    MIN_KEEP,
+    NOT_JUDGED,
+    UNALIGNED,
+    Judged,
+)
+
+DEFAULT_QUESTIONS: tuple[str, ...] = (
+    "sv660n出现e100故障怎么办？",
+    "SV660P报Er.101怎么处理？",
+    "is620p报警AL001是什么原因？",
+    "md500参数F0-02怎么设？",
+    "md500和md290报E.OC1",
+    "伺服驱动器怎么调增益？",
+)
+DEFAULT_TOP_K = 6
+
+# decision -> (what happens to the chunk, a note where the judge's label alone does not explain it)
+_DECISION_TEXT: dict[str, tuple[str, str]] = {
+    ALIGNED: ("KEEP", ""),
+    UNALIGNED: ("DROP", ""),
+    BELOW_THRESHOLD: ("DROP", "(P(对齐) below the score threshold)"),
+    KEPT_ON_ERROR: ("KEEP", "(the judge failed: policy keeps)"),
+    DROPPED_ON_ERROR: ("DROP", "(the judge failed: policy drops)"),
+    MIN_KEEP: ("KEEP", "(kept to honour --min-keep)"),
+    NOT_JUDGED: ("KEEP", "(empty chunk, not judged)"),
+}
+
+
+def corpus_nodes(chunks: Sequence[ManualChunk]) -> list[TextNode]:
+    # The title is shown to the LLM but not embedded: retrieval works on the chunk text alone.
+    return [
+        TextNode(text=c.text, id_=c.id, metadata={"title": c.title}, excluded_embed_metadata_keys=["title"])
+        for c in chunks
+    ]
+
+
+def build_index(chunks: Sequence[ManualChunk]) -> VectorStoreIndex:
+    """A real in-memory vector index over the chunks, embedded offline (hashing embedding)."""
+    return VectorStoreIndex(nodes=corpus_nodes(chunks), embed_model=HashingEmbedding())
+
+
+# -- terminal output (CJK characters take two columns) -------------------------------------------------
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    if _width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        if used + _width(ch) > width - 1:
+            break
+        out.append(ch)
+        used += _width(ch)
+    return "".join(out) + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def render_question(number: int, total: int, question: str, judged: Sequence[tuple[NodeWithScore, Judged]]) -> str:
+    kept = sum(j.kept for _, j in judged)
+    columns = shutil.get_terminal_size((110, 24)).columns
+    lines = [
+        f"[{number}/{total}] {question}",
+        f"  retrieved {len(judged)}, kept {kept}, dropped {len(judged) - kept}",
+    ]
+    for rank, (node, j) in enumerate(judged, start=1):
+        action, note = _DECISION_TEXT[j.decision]
+        label = j.verdict.label if j.verdict is not None and j.verdict.label else "-"
+        similarity = f"sim={node.score:.2f} " if node.score is not None else ""
+        head = f"  {rank:>2}. {action} {_pad(label, 6)} {similarity}[{node.node.node_id}] "
+        lines.append(head + _clip(node.node.get_content(), max(20, columns - _width(head))))
+        why = f"error: {j.verdict.error}" if j.verdict is not None and j.verdict.error else j.reason
+        lines.append(" ".join(part for part in ("        why:", why or "-", note) if part))
+    return "\n".join(lines)
+
+
+# -- command -------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ea-judge demo",
+        description="RAG demo: a LlamaIndex retriever over the sample equipment manual; every retrieved chunk is "
+        "judged and shown kept or dropped with the reason.",
+    )
+    parser.add_argument("--question", "-q", action="append", help="ask this instead of the default questions "
+                        "(repeatable)")
+    parser.add_argument("--top-k", type=int, default=DEFAULT_TOP_K, help="chunks retrieved per question")
+    parser.add_argument("--min-keep", type=int, default=0, help="never keep fewer chunks than this per question")
+    parser.add_argument("--corpus", default=str(SAMPLE_CORPUS), help="JSONL of {id, title, text} chunks")
+    add_backend_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.top_k < 1:
+        parser.error("--top-k must be at least 1")
+    if args.min_keep < 0:
+        parser.error("--min-keep must not be negative")
+    questions = args.question or list(DEFAULT_QUESTIONS)
+    try:
+        chunks = load_chunks(args.corpus)
+        postprocessor = EntityAlignmentPostprocessor(judge=judge_from_args(args), min_keep=args.min_keep)
+        retriever = build_index(chunks).as_retriever(similarity_top_k=args.top_k)
+        print(f"{len(chunks)} chunks from {args.corpus}; judge: {args.backend} backend\n")
+        retrieved = kept = 0
+        for number, question in enumerate(questions, start=1):
+            judged = postprocessor.judge_nodes(retriever.retrieve(question), question)
+            retrieved += len(judged)
+            kept += sum(j.kept for _, j in judged)
+            print(render_question(number, len(questions), question, judged) + "\n")
+    except (OSError, EAPluginError) as exc:
+        print(f"ea-judge demo: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{len(questions)} questions: {retrieved} chunks retrieved, {kept} kept, {retrieved - kept} dropped")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

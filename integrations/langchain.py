@@ -1,0 +1,117 @@
+"""LangChain document compressor: drops retrieved documents whose entities do not align with the query.
+
+    from langchain_classic.retrievers import ContextualCompressionRetriever
+    from ea_plugin import load_judge
+    from integrations.langchain import EntityAlignmentFilter
+
+    retriever = ContextualCompressionRetriever(
+        base_compressor=EntityAlignmentFilter(judge=load_judge("rules")), base_retriever=base_retriever
+    )
+
+All documents of a query go to the judge in one batched call (``ajudge_many`` natively in
+``acompress_documents``). Kept documents come back in retrieval order as copies whose metadata adds
+the verdict keys of ``integrations.selection``; the caller's documents are not modified. Each call
+is a chain run named "EntityAlignmentFilter" under the callbacks it is given (the retriever's run
+when used in ContextualCompressionRetriever); its outputs list every document's decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManager, CallbackManager, Callbacks
+from langchain_core.documents import BaseDocumentCompressor, Document
+from pydantic import ConfigDict, Field
+
+from ea_plugin.judge import AlignmentJudge
+from integrations.selection import Judged, SelectionPolicy, ajudge_texts, judge_texts, resolve_judge
+
+RUN_NAME = "EntityAlignmentFilter"
+
+
+class EntityAlignmentFilter(BaseDocumentCompressor):
+    """Keeps the documents that the entity-alignment judge calls 对齐 (see module docstring)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    judge: AlignmentJudge = Field(exclude=True)
+    score_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    min_keep: int = Field(default=0, ge=0)
+
+    def __init__(
+        self,
+        judge: AlignmentJudge | None = None,
+        *,
+        backend: str | None = None,
+        score_threshold: float | None = None,
+        min_keep: int = 0,
+        **judge_options: Any,
+    ) -> None:
+        """``judge``, or ``backend`` plus ``ea_plugin.load_judge`` options (default: the rules backend).
+
+        ``score_threshold`` and ``min_keep`` work as in ``integrations.selection.SelectionPolicy``.
+        """
+        super().__init__(
+            judge=resolve_judge(judge, backend, judge_options), score_threshold=score_threshold, min_keep=min_keep
+        )
+
+    @property
+    def policy(self) -> SelectionPolicy:
+        return SelectionPolicy(self.score_threshold, self.min_keep)
+
+    def judge_documents(self, documents: Sequence[Document], query: str) -> list[tuple[Document, Judged]]:
+        """Every document (kept or dropped) as an annotated copy with its decision; one batched judge call."""
+        verdicts = judge_texts(self.judge, query, [d.page_content for d in documents])
+        return _annotate(documents, self.policy.select(verdicts))
+
+    async def ajudge_documents(self, documents: Sequence[Document], query: str) -> list[tuple[Document, Judged]]:
+        """``judge_documents`` through the judge's native async batch."""
+        verdicts = await ajudge_texts(self.judge, query, [d.page_content for d in documents])
+        return _annotate(documents, self.policy.select(verdicts))
+
+    def compress_documents(
+        self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
+    ) -> Sequence[Document]:
+        run = CallbackManager.configure(inheritable_callbacks=callbacks).on_chain_start(
+            None, _inputs(documents, query), name=RUN_NAME
+        )
+        try:
+            judged = self.judge_documents(documents, query)
+        except BaseException as exc:
+            run.on_chain_error(exc)
+            raise
+        run.on_chain_end(_outputs(judged))
+        return [doc for doc, j in judged if j.kept]
+
+    async def acompress_documents(
+        self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
+    ) -> Sequence[Document]:
+        run = await AsyncCallbackManager.configure(inheritable_callbacks=callbacks).on_chain_start(
+            None, _inputs(documents, query), name=RUN_NAME
+        )
+        try:
+            judged = await self.ajudge_documents(documents, query)
+        except BaseException as exc:
+            await run.on_chain_error(exc)
+            raise
+        await run.on_chain_end(_outputs(judged))
+        return [doc for doc, j in judged if j.kept]
+
+
+def _annotate(documents: Sequence[Document], judged: list[Judged]) -> list[tuple[Document, Judged]]:
+    return [
+        (doc.model_copy(update={"metadata": {**doc.metadata, **j.metadata()}}), j)
+        for doc, j in zip(documents, judged, strict=True)
+    ]
+
+
+def _inputs(documents: Sequence[Document], query: str) -> dict[str, Any]:
+    return {"query": query, "documents": len(documents)}
+
+
+def _outputs(judged: list[tuple[Document, Judged]]) -> dict[str, Any]:
+    return {
+        "kept": sum(j.kept for _, j in judged),
+        "decisions": [{"id": doc.id, **j.metadata()} for doc, j in judged],
+    }

@@ -1,0 +1,224 @@
+"""LlamaIndex node postprocessor: drops retrieved nodes whose entities do not align with the query.
+
+    from ea_plugin import load_judge
+    from integrations.llamaindex import EntityAlignmentPostprocessor
+
+    engine = index.as_query_engine(node_postprocessors=[EntityAlignmentPostprocessor(judge=load_judge("rules"))])
+
+All nodes of a query go to the judge in one batched call (``ajudge_many`` natively in async). Kept
+nodes come back in retrieval order as copies whose metadata adds the verdict keys of
+``integrations.selection`` (ea_label, ea_score, ea_reason, ea_error, ea_decision, ea_backend); those
+keys are excluded from what the LLM and the embedding see. The caller's nodes are not modified.
+Instrumentation: a dispatcher span around each call, ReRankStartEvent/ReRankEndEvent,
+EntityAlignmentEvent (every node's decision, dropped ones too), and the callback manager's RERANKING
+event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.core.bridge.pydantic import Field
+from llama_index.core.callbacks import CallbackManager, CBEventType, EventPayload
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.events import BaseEvent
+from llama_index.core.instrumentation.events.rerank import ReRankEndEvent, ReRankStartEvent
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.prompts import ChatPromptTemplate
+from llama_index.core.prompts.mixin import PromptDictType, PromptMixin
+from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
+
+from ea_plugin.errors import EAPluginError, InvalidPairError
+from ea_plugin.judge import AlignmentJudge
+from ea_plugin.prompts import SYSTEM_PROMPT, USER_TEMPLATE
+from integrations.selection import METADATA_KEYS, Judged, SelectionPolicy, ajudge_texts, judge_texts, resolve_judge
+
+dispatcher = get_dispatcher(__name__)
+
+PROMPT_KEY = "entity_alignment_prompt"
+RETRIEVAL_SCORE_KEY = "ea_retrieval_score"  # the retriever's score, where the judge's replaced it
+
+
+class FixedPromptError(EAPluginError, ValueError):
+    """The judge's prompt is fixed by training; it cannot be replaced through update_prompts()."""
+
+
+class EntityAlignmentEvent(BaseEvent):
+    """Every node's decision for one query (dropped nodes included, which ReRankEndEvent lacks)."""
+
+    query_str: str
+    decisions: list[dict[str, Any]]  # node_id plus the ea_* metadata of each retrieved node
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "EntityAlignmentEvent"
+
+
+class EntityAlignmentPostprocessor(BaseNodePostprocessor, PromptMixin):
+    """Keeps the nodes that the entity-alignment judge calls 对齐 (see module docstring).
+
+    PromptMixin gives ``get_prompts()``/``update_prompts()``, which BaseNodePostprocessor lacks.
+    """
+
+    judge: AlignmentJudge = Field(exclude=True, description="The judge (ea_plugin.load_judge).")
+    score_threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Keep a judged node iff P(对齐) >= this; None: the judge decides."
+    )
+    min_keep: int = Field(default=0, ge=0, description="Never return fewer nodes (best judge scores are kept).")
+    keep_retrieval_score: bool = Field(
+        default=True, description="Keep NodeWithScore.score; False: replace it with P(对齐) where there is one."
+    )
+    metadata_mode: MetadataMode = Field(
+        default=MetadataMode.NONE, description="What of a node the judge reads; NONE: its text only."
+    )
+
+    def __init__(
+        self,
+        judge: AlignmentJudge | None = None,
+        *,
+        backend: str | None = None,
+        score_threshold: float | None = None,
+        min_keep: int = 0,
+        keep_retrieval_score: bool = True,
+        metadata_mode: MetadataMode = MetadataMode.NONE,
+        callback_manager: CallbackManager | None = None,
+        **judge_options: Any,
+    ) -> None:
+        """``judge``, or ``backend`` plus ``ea_plugin.load_judge`` options (default: the rules backend)."""
+        extra = {"callback_manager": callback_manager} if callback_manager is not None else {}
+        super().__init__(
+            judge=resolve_judge(judge, backend, judge_options),
+            score_threshold=score_threshold,
+            min_keep=min_keep,
+            keep_retrieval_score=keep_retrieval_score,
+            metadata_mode=metadata_mode,
+            **extra,
+        )
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "EntityAlignmentPostprocessor"
+
+    @property
+    def policy(self) -> SelectionPolicy:
+        return SelectionPolicy(self.score_threshold, self.min_keep)
+
+    # -- prompts: shown, never replaced ---------------------------------------------------------------
+    def _get_prompts(self) -> PromptDictType:
+        template = ChatPromptTemplate(
+            message_templates=[
+                ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM_PROMPT),
+                ChatMessage(role=MessageRole.USER, content=USER_TEMPLATE),
+            ]
+        )
+        return {PROMPT_KEY: template}
+
+    def _update_prompts(self, prompts: PromptDictType) -> None:
+        if prompts:
+            raise FixedPromptError(
+                f"{sorted(prompts)}: the entity-alignment prompt is the one the judge was trained with "
+                "(ea_plugin.prompts) and cannot be replaced"
+            )
+
+    # -- judging ----------------------------------------------------------------------------------
+    def judge_nodes(self, nodes: Sequence[NodeWithScore], query_str: str) -> list[tuple[NodeWithScore, Judged]]:
+        """Every node (kept or dropped) as an annotated copy with its decision; one batched judge call."""
+        verdicts = judge_texts(self.judge, query_str, self._texts(nodes))
+        return self._annotate(nodes, self.policy.select(verdicts))
+
+    async def ajudge_nodes(self, nodes: Sequence[NodeWithScore], query_str: str) -> list[tuple[NodeWithScore, Judged]]:
+        """``judge_nodes`` through the judge's native async batch."""
+        verdicts = await ajudge_texts(self.judge, query_str, self._texts(nodes))
+        return self._annotate(nodes, self.policy.select(verdicts))
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        with self._reranking(nodes, query_bundle) as (query, finish):
+            return finish(self.judge_nodes(nodes, query))
+
+    @dispatcher.span
+    async def _apostprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        with self._reranking(nodes, query_bundle) as (query, finish):
+            return finish(await self.ajudge_nodes(nodes, query))
+
+    @contextmanager
+    def _reranking(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None
+    ) -> Iterator[tuple[str, Callable[[list[tuple[NodeWithScore, Judged]]], list[NodeWithScore]]]]:
+        """Instrumentation around one judged batch: yields the query and the function that ends it."""
+        query = _query_str(query_bundle)
+        dispatcher.event(
+            ReRankStartEvent(query=query_bundle, nodes=nodes, top_n=len(nodes), model_name=self._model_name)
+        )
+        payload = {
+            EventPayload.NODES: nodes,
+            EventPayload.MODEL_NAME: self._model_name,
+            EventPayload.QUERY_STR: query,
+            EventPayload.TOP_K: len(nodes),
+        }
+        with self.callback_manager.event(CBEventType.RERANKING, payload=payload) as event:
+
+            def finish(judged: list[tuple[NodeWithScore, Judged]]) -> list[NodeWithScore]:
+                kept = [node for node, j in judged if j.kept]
+                event.on_end(payload={EventPayload.NODES: kept})
+                decisions = [{"node_id": node.node.node_id, **j.metadata()} for node, j in judged]
+                dispatcher.event(EntityAlignmentEvent(query_str=query, decisions=decisions))
+                dispatcher.event(ReRankEndEvent(nodes=kept))
+                return kept
+
+            yield query, finish
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _texts(self, nodes: Sequence[NodeWithScore]) -> list[str]:
+        return [n.node.get_content(metadata_mode=self.metadata_mode) for n in nodes]
+
+    def _annotate(self, nodes: Sequence[NodeWithScore], judged: list[Judged]) -> list[tuple[NodeWithScore, Judged]]:
+        return [(self._annotated(node, j), j) for node, j in zip(nodes, judged, strict=True)]
+
+    def _annotated(self, original: NodeWithScore, judged: Judged) -> NodeWithScore:
+        """A copy of ``original`` carrying the verdict; the caller's node and metadata stay as they were."""
+        metadata = judged.metadata()
+        judge_score = judged.verdict.score if judged.verdict is not None else None
+        score = original.score
+        if not self.keep_retrieval_score and judge_score is not None:
+            metadata[RETRIEVAL_SCORE_KEY] = original.score
+            score = judge_score
+        node = original.node
+        hidden = list(metadata)
+        copy = node.model_copy(
+            update={
+                "metadata": {**node.metadata, **metadata},
+                "excluded_llm_metadata_keys": _union(node.excluded_llm_metadata_keys, hidden),
+                "excluded_embed_metadata_keys": _union(node.excluded_embed_metadata_keys, hidden),
+            }
+        )
+        return NodeWithScore(node=copy, score=score)
+
+    @property
+    def _model_name(self) -> str:
+        return f"ea_plugin:{getattr(self.judge.backend, 'name', type(self.judge.backend).__name__)}"
+
+
+def _query_str(query_bundle: QueryBundle | None) -> str:
+    if query_bundle is None:
+        raise InvalidPairError("a query is needed to judge nodes", field="question", value=None)
+    return query_bundle.query_str
+
+
+def _union(existing: list[str], added: list[str]) -> list[str]:
+    return existing + [key for key in added if key not in existing]
+
+
+__all__ = [
+    "METADATA_KEYS",
+    "RETRIEVAL_SCORE_KEY",
+    "EntityAlignmentEvent",
+    "EntityAlignmentPostprocessor",
+    "FixedPromptError",
+]

@@ -1,0 +1,28 @@
+"""LlamaIndex adapter of the offline hashing embedding (``integrations.embedding``)."""
+
+from __future__ import annotations
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.bridge.pydantic import Field
+
+from integrations.embedding import DEFAULT_DIM, embed_text
+
+
+class HashingEmbedding(BaseEmbedding):
+    """Character n-gram hashing embedding: deterministic, no model, no network."""
+
+    model_name: str = "ea-hashing-char-ngrams"
+    dim: int = Field(default=DEFAULT_DIM, ge=1, description="Vector length.")
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "HashingEmbedding"
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return embed_text(query, self.dim)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return embed_text(query, self.dim)  # pure CPU and fast: no thread needed
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return embed_text(text, self.dim)
