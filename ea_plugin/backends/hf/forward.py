@@ -1,0 +1,48 @@
+"""One model forward with our positions, mask and cache; and the prefix cache built from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ea_plugin.backends.hf.attention import using_attention
+from ea_plugin.backends.hf.kvcache import PrefixKV, RecordingCache
+
+
+def run(
+    causal_lm: Any,
+    input_ids: torch.Tensor,
+    position_ids: torch.Tensor,
+    mask: torch.Tensor,
+    cache: Any,
+    keep: int | torch.Tensor,
+) -> torch.Tensor:
+    """Logits (B, kept positions, vocab) in the model's dtype; ``keep``: last N columns or column indices.
+
+    The mask is a ready 4D boolean mask, which transformers passes to attention as it is.
+    """
+    with using_attention(causal_lm.config):
+        out = causal_lm(
+            input_ids=input_ids,
+            position_ids=position_ids,
+            attention_mask=mask,
+            past_key_values=cache,
+            use_cache=cache is not None,
+            logits_to_keep=keep,
+        )
+    return out.logits
+
+
+def compute_prefix(causal_lm: Any, ids: list[int], device: torch.device) -> PrefixKV:
+    """K/V of ``ids`` (the shared system prompt) for every layer, computed once."""
+    length = len(ids)
+    input_ids = torch.tensor([ids], dtype=torch.long, device=device)
+    positions = torch.arange(length, device=device)[None]
+    mask = torch.ones((length, length), dtype=torch.bool, device=device).tril()[None, None]
+    recorder = RecordingCache()
+    run(causal_lm, input_ids, positions, mask, recorder, keep=1)
+    layers = sorted(recorder.keys)
+    if layers != list(range(len(layers))):
+        raise RuntimeError(f"the model wrote K/V for layers {layers[:5]}...; expected 0..n-1")
+    return PrefixKV(ids=list(ids), keys=[recorder.keys[i] for i in layers], values=[recorder.values[i] for i in layers])
