@@ -1,8 +1,369 @@
-"""Placeholder: the openai backend is being written (see issue 2)."""
+"""The judge over any OpenAI-compatible chat server (vLLM, LLaMA-Factory's API, ...).
 
+``load_judge("openai", base_url="http://127.0.0.1:8000/v1", model="entity-alignment")``.
+
+Think mode asks for the reasoning and the label (``enable_thinking: true``). Fast mode asks for a few tokens
+with ``logprobs``; the score is P(对齐) over the two labels' full token sequences (label_logprobs.py). Where
+the generated branch leaves a label after its first token, one follow-up request continues the assistant
+message with that label's first piece (vLLM's ``continue_final_message``) to read the missing conditional;
+a server that refuses it gets an approximation, recorded in ``verdict.extra``.
+
+Requests run concurrently on AsyncOpenAI, at most ``concurrency`` at once, with an explicit retry loop
+(backoff, ``Retry-After``) on timeouts, connection errors, 408/409/429 and 5xx. Every pair gets exactly one
+verdict, in input order; a failure is a Verdict.failed with the reason, and the judge's policy decides.
+``openai`` is imported on first use, so ``import ea_plugin`` works without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ea_plugin.backends.label_logprobs import (
+    Walk,
+    consumed_text,
+    normalised_score,
+    read_steps,
+    walk,
+)
+from ea_plugin.backends.loop_thread import LoopThread
 from ea_plugin.plugins import hookimpl
+from ea_plugin.prompts import ALIGNED, LABELS, Mode, build_messages, chat_template_kwargs, generation_prefix
+from ea_plugin.verdict import Pair, Verdict, parse_answer
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+    from openai.types.chat import ChatCompletion
+
+RETRY_STATUS = frozenset({408, 409, 429})
+MAX_RETRY_AFTER_S = 30.0
+
+
+class RequestFailed(Exception):
+    """A request that failed for good (after retries); the message is what the verdict records."""
+
+    def __init__(self, message: str, attempts: int, status: int | None = None) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.status = status  # the HTTP status of the last attempt, None for timeouts and connection errors
+
+    @property
+    def refused(self) -> bool:
+        """The server answered with a 4xx that retrying cannot fix: it does not accept this request."""
+        return self.status is not None and 400 <= self.status < 500 and self.status not in RETRY_STATUS
+
+
+@dataclass
+class _LoopState:
+    """What belongs to one event loop: the client (its connection pool is bound to the loop) and the limit."""
+
+    client: AsyncOpenAI
+    semaphore: asyncio.Semaphore
+
+
+@dataclass
+class _Batch:
+    """Per-batch state: the loop's client and limit, and the first "server unreachable" error, so the
+    other pairs stop retrying a server that is down."""
+
+    client: AsyncOpenAI
+    semaphore: asyncio.Semaphore
+    down: str | None = None
+
+
+class OpenAIBackend:
+    """Backend over an OpenAI-compatible ``/v1/chat/completions`` endpoint.
+
+    ``max_retries`` is the number of retries after the first attempt; the n-th retry waits
+    ``retry_backoff * 2**(n-1)`` seconds (or the server's Retry-After, at most 30 s). ``timeout`` bounds
+    each request. ``exact_score=False`` skips the follow-up requests and always approximates.
+    """
+
+    name = "openai"
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str = "EMPTY",
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        concurrency: int = 16,
+        max_tokens: int = 1024,
+        fast_max_tokens: int = 4,
+        top_logprobs: int = 20,
+        retry_backoff: float = 0.5,
+        exact_score: bool = True,
+        extra_body: dict[str, Any] | None = None,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+        if max_tokens < 1 or fast_max_tokens < 1:
+            raise ValueError(f"max_tokens and fast_max_tokens must be >= 1, got {max_tokens}, {fast_max_tokens}")
+        if top_logprobs < 0:
+            raise ValueError(f"top_logprobs must be >= 0, got {top_logprobs}")
+        self.base_url = base_url
+        self.model = model
+        self.api_key = api_key
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.concurrency = concurrency
+        self.max_tokens = max_tokens
+        self.fast_max_tokens = fast_max_tokens
+        self.top_logprobs = top_logprobs
+        self.retry_backoff = retry_backoff
+        self.exact_score = exact_score
+        self.extra_body = dict(extra_body or {})  # sent with every request (e.g. vLLM sampling options)
+        # Set once the server refused a follow-up request: later pairs approximate without asking again.
+        self._no_continuation: str | None = None
+        # One client and one semaphore per event loop: the limit holds across concurrent calls on a loop.
+        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
+        self._runner: LoopThread | None = None  # the loop sync calls run on, made on first use
+        self._runner_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"OpenAIBackend(base_url={self.base_url!r}, model={self.model!r})"
+
+    # -- Backend protocol ---------------------------------------------------------------------------
+    def score(self, pairs: list[Pair]) -> list[Verdict]:
+        return self._loop_thread().run(self.ascore(pairs))
+
+    def generate(self, pairs: list[Pair]) -> list[Verdict]:
+        return self._loop_thread().run(self.agenerate(pairs))
+
+    async def ascore(self, pairs: list[Pair]) -> list[Verdict]:
+        return await self._batch(pairs, "fast")
+
+    async def agenerate(self, pairs: list[Pair]) -> list[Verdict]:
+        return await self._batch(pairs, "think")
+
+    def close(self) -> None:
+        """Close the sync calls' loop and client (also done when the backend is garbage-collected)."""
+        with self._runner_lock:
+            runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.stop()
+            runner.join(timeout=10)
+
+    async def aclose(self) -> None:
+        """Close the client of the running loop (async users; the next call makes a new one)."""
+        state = self._states.pop(asyncio.get_running_loop(), None)
+        if state is not None:
+            await state.client.close()
+
+    def __enter__(self) -> OpenAIBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _loop_thread(self) -> LoopThread:
+        with self._runner_lock:
+            if self._runner is None:
+                self._runner = LoopThread(name=f"ea-openai-{self.model}")
+                weakref.finalize(self, self._runner.stop)  # the callback holds the runner, not the backend
+            return self._runner
+
+    def _loop_state(self) -> _LoopState:
+        import openai
+
+        loop = asyncio.get_running_loop()
+        state = self._states.get(loop)
+        if state is None:
+            # Retries are ours (explicit, with Retry-After), so the client's own are off.
+            client = openai.AsyncOpenAI(
+                base_url=self.base_url, api_key=self.api_key, timeout=self.timeout, max_retries=0
+            )
+            state = self._states[loop] = _LoopState(client, asyncio.Semaphore(self.concurrency))
+            if self._runner is not None and loop is self._runner.loop:
+                self._runner.on_stop(client.close)
+        return state
+
+    # -- batch and pair -----------------------------------------------------------------------------
+    async def _batch(self, pairs: list[Pair], mode: Mode) -> list[Verdict]:
+        state = self._loop_state()
+        batch = _Batch(state.client, state.semaphore)
+        # gather keeps input order; _pair never raises for a per-pair failure.
+        return list(await asyncio.gather(*(self._pair(batch, pair, mode) for pair in pairs)))
+
+    async def _pair(self, batch: _Batch, pair: Pair, mode: Mode) -> Verdict:
+        async with batch.semaphore:
+            try:
+                if mode == "think":
+                    return await self._think(batch, pair)
+                return await self._fast(batch, pair)
+            except RequestFailed as exc:
+                return Verdict.failed(str(exc), mode=mode, backend=self.name, extra={"attempts": exc.attempts})
+
+    async def _think(self, batch: _Batch, pair: Pair) -> Verdict:
+        completion, attempts = await self._request(
+            batch, build_messages(pair.question, pair.chunk), mode="think", max_tokens=self.max_tokens
+        )
+        choice = _first_choice(completion, attempts)
+        return self._verdict(choice.message, "think", score=None, extra=_reply_facts(completion, choice, attempts))
+
+    async def _fast(self, batch: _Batch, pair: Pair) -> Verdict:
+        completion, attempts = await self._request(
+            batch,
+            build_messages(pair.question, pair.chunk),
+            mode="fast",
+            max_tokens=self.fast_max_tokens,
+            logprobs=True,
+            top_logprobs=self.top_logprobs,
+        )
+        choice = _first_choice(completion, attempts)
+        extra = _reply_facts(completion, choice, attempts)
+        steps = read_steps(choice.logprobs)
+        if not steps:
+            extra.update(score_exact=False, score_note="the server returned no log-probs: score unknown")
+            return self._verdict(choice.message, "fast", score=None, extra=extra)
+        walks = {label: walk(label.encode("utf-8"), steps) for label in LABELS}
+        notes: list[str] = []
+        followups = 0
+        for label, label_walk in walks.items():
+            if label_walk.needs_more:
+                more, note = await self._continue_label(batch, pair, label, label_walk)
+                followups += more is not None
+                walks[label] = label_walk.then(more) if more is not None else label_walk
+                notes += [note] if note else []
+        result = normalised_score(walks, ALIGNED, notes)
+        extra.update(score_exact=result.exact, label_logprobs=result.logprobs, followups=followups)
+        if result.notes:
+            extra["score_note"] = "; ".join(result.notes)
+        return self._verdict(choice.message, "fast", score=result.score, extra=extra)
+
+    async def _continue_label(self, batch: _Batch, pair: Pair, label: str, so_far: Walk) -> tuple[Walk | None, str]:
+        """The rest of ``label`` after its consumed prefix, read from a continuation of the assistant message."""
+        if not self.exact_score:
+            return None, "exact scoring is off (exact_score=False)"
+        if self._no_continuation:
+            return None, self._no_continuation
+        prefix = consumed_text(label, so_far)
+        if prefix is None:
+            return None, f"{label}: the generated branch splits a character; cannot continue from it"
+        messages = [
+            *build_messages(pair.question, pair.chunk),
+            {"role": "assistant", "content": generation_prefix("fast") + prefix},
+        ]
+        try:
+            completion, attempts = await self._request(
+                batch,
+                messages,
+                mode="fast",
+                max_tokens=self.fast_max_tokens,
+                logprobs=True,
+                top_logprobs=self.top_logprobs,
+                continuation=True,
+            )
+            steps = read_steps(_first_choice(completion, attempts).logprobs)
+        except RequestFailed as exc:  # the label stands; only the score becomes an approximation
+            if exc.refused:
+                self._no_continuation = f"server refused continue_final_message ({exc})"
+            return None, f"{label}: follow-up request failed ({exc})"
+        if not steps:
+            return None, f"{label}: follow-up returned no log-probs"
+        return walk(so_far.rest, steps), ""
+
+    def _verdict(self, message: Any, mode: Mode, *, score: float | None, extra: dict[str, Any]) -> Verdict:
+        content = getattr(message, "content", None) or ""
+        # vLLM's reasoning parser puts the thinking in `reasoning` (older servers: `reasoning_content`).
+        reasoning = getattr(message, "reasoning", None) or getattr(message, "reasoning_content", None)
+        parsed = parse_answer(content, reasoning=reasoning if isinstance(reasoning, str) else None)
+        fields = dict(score=score, reasoning=parsed.reasoning, raw=content, mode=mode, backend=self.name, extra=extra)
+        if parsed.label is None:
+            return Verdict.failed(parsed.error or "no label in the reply", **fields)
+        return Verdict.from_label(parsed.label, **fields)
+
+    # -- one request with retries -------------------------------------------------------------------
+    async def _request(
+        self,
+        batch: _Batch,
+        messages: list[dict[str, str]],
+        *,
+        mode: Mode,
+        max_tokens: int,
+        continuation: bool = False,
+        **options: Any,
+    ) -> tuple[ChatCompletion, int]:
+        import openai
+
+        extra_body: dict[str, Any] = {**self.extra_body, "chat_template_kwargs": chat_template_kwargs(mode)}
+        if continuation:
+            extra_body.update(continue_final_message=True, add_generation_prompt=False)
+        attempts = 0
+        while True:
+            if batch.down:  # another pair already found the server unreachable: do not hammer it
+                raise RequestFailed(batch.down, attempts)
+            attempts += 1
+            retry_after: float | None = None
+            status: int | None = None
+            try:
+                completion = await batch.client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    max_tokens=max_tokens,
+                    temperature=0.0,
+                    extra_body=extra_body,
+                    **options,
+                )
+                return completion, attempts
+            except openai.APITimeoutError:
+                error, retryable = f"timeout: no reply within {self.timeout}s", True
+            except openai.APIConnectionError as exc:
+                error, retryable = f"server unreachable at {self.base_url}: {exc.__cause__ or exc}", True
+                if attempts > self.max_retries:
+                    batch.down = f"{error} (after {attempts} attempts)"
+            except openai.APIStatusError as exc:
+                status = exc.status_code
+                error = f"HTTP {status} from {self.base_url}: {_error_detail(exc)}"
+                retryable = status in RETRY_STATUS or status >= 500
+                retry_after = _retry_after(exc)
+            if not retryable or attempts > self.max_retries:
+                raise RequestFailed(f"{error} (after {attempts} attempt{'s' * (attempts > 1)})", attempts, status)
+            delay = self.retry_backoff * 2 ** (attempts - 1)
+            await asyncio.sleep(max(delay, retry_after or 0.0))
+
+
+def _first_choice(completion: Any, attempts: int) -> Any:
+    choices = getattr(completion, "choices", None)
+    if not choices or getattr(choices[0], "message", None) is None:
+        raise RequestFailed(f"malformed reply: no choices/message in {str(completion)[:120]!r}", attempts)
+    return choices[0]
+
+
+def _reply_facts(completion: Any, choice: Any, attempts: int) -> dict[str, Any]:
+    """What a verdict records about the reply: attempts, why generation stopped, token counts if sent."""
+    facts: dict[str, Any] = {"attempts": attempts, "finish_reason": choice.finish_reason}
+    usage = getattr(completion, "usage", None)
+    if usage is not None:
+        facts.update(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
+    return facts
+
+
+def _error_detail(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        detail = body.get("message") or body.get("detail") or body.get("error") or body
+        return str(detail)[:200]
+    return str(getattr(exc, "message", exc))[:200]
+
+
+def _retry_after(exc: Any) -> float | None:
+    response = getattr(exc, "response", None)
+    value = response.headers.get("retry-after") if response is not None else None
+    try:
+        return min(float(value), MAX_RETRY_AFTER_S) if value else None
+    except ValueError:
+        return None
 
 
 @hookimpl
-def ea_register_backends(register) -> None:  # noqa: ANN001
-    pass
+def ea_register_backends(register) -> None:  # noqa: ANN001 - pluggy passes the registrar
+    register("openai", OpenAIBackend)

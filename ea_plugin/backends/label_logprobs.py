@@ -1,0 +1,153 @@
+"""P(对齐) from OpenAI-style ``logprobs`` (pure functions; the openai backend does the I/O).
+
+A label is several tokens (Qwen: 对齐 = 对+齐, 不对齐 = 不对+齐), so its probability is the product of its
+tokens' conditionals. A chat completion reports, per generated position, the chosen token and the top-k
+alternatives, all conditioned on the *generated* text so far. Walking a label along those positions gives
+its first piece everywhere, but its later pieces only where the model generated the same earlier pieces;
+the missing conditional must come from another request (see OpenAIBackend) or be approximated.
+
+Token pieces are matched as UTF-8 bytes, never as hard-coded strings: a token may be part of a character
+(``bytes:\\xe5\\xaf`` in OpenAI's API, U+FFFD in vLLM's text).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_BYTE_ESCAPE = re.compile(rb"\\x([0-9a-fA-F]{2})")
+REPLACEMENT = "\ufffd"
+
+
+def token_bytes(token: str | None, raw: Iterable[int] | None = None) -> bytes | None:
+    """The UTF-8 bytes a returned token stands for, or None when the server's text lost them.
+
+    ``raw`` is the ``bytes`` field of the logprob entry. vLLM fills it from the lossy text, so a token
+    shown as U+FFFD stays unknown rather than matching anything by accident.
+    """
+    if token is None:
+        return None
+    if token.startswith("bytes:"):
+        # Escapes such as \xe5 stand for single bytes; the rest is literal UTF-8 text.
+        return _BYTE_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), token[6:].encode("utf-8"))
+    if token.startswith("token_id:"):  # vLLM's return_tokens_as_token_ids: no text at all
+        return None
+    if REPLACEMENT not in token:
+        return token.encode("utf-8")
+    data = bytes(raw) if raw is not None else b""
+    return data if data and REPLACEMENT.encode("utf-8") not in data else None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One generated position: the token chosen there and every token the server listed, as log-probs."""
+
+    chosen: bytes | None
+    candidates: Mapping[bytes, float]
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def read_steps(logprobs: Any) -> list[Step]:
+    """``choice.logprobs`` (openai object or plain dict) as Steps; [] when the server sent none."""
+    content = _field(logprobs, "content") if logprobs is not None else None
+    steps = []
+    for entry in content or []:
+        chosen = token_bytes(_field(entry, "token"), _field(entry, "bytes"))
+        candidates: dict[bytes, float] = {}
+        for alt in _field(entry, "top_logprobs") or []:
+            key, value = token_bytes(_field(alt, "token"), _field(alt, "bytes")), _field(alt, "logprob")
+            if key and value is not None:
+                candidates.setdefault(key, float(value))
+        chosen_logprob = _field(entry, "logprob")
+        if chosen and chosen_logprob is not None:
+            candidates.setdefault(chosen, float(chosen_logprob))
+        steps.append(Step(chosen, candidates))
+    return steps
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A label followed along returned positions.
+
+    ``logprob`` sums the pieces found; ``rest`` is what is still missing (b"" = complete). ``below_top_k``:
+    a needed piece was not listed, so the label is less likely than every listed alternative there.
+    """
+
+    logprob: float
+    rest: bytes
+    below_top_k: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return not self.rest and not self.below_top_k
+
+    @property
+    def needs_more(self) -> bool:
+        """The label was on track but the generation left it (or stopped): the next conditional is missing."""
+        return bool(self.rest) and not self.below_top_k
+
+    def then(self, more: Walk) -> Walk:
+        """This walk continued by ``more`` (a walk of ``self.rest`` after the consumed prefix)."""
+        return Walk(self.logprob + more.logprob, more.rest, more.below_top_k)
+
+
+def walk(label: bytes, steps: list[Step]) -> Walk:
+    """Follow ``label``'s bytes along ``steps``, taking at each position the longest listed token that
+    continues it (the tokenizer's own split of the label in practice)."""
+    logprob, rest = 0.0, label
+    for step in steps:
+        pieces = [t for t in step.candidates if rest.startswith(t)]
+        if not pieces:
+            return Walk(logprob, rest, below_top_k=True)
+        piece = max(pieces, key=len)
+        logprob += step.candidates[piece]
+        rest = rest[len(piece) :]
+        if not rest or step.chosen != piece:  # done, or later positions condition on other text
+            break
+    return Walk(logprob, rest)
+
+
+def consumed_text(label: str, walk_: Walk) -> str | None:
+    """The label text consumed so far (the prefix to continue from), None if it ends inside a character."""
+    data = label.encode("utf-8")
+    try:
+        return data[: len(data) - len(walk_.rest)].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    score: float | None  # P(aligned) normalised over the two labels; None when neither label is listed
+    exact: bool
+    logprobs: dict[str, float | None]
+    notes: tuple[str, ...] = ()
+
+
+def normalised_score(walks: Mapping[str, Walk], aligned: str, notes: Iterable[str] = ()) -> LabelScore:
+    """P(``aligned``) among the labels. A label below the top-k counts as probability 0 and an unfinished
+    one as if its missing conditionals were 1; either makes the score an approximation, said in ``notes``."""
+    notes = list(notes)
+    logprobs: dict[str, float | None] = {}
+    for label, w in walks.items():
+        if w.below_top_k:
+            notes.append(f"{label}: not among the returned top log-probs, counted as 0")
+            logprobs[label] = None
+        else:
+            if w.rest:
+                notes.append(f"{label}: conditional of its last {len(w.rest)} bytes unknown, counted as 1")
+            logprobs[label] = w.logprob
+    known = {label: lp for label, lp in logprobs.items() if lp is not None}
+    if not known:
+        return LabelScore(None, False, logprobs, tuple(notes) or ("no label among the returned log-probs",))
+    top = max(known.values())
+    total = sum(math.exp(lp - top) for lp in known.values())
+    score = math.exp(known[aligned] - top) / total if aligned in known else 0.0
+    exact = all(w.complete for w in walks.values())
+    return LabelScore(score, exact, logprobs, tuple(notes))

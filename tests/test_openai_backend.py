@@ -1,0 +1,337 @@
+"""The openai backend against real servers on 127.0.0.1.
+
+LLaMA-Factory's API server (``llamafactory-cli api``) serving the tiny random Qwen3 checks the real request
+and reply path in both modes. Faults that server cannot be made to produce on demand (slow replies, HTTP 500,
+junk text, log-probs, refused continuations, many requests in flight) come from small stdlib HTTP servers in
+a thread (tests/servers.py): real sockets and real HTTP, no mocked client.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ea_plugin import ALIGNED, UNALIGNED, JudgeError, Pair, load_judge
+from ea_plugin.backends.openai import OpenAIBackend
+from ea_plugin.prompts import EMPTY_THINK, build_messages, render_prompt
+from tests.servers import LoopbackHTTPServer, Reply, Request, free_port, running_server
+
+MODEL = "entity-alignment"
+PAIRS = [
+    Pair("sv660n出现e100故障怎么办？", "sv660系列e100.1故障表示过电流，检查输出接线。"),
+    Pair("sv660n出现e100故障怎么办？", "md500变频器e100故障，检查电机。"),
+    Pair("md500参数F0-02怎么设", "md500的F0-03参数表示频率指令选择，设为0时由键盘给定。"),
+]
+# Fault tests must not wait for real backoff: retries stay explicit but quick.
+QUICK = dict(retry_backoff=0.01, timeout=5.0)
+
+
+# -- the LLaMA-Factory API server ------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def llamafactory_api(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """``llamafactory-cli api`` (HF engine, qwen3 template) serving the tiny model; base_url of its /v1."""
+    pytest.importorskip("llamafactory")
+    work = tmp_path_factory.mktemp("llamafactory-api")
+    config = work / "api.yaml"
+    config.write_text(
+        f"model_name_or_path: {tiny_model_dir}\ntemplate: qwen3\ninfer_backend: huggingface\n"
+        # LLaMA-Factory renders thinking on or off for the whole server (the request's
+        # chat_template_kwargs are ignored): on, as the think-mode tests need.
+        "enable_thinking: true\n"
+    )
+    port = free_port()
+    env = {
+        "API_HOST": "127.0.0.1", "API_PORT": str(port), "API_MODEL_NAME": MODEL, "API_VERBOSE": "0",
+        "HF_HUB_OFFLINE": "1", "CUDA_VISIBLE_DEVICES": "",
+    }
+    command = [sys.executable, "-m", "llamafactory.cli", "api", str(config)]
+    with running_server(
+        command, port=port, health_path="/v1/models", log_path=work / "server.log", env=env, timeout_s=180
+    ) as server:
+        yield f"{server.url}/v1"
+
+
+def lf_judge(base_url: str, mode: str, **kwargs: Any):
+    # The random model never stops on its own: a few tokens keep each request short on CPU.
+    return load_judge("openai", base_url=base_url, model=MODEL, mode=mode, max_tokens=12, **kwargs)
+
+
+def prompt_lengths(tokenizer, pairs: list[Pair], mode: str) -> list[int]:
+    return [len(tokenizer(render_prompt(p.question, p.chunk, mode))["input_ids"]) for p in pairs]
+
+
+def test_think_mode_against_llamafactory_gives_each_pair_its_own_verdict_in_order(llamafactory_api, qwen_tokenizer):
+    verdicts = lf_judge(llamafactory_api, "think").judge_pairs(PAIRS)
+    assert len(verdicts) == len(PAIRS)
+    # The server reports how many prompt tokens it saw: exactly our think-mode prompt, pair by pair, in order.
+    expected = prompt_lengths(qwen_tokenizer, PAIRS, "think")
+    assert len(set(expected)) == len(PAIRS), "pairs of distinct lengths, or order is untested"
+    assert [v.extra["prompt_tokens"] for v in verdicts] == expected
+    for verdict in verdicts:
+        assert (verdict.mode, verdict.backend) == ("think", "openai")
+        assert verdict.raw  # the server's text came back
+        assert verdict.extra["finish_reason"] in ("stop", "length")
+        if verdict.label is None:  # a random model rarely says a label: the judge keeps the chunk and says why
+            assert verdict.error and verdict.aligned is True
+        else:
+            assert verdict.aligned == (verdict.label == ALIGNED)
+
+
+def test_fast_mode_against_llamafactory_reports_that_the_server_has_no_logprobs(llamafactory_api, qwen_tokenizer):
+    verdicts = lf_judge(llamafactory_api, "fast").judge_pairs(PAIRS)
+    assert len(verdicts) == len(PAIRS)
+    # LLaMA-Factory ignores chat_template_kwargs: thinking on or off is its server setting (on here), so
+    # a fast-mode request is rendered as the think prompt. Serve fast mode with `enable_thinking: false`.
+    assert [v.extra["prompt_tokens"] for v in verdicts] == prompt_lengths(qwen_tokenizer, PAIRS, "think")
+    for verdict in verdicts:
+        assert (verdict.mode, verdict.backend) == ("fast", "openai")
+        assert verdict.score is None
+        assert verdict.extra["score_exact"] is False
+        assert "no log-probs" in verdict.extra["score_note"]
+        if verdict.label is None:
+            assert verdict.error and verdict.aligned is True
+
+
+def test_drop_policy_against_llamafactory_drops_exactly_the_unlabelled_pairs(llamafactory_api: str):
+    verdicts = lf_judge(llamafactory_api, "think", on_error="drop").judge_pairs(PAIRS)
+    for verdict in verdicts:
+        assert verdict.aligned is (verdict.label == ALIGNED)
+        assert (verdict.error is not None) == (verdict.label is None)
+
+
+# -- faults from small servers of our own ------------------------------------------------------------
+def chat_completion(content: str, logprobs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A chat.completion body as OpenAI-compatible servers send it."""
+    choice: dict[str, Any] = {
+        "index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop",
+    }
+    if logprobs is not None:
+        choice["logprobs"] = {"content": logprobs}
+    return {
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": MODEL, "choices": [choice],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def _slow(request: Request) -> Reply:
+    return Reply(body=chat_completion(ALIGNED), delay_s=30)
+
+
+def _http_500(request: Request) -> Reply:
+    return Reply(status=500, body={"error": {"message": "model crashed", "type": "server_error"}})
+
+
+def _junk(request: Request) -> Reply:
+    return Reply(body=chat_completion("今天天气不错，适合出门。"))
+
+
+FAULTS = {
+    # fault: (handler or None for a closed port, what the recorded error says, requests per pair)
+    "server_down": (None, "server unreachable", None),
+    "slow_beyond_timeout": (_slow, "timeout", 2),
+    "http_500": (_http_500, "HTTP 500", 3),
+    "reply_without_label": (_junk, "unparseable label", 1),
+}
+FAULT_OPTIONS = {"slow_beyond_timeout": dict(timeout=0.3, max_retries=1), "http_500": dict(max_retries=2)}
+
+
+def run_fault(fault: str, mode: str, on_error: str) -> tuple[list[Any], LoopbackHTTPServer | None]:
+    handler = FAULTS[fault][0]
+    options = {**QUICK, **FAULT_OPTIONS.get(fault, {})}
+    if handler is None:
+        judge = load_judge("openai", base_url=f"http://127.0.0.1:{free_port()}/v1", model=MODEL, mode=mode,
+                           on_error=on_error, **options)
+        return judge.judge_pairs(PAIRS), None
+    with LoopbackHTTPServer(handler) as server:
+        judge = load_judge("openai", base_url=f"{server.url}/v1", model=MODEL, mode=mode, on_error=on_error,
+                           **options)
+        return judge.judge_pairs(PAIRS), server
+
+
+@pytest.mark.parametrize("mode", ["think", "fast"])
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_fault_keeps_every_chunk_and_records_why_by_default(fault: str, mode: str):
+    verdicts, server = run_fault(fault, mode, "keep")
+    _, says, requests_per_pair = FAULTS[fault]
+    assert len(verdicts) == len(PAIRS)
+    for verdict in verdicts:
+        assert verdict.aligned is True and verdict.label is None
+        assert says in verdict.error
+        assert (verdict.mode, verdict.backend) == (mode, "openai")
+    if server is not None:  # retries happened as configured, and nothing more
+        assert len(server.requests) == requests_per_pair * len(PAIRS)
+        assert all(r.path == "/v1/chat/completions" for r in server.requests)
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_fault_under_drop_policy_drops_every_chunk_with_the_error(fault: str):
+    verdicts, _ = run_fault(fault, "think", "drop")
+    assert len(verdicts) == len(PAIRS)
+    assert all(v.aligned is False and FAULTS[fault][1] in v.error for v in verdicts)
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_fault_under_raise_policy_raises_judge_error_naming_the_pair(fault: str):
+    with pytest.raises(JudgeError, match=re.escape(FAULTS[fault][1])) as caught:
+        run_fault(fault, "think", "raise")
+    assert caught.value.question == PAIRS[0].question
+
+
+def test_server_down_fails_fast_without_retrying_every_pair():
+    # Once one pair found the port closed after its retries, the others stop instead of retrying on their own.
+    backend = OpenAIBackend(f"http://127.0.0.1:{free_port()}/v1", MODEL, max_retries=3, retry_backoff=0.05)
+    verdicts = backend.generate([PAIRS[0]] * 40)
+    assert len(verdicts) == 40
+    assert all("server unreachable" in v.error and v.label is None for v in verdicts)
+    assert sum(v.extra["attempts"] for v in verdicts) < 40 * 4
+
+
+def test_retry_after_500_then_success_gives_the_label_and_counts_attempts():
+    calls = {"n": 0}
+
+    def flaky(request: Request) -> Reply:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return Reply(status=503, body={"error": {"message": "warming up"}})
+        return Reply(body=chat_completion(f"{EMPTY_THINK}{UNALIGNED}"))
+
+    with LoopbackHTTPServer(flaky) as server:
+        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).generate([PAIRS[1]])[0]
+    assert (verdict.label, verdict.error, verdict.extra["attempts"]) == (UNALIGNED, None, 2)
+
+
+def test_client_error_is_not_retried():
+    with LoopbackHTTPServer(lambda r: Reply(status=400, body={"detail": "bad request"})) as server:
+        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).generate([PAIRS[0]])[0]
+        assert len(server.requests) == 1
+    assert "HTTP 400" in verdict.error and "bad request" in verdict.error
+
+
+# -- requests as sent, concurrency and order ---------------------------------------------------------
+def _index_of(request: Request) -> int:
+    return int(re.search(r"chunk-(\d+)", request.body["messages"][1]["content"]).group(1))
+
+
+def _labelled_by_index(request: Request) -> Reply:
+    index = _index_of(request)
+    label = ALIGNED if index % 3 else UNALIGNED
+    return Reply(body=chat_completion(f"<think>\n分析{index}\n</think>\n\n{label}"), delay_s=0.05)
+
+
+def numbered_pairs(n: int) -> list[Pair]:
+    return [Pair("sv660n报e100", f"chunk-{i:02d} sv660n的e100故障") for i in range(n)]
+
+
+async def test_async_batch_of_40_stays_within_the_concurrency_limit_and_in_order():
+    with LoopbackHTTPServer(_labelled_by_index) as server:
+        judge = load_judge("openai", base_url=f"{server.url}/v1", model=MODEL, mode="think", concurrency=4,
+                           batch_size=64, **QUICK)
+        verdicts = await judge.ajudge_pairs(numbered_pairs(40))
+    assert [v.reasoning for v in verdicts] == [f"分析{i}" for i in range(40)]
+    assert [v.label for v in verdicts] == [ALIGNED if i % 3 else UNALIGNED for i in range(40)]
+    assert 2 <= server.max_in_flight <= 4  # parallel, and never above the limit
+
+
+async def test_sync_call_from_inside_a_running_event_loop_still_answers():
+    with LoopbackHTTPServer(_labelled_by_index) as server:
+        backend = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK)
+        verdicts = backend.generate(numbered_pairs(3))  # a loop runs in this thread: worker thread path
+    assert [v.label for v in verdicts] == [UNALIGNED, ALIGNED, ALIGNED]
+
+
+def test_requests_carry_the_shared_prompt_and_mode_switches():
+    with LoopbackHTTPServer(lambda r: Reply(body=chat_completion(ALIGNED))) as server:
+        backend = OpenAIBackend(f"{server.url}/v1", MODEL, max_tokens=77, fast_max_tokens=3, **QUICK)
+        backend.generate([PAIRS[0]])
+        backend.score([PAIRS[0]])
+    think, fast = (r.body for r in server.requests)
+    assert think["messages"] == fast["messages"] == build_messages(PAIRS[0].question, PAIRS[0].chunk)
+    assert think["chat_template_kwargs"] == {"enable_thinking": True}
+    assert (think["max_tokens"], think["temperature"]) == (77, 0.0)
+    assert "logprobs" not in think
+    assert fast["chat_template_kwargs"] == {"enable_thinking": False}
+    assert (fast["max_tokens"], fast["logprobs"], fast["top_logprobs"]) == (3, True, 20)
+
+
+def test_reasoning_sent_in_a_separate_field_is_kept():
+    body = chat_completion(ALIGNED)
+    body["choices"][0]["message"]["reasoning"] = "1. 提取question中的实体：产品信息-sv660n"
+    with LoopbackHTTPServer(lambda r: Reply(body=body)) as server:
+        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).generate([PAIRS[0]])[0]
+    assert verdict.label == ALIGNED and "产品信息-sv660n" in verdict.reasoning
+
+
+# -- fast-mode scores from log-probs ---------------------------------------------------------------
+def logprob_entry(token: str, p: float, top: dict[str, float]) -> dict[str, Any]:
+    listed = [{"token": t, "logprob": math.log(q), "bytes": list(t.encode())} for t, q in top.items()]
+    return {"token": token, "logprob": math.log(p), "bytes": list(token.encode()), "top_logprobs": listed}
+
+
+def label_pieces(qwen_tokenizer) -> tuple[str, str, str]:
+    """The token texts a server reports for 对, 齐 and 不对 (decoded by the real Qwen tokenizer)."""
+    return tuple(qwen_tokenizer.decode([i]) for i in (32664, 100046, 105788))
+
+
+def logprob_server(qwen_tokenizer, continuation: Reply | None):
+    """Answers 对齐 with log-probs (P(对)=.6, P(不对)=.3, P(齐|对)=.9); follow-ups get ``continuation``."""
+    dui, qi, budui = label_pieces(qwen_tokenizer)
+    first = logprob_entry(dui, 0.6, {dui: 0.6, budui: 0.3, "不": 0.05})
+    second = logprob_entry(qi, 0.9, {qi: 0.9, "。": 0.05})
+
+    def handler(request: Request) -> Reply:
+        if request.body.get("continue_final_message"):
+            return continuation
+        return Reply(body=chat_completion(ALIGNED, [first, second]))
+
+    return LoopbackHTTPServer(handler)
+
+
+def test_fast_score_is_exact_when_the_server_continues_the_other_label(qwen_tokenizer):
+    dui, qi, budui = label_pieces(qwen_tokenizer)
+    followup = Reply(body=chat_completion(qi, [logprob_entry(qi, 0.8, {qi: 0.8, "对": 0.1})]))
+    with logprob_server(qwen_tokenizer, followup) as server:
+        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).score([PAIRS[0]])[0]
+    assert verdict.label == ALIGNED and verdict.extra["score_exact"] is True
+    assert verdict.score == pytest.approx(0.6 * 0.9 / (0.6 * 0.9 + 0.3 * 0.8))
+    follow = server.requests[1].body
+    # The assistant message holds the empty think block and the first piece of 不对齐, as the server reported it.
+    assert follow["messages"][-1] == {"role": "assistant", "content": EMPTY_THINK + budui}
+    assert (follow["continue_final_message"], follow["add_generation_prompt"]) == (True, False)
+
+
+def test_fast_score_falls_back_to_an_approximation_when_the_server_refuses_continuation(qwen_tokenizer):
+    refused = Reply(status=400, body={"detail": "unknown field continue_final_message"})
+    with logprob_server(qwen_tokenizer, refused) as server:
+        # One pair at a time, so the second pair meets a backend that has already learnt the refusal.
+        backend = OpenAIBackend(f"{server.url}/v1", MODEL, concurrency=1, **QUICK)
+        verdicts = backend.score([PAIRS[0], PAIRS[1]])
+        followups = [r for r in server.requests if r.body.get("continue_final_message")]
+    # The missing conditional P(齐|不对) counts as 1: the score compares .6*.9 with .3.
+    for verdict in verdicts:
+        assert verdict.label == ALIGNED and verdict.error is None
+        assert verdict.score == pytest.approx(0.54 / (0.54 + 0.3))
+        assert verdict.extra["score_exact"] is False and "不对齐" in verdict.extra["score_note"]
+    assert len(followups) == 1
+    assert "refused continue_final_message" in verdicts[1].extra["score_note"]
+
+
+def test_fast_score_decides_the_verdict_through_the_threshold(qwen_tokenizer):
+    dui, qi, budui = label_pieces(qwen_tokenizer)
+    followup = Reply(body=chat_completion(qi, [logprob_entry(qi, 0.8, {qi: 0.8})]))
+    with logprob_server(qwen_tokenizer, followup) as server:
+        base_url = f"{server.url}/v1"
+        judges = [load_judge("openai", base_url=base_url, model=MODEL, threshold=t, **QUICK) for t in (0.5, 0.9)]
+        low, high = [judge.judge(PAIRS[0].question, PAIRS[0].chunk) for judge in judges]
+    assert low.score == pytest.approx(0.54 / (0.54 + 0.24))  # ~0.69, between the two thresholds
+    assert low.aligned is True and high.aligned is False
+
+
+def test_backend_rejects_nonsense_settings():
+    for bad in (dict(timeout=0), dict(max_retries=-1), dict(concurrency=0), dict(fast_max_tokens=0)):
+        with pytest.raises(ValueError):
+            OpenAIBackend("http://127.0.0.1:1/v1", MODEL, **bad)
