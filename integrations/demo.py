@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from llama_index.core import VectorStoreIndex
+from llama_index.core.node_parser import TokenTextSplitter
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from ea_plugin.cli import add_backend_arguments, judge_from_args
@@ -27,13 +28,13 @@ from integrations.corpus import SAMPLE_CORPUS, ManualChunk, load_chunks
 from integrations.llamaindex import EntityAlignmentPostprocessor
 from integrations.llamaindex_embedding import HashingEmbedding
 from integrations.selection import (
-    ALIGNED,
     BELOW_THRESHOLD,
     DROPPED_ON_ERROR,
+    JUDGED_ALIGNED,
+    JUDGED_UNALIGNED,
     KEPT_ON_ERROR,
     MIN_KEEP,
     NOT_JUDGED,
-    UNALIGNED,
     Judged,
 )
 
@@ -49,8 +50,8 @@ DEFAULT_TOP_K = 6
 
 # decision -> (what happens to the chunk, a note where the judge's label alone does not explain it)
 _DECISION_TEXT: dict[str, tuple[str, str]] = {
-    ALIGNED: ("KEEP", ""),
-    UNALIGNED: ("DROP", ""),
+    JUDGED_ALIGNED: ("KEEP", ""),
+    JUDGED_UNALIGNED: ("DROP", ""),
     BELOW_THRESHOLD: ("DROP", "(P(对齐) below the score threshold)"),
     KEPT_ON_ERROR: ("KEEP", "(the judge failed: policy keeps)"),
     DROPPED_ON_ERROR: ("DROP", "(the judge failed: policy drops)"),
@@ -69,7 +70,10 @@ def corpus_nodes(chunks: Sequence[ManualChunk]) -> list[TextNode]:
 
 def build_index(chunks: Sequence[ManualChunk]) -> VectorStoreIndex:
     """A real in-memory vector index over the chunks, embedded offline (hashing embedding)."""
-    return VectorStoreIndex(nodes=corpus_nodes(chunks), embed_model=HashingEmbedding())
+    # Documents inserted later are split by characters at Chinese full stops. Naming a splitter also
+    # keeps LlamaIndex from building its default one, which loads a tiktoken encoding and NLTK data.
+    splitter = TokenTextSplitter(chunk_size=400, chunk_overlap=40, separator="。", tokenizer=list)
+    return VectorStoreIndex(nodes=corpus_nodes(chunks), embed_model=HashingEmbedding(), transformations=[splitter])
 
 
 # -- terminal output (CJK characters take two columns) -------------------------------------------------
@@ -129,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--"]:  # `ea-judge demo -- --help` passes the separator on
+        argv = argv[1:]
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.top_k < 1:

@@ -36,14 +36,14 @@ METADATA_KEYS: tuple[str, ...] = (EA_LABEL, EA_SCORE, EA_REASON, EA_ERROR, EA_DE
 
 # Decisions. Kept: judged aligned (and above the score threshold); the judge failed and its policy
 # keeps; topped up to honour min_keep; empty text, nothing to judge. Dropped: the other three.
-ALIGNED = "aligned"
+JUDGED_ALIGNED = "aligned"
 KEPT_ON_ERROR = "kept_on_error"
 MIN_KEEP = "min_keep"
 NOT_JUDGED = "not_judged"
-UNALIGNED = "unaligned"
+JUDGED_UNALIGNED = "unaligned"
 BELOW_THRESHOLD = "below_threshold"
 DROPPED_ON_ERROR = "dropped_on_error"
-DECISIONS = (ALIGNED, KEPT_ON_ERROR, MIN_KEEP, NOT_JUDGED, UNALIGNED, BELOW_THRESHOLD, DROPPED_ON_ERROR)
+DECISIONS = (JUDGED_ALIGNED, KEPT_ON_ERROR, MIN_KEEP, NOT_JUDGED, JUDGED_UNALIGNED, BELOW_THRESHOLD, DROPPED_ON_ERROR)
 
 NOT_JUDGED_REASON = "empty chunk text: nothing to judge, kept"
 # "4. 给出判断理由：产品不同…" -> "产品不同…": the step number and its short heading are dropped.
@@ -111,8 +111,8 @@ class SelectionPolicy:
         if verdict.error or verdict.label is None:
             return (True, KEPT_ON_ERROR) if verdict.aligned else (False, DROPPED_ON_ERROR)
         if self.score_threshold is not None and verdict.score is not None:
-            return (True, ALIGNED) if verdict.score >= self.score_threshold else (False, BELOW_THRESHOLD)
-        return (True, ALIGNED) if verdict.aligned else (False, UNALIGNED)
+            return (True, JUDGED_ALIGNED) if verdict.score >= self.score_threshold else (False, BELOW_THRESHOLD)
+        return (True, JUDGED_ALIGNED) if verdict.aligned else (False, JUDGED_UNALIGNED)
 
     def select(self, verdicts: Sequence[Verdict | None]) -> list[Judged]:
         """One Judged per verdict, in retrieval order."""

@@ -41,3 +41,70 @@ def converted_samples(tmp_path_factory) -> dict[str, Path]:
     sources = [Source(examples / "aligned.json", ALIGNED), Source(examples / "unaligned.json", UNALIGNED)]
     stats, _ = convert(sources, out, ConvertOptions())
     return {name: Path(path) for name, path in stats.files.items()}
+
+
+# -- backends for the integration tests (LlamaIndex, LangChain, demo), registered through the hook ----------
+class CountingRulesBackend:
+    """The rules backend, recording each batch it is given as (method, number of pairs)."""
+
+    name = "counting-rules"
+
+    def __init__(self) -> None:
+        from ea_plugin.backends.rules import RulesBackend
+
+        self.rules = RulesBackend()
+        self.calls: list[tuple[str, int]] = []
+
+    def score(self, pairs):
+        self.calls.append(("score", len(pairs)))
+        return self.rules.score(pairs)
+
+    def generate(self, pairs):
+        self.calls.append(("generate", len(pairs)))
+        return self.rules.generate(pairs)
+
+    async def ascore(self, pairs):  # native async: the judge awaits this instead of a worker thread
+        self.calls.append(("ascore", len(pairs)))
+        return self.rules.score(pairs)
+
+    async def agenerate(self, pairs):
+        self.calls.append(("agenerate", len(pairs)))
+        return self.rules.generate(pairs)
+
+
+class BrokenBackend:
+    """A judge whose server is down: every batch raises, as a dead endpoint does."""
+
+    name = "broken"
+
+    def score(self, pairs):
+        from ea_plugin.errors import BackendError
+
+        raise BackendError("judge server unreachable")
+
+    generate = score
+
+    async def ascore(self, pairs):
+        return self.score(pairs)
+
+    agenerate = ascore
+
+
+class IntegrationTestBackends:
+    from ea_plugin.plugins import hookimpl
+
+    @hookimpl
+    def ea_register_backends(self, register) -> None:
+        register(CountingRulesBackend.name, CountingRulesBackend)
+        register(BrokenBackend.name, BrokenBackend)
+
+
+@pytest.fixture(scope="session")
+def integration_backends():
+    """Registers the backends "counting-rules" and "broken" for the session."""
+    from ea_plugin.plugins import register_plugin, unregister_plugin
+
+    plugin = IntegrationTestBackends()
+    register_plugin(plugin, name="ea-integration-test-backends")
+    yield plugin
+    unregister_plugin(plugin)
