@@ -9,6 +9,7 @@ from pathlib import Path
 from ea_plugin.errors import EAPluginError
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent / "data" / "manual_chunks.jsonl"
+_FIELDS = ("id", "title", "text")
 
 
 class CorpusError(EAPluginError, ValueError):
@@ -30,23 +31,21 @@ class ManualChunk:
 def load_chunks(path: Path | str = SAMPLE_CORPUS) -> list[ManualChunk]:
     """Every chunk of a JSONL corpus, in file order; a bad line raises CorpusError naming it."""
     path = Path(path)
-    chunks: list[ManualChunk] = []
-    seen: set[str] = set()
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"invalid JSON: {exc}", path=path, line=number) from exc
-            fields = ("id", "title", "text")
-            if not isinstance(record, dict) or not all(
-                isinstance(record.get(k), str) and record[k].strip() for k in fields
-            ):
-                raise CorpusError(f"needs non-empty string fields {fields}", path=path, line=number)
-            if record["id"] in seen:
-                raise CorpusError(f"duplicate id {record['id']!r}", path=path, line=number)
-            seen.add(record["id"])
-            chunks.append(ManualChunk(record["id"], record["title"], record["text"]))
-    return chunks
+    chunks: dict[str, ManualChunk] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            chunk = _parse(line, path, number)
+            if chunk.id in chunks:
+                raise CorpusError(f"duplicate id {chunk.id!r}", path=path, line=number)
+            chunks[chunk.id] = chunk
+    return list(chunks.values())
+
+
+def _parse(line: str, path: Path, number: int) -> ManualChunk:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise CorpusError(f"invalid JSON: {exc}", path=path, line=number) from exc
+    if not isinstance(record, dict) or not all(isinstance(record.get(k), str) and record[k].strip() for k in _FIELDS):
+        raise CorpusError(f"needs non-empty string fields {_FIELDS}", path=path, line=number)
+    return ManualChunk(*(record[k] for k in _FIELDS))
