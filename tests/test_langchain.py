@@ -15,6 +15,7 @@ from integrations.embedding import embed_text
 from integrations.langchain import RUN_NAME, EntityAlignmentFilter
 from integrations.langchain_embedding import HashingEmbeddings
 from integrations.selection import METADATA_KEYS
+from tests.servers import free_port
 
 QUESTION = "md500参数F0-02怎么设？"
 # What the hashing-embedding retriever returns for QUESTION (top 6), and what the judge keeps: the other
@@ -117,6 +118,15 @@ async def test_failing_judge_keeps_every_document_and_records_why(integration_ba
     assert [d.id for d in docs] == RETRIEVED
     assert {d.metadata["ea_decision"] for d in docs} == {"kept_on_error"}
     assert {d.metadata["ea_error"] for d in docs} == {"BackendError: judge server unreachable"}
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+async def test_unreachable_openai_judge_keeps_every_document_and_records_why(base_retriever, use_async):
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    retriever = compression(base_retriever, backend="openai", base_url=url, model="entity-alignment", max_retries=0)
+    docs = await invoke(retriever, QUESTION, use_async)
+    assert [d.id for d in docs] == RETRIEVED
+    assert all(d.metadata["ea_error"].startswith(f"server unreachable at {url}") for d in docs)
 
 
 @pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])

@@ -26,6 +26,7 @@ from integrations.llamaindex import (
 )
 from integrations.llamaindex_embedding import HashingEmbedding
 from integrations.selection import METADATA_KEYS
+from tests.servers import free_port
 
 QUESTION = "sv660n出现e100故障怎么办？"
 # What the hashing-embedding retriever returns for QUESTION (top 6), and what the judge keeps: md500-e100
@@ -135,6 +136,19 @@ def test_score_threshold_drops_what_a_lenient_judge_would_keep(retrieved):
     assert {n.node.node_id: j.decision for n, j in judged if not j.kept} == dict.fromkeys(DROPPED, "below_threshold")
 
 
+def test_local_model_scores_drive_the_threshold_and_replace_retrieval_scores(tiny_model_dir, retrieved):
+    # The transformers backend on the tiny random Qwen3: real P(对齐) values strictly between 0 and 1.
+    judge = load_judge("transformers", model=str(tiny_model_dir))
+    scores = [v.score for v in judge.judge_many(QUESTION, [n.node.get_content() for n in retrieved])]
+    assert all(0.0 < s < 1.0 for s in scores)
+    cut = sorted(scores)[len(scores) // 2]
+    post = EntityAlignmentPostprocessor(judge=judge, score_threshold=cut, keep_retrieval_score=False)
+    kept = post.postprocess_nodes(retrieved, query_str=QUESTION)
+    expected = [(n.node.node_id, s) for n, s in zip(retrieved, scores, strict=True) if s >= cut]
+    assert [(n.node.node_id, n.score) for n in kept] == [(i, pytest.approx(s, abs=1e-6)) for i, s in expected]
+    assert 0 < len(kept) < len(retrieved)
+
+
 @pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
 async def test_min_keep_keeps_the_first_retrieved_nodes_when_the_judge_drops_all(index, use_async):
     nodes = index.as_retriever(similarity_top_k=4).retrieve("md500参数F0-02怎么设？")
@@ -153,6 +167,16 @@ async def test_failing_judge_keeps_every_node_and_records_why(integration_backen
     assert {n.node.metadata["ea_decision"] for n in kept} == {"kept_on_error"}
     assert {n.node.metadata["ea_error"] for n in kept} == {"BackendError: judge server unreachable"}
     assert {n.node.metadata["ea_label"] for n in kept} == {None}
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+async def test_unreachable_openai_judge_keeps_every_node_and_records_why(retrieved, use_async):
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    post = EntityAlignmentPostprocessor(backend="openai", base_url=url, model="entity-alignment", max_retries=0)
+    kept = await postprocess(post, retrieved, QUESTION, use_async)
+    assert ids(kept) == RETRIEVED
+    assert {n.node.metadata["ea_decision"] for n in kept} == {"kept_on_error"}
+    assert all(n.node.metadata["ea_error"].startswith(f"server unreachable at {url}") for n in kept)
 
 
 def test_failing_judge_under_the_drop_policy_still_honours_min_keep(integration_backends, retrieved):
