@@ -277,10 +277,10 @@ def label_pieces(qwen_tokenizer) -> tuple[str, str, str]:
     return tuple(qwen_tokenizer.decode([i]) for i in (32664, 100046, 105788))
 
 
-def logprob_server(qwen_tokenizer, continuation: Reply | None):
-    """Answers 对齐 with log-probs (P(对)=.6, P(不对)=.3, P(齐|对)=.9); follow-ups get ``continuation``."""
+def logprob_server(qwen_tokenizer, continuation: Reply | None, p_budui: float = 0.3):
+    """Answers 对齐 with log-probs (P(对)=.6, P(不对)=p_budui, P(齐|对)=.9); follow-ups get ``continuation``."""
     dui, qi, budui = label_pieces(qwen_tokenizer)
-    first = logprob_entry(dui, 0.6, {dui: 0.6, budui: 0.3, "不": 0.05})
+    first = logprob_entry(dui, 0.6, {dui: 0.6, budui: p_budui, "不": 0.05})
     second = logprob_entry(qi, 0.9, {qi: 0.9, "。": 0.05})
 
     def handler(request: Request) -> Reply:
@@ -297,11 +297,24 @@ def test_fast_score_is_exact_when_the_server_continues_the_other_label(qwen_toke
     with logprob_server(qwen_tokenizer, followup) as server:
         verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).score([PAIRS[0]])[0]
     assert verdict.label == ALIGNED and verdict.extra["score_exact"] is True
+    assert (verdict.extra["followups"], verdict.extra["score_max_error"]) == (1, 0.0)
     assert verdict.score == pytest.approx(0.6 * 0.9 / (0.6 * 0.9 + 0.3 * 0.8))
     follow = server.requests[1].body
     # The assistant message holds the empty think block and the first piece of 不对齐, as the server reported it.
     assert follow["messages"][-1] == {"role": "assistant", "content": EMPTY_THINK + budui}
     assert (follow["continue_final_message"], follow["add_generation_prompt"]) == (True, False)
+
+
+def test_fast_score_skips_the_follow_up_when_it_cannot_move_the_score_beyond_the_tolerance(qwen_tokenizer):
+    refused = Reply(status=500, body={"error": {"message": "no follow-up expected"}})
+    with logprob_server(qwen_tokenizer, refused, p_budui=1e-5) as server:
+        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, score_tolerance=1e-3, **QUICK).score([PAIRS[0]])[0]
+        assert len(server.requests) == 1
+    share = 1e-5 / (0.54 + 1e-5)
+    assert verdict.score == pytest.approx(1 - share)
+    assert verdict.extra["followups"] == 0 and verdict.extra["score_exact"] is False
+    assert verdict.extra["score_max_error"] == pytest.approx(share)
+    assert "follow-up skipped" in verdict.extra["score_note"]
 
 
 def test_fast_score_falls_back_to_an_approximation_when_the_server_refuses_continuation(qwen_tokenizer):

@@ -122,12 +122,29 @@ def consumed_text(label: str, walk_: Walk) -> str | None:
         return None
 
 
+def unfinished_share(walks: Mapping[str, Walk], label: str) -> float | None:
+    """How far the score can still move when ``label``'s missing conditionals become known.
+
+    With every other label complete, the missing factor lies in (0, 1], so P(label) can only shrink from
+    what was seen: the score moves by at most that label's current share. None when another label is
+    unfinished too (no bound from what was seen).
+    """
+    others = [w for other, w in walks.items() if other != label]
+    if not all(w.complete or w.below_top_k for w in others):
+        return None
+    seen = walks[label].logprob
+    known = [seen] + [w.logprob for w in others if w.complete]
+    top = max(known)
+    return math.exp(seen - top) / sum(math.exp(lp - top) for lp in known)
+
+
 @dataclass(frozen=True)
 class LabelScore:
     score: float | None  # P(aligned) normalised over the two labels; None when neither label is listed
     exact: bool
     logprobs: dict[str, float | None]
     notes: tuple[str, ...] = ()
+    max_error: float | None = 0.0  # how far the exact score can be from ``score``; None: unknown
 
 
 def normalised_score(walks: Mapping[str, Walk], aligned: str, notes: Iterable[str] = ()) -> LabelScore:
@@ -145,9 +162,16 @@ def normalised_score(walks: Mapping[str, Walk], aligned: str, notes: Iterable[st
             logprobs[label] = w.logprob
     known = {label: lp for label, lp in logprobs.items() if lp is not None}
     if not known:
-        return LabelScore(None, False, logprobs, tuple(notes) or ("no label among the returned log-probs",))
+        return LabelScore(None, False, logprobs, tuple(notes) or ("no label among the returned log-probs",), None)
     top = max(known.values())
     total = sum(math.exp(lp - top) for lp in known.values())
     score = math.exp(known[aligned] - top) / total if aligned in known else 0.0
     exact = all(w.complete for w in walks.values())
-    return LabelScore(score, exact, logprobs, tuple(notes))
+    return LabelScore(score, exact, logprobs, tuple(notes), 0.0 if exact else _max_error(walks))
+
+
+def _max_error(walks: Mapping[str, Walk]) -> float | None:
+    if any(w.below_top_k for w in walks.values()):
+        return None  # an unlisted label may hold up to the smallest listed probability: not bounded here
+    unfinished = [label for label, w in walks.items() if w.rest]
+    return unfinished_share(walks, unfinished[0]) if len(unfinished) == 1 else None

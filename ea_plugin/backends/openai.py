@@ -5,8 +5,9 @@
 Think mode asks for the reasoning and the label (``enable_thinking: true``). Fast mode asks for a few tokens
 with ``logprobs``; the score is P(对齐) over the two labels' full token sequences (label_logprobs.py). Where
 the generated branch leaves a label after its first token, one follow-up request continues the assistant
-message with that label's first piece (vLLM's ``continue_final_message``) to read the missing conditional;
-a server that refuses it gets an approximation, recorded in ``verdict.extra``.
+message with that label's first piece (vLLM's ``continue_final_message``) to read the missing conditional,
+unless it cannot move the score by ``score_tolerance``; a server that refuses it gets an approximation.
+``verdict.extra`` records which (score_exact, score_max_error, score_note).
 
 Requests run concurrently on AsyncOpenAI, at most ``concurrency`` at once, with an explicit retry loop
 (backoff, ``Retry-After``) on timeouts, connection errors, 408/409/429 and 5xx. Every pair gets exactly one
@@ -27,6 +28,7 @@ from ea_plugin.backends.label_logprobs import (
     consumed_text,
     normalised_score,
     read_steps,
+    unfinished_share,
     walk,
 )
 from ea_plugin.backends.loop_thread import LoopThread
@@ -79,7 +81,11 @@ class OpenAIBackend:
 
     ``max_retries`` is the number of retries after the first attempt; the n-th retry waits
     ``retry_backoff * 2**(n-1)`` seconds (or the server's Retry-After, at most 30 s). ``timeout`` bounds
-    each request. ``exact_score=False`` skips the follow-up requests and always approximates.
+    each request.
+
+    Fast mode: a follow-up request is made only where the missing conditional can move the score by
+    ``score_tolerance`` or more (a confident model needs none: one request per pair); ``exact_score=False``
+    never makes one. ``verdict.extra`` says ``score_exact`` and ``score_max_error`` (None: no bound).
     """
 
     name = "openai"
@@ -97,6 +103,7 @@ class OpenAIBackend:
         top_logprobs: int = 20,
         retry_backoff: float = 0.5,
         exact_score: bool = True,
+        score_tolerance: float = 1e-3,
         extra_body: dict[str, Any] | None = None,
     ) -> None:
         if timeout <= 0:
@@ -109,6 +116,8 @@ class OpenAIBackend:
             raise ValueError(f"max_tokens and fast_max_tokens must be >= 1, got {max_tokens}, {fast_max_tokens}")
         if top_logprobs < 0:
             raise ValueError(f"top_logprobs must be >= 0, got {top_logprobs}")
+        if not 0.0 <= score_tolerance < 1.0:
+            raise ValueError(f"score_tolerance must lie in [0, 1), got {score_tolerance}")
         self.base_url = base_url
         self.model = model
         self.api_key = api_key
@@ -120,6 +129,7 @@ class OpenAIBackend:
         self.top_logprobs = top_logprobs
         self.retry_backoff = retry_backoff
         self.exact_score = exact_score
+        self.score_tolerance = score_tolerance
         self.extra_body = dict(extra_body or {})  # sent with every request (e.g. vLLM sampling options)
         # Set once the server refused a follow-up request: later pairs approximate without asking again.
         self._no_continuation: str | None = None
@@ -228,13 +238,21 @@ class OpenAIBackend:
         notes: list[str] = []
         followups = 0
         for label, label_walk in walks.items():
-            if label_walk.needs_more:
-                more, note = await self._continue_label(batch, pair, label, label_walk)
-                followups += more is not None
-                walks[label] = label_walk.then(more) if more is not None else label_walk
-                notes += [note] if note else []
+            if not label_walk.needs_more:
+                continue
+            share = unfinished_share(walks, label)
+            if share is not None and share < self.score_tolerance:  # cannot move the score enough to matter
+                notes.append(f"{label}: follow-up skipped, it moves the score by < {share:.1e}")
+                continue
+            more, note = await self._continue_label(batch, pair, label, label_walk)
+            followups += more is not None
+            walks[label] = label_walk.then(more) if more is not None else label_walk
+            notes += [note] if note else []
         result = normalised_score(walks, ALIGNED, notes)
-        extra.update(score_exact=result.exact, label_logprobs=result.logprobs, followups=followups)
+        extra.update(
+            score_exact=result.exact, score_max_error=result.max_error, label_logprobs=result.logprobs,
+            followups=followups,
+        )
         if result.notes:
             extra["score_note"] = "; ".join(result.notes)
         return self._verdict(choice.message, "fast", score=result.score, extra=extra)
