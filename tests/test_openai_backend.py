@@ -258,6 +258,14 @@ def test_requests_carry_the_shared_prompt_and_mode_switches():
     assert (fast["max_tokens"], fast["logprobs"], fast["top_logprobs"]) == (3, True, 20)
 
 
+def test_fast_mode_reply_that_thinks_says_the_server_ignored_enable_thinking():
+    # What a server with thinking fixed on (LLaMA-Factory's default) sends for a 4-token fast request.
+    with LoopbackHTTPServer(lambda r: Reply(body=chat_completion("<think>\n1. 提取"))) as server:
+        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).score([PAIRS[0]])[0]
+    assert verdict.label is None and "truncated" in verdict.error
+    assert "enable_thinking: false" in verdict.error
+
+
 def test_reasoning_sent_in_a_separate_field_is_kept():
     body = chat_completion(ALIGNED)
     body["choices"][0]["message"]["reasoning"] = "1. 提取question中的实体：产品信息-sv660n"

@@ -41,6 +41,10 @@ if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion
 
 RETRY_STATUS = frozenset({408, 409, 429})
+THINKING_IN_FAST_MODE = (
+    "fast mode got a reasoning: the server ignored chat_template_kwargs enable_thinking=false; "
+    "LLaMA-Factory's API sets thinking per server: start it with enable_thinking: false for fast mode"
+)
 MAX_RETRY_AFTER_S = 30.0
 
 
@@ -296,7 +300,10 @@ class OpenAIBackend:
         parsed = parse_answer(content, reasoning=reasoning if isinstance(reasoning, str) else None)
         fields = dict(score=score, reasoning=parsed.reasoning, raw=content, mode=mode, backend=self.name, extra=extra)
         if parsed.label is None:
-            return Verdict.failed(parsed.error or "no label in the reply", **fields)
+            error = parsed.error or "no label in the reply"
+            if mode == "fast" and parsed.reasoning:
+                error += f" ({THINKING_IN_FAST_MODE})"
+            return Verdict.failed(error, **fields)
         return Verdict.from_label(parsed.label, **fields)
 
     # -- one request with retries -------------------------------------------------------------------
