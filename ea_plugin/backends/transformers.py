@@ -63,7 +63,7 @@ class TransformersBackend:
         dtype: Any = None,
         max_new_tokens: int = 512,
         batch_size: int = 64,
-        max_batch_tokens: int = 32768,
+        max_batch_tokens: int = 65536,
         max_prompt_tokens: int | None = None,
         *,
         tokenizer: str | Path | Any = None,

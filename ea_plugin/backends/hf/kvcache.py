@@ -91,7 +91,8 @@ class KVArena:
         size = layers * batch * kv_heads * length * head_dim
         if 2 * size > self.buffer.numel():
             self.buffer = torch.empty(0, dtype=self.dtype, device=self.device)  # free the old one first
-            self.buffer = torch.empty(2 * size, dtype=self.dtype, device=self.device)
+            # Zeros, not empty: masked columns are still multiplied in attention, and 0 * NaN garbage is NaN.
+            self.buffer = torch.zeros(2 * size, dtype=self.dtype, device=self.device)
             self.generation += 1
         shape = (layers, batch, kv_heads, length, head_dim)
         return self.buffer[:size].view(shape), self.buffer[size : 2 * size].view(shape)

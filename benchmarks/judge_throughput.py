@@ -1,0 +1,426 @@
+"""Judge throughput: the transformers backend against plain transformers, same model, same pairs, same run.
+
+    python -m benchmarks.judge_throughput --out judge_throughput.md                 # GPU: Qwen3-8B shape
+    python -m benchmarks.judge_throughput --tiny --out /tmp/judge_throughput.md     # CPU smoke: tiny model
+
+The GPU model has Qwen3-8B's shape with random bf16 weights (nothing is downloaded); the tokenizer is
+the real Qwen one (training.tiny_model.build_tokenizer, or --tokenizer DIR). Baselines are what people
+write with plain transformers: a batched forward over the full left-padded prompts with last-position
+logits (fast mode), and ``model.generate`` (think mode). Random weights never stop on their own, so
+think mode forces ``--new-tokens`` tokens in both (min_new_tokens) and compares the token ids.
+
+Checks: fast-mode scores against P(对齐) from plain forwards over prompt+label (full label sequences),
+with the plain-vs-plain difference across batch sizes as the rounding floor; think-mode token ids
+against ``generate``'s, and where they differ, the plain model's logit gap between the two choices at
+the first differing token (a near tie in the dtype's rounding, or a real error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import datetime
+import gc
+import math
+import platform
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from benchmarks.pairs import make_pairs
+from ea_plugin.backends.transformers import TransformersBackend
+from ea_plugin.prompts import LABELS, render_prompt
+from ea_plugin.verdict import Pair
+
+QWEN3_8B = dict(
+    hidden_size=4096, intermediate_size=12288, num_hidden_layers=36, num_attention_heads=32,
+    num_key_value_heads=8, head_dim=128, max_position_embeddings=40960, rope_theta=1_000_000.0,
+    rms_norm_eps=1e-6, tie_word_embeddings=False,
+)
+EOS_IDS, PAD_ID = [151645, 151643], 151643
+
+
+@dataclass
+class Settings:
+    """What one run measures: pair counts, batch sizes and tolerances (GPU and tiny CPU presets)."""
+
+    fast_pairs: int
+    think_pairs: int
+    new_tokens: int
+    plain_fast_batches: tuple[int, ...]
+    plain_think_batches: tuple[int, ...]
+    backend_fast: tuple[tuple[int, int], ...]  # (batch_size, max_batch_tokens)
+    backend_think: tuple[tuple[int, int], ...]
+    check_pairs: int
+    score_tolerance: float
+
+
+GPU = Settings(
+    fast_pairs=256, think_pairs=256, new_tokens=128, plain_fast_batches=(1, 16, 64), plain_think_batches=(1, 16, 64),
+    backend_fast=((64, 32768), (128, 65536)), backend_think=((16, 65536), (64, 65536), (128, 131072)),
+    check_pairs=64, score_tolerance=0.02,
+)
+TINY = Settings(
+    fast_pairs=6, think_pairs=4, new_tokens=8, plain_fast_batches=(1, 4), plain_think_batches=(1, 4),
+    backend_fast=((4, 4096),), backend_think=((4, 4096),), check_pairs=6, score_tolerance=1e-4,
+)
+
+
+@dataclass
+class Row:
+    mode: str
+    method: str
+    batch: int
+    pairs: int
+    seconds: float
+    peak_gib: float | None
+    note: str = ""
+    baseline: bool = False
+
+    @property
+    def rate(self) -> float:
+        return self.pairs / self.seconds
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    on_change: Callable[[Report], None] | None = None  # rewrites the output file: a killed run keeps its rows
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        print(row, flush=True)
+        if self.on_change is not None:
+            self.on_change(self)
+
+
+# -- models --------------------------------------------------------------------------------------------
+def load_model_and_tokenizer(args: argparse.Namespace) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+
+    if args.tiny:
+        from training.tiny_model import build_tiny_qwen3
+
+        model_dir = build_tiny_qwen3(Path(args.cache) / "tiny-qwen3")
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, attn_implementation="sdpa")
+        return model.eval(), AutoTokenizer.from_pretrained(args.tokenizer or model_dir)
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    config = Qwen3Config(vocab_size=151936, bos_token_id=PAD_ID, eos_token_id=EOS_IDS[0], pad_token_id=PAD_ID,
+                         **QWEN3_8B)
+    torch.manual_seed(0)
+    with torch.device(args.device):  # random init directly on the GPU: no download, no host copy
+        model = Qwen3ForCausalLM._from_config(config, dtype=torch.bfloat16, attn_implementation="sdpa")
+    model.generation_config = GenerationConfig(eos_token_id=EOS_IDS, pad_token_id=PAD_ID, do_sample=False)
+    return model.eval(), AutoTokenizer.from_pretrained(args.tokenizer or build_tokenizer_dir())
+
+
+def build_tokenizer_dir() -> Path:
+    from training.tiny_model import build_tokenizer
+
+    out = Path(tempfile.mkdtemp(prefix="qwen-tokenizer-"))
+    build_tokenizer(out)
+    return out
+
+
+# -- plain transformers ----------------------------------------------------------------------------
+def padded(tokenizer: Any, rows: Sequence[Sequence[int]], device: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(map(len, rows))
+    ids = torch.full((len(rows), width), PAD_ID if tokenizer.pad_token_id is None else tokenizer.pad_token_id)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, width - len(row):] = torch.tensor(row)
+        mask[i, width - len(row):] = 1
+    return ids.to(device), mask.to(device)
+
+
+def plain_forward(model: Any, tokenizer: Any, rows: Sequence[Sequence[int]], keep: int = 1) -> torch.Tensor:
+    """Left-padded batched forward as people write it (positions from the mask), last ``keep`` logits."""
+    ids, mask = padded(tokenizer, rows, model.device)
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    return model(input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep).logits
+
+
+def plain_fast(model: Any, tokenizer: Any, prompts: list[list[int]], batch: int) -> None:
+    for start in range(0, len(prompts), batch):
+        plain_forward(model, tokenizer, prompts[start:start + batch])
+
+
+def plain_label_scores(model: Any, tokenizer: Any, prompts: list[list[int]], batch: int) -> list[float]:
+    """Reference P(对齐): plain forwards over prompt + each full label sequence, normalised over the labels."""
+    label_ids = [tokenizer(label, add_special_tokens=False)["input_ids"] for label in LABELS]
+    scores = []
+    for start in range(0, len(prompts), batch):
+        chunk = prompts[start:start + batch]
+        per_label = []
+        for ids in label_ids:
+            logits = plain_forward(model, tokenizer, [p + ids for p in chunk], keep=len(ids) + 1)
+            logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)  # position k predicts label token k
+            index = torch.tensor(ids, device=logp.device)
+            per_label.append(logp.gather(2, index.expand(len(chunk), -1)[..., None])[..., 0].sum(dim=1))
+        scores += torch.softmax(torch.stack(per_label, dim=1), dim=1)[:, 0].tolist()
+    return scores
+
+
+def plain_generate(model: Any, tokenizer: Any, prompts: list[list[int]], batch: int, new: int) -> list[list[int]]:
+    out = []
+    for start in range(0, len(prompts), batch):
+        ids, mask = padded(tokenizer, prompts[start:start + batch], model.device)
+        generated = model.generate(input_ids=ids, attention_mask=mask, do_sample=False, max_new_tokens=new,
+                                   min_new_tokens=new, pad_token_id=PAD_ID)
+        out += generated[:, ids.shape[1]:].tolist()
+    return out
+
+
+# -- measuring -------------------------------------------------------------------------------------
+def synchronize(device: Any) -> None:
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+def measure(device: Any, fn: Callable[[], Any], warmup: Callable[[], Any] | None = None) -> tuple[Any, float, Any]:
+    """(result, seconds, peak GiB or None) of ``fn`` after ``warmup``; peak counts everything allocated."""
+    cuda = torch.device(device).type == "cuda"
+    with torch.inference_mode():
+        if warmup is not None:
+            warmup()
+        synchronize(device)
+        if cuda:
+            torch.cuda.reset_peak_memory_stats()
+        start = time.perf_counter()
+        result = fn()
+        synchronize(device)
+        seconds = time.perf_counter() - start
+    peak = torch.cuda.max_memory_allocated() / 2**30 if cuda else None
+    return result, seconds, peak
+
+
+@contextlib.contextmanager
+def hf_sdpa_attention() -> Iterator[None]:
+    """Ablation: the backend's attention replaced by transformers' sdpa (which repeats K/V under a mask)."""
+    from transformers import AttentionInterface
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    from ea_plugin.backends.hf import attention
+
+    AttentionInterface.register(attention.NAME, sdpa_attention_forward)
+    try:
+        yield
+    finally:
+        AttentionInterface.register(attention.NAME, attention.gqa_sdpa_forward)
+
+
+def release(*objects: Any) -> None:
+    del objects
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def attempt(report: Report, what: str, fn: Callable[[], None]) -> None:
+    """Run one measurement; a failure is reported in the table's notes instead of ending the run."""
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - the benchmark reports every failure and goes on
+        report.errors.append(f"{what}: {type(exc).__name__}: {exc}")
+        print(f"FAILED {what}: {type(exc).__name__}: {exc}", flush=True)
+        release()
+
+
+# -- the run ---------------------------------------------------------------------------------------
+def run(args: argparse.Namespace, report: Report) -> Report:
+    overrides = {k: getattr(args, k) for k in ("fast_pairs", "think_pairs", "new_tokens") if getattr(args, k)}
+    settings = dataclasses.replace(TINY if args.tiny else GPU, **overrides)
+    model, tokenizer = load_model_and_tokenizer(args)
+    fast_pairs = make_pairs(settings.fast_pairs, seed=1)
+    think_pairs = make_pairs(settings.think_pairs, seed=2)
+    fast_prompts = [tokenizer(render_prompt(p.question, p.chunk, "fast"), add_special_tokens=False)["input_ids"]
+                    for p in fast_pairs]
+    think_prompts = [tokenizer(render_prompt(p.question, p.chunk, "think"), add_special_tokens=False)["input_ids"]
+                     for p in think_pairs]
+    lengths = sorted(map(len, fast_prompts))
+    report.checks.append(f"prompt tokens: min {lengths[0]}, median {lengths[len(lengths) // 2]}, max {lengths[-1]}")
+
+    attempt(report, "fast mode", lambda: run_fast(settings, model, tokenizer, fast_pairs, fast_prompts, report))
+    attempt(report, "think mode", lambda: run_think(settings, model, tokenizer, think_pairs, think_prompts, report))
+    return report
+
+
+def make_backend(model: Any, tokenizer: Any, settings: Settings, batch: int, tokens: int, **kwargs: Any) -> Any:
+    return TransformersBackend(model, tokenizer=tokenizer, batch_size=batch, max_batch_tokens=tokens,
+                               max_new_tokens=settings.new_tokens, min_new_tokens=settings.new_tokens, **kwargs)
+
+
+def run_fast(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
+             prompts: list[list[int]], report: Report) -> None:
+    device = model.device
+    for batch in settings.plain_fast_batches:
+        subset = prompts if batch > 1 else prompts[: max(4, len(prompts) // 32)]
+        _, seconds, peak = measure(device, lambda b=batch, s=subset: plain_fast(model, tokenizer, s, b),
+                                   warmup=lambda b=batch: plain_fast(model, tokenizer, prompts[:b], b))
+        report.add(Row("fast", "plain forward, last-position logits", batch, len(subset), seconds, peak,
+                               baseline=batch == max(settings.plain_fast_batches)))
+
+    check = prompts[: settings.check_pairs]
+    reference, seconds, peak = measure(device, lambda: plain_label_scores(model, tokenizer, check, 16))
+    report.add(Row("fast", "plain forwards over prompt+label (reference scores)", 16, len(check),
+                           seconds, peak))
+    few = check[:8]
+    floor = max(abs(a - b) for a, b in zip(plain_label_scores(model, tokenizer, few, 1), reference, strict=False))
+    report.checks.append(f"fast: plain batch 1 vs plain batch 16 reference scores, max |d score| = {floor:.2e} "
+                         f"(rounding floor, {len(few)} pairs)")
+
+    first = settings.backend_fast[0]
+    variants: list[tuple[str, dict[str, Any], Any, tuple[int, int]]] = []
+    variants += [("backend, no prefix cache", {"prefix_cache": False}, contextlib.nullcontext, first),
+                     ("backend, transformers sdpa attention", {}, hf_sdpa_attention, first)]
+    variants += [(f"backend (<= {tokens} tokens a forward)", {}, contextlib.nullcontext, (batch, tokens))
+                 for batch, tokens in settings.backend_fast]
+    for label, options, context, (batch, tokens) in variants:
+
+        def one(label: str = label, options: dict = options, context: Any = context, batch: int = batch,
+                tokens: int = tokens) -> None:
+            with context():
+                backend = make_backend(model, tokenizer, settings, batch, tokens, **options)
+                verdicts, seconds, peak = measure(device, lambda: backend.score(pairs),
+                                                  warmup=lambda: backend.score(pairs[:batch]))
+            diffs = [abs(v.score - r) for v, r in zip(verdicts, reference, strict=False)]
+            ok = max(diffs) <= settings.score_tolerance and all(v.error is None for v in verdicts)
+            note = f"max |d score| vs reference {max(diffs):.2e} over {len(diffs)} ({'ok' if ok else 'FAIL'})"
+            report.add(Row("fast", label, batch, len(pairs), seconds, peak, note))
+            release(backend)
+
+        attempt(report, f"fast {label}", one)
+
+
+def run_think(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
+              prompts: list[list[int]], report: Report) -> None:
+    device, new = model.device, settings.new_tokens
+    reference: list[list[int]] = []
+    for batch in settings.plain_think_batches:
+        subset = prompts[:batch] if batch < max(settings.plain_think_batches) else prompts[: 2 * batch]
+        subset = subset[: len(prompts)]
+        ids, seconds, peak = measure(device, lambda b=batch, s=subset: plain_generate(model, tokenizer, s, b, new),
+                                     warmup=lambda: plain_generate(model, tokenizer, prompts[:1], 1, 2))
+        if len(ids) > len(reference):
+            reference = ids
+        report.add(Row("think", f"model.generate, {new} new tokens", batch, len(subset), seconds, peak,
+                               baseline=batch == max(settings.plain_think_batches)))
+
+    variants: list[tuple[str, dict[str, Any], Any, tuple[int, int]]] = []
+    base = settings.backend_think[1] if len(settings.backend_think) > 1 else settings.backend_think[0]
+    variants += [("backend, eager steps (no CUDA graphs)", {"cuda_graphs": False}, contextlib.nullcontext, base),
+                 ("backend, transformers sdpa attention", {}, hf_sdpa_attention, base)]
+    variants += [("backend", {}, contextlib.nullcontext, bt) for bt in settings.backend_think]
+    for label, options, context, (batch, tokens) in variants:
+
+        def one(label: str = label, options: dict = options, context: Any = context, batch: int = batch,
+                tokens: int = tokens) -> None:
+            one_batch = "eager" in label or "sdpa" in label  # the slow ablations run one batch
+            work = pairs[:batch] if one_batch else pairs
+            with context():
+                backend = make_backend(model, tokenizer, settings, batch, tokens, **options)
+                graphs = backend.cuda_graphs  # warm-up captures each batch shape's step once
+                verdicts, seconds, peak = measure(device, lambda: backend.generate(work),
+                                                  warmup=(lambda: backend.generate(work[:batch])) if graphs else None)
+                ids = backend_token_ids(backend, pairs[: len(reference)], batch)
+            note = compare_tokens(model, tokenizer, prompts, reference, ids)
+            note += f"; CUDA graphs {'on' if backend.cuda_graphs else 'off'}"
+            report.add(Row("think", label, batch, len(work), seconds, peak, note))
+            del verdicts
+            release(backend)
+
+        attempt(report, f"think {label} batch {batch}", one)
+
+
+def backend_token_ids(backend: Any, pairs: list[Pair], batch: int) -> list[list[int]]:
+    """The new token ids the backend's decoder produces (what generate() decodes and parses), batch by batch."""
+    ids: list[list[int]] = []
+    with torch.inference_mode():
+        for start in range(0, len(pairs), batch):
+            ids += [g.ids for g in backend.decoder.generate(backend.encode(pairs[start:start + batch], "think"))]
+    return ids
+
+
+def compare_tokens(model: Any, tokenizer: Any, prompts: list[list[int]], reference: list[list[int]],
+                   produced: list[list[int]]) -> str:
+    """Identical sequences, and at the first difference the plain model's logit gap between the two tokens."""
+    same, gaps = 0, []
+    for prompt, ref, ids in zip(prompts, reference, produced, strict=False):
+        if ref == ids:
+            same += 1
+            continue
+        k = next((i for i, (a, b) in enumerate(zip(ref, ids, strict=False)) if a != b), min(len(ref), len(ids)))
+        if k >= min(len(ref), len(ids)):
+            gaps.append(math.inf)  # one stopped earlier: not a tie
+            continue
+        with torch.inference_mode():
+            logits = plain_forward(model, tokenizer, [prompt + ref[:k]])[0, -1].float()
+        gaps.append((logits[ref[k]] - logits[ids[k]]).item())
+    total = min(len(reference), len(produced))
+    note = f"{same}/{total} identical to generate"
+    if gaps:
+        note += f"; others differ first at a plain-logit gap of at most {max(gaps):.3f}"
+    return note
+
+
+# -- output ----------------------------------------------------------------------------------------
+def table(report: Report, args: argparse.Namespace, device_name: str) -> str:
+    baseline = {row.mode: row.rate for row in report.rows if row.baseline}
+    lines = [
+        f"Judge throughput, {datetime.date.today().isoformat()}, {device_name}, torch {torch.__version__}, "
+        f"transformers {__import__('transformers').__version__}, model: "
+        f"{'tiny random Qwen3 (float32)' if args.tiny else 'Qwen3-8B shape, random bf16 weights'}",
+        "",
+        "| mode | method | batch | pairs | s | pairs/s | x baseline | peak GiB | check |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for row in report.rows:
+        ratio = row.rate / baseline[row.mode] if row.mode in baseline else float("nan")
+        peak = "-" if row.peak_gib is None else f"{row.peak_gib:.1f}"
+        mark = " (baseline)" if row.baseline else ""
+        lines.append(f"| {row.mode} | {row.method}{mark} | {row.batch} | {row.pairs} | {row.seconds:.2f} | "
+                     f"{row.rate:.1f} | {ratio:.2f} | {peak} | {row.note} |")
+    lines += [""] + [f"- {c}" for c in report.checks] + [f"- ERROR {e}" for e in report.errors]
+    return "\n".join(lines) + "\n"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True, help="file the table is written to")
+    parser.add_argument("--tiny", action="store_true", help="CPU smoke run: tiny random Qwen3, a few pairs")
+    parser.add_argument("--device", default=None, help="default: cuda if available (cpu with --tiny)")
+    parser.add_argument("--tokenizer", help="directory of a built Qwen tokenizer (default: build it)")
+    parser.add_argument("--cache", default=".cache", help="where the tiny model is built (--tiny)")
+    parser.add_argument("--fast-pairs", type=int)
+    parser.add_argument("--think-pairs", type=int)
+    parser.add_argument("--new-tokens", type=int)
+    args = parser.parse_args(argv)
+    if args.device is None:
+        args.device = "cpu" if args.tiny or not torch.cuda.is_available() else "cuda"
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> Report:
+    args = parse_args(argv)
+    name = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"CPU ({platform.processor() or 'cpu'})"
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report = Report(on_change=lambda r: out.write_text(table(r, args, name), encoding="utf-8"))
+    run(args, report)
+    text = table(report, args, name)
+    out.write_text(text, encoding="utf-8")
+    print(text)
+    return report
+
+
+if __name__ == "__main__":
+    main()
