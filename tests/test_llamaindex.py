@@ -10,7 +10,7 @@ from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events.rerank import ReRankEndEvent, ReRankStartEvent
 from llama_index.core.instrumentation.span_handlers import SimpleSpanHandler
 from llama_index.core.llms import MockLLM
-from llama_index.core.schema import NodeWithScore, TextNode
+from llama_index.core.schema import MetadataMode, NodeWithScore, TextNode
 
 from ea_plugin import InvalidPairError, load_judge
 from ea_plugin.prompts import build_messages
@@ -194,6 +194,14 @@ def test_nodes_without_text_are_kept_unjudged_and_not_sent_to_the_backend(integr
     assert ids(kept) == [*KEPT, "empty"]
     assert kept[-1].node.metadata["ea_decision"] == "not_judged"
     assert post.judge.backend.calls == [("score", len(RETRIEVED))]
+
+
+def test_metadata_mode_decides_whether_the_judge_reads_the_nodes_metadata():
+    # The product is only in the node's metadata: the chunk text alone names none (default keep).
+    node = NodeWithScore(node=TextNode(text="E100故障表示加速过电流。", metadata={"product": "MD500"}), score=0.5)
+    assert EntityAlignmentPostprocessor().postprocess_nodes([node], query_str="sv660n报e100") != []
+    post = EntityAlignmentPostprocessor(metadata_mode=MetadataMode.EMBED)
+    assert post.postprocess_nodes([node], query_str="sv660n报e100") == []
 
 
 def test_a_missing_query_is_a_named_error(retrieved):
