@@ -99,9 +99,9 @@ class IntegrationTestBackends:
         register(BrokenBackend.name, BrokenBackend)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def integration_backends():
-    """Registers the backends "counting-rules" and "broken" for the session."""
+    """Registers the backends "counting-rules" and "broken" for one test."""
     from ea_plugin.plugins import register_plugin, unregister_plugin
 
     plugin = IntegrationTestBackends()
