@@ -25,7 +25,7 @@ from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import ConfigDict, Field
 
 from ea_plugin.judge import AlignmentJudge
-from integrations.selection import Judged, SelectionPolicy, ajudge_texts, judge_texts, resolve_judge
+from integrations.selection import Judged, SelectionPolicy, ajudge_texts, judge_texts, model_arguments
 
 RUN_NAME = "EntityAlignmentFilter"
 
@@ -39,22 +39,13 @@ class EntityAlignmentFilter(BaseDocumentCompressor):
     score_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     min_keep: int = Field(default=0, ge=0)
 
-    def __init__(
-        self,
-        judge: AlignmentJudge | None = None,
-        *,
-        backend: str | None = None,
-        score_threshold: float | None = None,
-        min_keep: int = 0,
-        **judge_options: Any,
-    ) -> None:
+    def __init__(self, judge: AlignmentJudge | None = None, *, backend: str | None = None, **options: Any) -> None:
         """``judge``, or ``backend`` plus ``ea_plugin.load_judge`` options (default: the rules backend).
 
-        ``score_threshold`` and ``min_keep`` work as in ``integrations.selection.SelectionPolicy``.
+        ``score_threshold`` and ``min_keep`` (see ``integrations.selection.SelectionPolicy``) configure
+        the filter; the other options go to ``load_judge``.
         """
-        super().__init__(
-            judge=resolve_judge(judge, backend, judge_options), score_threshold=score_threshold, min_keep=min_keep
-        )
+        super().__init__(**model_arguments(type(self).model_fields, judge, backend, options))
 
     @property
     def policy(self) -> SelectionPolicy:

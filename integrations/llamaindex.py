@@ -22,7 +22,7 @@ from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.bridge.pydantic import Field
-from llama_index.core.callbacks import CallbackManager, CBEventType, EventPayload
+from llama_index.core.callbacks import CBEventType, EventPayload
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.events import BaseEvent
 from llama_index.core.instrumentation.events.rerank import ReRankEndEvent, ReRankStartEvent
@@ -34,7 +34,14 @@ from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 from ea_plugin.errors import EAPluginError, InvalidPairError
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.prompts import SYSTEM_PROMPT, USER_TEMPLATE
-from integrations.selection import METADATA_KEYS, Judged, SelectionPolicy, ajudge_texts, judge_texts, resolve_judge
+from integrations.selection import (
+    METADATA_KEYS,
+    Judged,
+    SelectionPolicy,
+    ajudge_texts,
+    judge_texts,
+    model_arguments,
+)
 
 dispatcher = get_dispatcher(__name__)
 
@@ -75,28 +82,13 @@ class EntityAlignmentPostprocessor(BaseNodePostprocessor, PromptMixin):
         default=MetadataMode.NONE, description="What of a node the judge reads; NONE: its text only."
     )
 
-    def __init__(
-        self,
-        judge: AlignmentJudge | None = None,
-        *,
-        backend: str | None = None,
-        score_threshold: float | None = None,
-        min_keep: int = 0,
-        keep_retrieval_score: bool = True,
-        metadata_mode: MetadataMode = MetadataMode.NONE,
-        callback_manager: CallbackManager | None = None,
-        **judge_options: Any,
-    ) -> None:
-        """``judge``, or ``backend`` plus ``ea_plugin.load_judge`` options (default: the rules backend)."""
-        extra = {"callback_manager": callback_manager} if callback_manager is not None else {}
-        super().__init__(
-            judge=resolve_judge(judge, backend, judge_options),
-            score_threshold=score_threshold,
-            min_keep=min_keep,
-            keep_retrieval_score=keep_retrieval_score,
-            metadata_mode=metadata_mode,
-            **extra,
-        )
+    def __init__(self, judge: AlignmentJudge | None = None, *, backend: str | None = None, **options: Any) -> None:
+        """``judge``, or ``backend`` plus ``ea_plugin.load_judge`` options (default: the rules backend).
+
+        Options named like this class's fields (score_threshold, min_keep, keep_retrieval_score,
+        metadata_mode, callback_manager) configure the postprocessor; the others go to ``load_judge``.
+        """
+        super().__init__(**model_arguments(type(self).model_fields, judge, backend, options))
 
     @classmethod
     def class_name(cls) -> str:

@@ -18,7 +18,7 @@ Metadata keys (flat values, so any vector store can hold them):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,6 +159,17 @@ async def ajudge_texts(judge: AlignmentJudge, query: str, texts: Sequence[str]) 
     if not indices:
         return [None] * len(texts)
     return _place(texts, indices, await judge.ajudge_many(query, [texts[i] for i in indices]))
+
+
+def model_arguments(
+    fields: Iterable[str], judge: AlignmentJudge | None, backend: str | None, options: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Constructor arguments of an integration model: options named like one of its ``fields`` are its
+    own; the others are ``load_judge`` options for the judge built when none is given."""
+    names = set(fields) - {"judge"}
+    judge_options = {k: v for k, v in options.items() if k not in names}
+    own = {k: v for k, v in options.items() if k in names}
+    return {"judge": resolve_judge(judge, backend, judge_options), **own}
 
 
 def resolve_judge(judge: AlignmentJudge | None, backend: str | None, options: Mapping[str, Any]) -> AlignmentJudge:

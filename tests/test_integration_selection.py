@@ -16,6 +16,7 @@ from integrations.selection import (
     NOT_JUDGED,
     SelectionPolicy,
     judge_texts,
+    model_arguments,
     reason_of,
     resolve_judge,
 )
@@ -132,3 +133,9 @@ def test_resolve_judge_takes_a_judge_or_builds_one_from_a_backend_name_but_not_b
         resolve_judge(judge, "rules", {})
     with pytest.raises(TypeError, match="AlignmentJudge"):
         resolve_judge(object(), None, {})
+
+
+def test_model_arguments_keep_the_integrations_own_options_and_give_the_rest_to_load_judge():
+    arguments = model_arguments(("judge", "min_keep"), None, "rules", {"min_keep": 2, "mode": "think"})
+    assert arguments["min_keep"] == 2 and set(arguments) == {"judge", "min_keep"}
+    assert arguments["judge"].mode == "think"
