@@ -158,12 +158,6 @@ def cmd_backends(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from integrations.demo import main as demo_main
-
-    return demo_main(args.demo_args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ea-judge", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -192,10 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     backends = sub.add_parser("backends", help="list registered backends")
     backends.set_defaults(func=cmd_backends)
 
-    demo = sub.add_parser("demo", help="RAG demo over the sample manual corpus (options: ea-judge demo -- --help)",
-                          add_help=False)
-    demo.add_argument("demo_args", nargs=argparse.REMAINDER)
-    demo.set_defaults(func=cmd_demo)
+    # Listed for --help only: main() hands `ea-judge demo ...` to integrations.demo before parsing.
+    sub.add_parser("demo", help="RAG demo over the sample manual corpus (ea-judge demo --help)", add_help=False)
 
     _add_serve(sub)
     return parser
@@ -212,6 +204,11 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["demo"]:  # the demo owns its options (argparse.REMAINDER would not take leading ones)
+        from integrations.demo import main as demo_main
+
+        return demo_main(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 
