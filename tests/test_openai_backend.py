@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -356,3 +357,18 @@ def test_backend_rejects_nonsense_settings():
     for bad in (dict(timeout=0), dict(max_retries=-1), dict(concurrency=0), dict(fast_max_tokens=0)):
         with pytest.raises(ValueError):
             OpenAIBackend("http://127.0.0.1:1/v1", MODEL, **bad)
+
+
+def test_without_the_openai_package_import_works_and_the_backend_says_what_to_install():
+    # A subprocess where `import openai` fails, as on an install without the [openai] extra.
+    code = (
+        "import sys; sys.modules['openai'] = None\n"
+        "import ea_plugin\n"
+        "try:\n"
+        "    ea_plugin.load_judge('openai', base_url='http://127.0.0.1:1/v1', model='m')\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "pip install 'ea-plugin[openai]'" in done.stdout

@@ -18,6 +18,7 @@ verdict, in input order; a failure is a Verdict.failed with the reason, and the 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import threading
 import weakref
 from dataclasses import dataclass
@@ -122,6 +123,8 @@ class OpenAIBackend:
             raise ValueError(f"top_logprobs must be >= 0, got {top_logprobs}")
         if not 0.0 <= score_tolerance < 1.0:
             raise ValueError(f"score_tolerance must lie in [0, 1), got {score_tolerance}")
+        if importlib.util.find_spec("openai") is None:
+            raise ImportError("the openai backend needs the openai package: pip install 'ea-plugin[openai]'")
         self.base_url = base_url
         self.model = model
         self.api_key = api_key
