@@ -43,8 +43,9 @@ if TYPE_CHECKING:
 
 RETRY_STATUS = frozenset({408, 409, 429})
 THINKING_IN_FAST_MODE = (
-    "fast mode got a reasoning: the server ignored chat_template_kwargs enable_thinking=false; "
-    "LLaMA-Factory's API sets thinking per server: start it with enable_thinking: false for fast mode"
+    "a fast-mode reply that thinks: the server may ignore chat_template_kwargs enable_thinking=false "
+    "(LLaMA-Factory's API sets it per server: start one with enable_thinking: false for fast mode), "
+    "or the model was not trained to answer without thinking"
 )
 MAX_RETRY_AFTER_S = 30.0
 
