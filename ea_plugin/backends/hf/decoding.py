@@ -72,7 +72,6 @@ class GreedyDecoder:
         self.stop = torch.tensor(settings.stop_ids, device=self.device)
         self._states: dict[tuple[int, int], _StepState] = {}
         self._arena_generation = -1
-        self._pool: Any = None
         self.graph_failures = 0
 
     # -- public -----------------------------------------------------------------------------------
@@ -80,20 +79,19 @@ class GreedyDecoder:
         settings, prefix_len = self.settings, self.prefix.length if self.prefix is not None else 0
         rows, longest = len(suffixes), max(len(s) for s in suffixes)
         width = _round_up(longest, settings.width_multiple) if settings.cuda_graphs else longest
-        length = _round_up(prefix_len + width + settings.max_new_tokens, 8)
+        length = _round_up(width + settings.max_new_tokens, 8)  # own keys only: the prefix is shared
         keys, values = self.arena.view(rows, length)
         if self.arena.generation != self._arena_generation:  # new storage: captured graphs point at the old one
             self._states.clear()
             self._arena_generation = self.arena.generation
 
-        # Prefill: the suffixes end at column prefix_len + width, where the first new token goes.
-        write_start = prefix_len + width - longest
+        # Prefill: the suffixes end at column width, where the first new token goes.
+        write_start = width - longest
         prefill = ArenaCache(keys, values, write_start)
-        prefill.load_prefix(self.prefix)
         layout = build_layout(
-            suffixes, pad_id=self.pad_id, prefix_len=prefix_len, write_start=write_start, device=self.device
+            suffixes, pad_id=self.pad_id, position_offset=prefix_len, write_start=write_start, device=self.device
         )
-        logits = run(self.model, layout.input_ids, layout.position_ids, layout.mask, prefill, keep=1)[:, -1]
+        logits = run(self.model, layout.input_ids, layout.position_ids, layout.mask, prefill, 1, self.prefix)[:, -1]
         state = self._state(rows, width, keys, values, length)
         first = self._pick(logits, torch.zeros(1, dtype=torch.long, device=self.device))
         self._reset(state, layout, first, prefix_len, width, write_start)
@@ -110,7 +108,7 @@ class GreedyDecoder:
 
     def _step(self, state: _StepState) -> None:
         state.mask.index_fill_(3, state.column, True)
-        logits = run(self.model, state.token, state.position, state.mask, state.cache, keep=1)[:, -1]
+        logits = run(self.model, state.token, state.position, state.mask, state.cache, 1, self.prefix)[:, -1]
         chosen = self._pick(logits, state.step)
         state.tokens.index_copy_(1, state.step, chosen[:, None])
         state.token.copy_(chosen[:, None])
@@ -139,13 +137,12 @@ class GreedyDecoder:
         """Load a new batch into the fixed tensors: the first token is already chosen by the prefill."""
         state.token.copy_(first[:, None])
         state.position.copy_(prefix_len + layout.lengths[:, None])
-        state.column.fill_(prefix_len + width)
+        state.column.fill_(width)
         state.step.fill_(1)
         state.tokens.fill_(self.pad_id)
         state.tokens[:, 0] = first
-        # Attend to the prefix and to each row's real suffix tokens; generated columns open step by step.
+        # Each row's real suffix tokens; generated columns open step by step (the prefix is always seen).
         state.mask.zero_()
-        state.mask[:, 0, 0, :prefix_len] = True
         state.mask[:, 0, 0, write_start : write_start + layout.width] = layout.mask[:, 0, -1, write_start:]
 
     def _decode(self, state: _StepState) -> None:
@@ -176,10 +173,8 @@ class GreedyDecoder:
     def _capture(self, state: _StepState) -> Any:
         """The step as a CUDA graph, or None (then this decoder decodes eagerly from now on)."""
         try:
-            if self._pool is None:
-                self._pool = torch.cuda.graph_pool_handle()
             graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph, pool=self._pool):
+            with torch.cuda.graph(graph):
                 self._step(state)  # recorded, not run
             return graph
         except Exception as exc:  # graphs are an optimisation: say so and carry on eagerly

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from ea_plugin.backends.hf.attention import using_attention
+from ea_plugin.backends.hf.attention import PREFIX_KWARG, using_attention
 from ea_plugin.backends.hf.kvcache import PrefixKV, RecordingCache
 
 
@@ -17,11 +17,14 @@ def run(
     mask: torch.Tensor,
     cache: Any,
     keep: int | torch.Tensor,
+    prefix: PrefixKV | None = None,
 ) -> torch.Tensor:
     """Logits (B, kept positions, vocab) in the model's dtype; ``keep``: last N columns or column indices.
 
-    The mask is a ready 4D boolean mask, which transformers passes to attention as it is.
+    The mask is a ready 4D boolean mask over the row's own keys, which transformers passes to attention
+    as it is; ``prefix`` (keys every row also sees) reaches our attention as a keyword argument.
     """
+    extra = {PREFIX_KWARG: prefix} if prefix is not None else {}
     with using_attention(causal_lm.config):
         out = causal_lm(
             input_ids=input_ids,
@@ -30,6 +33,7 @@ def run(
             past_key_values=cache,
             use_cache=cache is not None,
             logits_to_keep=keep,
+            **extra,
         )
     return out.logits
 

@@ -2,8 +2,9 @@
 
 Decoder layers only call ``update(key, value, layer_idx, ...)`` (and ``get_seq_length()`` when no
 positions are given), so these small classes stand in for transformers' Cache: they let one batch
-attend to a prefix computed once (:class:`PrefixConcatCache`) or decode over preallocated buffers
-whose addresses never change, as CUDA graph replay needs (:class:`ArenaCache`).
+record the prefix's K/V once (:class:`RecordingCache`) and decode over preallocated buffers
+whose addresses never change, as CUDA graph replay needs (:class:`ArenaCache`). The prefix itself is
+never copied per row: attention reads it once per layer for the whole batch (see attention).
 """
 
 from __future__ import annotations
@@ -55,24 +56,6 @@ class RecordingCache(_CacheBase):
         return key, value
 
 
-class PrefixConcatCache(_CacheBase):
-    """One forward over new tokens that also attends to the shared prefix (nothing kept afterwards).
-
-    Each layer's prefix K/V is broadcast to the batch and joined with the new K/V only while that
-    layer runs, so a scoring forward holds one layer's joined K/V at a time.
-    """
-
-    def __init__(self, prefix: PrefixKV) -> None:
-        super().__init__(prefix.length)
-        self.prefix = prefix
-
-    def update(self, key: torch.Tensor, value: torch.Tensor, layer_idx: int, *args: Any, **kwargs: Any):
-        batch = key.shape[0]
-        cached_k = self.prefix.keys[layer_idx].expand(batch, -1, -1, -1)
-        cached_v = self.prefix.values[layer_idx].expand(batch, -1, -1, -1)
-        return torch.cat([cached_k, key], dim=2), torch.cat([cached_v, value], dim=2)
-
-
 class KVArena:
     """One preallocated buffer for decoding K/V, viewed as (layers, batch, kv_heads, length, head_dim).
 
@@ -111,13 +94,6 @@ class ArenaCache(_CacheBase):
         self.keys, self.values = keys, values
         self.write_start = write_start
         self.column: torch.Tensor | None = None
-
-    def load_prefix(self, prefix: PrefixKV | None) -> None:
-        if prefix is None:
-            return
-        for layer, (k, v) in enumerate(zip(prefix.keys, prefix.values, strict=True)):
-            self.keys[layer, :, :, : prefix.length] = k
-            self.values[layer, :, :, : prefix.length] = v
 
     def update(self, key: torch.Tensor, value: torch.Tensor, layer_idx: int, *args: Any, **kwargs: Any):
         keys, values = self.keys[layer_idx], self.values[layer_idx]

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from ea_plugin.backends.hf.forward import run
-from ea_plugin.backends.hf.kvcache import PrefixConcatCache, PrefixKV
+from ea_plugin.backends.hf.kvcache import PrefixKV
 from ea_plugin.backends.hf.layout import Layout, build_layout
 
 
@@ -71,9 +71,8 @@ def score_batch(
     device: torch.device,
 ) -> torch.Tensor:
     """Label log-probs (B, n_labels) for prompts ``prefix + suffix``, one forward for the batch."""
-    prefix_len = prefix.length if prefix is not None else 0
-    layout = build_layout(suffixes, pad_id=pad_id, prefix_len=prefix_len, branches=labels.branches, device=device)
-    cache = PrefixConcatCache(prefix) if prefix is not None else None
+    offset = prefix.length if prefix is not None else 0
+    layout = build_layout(suffixes, pad_id=pad_id, position_offset=offset, branches=labels.branches, device=device)
     keep = torch.tensor(labels.keep_columns(layout), device=device)
-    logits = run(causal_lm, layout.input_ids, layout.position_ids, layout.mask, cache, keep)
+    logits = run(causal_lm, layout.input_ids, layout.position_ids, layout.mask, None, keep, prefix=prefix)
     return labels.logprobs(logits)
