@@ -175,6 +175,21 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default backlog of 5 resets connections when many requests arrive at once
     daemon_threads = True  # a handler still sleeping must not block shutdown
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_connections = 0  # connections accepted and not yet closed (keep-alive ones included)
+        self._count_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._count_lock:
+            self.open_connections += 1
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        with self._count_lock:
+            self.open_connections -= 1
+
 
 class LoopbackHTTPServer:
     """A real HTTP server on 127.0.0.1 in a background thread, answering every request with ``handler``.
@@ -200,6 +215,17 @@ class LoopbackHTTPServer:
     @property
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def open_connections(self) -> int:
+        return self._httpd.open_connections
+
+    def wait_connections_closed(self, timeout_s: float = 5.0) -> int:
+        """Wait until clients have closed every connection; returns how many are still open."""
+        deadline = time.monotonic() + timeout_s
+        while self.open_connections and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.open_connections
 
     def __enter__(self) -> LoopbackHTTPServer:
         self._thread.start()

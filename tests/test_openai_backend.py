@@ -8,6 +8,9 @@ a thread (tests/servers.py): real sockets and real HTTP, no mocked client.
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import logging
 import math
 import re
 import subprocess
@@ -243,6 +246,24 @@ async def test_sync_call_from_inside_a_running_event_loop_still_answers():
         backend = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK)
         verdicts = backend.generate(numbered_pairs(3))  # a loop runs in this thread: worker thread path
     assert [v.label for v in verdicts] == [UNALIGNED, ALIGNED, ALIGNED]
+
+
+def test_repeated_asyncio_run_calls_close_their_clients(caplog: pytest.LogCaptureFixture):
+    # Each asyncio.run() is a new loop that ends with the call: a client left behind would keep its
+    # connections open, pile up, and fail to close later ("Event loop is closed", logged by asyncio).
+    with LoopbackHTTPServer(_labelled_by_index) as server:
+        backend = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK)
+        for _ in range(4):
+            verdicts = asyncio.run(backend.agenerate(numbered_pairs(2)))
+            assert [v.label for v in verdicts] == [UNALIGNED, ALIGNED]
+            gc.collect()
+        assert server.wait_connections_closed() == 0
+        # The sync path keeps one client (and its keep-alive connections) until close().
+        backend.generate(numbered_pairs(2))
+        assert server.open_connections >= 1
+        backend.close()
+        assert server.wait_connections_closed() == 0
+    assert not [r for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.ERROR]
 
 
 def test_requests_carry_the_shared_prompt_and_mode_switches():

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import ssl
 import threading
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -65,16 +68,8 @@ class RequestFailed(Exception):
 
 
 @dataclass
-class _LoopState:
-    """What belongs to one event loop: the client (its connection pool is bound to the loop) and the limit."""
-
-    client: AsyncOpenAI
-    semaphore: asyncio.Semaphore
-
-
-@dataclass
 class _Batch:
-    """Per-batch state: the loop's client and limit, and the first "server unreachable" error, so the
+    """Per-batch state: the client, the loop's limit, and the first "server unreachable" error, so the
     other pairs stop retrying a server that is down."""
 
     client: AsyncOpenAI
@@ -141,10 +136,13 @@ class OpenAIBackend:
         self.extra_body = dict(extra_body or {})  # sent with every request (e.g. vLLM sampling options)
         # Set once the server refused a follow-up request: later pairs approximate without asking again.
         self._no_continuation: str | None = None
-        # One client and one semaphore per event loop: the limit holds across concurrent calls on a loop.
-        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
+        # One semaphore per event loop, so the limit holds across concurrent calls on a loop. A plain dict,
+        # pruned of closed loops: a semaphore holds its loop, so weak keys would never die.
+        self._semaphores: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
         self._runner: LoopThread | None = None  # the loop sync calls run on, made on first use
+        self._runner_client: AsyncOpenAI | None = None  # lives as long as the runner: connections are reused
         self._runner_lock = threading.Lock()
+        self._ssl_context: ssl.SSLContext | None = None
 
     def __repr__(self) -> str:
         return f"OpenAIBackend(base_url={self.base_url!r}, model={self.model!r})"
@@ -163,18 +161,13 @@ class OpenAIBackend:
         return await self._batch(pairs, "think")
 
     def close(self) -> None:
-        """Close the sync calls' loop and client (also done when the backend is garbage-collected)."""
+        """Close the sync calls' loop and client (also done when the backend is garbage-collected).
+        Async calls close their client at the end of each batch, so there is nothing else to close."""
         with self._runner_lock:
-            runner, self._runner = self._runner, None
+            runner, self._runner, self._runner_client = self._runner, None, None
         if runner is not None:
             runner.stop()
             runner.join(timeout=10)
-
-    async def aclose(self) -> None:
-        """Close the client of the running loop (async users; the next call makes a new one)."""
-        state = self._states.pop(asyncio.get_running_loop(), None)
-        if state is not None:
-            await state.client.close()
 
     def __enter__(self) -> OpenAIBackend:
         return self
@@ -189,27 +182,46 @@ class OpenAIBackend:
                 weakref.finalize(self, self._runner.stop)  # the callback holds the runner, not the backend
             return self._runner
 
-    def _loop_state(self) -> _LoopState:
+    def _new_client(self) -> AsyncOpenAI:
         import openai
 
+        if self._ssl_context is None:  # building one loads the CA store (~40 ms); clients can share it
+            self._ssl_context = _default_ssl_context()
+        # Retries are ours (explicit, with Retry-After), so the client's own are off.
+        return openai.AsyncOpenAI(
+            base_url=self.base_url, api_key=self.api_key, timeout=self.timeout, max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(verify=self._ssl_context),
+        )
+
+    @asynccontextmanager
+    async def _client(self) -> AsyncIterator[AsyncOpenAI]:
+        """The sync calls' loop keeps one client; any other loop gets one per batch, closed at its end
+        (a caller's loop may end with the batch, as under asyncio.run, and a client cannot outlive it)."""
         loop = asyncio.get_running_loop()
-        state = self._states.get(loop)
-        if state is None:
-            # Retries are ours (explicit, with Retry-After), so the client's own are off.
-            client = openai.AsyncOpenAI(
-                base_url=self.base_url, api_key=self.api_key, timeout=self.timeout, max_retries=0
-            )
-            state = self._states[loop] = _LoopState(client, asyncio.Semaphore(self.concurrency))
-            if self._runner is not None and loop is self._runner.loop:
-                self._runner.on_stop(client.close)
-        return state
+        runner = self._runner
+        if runner is not None and loop is runner.loop:
+            if self._runner_client is None:
+                self._runner_client = self._new_client()
+                runner.on_stop(self._runner_client.close)
+            yield self._runner_client
+        else:
+            async with self._new_client() as client:
+                yield client
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if loop not in self._semaphores:
+            for dead in [other for other in self._semaphores if other.is_closed()]:
+                del self._semaphores[dead]
+            self._semaphores[loop] = asyncio.Semaphore(self.concurrency)
+        return self._semaphores[loop]
 
     # -- batch and pair -----------------------------------------------------------------------------
     async def _batch(self, pairs: list[Pair], mode: Mode) -> list[Verdict]:
-        state = self._loop_state()
-        batch = _Batch(state.client, state.semaphore)
-        # gather keeps input order; _pair never raises for a per-pair failure.
-        return list(await asyncio.gather(*(self._pair(batch, pair, mode) for pair in pairs)))
+        async with self._client() as client:
+            batch = _Batch(client, self._semaphore())
+            # gather keeps input order; _pair never raises for a per-pair failure.
+            return list(await asyncio.gather(*(self._pair(batch, pair, mode) for pair in pairs)))
 
     async def _pair(self, batch: _Batch, pair: Pair, mode: Mode) -> Verdict:
         async with batch.semaphore:
@@ -365,6 +377,15 @@ def _first_choice(completion: Any, attempts: int) -> Any:
     if not choices or getattr(choices[0], "message", None) is None:
         raise RequestFailed(f"malformed reply: no choices/message in {str(completion)[:120]!r}", attempts)
     return choices[0]
+
+
+def _default_ssl_context() -> ssl.SSLContext:
+    """The trust store httpx uses by default (certifi's bundle where installed)."""
+    try:
+        import certifi
+    except ImportError:
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _reply_facts(completion: Any, choice: Any, attempts: int) -> dict[str, Any]:
