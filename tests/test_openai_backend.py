@@ -134,12 +134,17 @@ def _junk(request: Request) -> Reply:
     return Reply(body=chat_completion("今天天气不错，适合出门。"))
 
 
+def _not_json(request: Request) -> Reply:
+    return Reply(body="<html>502 from a proxy, sent as 200</html>")
+
+
 FAULTS = {
     # fault: (handler or None for a closed port, what the recorded error says, requests per pair)
     "server_down": (None, "server unreachable", None),
     "slow_beyond_timeout": (_slow, "timeout", 2),
     "http_500": (_http_500, "HTTP 500", 3),
     "reply_without_label": (_junk, "unparseable label", 1),
+    "reply_not_json": (_not_json, "malformed reply", 1),
 }
 FAULT_OPTIONS = {"slow_beyond_timeout": dict(timeout=0.3, max_retries=1), "http_500": dict(max_retries=2)}
 

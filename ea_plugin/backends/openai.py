@@ -366,6 +366,8 @@ class OpenAIBackend:
                 error = f"HTTP {status} from {self.base_url}: {_error_detail(exc)}"
                 retryable = status in RETRY_STATUS or status >= 500
                 retry_after = _retry_after(exc)
+            except ValueError as exc:  # a 200 whose body is not JSON (a proxy's page, a broken server)
+                error, retryable = f"malformed reply from {self.base_url}: {exc}", False
             if not retryable or attempts > self.max_retries:
                 raise RequestFailed(f"{error} (after {attempts} attempt{'s' * (attempts > 1)})", attempts, status)
             delay = self.retry_backoff * 2 ** (attempts - 1)
