@@ -61,6 +61,7 @@ class Settings:
     backend_think: tuple[tuple[int, int], ...]
     check_pairs: int
     score_tolerance: float
+    skip_ablations: bool = False
 
 
 GPU = Settings(
@@ -225,7 +226,7 @@ def attempt(report: Report, what: str, fn: Callable[[], None]) -> None:
 # -- the run ---------------------------------------------------------------------------------------
 def run(args: argparse.Namespace, report: Report) -> Report:
     overrides = {k: getattr(args, k) for k in ("fast_pairs", "think_pairs", "new_tokens") if getattr(args, k)}
-    settings = dataclasses.replace(TINY if args.tiny else GPU, **overrides)
+    settings = dataclasses.replace(TINY if args.tiny else GPU, skip_ablations=args.no_ablations, **overrides)
     model, tokenizer = load_model_and_tokenizer(args)
     fast_pairs = make_pairs(settings.fast_pairs, seed=1)
     think_pairs = make_pairs(settings.think_pairs, seed=2)
@@ -241,8 +242,11 @@ def run(args: argparse.Namespace, report: Report) -> Report:
     lengths = sorted(map(len, fast_prompts))
     report.checks.append(f"prompt tokens: min {lengths[0]}, median {lengths[len(lengths) // 2]}, max {lengths[-1]}")
 
-    attempt(report, "fast mode", lambda: run_fast(settings, model, tokenizer, fast_pairs, fast_prompts, report))
-    attempt(report, "think mode", lambda: run_think(settings, model, tokenizer, think_pairs, think_prompts, report))
+    if "fast" in args.modes:
+        attempt(report, "fast mode", lambda: run_fast(settings, model, tokenizer, fast_pairs, fast_prompts, report))
+    if "think" in args.modes:
+        attempt(report, "think mode",
+                lambda: run_think(settings, model, tokenizer, think_pairs, think_prompts, report))
     return report
 
 
@@ -272,7 +276,8 @@ def run_fast(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
 
     first = settings.backend_fast[0]
     variants: list[tuple[str, dict[str, Any], Any, tuple[int, int]]] = []
-    variants += [("backend, no prefix cache", {"prefix_cache": False}, contextlib.nullcontext, first)]
+    if not settings.skip_ablations:
+        variants += [("backend, no prefix cache", {"prefix_cache": False}, contextlib.nullcontext, first)]
     variants += [(f"backend (<= {tokens} tokens a forward)", {}, contextlib.nullcontext, (batch, tokens))
                  for batch, tokens in settings.backend_fast]
     for label, options, context, (batch, tokens) in variants:
@@ -308,7 +313,8 @@ def run_think(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
 
     variants: list[tuple[str, dict[str, Any], Any, tuple[int, int]]] = []
     base = settings.backend_think[1] if len(settings.backend_think) > 1 else settings.backend_think[0]
-    variants += [("backend, eager steps (no CUDA graphs)", {"cuda_graphs": False}, contextlib.nullcontext, base)]
+    if not settings.skip_ablations:
+        variants += [("backend, eager steps (no CUDA graphs)", {"cuda_graphs": False}, contextlib.nullcontext, base)]
     variants += [("backend", {}, contextlib.nullcontext, bt) for bt in settings.backend_think]
     for label, options, context, (batch, tokens) in variants:
 
@@ -406,6 +412,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fast-pairs", type=int)
     parser.add_argument("--think-pairs", type=int)
     parser.add_argument("--new-tokens", type=int)
+    parser.add_argument("--modes", default="fast,think", help="comma-separated: fast, think")
+    parser.add_argument("--no-ablations", action="store_true", help="skip the slow ablation rows")
     args = parser.parse_args(argv)
     if args.device is None:
         args.device = "cpu" if args.tiny or not torch.cuda.is_available() else "cuda"

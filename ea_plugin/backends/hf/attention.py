@@ -119,8 +119,10 @@ def _fused_masked(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, m
                   scale: float) -> tuple[torch.Tensor, torch.Tensor]:
     length = key.shape[2]
     padded = -(-length // 16) * 16  # the kernel wants the bias rows 16-element aligned
+    # Fill a view of the padded buffer in place: a new tensor would lose the aligned row stride.
     bias = torch.zeros((*mask.shape[:-1], padded), dtype=query.dtype, device=query.device)[..., :length]
-    bias = bias.masked_fill(~mask, float("-inf")).expand(query.shape[0], query.shape[1], -1, -1)
+    bias.masked_fill_(~mask, float("-inf"))
+    bias = bias.expand(query.shape[0], query.shape[1], -1, -1)
     out, lse = torch.ops.aten._scaled_dot_product_efficient_attention(
         query, key, value, bias, True, 0.0, False, scale=scale
     )[:2]
