@@ -9,6 +9,7 @@ a thread (tests/servers.py): real sockets and real HTTP, no mocked client.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gc
 import logging
 import math
@@ -222,8 +223,12 @@ def test_client_error_is_not_retried():
 
 
 # -- requests as sent, concurrency and order ---------------------------------------------------------
+def _chunk_index(text: str) -> int:
+    return int(re.search(r"chunk-(\d+)", text).group(1))
+
+
 def _index_of(request: Request) -> int:
-    return int(re.search(r"chunk-(\d+)", request.body["messages"][1]["content"]).group(1))
+    return _chunk_index(request.body["messages"][1]["content"])
 
 
 def _labelled_by_index(request: Request) -> Reply:
@@ -251,6 +256,15 @@ async def test_sync_call_from_inside_a_running_event_loop_still_answers():
         backend = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK)
         verdicts = backend.generate(numbered_pairs(3))  # a loop runs in this thread: worker thread path
     assert [v.label for v in verdicts] == [UNALIGNED, ALIGNED, ALIGNED]
+
+
+def test_sync_calls_from_several_threads_at_once_each_get_their_own_verdicts_in_order():
+    with LoopbackHTTPServer(_labelled_by_index) as server, OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK) as backend:
+        batches = [numbered_pairs(12)[start::4] for start in range(4)]  # chunk-00, 04, 08 / 01, 05, 09 / ...
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(backend.generate, batches))
+    for batch, verdicts in zip(batches, results, strict=True):
+        assert [v.reasoning for v in verdicts] == [f"分析{_chunk_index(p.chunk)}" for p in batch]
 
 
 def test_repeated_asyncio_run_calls_close_their_clients(caplog: pytest.LogCaptureFixture):
