@@ -70,8 +70,8 @@ GPU = Settings(
     check_pairs=64, score_tolerance=0.05,
 )
 TINY = Settings(
-    fast_pairs=6, think_pairs=4, new_tokens=8, plain_fast_batches=(1, 4), plain_think_batches=(1, 4),
-    backend_fast=((4, 4096),), backend_think=((4, 4096),), check_pairs=6, score_tolerance=1e-4,
+    fast_pairs=4, think_pairs=3, new_tokens=6, plain_fast_batches=(1, 4), plain_think_batches=(1, 4),
+    backend_fast=((4, 4096),), backend_think=((4, 4096),), check_pairs=4, score_tolerance=1e-4,
 )
 
 

@@ -75,6 +75,7 @@ class GreedyDecoder:
         self.graph_failures = 0
 
     # -- public -----------------------------------------------------------------------------------
+    @torch.inference_mode()
     def generate(self, suffixes: Sequence[Sequence[int]]) -> list[Generated]:
         settings, prefix_len = self.settings, self.prefix.length if self.prefix is not None else 0
         rows, longest = len(suffixes), max(len(s) for s in suffixes)

@@ -61,6 +61,7 @@ class LabelSequences:
         return torch.stack(totals, dim=1)
 
 
+@torch.inference_mode()
 def score_batch(
     causal_lm: Any,
     suffixes: Sequence[Sequence[int]],

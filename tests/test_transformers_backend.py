@@ -1,0 +1,189 @@
+"""The transformers backend on the tiny random Qwen3 (real Qwen tokenizer), float32 on CPU.
+
+Tolerances: float32 on CPU; the backend sums attention in a different order (shared-prefix cascade,
+label branches in the same forward), so scores agree with plain forwards to 1e-5, not bit for bit.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from ea_plugin import load_judge  # noqa: E402
+from ea_plugin.backends.hf.batching import plan_batches  # noqa: E402
+from ea_plugin.backends.hf.layout import build_layout  # noqa: E402
+from ea_plugin.backends.transformers import TransformersBackend  # noqa: E402
+from ea_plugin.prompts import ALIGNED, IM_END, UNALIGNED, render_prompt  # noqa: E402
+from ea_plugin.verdict import Pair, parse_answer  # noqa: E402
+
+PAIRS = [
+    Pair("sv660n报e100怎么办", "SV660N伺服驱动器E100故障：过电流，检查电机接线。" * 3),
+    Pair("md500参数F0-02", "md500的F0-03参数表示频率源选择。"),
+    Pair("伺服驱动器怎么调增益？", "sv660n增益调整步骤如下。"),
+]
+SCORE_TOL = 1e-5
+NEW_TOKENS = 6
+
+
+@pytest.fixture(scope="module")
+def tiny_lm(tiny_model_dir: Path):
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32).eval()
+
+
+@pytest.fixture(scope="module")
+def backend(tiny_lm, qwen_tokenizer) -> TransformersBackend:
+    return TransformersBackend(tiny_lm, tokenizer=qwen_tokenizer, max_new_tokens=NEW_TOKENS)
+
+
+def plain_scores(model, tokenizer, pairs: list[Pair]) -> list[float]:
+    """P(对齐) by hand: one plain forward per (prompt + full label sequence), softmax over the two labels."""
+    scores = []
+    for pair in pairs:
+        prompt = tokenizer(render_prompt(pair.question, pair.chunk, "fast"), add_special_tokens=False)["input_ids"]
+        logps = []
+        for label in (ALIGNED, UNALIGNED):
+            ids = tokenizer(label, add_special_tokens=False)["input_ids"]
+            with torch.no_grad():
+                logp = model(torch.tensor([prompt + ids])).logits[0].float().log_softmax(-1)
+            logps.append(sum(logp[len(prompt) - 1 + k, t].item() for k, t in enumerate(ids)))
+        scores.append(torch.tensor(logps).softmax(0)[0].item())
+    return scores
+
+
+def test_score_is_softmax_over_the_full_label_sequences(backend, tiny_lm, qwen_tokenizer):
+    verdicts = backend.score(PAIRS)
+    expected = plain_scores(tiny_lm, qwen_tokenizer, PAIRS)
+    for verdict, score in zip(verdicts, expected, strict=True):
+        assert 0.0 <= verdict.score <= 1.0
+        assert verdict.score == pytest.approx(score, abs=SCORE_TOL)
+        assert verdict.label == (ALIGNED if score >= 0.5 else UNALIGNED)
+        assert (verdict.mode, verdict.backend, verdict.error) == ("fast", "transformers", None)
+
+
+def test_labels_are_scored_from_two_token_sequences_sharing_their_last_token(backend):
+    aligned, unaligned = backend.labels.ids
+    assert len(aligned) == len(unaligned) == 2
+    assert aligned[0] != unaligned[0] and aligned[1] == unaligned[1]
+
+
+def test_batched_scores_equal_one_by_one(backend):
+    batched = [v.score for v in backend.score(PAIRS)]
+    single = [backend.score([pair])[0].score for pair in PAIRS]
+    assert batched == pytest.approx(single, abs=SCORE_TOL)
+
+
+def test_prefix_cache_gives_the_scores_of_the_full_prompt(backend, tiny_lm, qwen_tokenizer):
+    full = TransformersBackend(tiny_lm, tokenizer=qwen_tokenizer, prefix_cache=False)
+    assert full.prefix is None and backend.prefix is not None
+    assert [v.score for v in full.score(PAIRS)] == pytest.approx([v.score for v in backend.score(PAIRS)],
+                                                                 abs=SCORE_TOL)
+
+
+def test_cached_prefix_is_the_system_turn_up_to_the_user_header(backend, qwen_tokenizer):
+    text = qwen_tokenizer.decode(backend.prefix.ids)
+    assert text.startswith("<|im_start|>system\n") and text.endswith("<|im_end|>\n<|im_start|>")
+    for pair in PAIRS:
+        ids = qwen_tokenizer(render_prompt(pair.question, pair.chunk, "fast"), add_special_tokens=False)["input_ids"]
+        assert ids[: backend.prefix.length] == backend.prefix.ids
+
+
+def test_think_mode_is_greedy_generate_decoded_and_parsed(backend, tiny_lm, qwen_tokenizer):
+    verdicts = backend.generate(PAIRS)
+    for pair, verdict in zip(PAIRS, verdicts, strict=True):
+        prompt = qwen_tokenizer(render_prompt(pair.question, pair.chunk, "think"), add_special_tokens=False)
+        ids = torch.tensor([prompt["input_ids"]])
+        with torch.no_grad():
+            out = tiny_lm.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False,
+                                   max_new_tokens=NEW_TOKENS, pad_token_id=qwen_tokenizer.pad_token_id)
+        text = qwen_tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=False).split(IM_END)[0]
+        assert verdict.raw == text
+        parsed = parse_answer(text)
+        assert (verdict.label, verdict.error) == (parsed.label, parsed.error)
+        assert (verdict.mode, verdict.backend) == ("think", "transformers")
+        assert verdict.extra["finished"] is False  # a random model does not stop within NEW_TOKENS
+
+
+def test_think_mode_batched_equals_single(backend):
+    batched = [v.raw for v in backend.generate(PAIRS)]
+    assert batched == [backend.generate([pair])[0].raw for pair in PAIRS]
+
+
+def test_min_new_tokens_suppresses_stop_tokens_like_generate(tiny_lm, qwen_tokenizer):
+    forced = TransformersBackend(tiny_lm, tokenizer=qwen_tokenizer, max_new_tokens=4, min_new_tokens=4)
+    generated = forced.decoder.generate(forced.encode(PAIRS[:2], "think"))
+    assert [len(g.ids) for g in generated] == [4, 4]
+
+
+def test_prompt_over_the_token_limit_gets_a_failed_verdict_and_the_rest_are_judged(tiny_lm, qwen_tokenizer):
+    short, long = PAIRS[1], Pair("sv660n报e100", "过电流故障。" * 200)
+    limited = TransformersBackend(tiny_lm, tokenizer=qwen_tokenizer, max_prompt_tokens=1200)
+    verdicts = limited.score([long, short])
+    assert verdicts[0].label is None and verdicts[0].error.startswith("prompt too long")
+    assert verdicts[0].extra["prompt_tokens"] > 1200
+    assert verdicts[1].error is None and verdicts[1].label in (ALIGNED, UNALIGNED)
+
+
+def test_suffixes_are_left_padded_so_last_prompt_tokens_share_a_column(backend):
+    assert backend.tokenizer.padding_side == "left"
+    layout = build_layout([[5, 6, 7], [8]], pad_id=0, position_offset=10, branches=[[1], [2]])
+    assert layout.input_ids.tolist() == [[5, 6, 7, 1, 2], [0, 0, 8, 1, 2]]
+    assert layout.position_ids[1, 2:].tolist() == [10, 11, 11]  # padding does not shift positions
+    assert not layout.mask[1, 0, 2, :2].any()  # real tokens never see padding
+    assert not layout.mask[0, 0, 4, 3]  # the second label branch does not see the first
+
+
+def test_plan_batches_sorts_by_length_and_keeps_both_budgets():
+    lengths = [5, 50, 10, 40, 20]
+    batches = plan_batches(lengths, max_pairs=2, max_tokens=100, extra=2)
+    assert sorted(i for b in batches for i in b) == list(range(5))
+    assert all(len(b) <= 2 and len(b) * (lengths[b[0]] + 2) <= 100 for b in batches)
+    assert [lengths[b[0]] for b in batches] == sorted((lengths[b[0]] for b in batches), reverse=True)
+
+
+@pytest.fixture(scope="module")
+def adapter_dir(tiny_model_dir: Path, tmp_path_factory) -> Path:
+    """A LoRA adapter whose B matrices are non-zero (a fresh LoRA is an identity until trained)."""
+    from peft import LoraConfig, get_peft_model
+
+    base = transformers.AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    peft_model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "down_proj"]))
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for name, param in peft_model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(std=0.5)
+    out = tmp_path_factory.mktemp("adapter")
+    peft_model.save_pretrained(out)
+    return out
+
+
+def test_adapter_changes_scores_and_loads_through_load_judge(backend, tiny_model_dir, adapter_dir):
+    judge = load_judge("transformers", model=str(tiny_model_dir), adapter=str(adapter_dir), max_new_tokens=4)
+    assert judge.backend.name == "transformers"
+    with_adapter = [v.score for v in judge.backend.score(PAIRS)]
+    base = [v.score for v in backend.score(PAIRS)]
+    assert max(abs(a - b) for a, b in zip(with_adapter, base, strict=True)) > 1e-3
+    unmerged = TransformersBackend(str(tiny_model_dir), adapter=str(adapter_dir), merge_adapter=False)
+    assert [v.score for v in unmerged.score(PAIRS)] == pytest.approx(with_adapter, abs=SCORE_TOL)
+    verdict = judge.judge(PAIRS[0].question, PAIRS[0].chunk)
+    assert verdict.aligned == (verdict.score >= judge.threshold)
+
+
+def test_importing_ea_plugin_and_listing_backends_does_not_import_torch():
+    code = (
+        "import sys, ea_plugin\n"
+        "from ea_plugin.plugins import backend_factories\n"
+        "assert 'transformers' in backend_factories()\n"
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'heavy import'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert result.returncode == 0, result.stderr
