@@ -14,6 +14,7 @@ import argparse
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ea_plugin.prompts import CHAT_TEMPLATE
@@ -101,22 +102,33 @@ def build_model(out_dir: Path, seed: int = 0, **overrides: object) -> None:
     ).save_pretrained(out_dir)
 
 
-def build_tiny_qwen3(out_dir: str | Path, seed: int = 0, **overrides: object) -> Path:
-    """Build (once) the tiny model with the real tokenizer in ``out_dir``; return its path."""
+def build_once(out_dir: str | Path, build: Callable[[Path], None]) -> Path:
+    """Run ``build(staging_dir)`` unless ``out_dir`` is complete; return ``out_dir``.
+
+    Built beside the target and renamed: concurrent test processes never see a half-written directory.
+    """
     out_dir = Path(out_dir)
     if (out_dir / ".complete").exists():
         return out_dir
-    # Build beside the target and rename: concurrent test processes never see a half-written model.
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    build_tokenizer(staging)
-    build_model(staging, seed=seed, **overrides)
+    build(staging)
     (staging / ".complete").write_text("ok\n")
     try:
         staging.rename(out_dir)
     except OSError:  # another process finished first
         shutil.rmtree(staging, ignore_errors=True)
     return out_dir
+
+
+def build_tiny_qwen3(out_dir: str | Path, seed: int = 0, **overrides: object) -> Path:
+    """Build (once) the tiny model with the real tokenizer in ``out_dir``; return its path."""
+
+    def build(staging: Path) -> None:
+        build_tokenizer(staging)
+        build_model(staging, seed=seed, **overrides)
+
+    return build_once(out_dir, build)
 
 
 def main() -> None:
