@@ -1,6 +1,6 @@
 """The judge against real vLLM CPU servers on 127.0.0.1 (issue 5).
 
-Two servers of the tiny judge (tests/tiny_judge.py: a LoRA taught the rules backend's answers for two spec
+Two servers of the tiny judge (tests/tiny_judge.py: a LoRA taught the rules backend's labels for two spec
 examples), started at the same time on the two cores:
 
 - ``lora_server``: the base model plus the adapter (``--enable-lora``), with ``--reasoning-parser qwen3``,
@@ -14,6 +14,7 @@ Skipped only when .venv-vllm is absent (scripts/setup_vllm_venv.sh creates it).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import re
@@ -137,8 +138,6 @@ def merged_server(vllm_servers) -> Served:
 
 
 def post(url: str, body: dict) -> dict:
-    import json
-
     request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=120) as reply:
         return json.loads(reply.read())
