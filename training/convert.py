@@ -10,8 +10,9 @@ whose teacher label differs from the rules backend to ``train_audit.jsonl`` (kep
 and the counts to ``train_stats.json``. Input = converted + rejected, always; the counts are printed.
 
 The assistant message is ``prompts.assistant_target``: the teacher's analysis in a think block, then
-the label. A share of the examples (``--fast-share``) also gets a label-only copy after the empty think
-block, so the model answers in fast mode (Qwen3's ``enable_thinking=False``) as well.
+the label. A share of the examples (``--fast-share``) also gets a label-only copy, which LLaMA-Factory's
+qwen3 template trains after the empty think block, so the model answers in fast mode (Qwen3's
+``enable_thinking=False``) as well.
 """
 
 from __future__ import annotations
@@ -92,8 +93,13 @@ def output_paths(output: str | Path) -> dict[str, Path]:
 
 
 def to_sharegpt(example: Example, mode: str, flagged: bool) -> dict[str, Any]:
-    """One LLaMA-Factory ShareGPT record; the extra keys (ignored by LLaMA-Factory) serve evaluation."""
-    target = assistant_target(example.label, example.analysis if mode == "think" else None)
+    """One LLaMA-Factory ShareGPT record; the extra keys (ignored by LLaMA-Factory) serve evaluation.
+
+    Think mode: ``assistant_target(label, analysis)``. Fast mode: the bare label; LLaMA-Factory's
+    qwen3 template puts the empty think block in front of it (in the prompt, untrained, with the
+    recipe's ``enable_thinking: null``), giving the ids of ``render_prompt(..., "fast")`` + label.
+    """
+    target = assistant_target(example.label, example.analysis) if mode == "think" else example.label
     messages = build_messages(example.question, example.chunk) + [{"role": "assistant", "content": target}]
     return {
         "messages": messages,
@@ -125,8 +131,9 @@ def collect(sources: Sequence[Source]) -> tuple[list[Example], list[Rejection], 
     rejections: list[Rejection] = []
     counts: dict[str, int] = {}
     for source in sources:
+        name = Path(source.path).name
         raws = read_records(source.path)
-        counts[source.path.name] = counts.get(source.path.name, 0) + len(raws)
+        counts[name] = counts.get(name, 0) + len(raws)
         for raw in raws:
             if source.excluded:
                 rejections.append(Rejection(raw.id, "excluded", source.excluded, raw.value))

@@ -10,8 +10,12 @@ Profiles (all LoRA rank 8 on every linear layer, ``template: qwen3``, cutoff 204
 
 Every key is one LLaMA-Factory 0.9.5 accepts: ``validate()`` runs each config through its own
 argument parser. ``template: qwen3`` (not ``qwen``, which adds a default system prompt Qwen3 never sees)
-with ``enable_thinking`` left at its default (True): the converted assistant messages already carry
-their think block (full or empty), so LLaMA-Factory trains on them exactly as written.
+with ``enable_thinking: null``. In LLaMA-Factory's qwen3 (ReasoningTemplate) that setting means: an
+assistant message that carries its think block (the think-mode examples) is trained as written, and
+one without (the fast-mode examples: the bare label) gets the empty think block appended to the
+*prompt*, untrained, exactly as Qwen3 renders ``enable_thinking=False``. So the model learns the
+label after an empty block without ever learning to skip its reasoning in think mode. (With the
+default ``true`` the same token ids are trained, but the empty block becomes a trained target.)
 
     python -m training.recipe --out training/configs          # the reference configs in the repo
 """
@@ -27,6 +31,7 @@ from typing import Any
 import yaml
 
 DEFAULT_MODEL = "Qwen/Qwen3-8B"
+REMOVE = "<remove>"  # an override value that leaves the key out of the YAML
 TRAIN_DATASET = "ea_train"
 VAL_DATASET = "ea_val"
 DEEPSPEED_FILE = "ds_z3.json"
@@ -51,6 +56,7 @@ BASE: dict[str, Any] = {
     # data
     "dataset": TRAIN_DATASET,
     "template": "qwen3",
+    "enable_thinking": None,  # see the module docstring: fast examples' empty think block is not trained
     "cutoff_len": 2048,
     "overwrite_cache": True,
     "preprocessing_num_workers": 8,
@@ -86,12 +92,12 @@ PROFILES: dict[str, dict[str, Any]] = {
     # Two GPUs x 2 x 4 = the same 16 sequences per optimizer step as one GPU's 2 x 8.
     "ddp": {"gradient_accumulation_steps": 4, "ddp_find_unused_parameters": False},
     "ds_z3": {"gradient_accumulation_steps": 4, "deepspeed": DEEPSPEED_FILE},
-    "seed": {"bf16": None},  # the seed YAML had no bf16 key (None: the key is left out)
+    "seed": {"bf16": REMOVE},  # the seed YAML had no bf16 key
     "tiny": {
         "model_name_or_path": ".cache/tiny-qwen3",
         "use_cpu": True,
-        "bf16": None,
-        "preprocessing_num_workers": None,
+        "bf16": REMOVE,
+        "preprocessing_num_workers": REMOVE,
         "dataloader_num_workers": 0,
         "per_device_train_batch_size": 2,
         "gradient_accumulation_steps": 1,
@@ -152,7 +158,7 @@ def train_config(
     with_eval: bool = True,
     overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The training YAML's content for ``profile``; ``overrides`` win (None removes a key)."""
+    """The training YAML's content for ``profile``; ``overrides`` win (the value REMOVE drops a key)."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
     config = {**BASE, **PROFILES[profile], "dataset_dir": str(dataset_dir), "output_dir": str(output_dir)}
@@ -162,7 +168,7 @@ def train_config(
         for key in ("eval_dataset", "per_device_eval_batch_size", "eval_strategy", "eval_steps"):
             config.pop(key, None)
     config.update(overrides or {})
-    return {k: v for k, v in config.items() if v is not None}
+    return {k: v for k, v in config.items() if v != REMOVE}
 
 
 def export_config(model: str | Path, adapter: str | Path, export_dir: str | Path) -> dict[str, Any]:
@@ -180,10 +186,14 @@ def export_config(model: str | Path, adapter: str | Path, export_dir: str | Path
     }
 
 
+def yaml_text(config: dict[str, Any]) -> str:
+    return yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+
+
 def write_yaml(path: str | Path, config: dict[str, Any]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml_text(config), encoding="utf-8")
     return path
 
 
@@ -194,16 +204,20 @@ def write_dataset_info(dataset_dir: str | Path, train_file: str, val_file: str |
     return path
 
 
+def with_deepspeed_file(path: str | Path, config: dict[str, Any]) -> dict[str, Any]:
+    """Where the config names a DeepSpeed file that does not exist, write ours beside ``path`` and point to it."""
+    deepspeed = config.get("deepspeed")
+    if not deepspeed or Path(deepspeed).is_absolute() or Path(deepspeed).exists():
+        return config
+    ds_path = Path(path).parent / deepspeed
+    ds_path.parent.mkdir(parents=True, exist_ok=True)
+    ds_path.write_text(json.dumps(DEEPSPEED_Z3, indent=2) + "\n")
+    return {**config, "deepspeed": str(ds_path)}
+
+
 def write_train_config(path: str | Path, config: dict[str, Any]) -> Path:
     """Write the YAML, and the DeepSpeed JSON beside it when the config names one by file name."""
-    path = Path(path)
-    deepspeed = config.get("deepspeed")
-    if deepspeed and not Path(deepspeed).is_absolute() and not Path(deepspeed).exists():
-        ds_path = path.parent / deepspeed
-        ds_path.parent.mkdir(parents=True, exist_ok=True)
-        ds_path.write_text(json.dumps(DEEPSPEED_Z3, indent=2) + "\n")
-        config = {**config, "deepspeed": str(ds_path)}
-    return write_yaml(path, config)
+    return write_yaml(path, with_deepspeed_file(path, config))
 
 
 def validate(config: dict[str, Any]) -> tuple[Any, ...]:

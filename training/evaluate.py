@@ -1,0 +1,180 @@
+"""Run any backend on a labelled set and report how well it judges.
+
+    python -m training.evaluate --data data/train_test.json --backend rules --out reports/rules
+    python -m training.evaluate --data data/train_test.json --backend transformers --mode fast \\
+        --option model=Qwen/Qwen3-8B --option adapter=saves/qwen3-8b-ea-lora --out reports/lora-fast
+
+The labelled set is either converted data (``training.convert`` output: one pair per ``id``, its
+``label`` and ``kind``) or teacher output (``question``, ``chunk`` and ``llm_analysis`` with its
+``<label>``, or a plain ``label``). Writes ``metrics.json`` (accuracy, precision/recall/F1 for 不对齐,
+the rate of aligned chunks wrongly dropped, parse failures, per-kind breakdown, and for scored
+backends the reliability table and threshold sweep), ``predictions.jsonl`` and ``report.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.prompts import LABELS
+from ea_plugin.verdict import Pair
+from training.metrics import Scored, classification, confusion, per_kind, reliability, threshold_sweep
+from training.plots import write_report_png
+from training.teacher import RawRecord, Rejection, TeacherFileError, read_records, validate
+
+
+@dataclass(frozen=True)
+class LabelledPair:
+    id: str
+    question: str
+    chunk: str
+    label: str
+    kind: str = ""
+
+
+def load_labelled(path: str | Path) -> tuple[list[LabelledPair], list[Rejection]]:
+    """Pairs with gold labels from converted or teacher data, and the records skipped with their reason."""
+    pairs: list[LabelledPair] = []
+    skipped: list[Rejection] = []
+    seen: set[str] = set()
+    for raw in read_records(path):
+        pair = _labelled(raw)
+        if isinstance(pair, Rejection):
+            skipped.append(pair)
+        elif pair.id not in seen:  # converted data holds think and fast copies of one pair
+            seen.add(pair.id)
+            pairs.append(pair)
+    return pairs, skipped
+
+
+def _labelled(raw: RawRecord) -> LabelledPair | Rejection:
+    record = raw.value
+    if isinstance(record, dict) and "llm_analysis" in record:
+        result = validate(raw)
+        if isinstance(result, Rejection):
+            return result
+        return LabelledPair(raw.id, result.question, result.chunk, result.label, result.kind or "")
+    if not isinstance(record, dict):
+        return Rejection(raw.id, "not_an_object", raw.parse_error or "not a JSON object", record)
+    missing = [k for k in ("question", "chunk", "label") if not isinstance(record.get(k), str)]
+    if missing or record["label"] not in LABELS:
+        reason = f"needs question, chunk and a label in {LABELS} (missing or invalid: {missing or ['label']})"
+        return Rejection(raw.id, "no_label", reason, record)
+    return LabelledPair(str(record.get("id", raw.id)), record["question"], record["chunk"], record["label"],
+                        str(record.get("kind") or ""))
+
+
+def evaluate(judge: AlignmentJudge, pairs: Sequence[LabelledPair], show_progress: bool = True
+             ) -> tuple[dict[str, Any], list[Scored]]:
+    """Judge every pair (in the judge's batches) and compute the report."""
+    from tqdm import tqdm
+
+    verdicts = []
+    started = time.perf_counter()
+    step = max(1, judge.batch_size)
+    for start in tqdm(range(0, len(pairs), step), desc="judging", unit="batch", disable=not show_progress):
+        chunk = pairs[start : start + step]
+        verdicts += judge.judge_pairs([Pair(p.question, p.chunk) for p in chunk])
+    elapsed = time.perf_counter() - started
+    items = [Scored(p.label, v, p.kind) for p, v in zip(pairs, verdicts, strict=True)]
+    report: dict[str, Any] = {
+        "backend": getattr(judge.backend, "name", type(judge.backend).__name__),
+        "mode": judge.mode,
+        "threshold": judge.threshold,
+        "on_error": judge.on_error,
+        **classification(items),
+        "confusion": confusion(items),
+        "per_kind": per_kind(items),
+        "seconds": elapsed,
+        "pairs_per_second": len(items) / elapsed if elapsed > 0 else None,
+    }
+    if any(item.verdict.score is not None for item in items):
+        report["reliability"] = reliability(items)
+        report["threshold_sweep"] = threshold_sweep(items)
+    return report, items
+
+
+def write_outputs(out_dir: str | Path, report: dict[str, Any], pairs: Sequence[LabelledPair],
+                  items: Sequence[Scored]) -> dict[str, Path]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"metrics": out_dir / "metrics.json", "predictions": out_dir / "predictions.jsonl",
+             "png": out_dir / "report.png"}
+    paths["metrics"].write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    with paths["predictions"].open("w", encoding="utf-8") as fh:
+        for pair, item in zip(pairs, items, strict=True):
+            v = item.verdict
+            row = {"id": pair.id, "kind": pair.kind, "gold": pair.label, "predicted": item.predicted,
+                   "label": v.label, "score": v.score, "error": v.error, "reasoning": v.reasoning}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    title = f"{report['backend']} ({report['mode']} mode): accuracy {report['accuracy']:.3f}, n={report['n']}"
+    write_report_png(paths["png"], report, title)
+    return paths
+
+
+def summary(report: dict[str, Any]) -> str:
+    def fmt(value: Any) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    keys = ("n", "accuracy", "precision_unaligned", "recall_unaligned", "f1_unaligned", "wrongly_dropped_rate",
+            "parse_failures")
+    lines = [f"{report['backend']} / {report['mode']}: " + ", ".join(f"{k} {fmt(report[k])}" for k in keys)]
+    if report.get("skipped"):
+        lines.append(f"  skipped {len(report['skipped'])} records without a usable label (see metrics.json)")
+    lines += [f"  {kind:<24} n {row['n']:4d}  accuracy {fmt(row['accuracy'])}"
+              for kind, row in report["per_kind"].items()]
+    return "\n".join(lines)
+
+
+def parse_options(items: Sequence[str]) -> dict[str, Any]:
+    """``key=value`` backend options; values that read as JSON (numbers, true, null) are converted."""
+    options: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--option needs key=value, got {item!r}")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    return options
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="labelled set: converted or teacher JSON/JSONL")
+    parser.add_argument("--backend", default="rules")
+    parser.add_argument("--mode", choices=("fast", "think"), default="fast")
+    parser.add_argument("--option", action="append", default=[], help="backend option key=value (repeatable)")
+    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--limit", type=int, help="evaluate only the first N pairs")
+    parser.add_argument("--out", required=True, help="folder for metrics.json, predictions.jsonl, report.png")
+    args = parser.parse_args(argv)
+    try:
+        pairs, skipped = load_labelled(args.data)
+    except TeacherFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    pairs = pairs[: args.limit]
+    for rejection in skipped:
+        print(f"skipped {rejection.id}: {rejection.reason}", file=sys.stderr)
+    judge = load_judge(args.backend, mode=args.mode, threshold=args.threshold, batch_size=args.batch_size,
+                       **parse_options(args.option))
+    report, items = evaluate(judge, pairs)
+    report["skipped"] = [r.to_dict() for r in skipped]
+    paths = write_outputs(args.out, report, pairs, items)
+    print(summary(report))
+    print("written: " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

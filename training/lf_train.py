@@ -1,0 +1,66 @@
+"""``llamafactory-cli train`` plus the project's label-positions-only logits (training.label_logits).
+
+    python -m training.lf_train CONFIG.yaml [key=value ...]
+
+Runs LLaMA-Factory's own training entry (``run_exp``: its argument parser, data pipeline, trainer and
+loss plot) with one TrainerCallback added, which makes the LM head skip the prompt positions; the loss
+and gradients are the same (see label_logits). The YAML stays a plain LLaMA-Factory config, so
+``llamafactory-cli train CONFIG.yaml`` trains the same model, only slower.
+
+With several GPUs (or FORCE_TORCHRUN=1) it starts one process per GPU through torchrun, as
+llamafactory-cli does, each running this module; NVLink multicast stays off in NCCL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+# Kept set in every process we start (see the device notes): multicast can take a shared host down.
+MULTICAST_OFF = {"NCCL_NVLS_ENABLE": "0", "TORCH_SYMM_MEM_DISABLE_MULTICAST": "1", "NVSHMEM_DISABLE_NVLS": "1"}
+
+
+def gpu_count() -> int:
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def needs_torchrun() -> bool:
+    if "LOCAL_RANK" in os.environ:  # already one of torchrun's workers
+        return False
+    return os.environ.get("FORCE_TORCHRUN", "0").lower() in ("1", "true") or gpu_count() > 1
+
+
+def torchrun_command(argv: Sequence[str], nproc: int, port: int) -> list[str]:
+    return [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", str(nproc),
+            "--master_addr", "127.0.0.1", "--master_port", str(port), "-m", "training.lf_train", *argv]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        print(__doc__, file=sys.stderr)
+        return 2
+    os.environ.setdefault("DISABLE_VERSION_CHECK", "1")
+    os.environ.update(MULTICAST_OFF)
+    if needs_torchrun():
+        from llamafactory.extras.misc import find_available_port
+
+        nproc = int(os.environ.get("NPROC_PER_NODE", gpu_count() or 1))
+        env = {**os.environ, "PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True",
+               "TORCH_NCCL_AVOID_RECORD_STREAMS": "1"}
+        return subprocess.run(torchrun_command(argv, nproc, find_available_port()), env=env).returncode
+    from llamafactory.train.tuner import run_exp
+
+    from training.label_logits import callback
+
+    sys.argv = [sys.argv[0], *argv]  # run_exp reads the YAML and key=value overrides from sys.argv
+    run_exp(callbacks=[callback()])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

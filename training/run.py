@@ -1,0 +1,297 @@
+"""Retrain the judge end to end: convert -> configs -> train -> export -> evaluate.
+
+    python -m training.run --aligned A.json --unaligned U.json --include-unaligned --work runs/ea
+    python -m training.run --input teacher.jsonl --work runs/ea --profile qlora --export
+    python -m training.run --work runs/ea --skip convert,train --eval-mode fast think   # evaluate again
+
+Everything lands under ``--work``: ``data/`` (converted splits, rejects, audit, stats, dataset_info.json),
+``configs/`` (the LLaMA-Factory YAMLs), ``model/`` (the adapter, or the full model; checkpoints,
+trainer_log.jsonl and LLaMA-Factory's loss plot training_loss.png), ``merged/`` (with --export),
+``eval/<mode>/`` (metrics.json, predictions.jsonl, report.png) and ``logs/``.
+
+Each finished step leaves a marker in ``.done/``; a rerun skips finished steps, and an interrupted
+training resumes from its last checkpoint (LLaMA-Factory does that when ``model/`` holds one).
+Nothing is overwritten without ``--overwrite``. ``--skip`` leaves steps out; ``--set key=value``
+changes a YAML key (e.g. ``--set num_train_epochs=2``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from training import convert as convert_mod
+from training.recipe import (
+    LF_ENV,
+    export_config,
+    train_config,
+    with_deepspeed_file,
+    write_dataset_info,
+    write_yaml,
+    yaml_text,
+)
+
+STEPS = ("convert", "configs", "train", "export", "evaluate")
+
+
+class StepError(RuntimeError):
+    """A step cannot run (missing input, an output in the way, a failed subprocess)."""
+
+
+@dataclass
+class Layout:
+    work: Path
+
+    def __post_init__(self) -> None:
+        self.work = Path(self.work)
+
+    data = property(lambda self: self.work / "data")
+    train_file = property(lambda self: self.work / "data" / "train.json")
+    configs = property(lambda self: self.work / "configs")
+    model = property(lambda self: self.work / "model")
+    merged = property(lambda self: self.work / "merged")
+    eval = property(lambda self: self.work / "eval")
+    logs = property(lambda self: self.work / "logs")
+
+    def marker(self, step: str) -> Path:
+        return self.work / ".done" / f"{step}.json"
+
+
+@dataclass
+class Plan:
+    layout: Layout
+    args: argparse.Namespace
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def train_yaml(self) -> Path:
+        return self.layout.configs / "train.yaml"
+
+    @property
+    def export_yaml(self) -> Path:
+        return self.layout.configs / "export.yaml"
+
+    def config(self) -> dict[str, Any]:
+        has_val = _records(self.layout.data / "train_val.json") > 0
+        return train_config(self.args.profile, dataset_dir=self.layout.data, output_dir=self.layout.model,
+                            model=self.args.model, with_eval=has_val, overrides=self.overrides)
+
+    def written_config(self) -> dict[str, Any]:
+        import yaml
+
+        if not self.train_yaml.exists():
+            raise StepError(f"{self.train_yaml} is missing: run the configs step")
+        return yaml.safe_load(self.train_yaml.read_text(encoding="utf-8"))
+
+
+def _records(path: Path) -> int:
+    if not path.exists():
+        return 0
+    return len(json.loads(path.read_text(encoding="utf-8")))
+
+
+# -- steps ----------------------------------------------------------------------------------------
+def step_convert(plan: Plan) -> str:
+    args = plan.args
+    if not (args.input or args.aligned):
+        raise StepError("convert needs --input (single mode) or --aligned/--unaligned (merge mode)")
+    args.mode = "single" if args.input else "merge"
+    options = convert_mod.ConvertOptions(val=args.val, test=args.test, seed=args.seed, balance=args.balance,
+                                         fast_share=args.fast_share, overwrite=args.overwrite)
+    stats, flags = convert_mod.convert(convert_mod.sources_from_args(args), plan.layout.train_file, options)
+    print(convert_mod.report(stats, flags))
+    return f"{stats.converted} converted, {stats.total_rejected} rejected"
+
+
+def step_configs(plan: Plan) -> str:
+    layout = plan.layout
+    has_val = _records(layout.data / "train_val.json") > 0
+    config = with_deepspeed_file(plan.train_yaml, plan.config())
+    wanted = {plan.train_yaml: config}
+    if config.get("finetuning_type", "lora") == "lora":
+        wanted[plan.export_yaml] = export_config(config["model_name_or_path"], layout.model, layout.merged)
+    for path, content in wanted.items():
+        if path.exists() and path.read_text(encoding="utf-8") != yaml_text(content) and not plan.args.overwrite:
+            raise StepError(f"{path} exists with other settings (pass --overwrite to replace it)")
+    write_dataset_info(layout.data, layout.train_file.name, "train_val.json" if has_val else None)
+    for path, content in wanted.items():
+        write_yaml(path, content)
+    return f"profile {plan.args.profile} -> {plan.train_yaml}"
+
+
+def step_train(plan: Plan) -> str:
+    config = plan.written_config()
+    output = Path(config["output_dir"])
+    if plan.args.overwrite and output.exists():
+        shutil.rmtree(output)
+    launcher = ([sys.executable, "-m", "training.lf_train"] if plan.args.launcher == "lf_train"
+                else [_llamafactory_cli(), "train"])
+    _stream([*launcher, str(plan.train_yaml)], plan.layout.logs / "train.log")
+    if not (output / "trainer_state.json").exists() and not (output / "all_results.json").exists():
+        raise StepError(f"training finished without results in {output}")
+    return f"model in {output}"
+
+
+def step_export(plan: Plan) -> str:
+    import yaml
+
+    if not plan.export_yaml.exists():
+        return "nothing to export (full fine-tuning writes the whole model)"
+
+    export_dir = Path(yaml.safe_load(plan.export_yaml.read_text(encoding="utf-8"))["export_dir"])
+    if export_dir.exists():
+        if not plan.args.overwrite:
+            raise StepError(f"{export_dir} exists (pass --overwrite to replace it)")
+        shutil.rmtree(export_dir)
+    _stream([_llamafactory_cli(), "export", str(plan.export_yaml)], plan.layout.logs / "export.log")
+    return f"merged model in {export_dir}"
+
+
+def step_evaluate(plan: Plan) -> str:
+    from ea_plugin.judge import load_judge
+    from training.evaluate import evaluate, load_labelled, summary, write_outputs
+
+    data = Path(plan.args.eval_data) if plan.args.eval_data else _eval_split(plan.layout)
+    pairs, _ = load_labelled(data)
+    pairs = pairs[: plan.args.eval_limit] if plan.args.eval_limit else pairs
+    kwargs = judge_model_kwargs(plan)
+    lines = []
+    for mode in plan.args.eval_mode:
+        out = plan.layout.eval / mode
+        if (out / "metrics.json").exists() and not plan.args.overwrite:
+            raise StepError(f"{out}/metrics.json exists (pass --overwrite to replace it)")
+        judge = load_judge("transformers", mode=mode, batch_size=plan.args.eval_batch_size, **kwargs)
+        report, items = evaluate(judge, pairs)
+        write_outputs(out, report, pairs, items)
+        print(summary(report))
+        lines.append(f"{mode}: accuracy {report['accuracy']:.3f} on {report['n']} ({data.name})")
+    return "; ".join(lines)
+
+
+def judge_model_kwargs(plan: Plan) -> dict[str, Any]:
+    """How the transformers backend loads what training produced: merged, base + adapter, or full model."""
+    config = plan.written_config()
+    output = Path(config["output_dir"])
+    if plan.layout.marker("export").exists() and plan.layout.merged.exists():
+        return {"model": str(plan.layout.merged)}
+    if config.get("finetuning_type", "lora") == "lora":
+        return {"model": config["model_name_or_path"], "adapter": str(output), "tokenizer": str(output)}
+    return {"model": str(output)}
+
+
+def _eval_split(layout: Layout) -> Path:
+    for name in ("train_test.json", "train_val.json"):
+        if _records(layout.data / name) > 0:
+            return layout.data / name
+    raise StepError("no test or validation split to evaluate on: pass --eval-data")
+
+
+# -- running --------------------------------------------------------------------------------------
+def _llamafactory_cli() -> str:
+    beside = Path(sys.executable).parent / "llamafactory-cli"
+    found = str(beside) if beside.exists() else shutil.which("llamafactory-cli")
+    if not found:
+        raise StepError("llamafactory-cli not found: pip install 'ea-plugin[train]'")
+    return found
+
+
+def _stream(command: list[str], log: Path) -> None:
+    """Run ``command``, showing its output live (progress bars included) and keeping it in ``log``."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **LF_ENV}
+    print("$ " + " ".join(command), flush=True)
+    with log.open("ab") as sink:
+        sink.write(("$ " + " ".join(command) + "\n").encode())
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        assert process.stdout is not None
+        while chunk := process.stdout.read1(4096):
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
+            sink.write(chunk)
+        if process.wait() != 0:
+            raise StepError(f"{command[0]} exited with {process.returncode}; log: {log}")
+
+
+RUNNERS: dict[str, Callable[[Plan], str]] = {
+    "convert": step_convert, "configs": step_configs, "train": step_train, "export": step_export,
+    "evaluate": step_evaluate,
+}
+
+
+def run(plan: Plan, steps: Sequence[str]) -> dict[str, str]:
+    results: dict[str, str] = {}
+    for number, step in enumerate(steps, start=1):
+        marker = plan.layout.marker(step)
+        header = f"==> [{number}/{len(steps)}] {step}"
+        if marker.exists() and not plan.args.overwrite:
+            results[step] = "already done: " + json.loads(marker.read_text())["result"]
+            print(f"{header}: {results[step]} (pass --overwrite to redo)", flush=True)
+            continue
+        print(header, flush=True)
+        started = time.perf_counter()
+        results[step] = RUNNERS[step](plan)
+        seconds = time.perf_counter() - started
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(json.dumps({"result": results[step], "seconds": round(seconds, 1)}) + "\n")
+        print(f"    {step} done in {seconds:.0f} s: {results[step]}", flush=True)
+    return results
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--work", required=True, help="folder for everything this run writes")
+    p.add_argument("--aligned", help="teacher records labelled 对齐 (merge mode)")
+    p.add_argument("--unaligned", help="teacher records labelled 不对齐 (merge mode)")
+    p.add_argument("--include-unaligned", action="store_true")
+    p.add_argument("--input", help="one teacher file (single mode)")
+    p.add_argument("--val", type=float, default=0.1)
+    p.add_argument("--test", type=float, default=0.1)
+    p.add_argument("--fast-share", type=float, default=0.3)
+    p.add_argument("--balance", action="store_true")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--profile", default="lora", help="lora (default), qlora, ddp, ds_z3, seed, tiny")
+    p.add_argument("--model", help="base model (default: the profile's, Qwen/Qwen3-8B)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a YAML key")
+    p.add_argument("--launcher", choices=("lf_train", "llamafactory-cli"), default="lf_train",
+                   help="lf_train: LLaMA-Factory + logits only at labelled positions (same loss, faster)")
+    p.add_argument("--export", action="store_true", help="merge the adapter into the base weights")
+    p.add_argument("--skip", default="", help="comma-separated steps to leave out")
+    p.add_argument("--eval-mode", nargs="+", choices=("fast", "think"), default=["fast"])
+    p.add_argument("--eval-data", help="labelled set to evaluate on (default: the test split)")
+    p.add_argument("--eval-limit", type=int)
+    p.add_argument("--eval-batch-size", type=int, default=16)
+    p.add_argument("--overwrite", action="store_true", help="redo steps and replace their outputs")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from training.evaluate import parse_options
+
+    args = build_parser().parse_args(argv)
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    unknown = skip - set(STEPS)
+    if unknown:
+        print(f"error: unknown steps in --skip: {sorted(unknown)}; steps are {STEPS}", file=sys.stderr)
+        return 2
+    if not args.export:
+        skip.add("export")
+    plan = Plan(Layout(args.work), args, parse_options(args.set))
+    try:
+        run(plan, [s for s in STEPS if s not in skip])
+    except (StepError, convert_mod.OutputExistsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
