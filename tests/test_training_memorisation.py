@@ -1,0 +1,73 @@
+"""Memorisation through the real pipeline: LLaMA-Factory trains a small random Qwen3 on 16 converted
+examples (8 per label, each in think and fast mode) until it knows them; the transformers backend then
+reproduces their labels in fast mode and in think mode (with its reasoning). This fails if the labels
+were masked away, if training and serving rendered different tokens, or if the fast-mode empty think
+block leaked into think mode.
+
+The model: the tiny Qwen3 (real tokenizer) at width 256 with a wide initialisation (embeddings of
+norm ~8, so a few steps can make a token clearly the likeliest of 151,936), embeddings frozen
+(LLaMA-Factory's freeze tuning of every layer plus the final norm): that keeps a step at ~0.2 s on two
+cores, since the 39M-parameter embedding needs neither gradients nor Adam state. Measured: all 16
+labels right in both modes from epoch 16 of 20 (loss ~0.01).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ea_plugin.prompts import ALIGNED, UNALIGNED
+from ea_plugin.verdict import parse_answer
+from training.run import main as run_main
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "training" / "examples"
+PER_LABEL = 8
+MEMO_MODEL = dict(hidden_size=256, intermediate_size=512, num_attention_heads=4, num_key_value_heads=2,
+                  initializer_range=0.5)
+RECIPE = {
+    "finetuning_type": "freeze", "freeze_trainable_layers": 2, "freeze_trainable_modules": "all",
+    "freeze_extra_modules": "norm", "per_device_train_batch_size": 1, "gradient_accumulation_steps": 1,
+    "learning_rate": 5.0e-3, "lr_scheduler_type": "cosine", "warmup_steps": 0.05, "num_train_epochs": 20,
+    "logging_steps": 32, "save_strategy": "no",
+}
+
+
+def _clean(name: str) -> list[dict]:
+    records = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    return [r for r in records if not r["kind"].startswith("noise_")][:PER_LABEL]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+def test_trained_judge_reproduces_its_training_labels_in_both_modes(tiny_model_dir, tmp_path):
+    from training.tiny_model import build_tiny_qwen3
+
+    base = build_tiny_qwen3(tiny_model_dir.parent / "tiny-qwen3-memo", **MEMO_MODEL)
+    for name in ("aligned.json", "unaligned.json"):
+        (tmp_path / name).write_text(json.dumps(_clean(name), ensure_ascii=False), encoding="utf-8")
+    work = tmp_path / "run"
+    overrides = [f"--set={key}={value}" for key, value in RECIPE.items()]
+    code = run_main([
+        "--work", str(work), "--aligned", str(tmp_path / "aligned.json"), "--unaligned",
+        str(tmp_path / "unaligned.json"), "--include-unaligned", "--val", "0", "--test", "0", "--fast-share", "1",
+        "--profile", "tiny", "--model", str(base), *overrides,
+        "--eval-data", str(work / "data" / "train.json"), "--eval-mode", "fast", "think",
+    ])
+    assert code == 0
+
+    labels = [json.loads(line)["gold"] for line in (work / "eval" / "fast" / "predictions.jsonl").open()]
+    assert sorted(labels) == sorted([ALIGNED] * PER_LABEL + [UNALIGNED] * PER_LABEL)
+    for mode in ("fast", "think"):
+        metrics = json.loads((work / "eval" / mode / "metrics.json").read_text())
+        assert metrics["n"] == 2 * PER_LABEL
+        assert metrics["accuracy"] >= 0.95, (mode, metrics)
+    # Think mode reasons (no empty think block), and mostly word for word what it was taught.
+    taught = {r["id"]: parse_answer(r["messages"][-1]["content"]).reasoning
+              for r in json.loads((work / "data" / "train.json").read_text()) if r["mode"] == "think"}
+    think = [json.loads(line) for line in (work / "eval" / "think" / "predictions.jsonl").open()]
+    assert all(p["reasoning"].strip() for p in think)
+    assert sum(p["reasoning"] == taught[p["id"]] for p in think) >= 0.75 * len(think)
+    assert (work / "model" / "training_loss.png").exists()
