@@ -201,8 +201,8 @@ def read_metrics(result: Result, model_dir: Path, warmup: int) -> Result:
     vram = [json.loads(line) for line in (model_dir / "trainer_log.jsonl").read_text().splitlines()]
     allocated = [row["vram_allocated"] for row in vram if "vram_allocated" in row]
     reserved = [row["vram_reserved"] for row in vram if "vram_reserved" in row]
-    result.peak_allocated_gb = max(allocated) if allocated else None
-    result.peak_reserved_gb = max(reserved) if reserved else None
+    result.peak_allocated_gb = max(allocated) if allocated and max(allocated) > 0 else None  # None on CPU
+    result.peak_reserved_gb = max(reserved) if reserved and max(reserved) > 0 else None
     return result
 
 

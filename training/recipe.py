@@ -235,6 +235,7 @@ def validate(config: dict[str, Any]) -> tuple[Any, ...]:
     from llamafactory.hparams import get_train_args
     from llamafactory.hparams.parser import _parse_train_args
 
+    os.environ.pop("ALLOW_EXTRA_ARGS", None)  # unknown keys must fail here
     config = dict(config)
     if config.get("bf16") and not torch.cuda.is_available():
         config["use_cpu"] = True
