@@ -51,7 +51,7 @@ BASE: dict[str, Any] = {
     "finetuning_type": "lora",
     "lora_rank": 8,
     "lora_alpha": 16,
-    "lora_dropout": 0.05,
+    "lora_dropout": 0.0,  # no dropout masks on every LoRA input (memory traffic); LLaMA-Factory's default
     "lora_target": "all",
     # data
     "dataset": TRAIN_DATASET,
@@ -85,14 +85,20 @@ BASE: dict[str, Any] = {
     "eval_steps": 200,
 }
 
+# Speed settings measured on one H200 (benchmarks/RESULTS.md, "Training throughput"): micro-batches of
+# 4 without gradient checkpointing and Liger's fused kernels (no 151,936-wide logits in memory).
+SPEED: dict[str, Any] = {"per_device_train_batch_size": 4, "gradient_accumulation_steps": 4,
+                         "disable_gradient_checkpointing": True, "enable_liger_kernel": True}
+
 PROFILES: dict[str, dict[str, Any]] = {
-    "lora": {},
+    "lora": {**SPEED},
+    # Smaller cards: 4-bit base weights, checkpointing on (BASE's 2 x 8), Liger for the logits' memory.
     "qlora": {"quantization_bit": 4, "quantization_method": "bnb", "double_quantization": True,
-              "upcast_layernorm": True},
-    # Two GPUs x 2 x 4 = the same 16 sequences per optimizer step as one GPU's 2 x 8.
-    "ddp": {"gradient_accumulation_steps": 4, "ddp_find_unused_parameters": False},
-    "ds_z3": {"gradient_accumulation_steps": 4, "deepspeed": DEEPSPEED_FILE},
-    "seed": {"bf16": REMOVE},  # the seed YAML had no bf16 key
+              "upcast_layernorm": True, "enable_liger_kernel": True},
+    # Two GPUs x 4 x 2 = the same 16 sequences per optimizer step as one GPU's 4 x 4.
+    "ddp": {**SPEED, "gradient_accumulation_steps": 2, "ddp_find_unused_parameters": False},
+    "ds_z3": {**SPEED, "gradient_accumulation_steps": 2, "deepspeed": DEEPSPEED_FILE},
+    "seed": {"bf16": REMOVE},  # the seed YAML: 2 x 8, checkpointing (LLaMA-Factory's default), no bf16 key
     "tiny": {
         "model_name_or_path": ".cache/tiny-qwen3",
         "use_cpu": True,
