@@ -217,7 +217,7 @@ def _cli() -> str:
 
 def table(results: list[Result], baseline: str) -> str:
     base = next((r.tokens_per_s for r in results if r.config.name == baseline), None)
-    lines = ["| config | launcher | tokens/s | vs seed | peak alloc GB | peak reserved GB | loss step 1 | "
+    lines = ["| config | launcher | tokens/s | vs seed | peak alloc GiB | peak reserved GiB | loss step 1 | "
              "loss last | note |", "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         def fmt(value: float | None, spec: str) -> str:

@@ -38,8 +38,9 @@ DEEPSPEED_FILE = "ds_z3.json"
 
 # Environment for every LLaMA-Factory process: no version gate on newer transformers, no telemetry,
 # no hub access (models are local paths or already cached).
+# expandable_segments: less fragmentation, so the allocator's reserved peak stays near what is allocated.
 LF_ENV = {"DISABLE_VERSION_CHECK": "1", "HF_HUB_OFFLINE": "1", "WANDB_DISABLED": "true",
-          "TOKENIZERS_PARALLELISM": "false"}
+          "TOKENIZERS_PARALLELISM": "false", "PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"}
 
 BASE: dict[str, Any] = {
     # model
