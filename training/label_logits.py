@@ -13,6 +13,7 @@ data pipeline and optimiser stay as they are. Only in training mode; evaluation 
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 IGNORE_INDEX = -100
@@ -55,5 +56,7 @@ def callback() -> Any:
         def on_train_begin(self, args, state, control, model=None, **kwargs):  # noqa: ANN001 - HF signature
             if model is not None and getattr(self, "_handle", None) is None:
                 self._handle = install(model)
+                print(f"[training.label_logits] LM head only at labelled positions (rank {args.process_index})",
+                      file=sys.stderr, flush=True)
 
     return LabelLogitsCallback()

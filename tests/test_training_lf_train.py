@@ -1,0 +1,42 @@
+"""training.lf_train: LLaMA-Factory's training entry with the label-logits callback, also under torchrun."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from training.lf_train import MULTICAST_OFF, torchrun_command
+from training.recipe import LF_ENV, train_config, write_dataset_info, write_yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_torchrun_command_runs_this_module_once_per_gpu():
+    command = torchrun_command(["cfg.yaml", "max_steps=2"], nproc=2, port=29500)
+    assert command[:3] == [sys.executable, "-m", "torch.distributed.run"]
+    assert command[command.index("--nproc_per_node") + 1] == "2"
+    assert command[-4:] == ["-m", "training.lf_train", "cfg.yaml", "max_steps=2"]
+    assert MULTICAST_OFF["NCCL_NVLS_ENABLE"] == "0"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_forced_torchrun_launch_trains_with_the_callback_in_the_worker(converted_samples, tiny_model_dir, tmp_path):
+    """The multi-GPU path (torchrun, one worker per device) exercised on CPU with one gloo worker."""
+    data = converted_samples["train"].parent
+    write_dataset_info(data, converted_samples["train"].name)
+    config = train_config("tiny", dataset_dir=data, output_dir=tmp_path / "out", model=tiny_model_dir,
+                          with_eval=False, overrides={"max_steps": 1, "max_samples": 8})
+    yaml_path = write_yaml(tmp_path / "train.yaml", config)
+    env = {**os.environ, **LF_ENV, "FORCE_TORCHRUN": "1", "NPROC_PER_NODE": "1"}
+    proc = subprocess.run([sys.executable, "-m", "training.lf_train", str(yaml_path)], cwd=REPO, env=env,
+                          capture_output=True, text=True)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-3000:]
+    assert "distributed training: True" in output
+    assert "[training.label_logits] LM head only at labelled positions (rank 0)" in output
+    assert (tmp_path / "out" / "adapter_model.safetensors").exists()
