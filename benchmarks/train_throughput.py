@@ -40,7 +40,15 @@ sys.path.insert(0, str(REPO))
 from ea_plugin.prompts import ALIGNED, UNALIGNED  # noqa: E402
 from training.convert import ConvertOptions, Source, convert  # noqa: E402
 from training.examples import generate as gen  # noqa: E402
-from training.recipe import LF_ENV, REMOVE, train_config, with_deepspeed_file, write_dataset_info, write_yaml  # noqa: E402
+from training.recipe import (  # noqa: E402
+    LF_ENV,
+    REMOVE,
+    profile_env,
+    train_config,
+    with_deepspeed_file,
+    write_dataset_info,
+    write_yaml,
+)
 
 # Qwen3-8B's shape (config.json of Qwen/Qwen3-8B), with random weights.
 QWEN3_8B = dict(hidden_size=4096, intermediate_size=12288, num_hidden_layers=36, num_attention_heads=32,
@@ -62,14 +70,20 @@ class BenchConfig:
     overrides: dict[str, Any] = field(default_factory=dict)
     launcher: str = "llamafactory-cli"  # or "lf_train": LLaMA-Factory + logits only at labelled positions
     note: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # e.g. EA_COMPILE_LAYERS for lf_train
 
 
 CONFIGS: dict[str, BenchConfig] = {c.name: c for c in (
     BenchConfig("seed", "seed", note="seed YAML as written: 2 x 8, checkpointing, no bf16 key"),
     BenchConfig("seed_bf16", "seed", {"bf16": True}, note="seed + bf16"),
+    BenchConfig("seed_glen", "seed", {"train_sampling_strategy": "group_by_length"},
+                note="seed + batches grouped by length"),
     BenchConfig("lora", "lora", launcher="lf_train",
-                note="lora profile: 4 x 4, no checkpointing, Liger, bf16; logits only at labelled positions"),
-    BenchConfig("lora_cli", "lora", note="lora profile through plain llamafactory-cli (all logits)"),
+                note="lora profile: 4 x 4, no checkpointing, compiled decoder layers, bf16, "
+                     "logits only at labelled positions"),
+    BenchConfig("lora_cli", "lora", note="lora profile's YAML through plain llamafactory-cli (eager, all logits)"),
+    BenchConfig("lora_liger", "lora", {"enable_liger_kernel": True}, launcher="lf_train",
+                env={"EA_COMPILE_LAYERS": "0"}, note="lora with Liger kernels, eager (the profile before compiling)"),
     BenchConfig("lora_glen", "lora", {"train_sampling_strategy": "group_by_length"}, launcher="lf_train",
                 note="lora + batches grouped by length (less padding)"),
     BenchConfig("lora_8x2", "lora", {"per_device_train_batch_size": 8, "gradient_accumulation_steps": 2},
@@ -82,8 +96,10 @@ CONFIGS: dict[str, BenchConfig] = {c.name: c for c in (
                 note="tiny model, plain llamafactory-cli"),
     BenchConfig("tiny_lora", "tiny", {"per_device_train_batch_size": 2, "gradient_accumulation_steps": 2},
                 launcher="lf_train", note="tiny model, lf_train"),
+    BenchConfig("tiny_compile", "tiny", {"per_device_train_batch_size": 2, "gradient_accumulation_steps": 2},
+                launcher="lf_train", env={"EA_COMPILE_LAYERS": "1"}, note="tiny model, lf_train, compiled layers"),
 )}
-DEFAULT_GPU_CONFIGS = "seed,lora,lora_cli,lora_glen,qlora,seed_bf16"
+DEFAULT_GPU_CONFIGS = "seed,lora,lora_liger,seed_glen,lora_glen,qlora"
 
 
 @dataclass
@@ -176,8 +192,8 @@ def run_config(cfg: BenchConfig, model: Path, data_dir: Path, work: Path, steps:
     write_yaml(yaml_path, with_deepspeed_file(yaml_path, config))
     command = ([sys.executable, "-m", "training.lf_train"] if cfg.launcher == "lf_train"
                else [_cli(), "train"]) + [str(yaml_path)]
-    env = {**os.environ, **LF_ENV, "RECORD_VRAM": "1", "PYTHONPATH": os.pathsep.join(
-        p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)}
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, **LF_ENV, **profile_env(cfg.profile), **cfg.env, "RECORD_VRAM": "1", "PYTHONPATH": path}
     started = time.perf_counter()
     with (out / "log.txt").open("w") as log:
         try:

@@ -40,3 +40,35 @@ def test_forced_torchrun_launch_trains_with_the_callback_in_the_worker(converted
     assert "distributed training: True" in output
     assert "[training.label_logits] LM head only at labelled positions (rank 0)" in output
     assert (tmp_path / "out" / "adapter_model.safetensors").exists()
+
+
+def test_the_lora_profile_compiles_decoder_layers_and_the_tiny_one_does_not(monkeypatch):
+    from training import lf_train
+    from training.recipe import profile_env, train_config
+
+    assert profile_env("lora") == {"EA_COMPILE_LAYERS": "1"} and profile_env("tiny") == {}
+    assert train_config("lora")["enable_liger_kernel"] is False  # Liger's kernels do not trace under compile
+    monkeypatch.delenv("EA_COMPILE_LAYERS", raising=False)
+    assert [type(c).__name__ for c in lf_train.callbacks()] == ["LabelLogitsCallback"]
+    monkeypatch.setenv("EA_COMPILE_LAYERS", "1")
+    assert [type(c).__name__ for c in lf_train.callbacks()] == ["LabelLogitsCallback", "CompileLayersCallback"]
+
+
+def test_compiled_decoder_layers_give_the_eager_loss_and_gradients(tiny_model_dir):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from training.compile_layers import compile_decoder_layers
+
+    torch.manual_seed(0)
+    ids = torch.randint(0, 1000, (2, 24))
+    grads = []
+    for compiled in (False, True):
+        model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
+        if compiled:
+            assert compile_decoder_layers(model) == model.config.num_hidden_layers
+        loss = model(input_ids=ids, labels=ids).loss
+        loss.backward()
+        grads.append((loss.detach(), model.model.layers[0].mlp.up_proj.weight.grad.clone()))
+    assert torch.allclose(grads[0][0], grads[1][0], rtol=1e-5)
+    assert torch.allclose(grads[0][1], grads[1][1], rtol=1e-4, atol=1e-6)

@@ -4,8 +4,9 @@
 
 Runs LLaMA-Factory's own training entry (``run_exp``: its argument parser, data pipeline, trainer and
 loss plot) with one TrainerCallback added, which makes the LM head skip the prompt positions; the loss
-and gradients are the same (see label_logits). The YAML stays a plain LLaMA-Factory config, so
-``llamafactory-cli train CONFIG.yaml`` trains the same model, only slower.
+and gradients are the same (see label_logits). ``EA_COMPILE_LAYERS=1`` (the lora profile's setting,
+recipe.PROFILE_ENV) also compiles the decoder layers (see compile_layers). The YAML stays a plain
+LLaMA-Factory config, so ``llamafactory-cli train CONFIG.yaml`` trains the same model, only slower.
 
 With several GPUs (or FORCE_TORCHRUN=1) it starts one process per GPU through torchrun, as
 llamafactory-cli does, each running this module; NVLink multicast stays off in NCCL.
@@ -55,11 +56,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return subprocess.run(torchrun_command(argv, nproc, find_available_port()), env=env).returncode
     from llamafactory.train.tuner import run_exp
 
-    from training.label_logits import callback
-
     sys.argv = [sys.argv[0], *argv]  # run_exp reads the YAML and key=value overrides from sys.argv
-    run_exp(callbacks=[callback()])
+    run_exp(callbacks=callbacks())
     return 0
+
+
+def callbacks() -> list:
+    """Label-positions-only logits always; compiled decoder layers where EA_COMPILE_LAYERS asks."""
+    from training import compile_layers, label_logits
+
+    chosen = [label_logits.callback()]
+    if compile_layers.requested():
+        chosen.append(compile_layers.callback())
+    return chosen
 
 
 if __name__ == "__main__":

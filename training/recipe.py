@@ -1,7 +1,7 @@
 """The LLaMA-Factory recipe: dataset_info.json, the training YAML per profile, export and DeepSpeed configs.
 
 Profiles (all LoRA rank 8 on every linear layer, ``template: qwen3``, cutoff 2048):
-  lora    the default: Qwen/Qwen3-8B on one GPU, bf16
+  lora    the default: Qwen/Qwen3-8B on one GPU, bf16, 4 x 4 without checkpointing, decoder layers compiled
   qlora   4-bit base weights (bitsandbytes) for smaller cards, gradient checkpointing on
   ddp     data parallel over the GPUs of one host (LLaMA-Factory launches torchrun itself)
   ds_z3   DeepSpeed ZeRO-3 over the GPUs of one host (writes ds_z3.json beside the YAML)
@@ -87,18 +87,23 @@ BASE: dict[str, Any] = {
 }
 
 # Speed settings measured on one H200 (benchmarks/RESULTS.md, "Training throughput"): micro-batches of
-# 4 without gradient checkpointing and Liger's fused kernels (no 151,936-wide logits in memory).
-SPEED: dict[str, Any] = {"per_device_train_batch_size": 4, "gradient_accumulation_steps": 4,
-                         "disable_gradient_checkpointing": True, "enable_liger_kernel": True}
+# 4 without gradient checkpointing. The lora profile compiles its decoder layers (training.compile_layers,
+# switched on by PROFILE_ENV when training.lf_train launches it): Inductor then fuses the norms, rotary
+# and SwiGLU itself, and Liger's kernels cannot be traced by torch.compile, so Liger is off there; the
+# logits stay small because training.label_logits computes them only at labelled positions.
+UNCHECKPOINTED: dict[str, Any] = {"per_device_train_batch_size": 4, "gradient_accumulation_steps": 4,
+                                  "disable_gradient_checkpointing": True}
+COMPILED: dict[str, Any] = {**UNCHECKPOINTED, "enable_liger_kernel": False}
+LIGER: dict[str, Any] = {**UNCHECKPOINTED, "enable_liger_kernel": True}
 
 PROFILES: dict[str, dict[str, Any]] = {
-    "lora": {**SPEED},
-    # Smaller cards: 4-bit base weights, checkpointing on (BASE's 2 x 8), Liger for the logits' memory.
+    "lora": {**COMPILED},
     "qlora": {"quantization_bit": 4, "quantization_method": "bnb", "double_quantization": True,
               "upcast_layernorm": True, "enable_liger_kernel": True},
     # Two GPUs x 4 x 2 = the same 16 sequences per optimizer step as one GPU's 4 x 4.
-    "ddp": {**SPEED, "gradient_accumulation_steps": 2, "ddp_find_unused_parameters": False},
-    "ds_z3": {**SPEED, "gradient_accumulation_steps": 2, "deepspeed": DEEPSPEED_FILE},
+    "ddp": {**COMPILED, "gradient_accumulation_steps": 2, "ddp_find_unused_parameters": False},
+    # ZeRO-3 gathers parameters in hooks that torch.compile does not trace well: eager, with Liger.
+    "ds_z3": {**LIGER, "gradient_accumulation_steps": 2, "deepspeed": DEEPSPEED_FILE},
     "seed": {"bf16": REMOVE},  # the seed YAML: 2 x 8, checkpointing (LLaMA-Factory's default), no bf16 key
     "tiny": {
         "model_name_or_path": ".cache/tiny-qwen3",
@@ -116,6 +121,14 @@ PROFILES: dict[str, dict[str, Any]] = {
         "per_device_eval_batch_size": 2,
     },
 }
+
+# Environment per profile for training.lf_train (plain llamafactory-cli ignores it: same model, slower).
+PROFILE_ENV: dict[str, dict[str, str]] = {"lora": {"EA_COMPILE_LAYERS": "1"}, "ddp": {"EA_COMPILE_LAYERS": "1"}}
+
+
+def profile_env(profile: str) -> dict[str, str]:
+    return dict(PROFILE_ENV.get(profile, {}))
+
 
 # ZeRO-3 with "auto" values that transformers' DeepSpeed integration fills from the training args.
 DEEPSPEED_Z3: dict[str, Any] = {

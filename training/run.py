@@ -33,6 +33,7 @@ from training import convert as convert_mod
 from training.recipe import (
     LF_ENV,
     export_config,
+    profile_env,
     train_config,
     with_deepspeed_file,
     write_dataset_info,
@@ -135,7 +136,7 @@ def step_train(plan: Plan) -> str:
         shutil.rmtree(output)
     launcher = ([sys.executable, "-m", "training.lf_train"] if plan.args.launcher == "lf_train"
                 else [_llamafactory_cli(), "train"])
-    _stream([*launcher, str(plan.train_yaml)], plan.layout.logs / "train.log")
+    _stream([*launcher, str(plan.train_yaml)], plan.layout.logs / "train.log", profile_env(plan.args.profile))
     if not (output / "trainer_state.json").exists() and not (output / "all_results.json").exists():
         raise StepError(f"training finished without results in {output}")
     return f"model in {output}"
@@ -204,10 +205,10 @@ def _llamafactory_cli() -> str:
     return found
 
 
-def _stream(command: list[str], log: Path) -> None:
+def _stream(command: list[str], log: Path, extra_env: dict[str, str] | None = None) -> None:
     """Run ``command``, showing its output live (progress bars included) and keeping it in ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **LF_ENV}
+    env = {**os.environ, **LF_ENV, **(extra_env or {})}
     print("$ " + " ".join(command), flush=True)
     with log.open("ab") as sink:
         sink.write(("$ " + " ".join(command) + "\n").encode())
