@@ -57,7 +57,7 @@ class Settings:
     new_tokens: int
     plain_fast_batches: tuple[int, ...]
     plain_think_batches: tuple[int, ...]
-    backend_fast: tuple[tuple[int, int], ...]  # (batch_size, max_batch_tokens)
+    backend_fast: tuple[tuple[int, int], ...]  # (forward_batch_size, max_batch_tokens)
     backend_think: tuple[tuple[int, int], ...]
     check_pairs: int
     score_tolerance: float
@@ -251,7 +251,7 @@ def run(args: argparse.Namespace, report: Report) -> Report:
 
 
 def make_backend(model: Any, tokenizer: Any, settings: Settings, batch: int, tokens: int, **kwargs: Any) -> Any:
-    return TransformersBackend(model, tokenizer=tokenizer, batch_size=batch, max_batch_tokens=tokens,
+    return TransformersBackend(model, tokenizer=tokenizer, forward_batch_size=batch, max_batch_tokens=tokens,
                                max_new_tokens=settings.new_tokens, min_new_tokens=settings.new_tokens, **kwargs)
 
 

@@ -95,6 +95,21 @@ def test_cached_prefix_is_the_system_turn_up_to_the_user_header(backend, qwen_to
         assert ids[: backend.prefix.length] == backend.prefix.ids
 
 
+def test_load_judge_hands_batch_size_to_the_judge_and_forward_batch_size_to_the_backend(tiny_lm, qwen_tokenizer):
+    forwards: list[int] = []
+    judge = load_judge("transformers", model=tiny_lm, tokenizer=qwen_tokenizer, mode="fast", batch_size=5,
+                       forward_batch_size=2)
+    assert judge.batch_size == 5 and judge.backend.forward_batch_size == 2
+    handle = tiny_lm.register_forward_pre_hook(lambda _m, args, kwargs: forwards.append(
+        (kwargs.get("input_ids") if kwargs.get("input_ids") is not None else args[0]).shape[0]), with_kwargs=True)
+    try:
+        verdicts = judge.judge_many(PAIRS[0].question, [p.chunk for p in PAIRS] * 2)
+    finally:
+        handle.remove()
+    assert len(verdicts) == 2 * len(PAIRS) and all(v.score is not None for v in verdicts)
+    assert forwards and max(forwards) <= 2
+
+
 def test_think_mode_is_greedy_generate_decoded_and_parsed(backend, tiny_lm, qwen_tokenizer):
     verdicts = backend.generate(PAIRS)
     for pair, verdict in zip(PAIRS, verdicts, strict=True):

@@ -41,9 +41,11 @@ class TransformersBackend:
         device, dtype: default ``cuda`` if available else ``cpu``; bf16 on GPU, float32 on CPU.
         max_new_tokens: think-mode budget; an answer that has not stopped by then is truncated and
             gets the parser's error.
-        batch_size: most pairs per forward. max_batch_tokens: most padded tokens per forward (fast
-            mode: prompt tokens after the shared prefix; think mode: those plus ``max_new_tokens``);
-            together they bound activation and KV memory. Pairs are sorted by length first.
+        forward_batch_size: most pairs per forward (named apart from the judge's ``batch_size``, the
+            pairs per backend call, so ``load_judge`` hands each to its owner). max_batch_tokens: most
+            padded tokens per forward (fast mode: prompt tokens after the shared prefix; think mode:
+            those plus ``max_new_tokens``); together they bound activation and KV memory. The pairs of
+            one call are sorted by length first.
         max_prompt_tokens: a pair whose rendered prompt is longer gets ``Verdict.failed`` (default:
             the model's context length less what the mode must add).
         tokenizer: directory or object; default: the model's.
@@ -62,7 +64,7 @@ class TransformersBackend:
         device: str | None = None,
         dtype: Any = None,
         max_new_tokens: int = 512,
-        batch_size: int = 64,
+        forward_batch_size: int = 64,
         max_batch_tokens: int = 65536,
         max_prompt_tokens: int | None = None,
         *,
@@ -79,13 +81,13 @@ class TransformersBackend:
         from ea_plugin.backends.hf.forward import compute_prefix
         from ea_plugin.backends.hf.scoring import LabelSequences
 
-        if max_new_tokens < 1 or batch_size < 1 or max_batch_tokens < 1:
-            raise ValueError("max_new_tokens, batch_size and max_batch_tokens must be >= 1")
+        if max_new_tokens < 1 or forward_batch_size < 1 or max_batch_tokens < 1:
+            raise ValueError("max_new_tokens, forward_batch_size and max_batch_tokens must be >= 1")
         self.causal_lm = _load_model(model, adapter, device, dtype, merge_adapter)
         param = next(self.causal_lm.parameters())
         self.device, self.dtype = param.device, param.dtype
         self.tokenizer = _load_tokenizer(tokenizer, model)
-        self.batch_size, self.max_batch_tokens = batch_size, max_batch_tokens
+        self.forward_batch_size, self.max_batch_tokens = forward_batch_size, max_batch_tokens
         self.max_new_tokens = max_new_tokens
         self.labels = LabelSequences.from_tokenizer(self.tokenizer, LABELS)
         self.pad_id = _pad_id(self.tokenizer, self.causal_lm)
@@ -173,7 +175,7 @@ class TransformersBackend:
                 else:
                     fits.append(index)
             lengths = [len(suffixes[i]) for i in fits]
-            for batch in plan_batches(lengths, self.batch_size, self.max_batch_tokens, extra=extra_tokens):
+            for batch in plan_batches(lengths, self.forward_batch_size, self.max_batch_tokens, extra=extra_tokens):
                 rows = [fits[j] for j in batch]
                 for index, verdict in zip(rows, run([suffixes[i] for i in rows]), strict=True):
                     verdicts[index] = verdict
