@@ -67,8 +67,23 @@ def test_compiled_decoder_layers_give_the_eager_loss_and_gradients(tiny_model_di
         model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
         if compiled:
             assert compile_decoder_layers(model) == model.config.num_hidden_layers
+            assert all(layer._compiled_call_impl is not None for layer in model.model.layers)
         loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
         grads.append((loss.detach(), model.model.layers[0].mlp.up_proj.weight.grad.clone()))
     assert torch.allclose(grads[0][0], grads[1][0], rtol=1e-5)
     assert torch.allclose(grads[0][1], grads[1][1], rtol=1e-4, atol=1e-6)
+
+
+def test_layers_with_liger_kernels_stay_eager(tiny_model_dir):
+    import torch
+    from liger_kernel.transformers import LigerRMSNorm
+    from transformers import AutoModelForCausalLM
+
+    from training.compile_layers import compile_decoder_layers, liger_modules
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
+    model.model.layers[0].input_layernorm = LigerRMSNorm(model.config.hidden_size)
+    assert liger_modules(model) == ["LigerRMSNorm"]
+    assert compile_decoder_layers(model) == 0
+    assert all(getattr(layer, "_compiled_call_impl", None) is None for layer in model.model.layers)

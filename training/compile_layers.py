@@ -28,8 +28,19 @@ def decoder_layers(model: Any) -> list[Any]:
     return [m for m in model.modules() if type(m).__name__.endswith("DecoderLayer")]
 
 
+def liger_modules(model: Any) -> list[str]:
+    """Names of Liger's module classes in the model (LLaMA-Factory's ``enable_liger_kernel`` puts them there)."""
+    return sorted({type(m).__name__ for m in model.modules() if type(m).__name__.startswith("Liger")})
+
+
 def compile_decoder_layers(model: Any, dynamic: bool = True) -> int:
-    """Compile each decoder layer in place (``nn.Module.compile``); returns how many were compiled."""
+    """Compile each decoder layer in place (``nn.Module.compile``); returns how many were compiled.
+
+    With Liger's kernels in the layers nothing is compiled: Dynamo fails on their Triton wrappers
+    (seen on the H200), which would stop the training run; eager Liger trains the same model.
+    """
+    if liger_modules(model):
+        return 0
     layers = decoder_layers(model)
     for layer in layers:
         layer.compile(dynamic=dynamic)
@@ -45,7 +56,8 @@ def callback() -> Any:
             if model is not None and not getattr(self, "_done", False):
                 self._done = True
                 count = compile_decoder_layers(model)
-                print(f"[training.compile_layers] {count} decoder layers compiled (rank {args.process_index})",
-                      file=sys.stderr, flush=True)
+                message = (f"{count} decoder layers compiled" if count else
+                           f"layers left eager: Liger's kernels ({', '.join(liger_modules(model))}) do not compile")
+                print(f"[training.compile_layers] {message} (rank {args.process_index})", file=sys.stderr, flush=True)
 
     return CompileLayersCallback()
