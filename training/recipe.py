@@ -98,6 +98,7 @@ LIGER: dict[str, Any] = {**UNCHECKPOINTED, "enable_liger_kernel": True}
 
 PROFILES: dict[str, dict[str, Any]] = {
     "lora": {**COMPILED},
+    # Smaller cards: 4-bit base weights, checkpointing on (BASE's 2 x 8), Liger for the logits' memory.
     "qlora": {"quantization_bit": 4, "quantization_method": "bnb", "double_quantization": True,
               "upcast_layernorm": True, "enable_liger_kernel": True},
     # Two GPUs x 4 x 2 = the same 16 sequences per optimizer step as one GPU's 4 x 4.
