@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,23 +24,39 @@ def test_torchrun_command_runs_this_module_once_per_gpu():
     assert MULTICAST_OFF["NCCL_NVLS_ENABLE"] == "0"
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(600)
-def test_forced_torchrun_launch_trains_with_the_callback_in_the_worker(converted_samples, tiny_model_dir, tmp_path):
-    """The multi-GPU path (torchrun, one worker per device) exercised on CPU with one gloo worker."""
-    data = converted_samples["train"].parent
-    write_dataset_info(data, converted_samples["train"].name)
-    config = train_config("tiny", dataset_dir=data, output_dir=tmp_path / "out", model=tiny_model_dir,
-                          with_eval=False, overrides={"max_steps": 1, "max_samples": 8})
-    yaml_path = write_yaml(tmp_path / "train.yaml", config)
-    env = {**os.environ, **LF_ENV, "FORCE_TORCHRUN": "1", "NPROC_PER_NODE": "1"}
-    proc = subprocess.run([sys.executable, "-m", "training.lf_train", str(yaml_path)], cwd=REPO, env=env,
-                          capture_output=True, text=True)
+def _train(model: Path, data: Path, out: Path, overrides: dict, env: dict[str, str]) -> tuple[dict, str]:
+    """Train the tiny model through training.lf_train; (step-1 log entry, the run's output)."""
+    config = train_config("tiny", dataset_dir=data, output_dir=out, model=model, with_eval=False,
+                          overrides={"max_steps": 1, "max_samples": 16, **overrides})
+    yaml_path = write_yaml(out.parent / f"{out.name}.yaml", config)
+    proc = subprocess.run([sys.executable, "-m", "training.lf_train", str(yaml_path)], cwd=REPO,
+                          env={**os.environ, **LF_ENV, **env}, capture_output=True, text=True)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-3000:]
-    assert "distributed training: True" in output
-    assert "[training.label_logits] LM head only at labelled positions (rank 0)" in output
-    assert (tmp_path / "out" / "adapter_model.safetensors").exists()
+    history = json.loads((out / "trainer_state.json").read_text())["log_history"]
+    return next(h for h in history if h.get("step") == 1 and "loss" in h), output
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_two_data_parallel_workers_with_compiled_layers_match_one_process(converted_samples, tiny_model_dir,
+                                                                          tmp_path):
+    """The multi-GPU path on CPU: torchrun starts two gloo workers (DDP, 2 sequences each, compiled decoder
+    layers, as the ddp profile) and their first optimizer step equals one eager process accumulating the
+    same 4 sequences in 2 micro-batches: same loss and gradient norm."""
+    data = converted_samples["train"].parent
+    write_dataset_info(data, converted_samples["train"].name)
+    ddp, output = _train(tiny_model_dir, data, tmp_path / "ddp", {"ddp_find_unused_parameters": False},
+                         {"FORCE_TORCHRUN": "1", "NPROC_PER_NODE": "2", "EA_COMPILE_LAYERS": "1"})
+    assert "world size: 2, device: cpu:0, distributed training: True" in output
+    for rank in (0, 1):
+        assert f"[training.label_logits] LM head only at labelled positions (rank {rank})" in output
+        assert f"[training.compile_layers] 2 decoder layers compiled (rank {rank})" in output
+    assert (tmp_path / "ddp" / "adapter_model.safetensors").exists()
+    single, _ = _train(tiny_model_dir, data, tmp_path / "single", {"gradient_accumulation_steps": 2},
+                       {"EA_COMPILE_LAYERS": "0"})
+    assert ddp["loss"] == pytest.approx(single["loss"], rel=1e-5)
+    assert ddp["grad_norm"] == pytest.approx(single["grad_norm"], rel=1e-4)
 
 
 def test_the_lora_profile_compiles_decoder_layers_and_the_tiny_one_does_not(monkeypatch):
