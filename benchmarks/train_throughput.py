@@ -40,6 +40,7 @@ sys.path.insert(0, str(REPO))
 from ea_plugin.prompts import ALIGNED, UNALIGNED  # noqa: E402
 from training.convert import ConvertOptions, Source, convert  # noqa: E402
 from training.examples import generate as gen  # noqa: E402
+from training.lf_train import train_command  # noqa: E402
 from training.recipe import (  # noqa: E402
     LF_ENV,
     REMOVE,
@@ -190,8 +191,7 @@ def run_config(cfg: BenchConfig, model: Path, data_dir: Path, work: Path, steps:
                           with_eval=False, overrides=overrides)
     yaml_path = out / "train.yaml"
     write_yaml(yaml_path, with_deepspeed_file(yaml_path, config))
-    command = ([sys.executable, "-m", "training.lf_train"] if cfg.launcher == "lf_train"
-               else [_cli(), "train"]) + [str(yaml_path)]
+    command = train_command(cfg.launcher, yaml_path)
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, **LF_ENV, **profile_env(cfg.profile), **cfg.env, "RECORD_VRAM": "1", "PYTHONPATH": path}
     started = time.perf_counter()
@@ -224,11 +224,6 @@ def read_metrics(result: Result, model_dir: Path, warmup: int) -> Result:
     result.peak_allocated_gb = max(allocated) if allocated and max(allocated) > 0 else None  # None on CPU
     result.peak_reserved_gb = max(reserved) if reserved and max(reserved) > 0 else None
     return result
-
-
-def _cli() -> str:
-    beside = Path(sys.executable).parent / "llamafactory-cli"
-    return str(beside) if beside.exists() else (shutil.which("llamafactory-cli") or "llamafactory-cli")
 
 
 def table(results: list[Result], baseline: str) -> str:

@@ -15,12 +15,35 @@ llamafactory-cli does, each running this module; NVLink multicast stays off in N
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 # Kept set in every process we start (see the device notes): multicast can take a shared host down.
 MULTICAST_OFF = {"NCCL_NVLS_ENABLE": "0", "TORCH_SYMM_MEM_DISABLE_MULTICAST": "1", "NVSHMEM_DISABLE_NVLS": "1"}
+
+
+LAUNCHERS = ("lf_train", "llamafactory-cli")
+
+
+def llamafactory_cli() -> str | None:
+    """The llamafactory-cli script beside this interpreter (a venv that is not on PATH), else on PATH."""
+    beside = Path(sys.executable).parent / "llamafactory-cli"
+    return str(beside) if beside.exists() else shutil.which("llamafactory-cli")
+
+
+def train_command(launcher: str, config: str | Path) -> list[str]:
+    """The command that trains ``config``: this module (``lf_train``) or plain ``llamafactory-cli``."""
+    if launcher == "lf_train":
+        return [sys.executable, "-m", "training.lf_train", str(config)]
+    if launcher != "llamafactory-cli":
+        raise ValueError(f"unknown launcher {launcher!r}; choose from {LAUNCHERS}")
+    cli = llamafactory_cli()
+    if cli is None:
+        raise FileNotFoundError("llamafactory-cli not found: pip install 'ea-plugin[train]'")
+    return [cli, "train", str(config)]
 
 
 def gpu_count() -> int:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from training import convert as convert_mod
+from training.lf_train import LAUNCHERS, llamafactory_cli, train_command
 from training.recipe import (
     LF_ENV,
     export_config,
@@ -134,9 +135,11 @@ def step_train(plan: Plan) -> str:
     output = Path(config["output_dir"])
     if plan.args.overwrite and output.exists():
         shutil.rmtree(output)
-    launcher = ([sys.executable, "-m", "training.lf_train"] if plan.args.launcher == "lf_train"
-                else [_llamafactory_cli(), "train"])
-    _stream([*launcher, str(plan.train_yaml)], plan.layout.logs / "train.log", profile_env(plan.args.profile))
+    try:
+        command = train_command(plan.args.launcher, plan.train_yaml)
+    except FileNotFoundError as exc:
+        raise StepError(str(exc)) from exc
+    _stream(command, plan.layout.logs / "train.log", profile_env(plan.args.profile))
     if not (output / "trainer_state.json").exists() and not (output / "all_results.json").exists():
         raise StepError(f"training finished without results in {output}")
     return f"model in {output}"
@@ -198,8 +201,7 @@ def _eval_split(layout: Layout) -> Path:
 
 # -- running --------------------------------------------------------------------------------------
 def _llamafactory_cli() -> str:
-    beside = Path(sys.executable).parent / "llamafactory-cli"
-    found = str(beside) if beside.exists() else shutil.which("llamafactory-cli")
+    found = llamafactory_cli()
     if not found:
         raise StepError("llamafactory-cli not found: pip install 'ea-plugin[train]'")
     return found
@@ -262,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="lora", help="lora (default), qlora, ddp, ds_z3, seed, tiny")
     p.add_argument("--model", help="base model (default: the profile's, Qwen/Qwen3-8B)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a YAML key")
-    p.add_argument("--launcher", choices=("lf_train", "llamafactory-cli"), default="lf_train",
+    p.add_argument("--launcher", choices=LAUNCHERS, default="lf_train",
                    help="lf_train: LLaMA-Factory + logits only at labelled positions (same loss, faster)")
     p.add_argument("--export", action="store_true", help="merge the adapter into the base weights")
     p.add_argument("--skip", default="", help="comma-separated steps to leave out")
