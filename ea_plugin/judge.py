@@ -55,6 +55,11 @@ class AlignmentJudge:
         self.cascade = cascade
 
     # -- public API -------------------------------------------------------------------------------
+    @property
+    def backend_name(self) -> str:
+        """The backend's ``name`` (its registered name), else its class name."""
+        return getattr(self.backend, "name", type(self.backend).__name__)
+
     def judge(self, question: str, chunk: str) -> Verdict:
         return self.judge_pairs([(question, chunk)])[0]
 
@@ -110,7 +115,7 @@ class AlignmentJudge:
         try:
             verdicts = getattr(self.backend, method)(batch)
         except Exception as exc:  # a whole-batch failure: every pair gets the policy, none is lost
-            log.warning("backend %s failed on a batch of %d: %s", _backend_name(self.backend), len(batch), exc)
+            log.warning("backend %s failed on a batch of %d: %s", self.backend_name, len(batch), exc)
             return self._batch_failure(mode, batch, exc)
         return _checked_count(verdicts, batch)
 
@@ -119,13 +124,13 @@ class AlignmentJudge:
         try:
             verdicts = await call_async(self.backend, method, batch)
         except Exception as exc:
-            log.warning("backend %s failed on a batch of %d: %s", _backend_name(self.backend), len(batch), exc)
+            log.warning("backend %s failed on a batch of %d: %s", self.backend_name, len(batch), exc)
             return self._batch_failure(mode, batch, exc)
         return _checked_count(verdicts, batch)
 
     def _batch_failure(self, mode: Mode, batch: list[Pair], exc: Exception) -> list[Verdict]:
         error = f"{type(exc).__name__}: {exc}"
-        return [Verdict.failed(error, mode=mode, backend=_backend_name(self.backend)) for _ in batch]
+        return [Verdict.failed(error, mode=mode, backend=self.backend_name) for _ in batch]
 
     def _uncertain(self, verdicts: list[Verdict]) -> list[int]:
         if self.cascade is None or self.mode != "fast":
@@ -179,10 +184,6 @@ def _checked_count(verdicts: list[Verdict], batch: list[Pair]) -> list[Verdict]:
     if len(verdicts) != len(batch):
         raise RuntimeError(f"backend returned {len(verdicts)} verdicts for {len(batch)} pairs")
     return verdicts
-
-
-def _backend_name(backend: Backend) -> str:
-    return getattr(backend, "name", type(backend).__name__)
 
 
 def load_judge(backend: str = "rules", **kwargs: Any) -> AlignmentJudge:

@@ -85,7 +85,7 @@ def evaluate(judge: AlignmentJudge, pairs: Sequence[LabelledPair], show_progress
     elapsed = time.perf_counter() - started
     items = [Scored(p.label, v, p.kind) for p, v in zip(pairs, verdicts, strict=True)]
     report: dict[str, Any] = {
-        "backend": getattr(judge.backend, "name", type(judge.backend).__name__),
+        "backend": judge.backend_name,
         "mode": judge.mode,
         "threshold": judge.threshold,
         "on_error": judge.on_error,
