@@ -146,6 +146,26 @@ def test_prompt_over_the_token_limit_gets_a_failed_verdict_and_the_rest_are_judg
     assert verdicts[1].error is None and verdicts[1].label in (ALIGNED, UNALIGNED)
 
 
+def test_a_pair_that_cannot_be_encoded_fails_alone_and_its_neighbours_are_judged(backend):
+    bad = Pair(PAIRS[0].question, "伺服\ud800驱动器")  # a lone surrogate: no UTF-8 form, the tokenizer refuses it
+    pairs = [PAIRS[0], bad, PAIRS[1], PAIRS[2]]
+    alone = backend.score([PAIRS[0], PAIRS[1], PAIRS[2]])
+    fast = backend.score(pairs)
+    think = backend.generate(pairs)
+    for verdicts in (fast, think):
+        assert verdicts[1].label is None and "lone surrogate" in verdicts[1].error
+    assert all(v.error is None and v.label is not None for i, v in enumerate(fast) if i != 1)
+    # The random model's think output has no label, but every neighbour was decoded (a raw answer of its own).
+    assert [v.raw for i, v in enumerate(think) if i != 1] == [v.raw for v in backend.generate(list(PAIRS))]
+    assert [v.score for i, v in enumerate(fast) if i != 1] == pytest.approx([v.score for v in alone], abs=SCORE_TOL)
+    dropped = load_judge("transformers", model=backend.causal_lm, tokenizer=backend.tokenizer, on_error="drop",
+                         threshold=0.0).judge_many(PAIRS[0].question, [p.chunk for p in pairs])
+    assert [v.aligned for v in dropped] == [True, False, True, True]
+    assert dropped[1].error is not None and "lone surrogate" in dropped[1].error
+    with pytest.raises(Exception, match="pair 1 cannot be encoded"):
+        backend.encode(pairs, "fast")
+
+
 def test_suffixes_are_left_padded_so_last_prompt_tokens_share_a_column(backend):
     assert backend.tokenizer.padding_side == "left"
     layout = build_layout([[5, 6, 7], [8]], pad_id=0, position_offset=10, branches=[[1], [2]])

@@ -143,16 +143,27 @@ class TransformersBackend:
 
     def encode(self, pairs: Sequence[Pair], mode: Mode) -> list[list[int]]:
         """Token ids of each pair's rendered prompt after the cached prefix (the whole prompt without one)."""
+        rows = self._encode_each(pairs, mode)
+        failed = [(i, row) for i, row in enumerate(rows) if isinstance(row, str)]
+        if failed:
+            raise BackendError(f"pair {failed[0][0]} cannot be encoded: {failed[0][1]}")
+        return rows  # type: ignore[return-value]
+
+    def _encode_each(self, pairs: Sequence[Pair], mode: Mode) -> list[list[int] | str]:
+        """Like :meth:`encode`, but a pair that cannot be encoded gets the reason instead of failing the rest."""
         texts = [render_prompt(p.question, p.chunk, mode) for p in pairs]
-        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        rows: list[list[int] | str] = [_unencodable(text) or [] for text in texts]
+        good = [i for i, row in enumerate(rows) if not isinstance(row, str)]
+        for index, ids in zip(good, _tokenize(self.tokenizer, [texts[i] for i in good]), strict=True):
+            rows[index] = ids
         if self.prefix is None:
-            return [list(row) for row in ids]
+            return rows
         cut = self.prefix.length
-        for row in ids:
-            if row[:cut] != self.prefix.ids:
+        for row in rows:
+            if not isinstance(row, str) and row[:cut] != self.prefix.ids:
                 raise BackendError("a prompt does not start with the cached system-prompt tokens; "
                                    "load the backend with prefix_cache=False for this tokenizer")
-        return [list(row[cut:]) for row in ids]
+        return [row if isinstance(row, str) else row[cut:] for row in rows]
 
     def _batched(self, pairs: list[Pair], mode: Mode, extra_tokens: int, run: Any) -> list[Verdict]:
         import torch
@@ -161,11 +172,15 @@ class TransformersBackend:
 
         verdicts: list[Verdict | None] = [None] * len(pairs)
         with self._lock, torch.inference_mode():
-            suffixes = self.encode(pairs, mode)
+            suffixes = self._encode_each(pairs, mode)
             prefix_len = self.prefix.length if self.prefix is not None else 0
             limit = self.prompt_limit(mode)
             fits = []
             for index, suffix in enumerate(suffixes):
+                if isinstance(suffix, str):  # this pair alone fails; its neighbours are judged
+                    verdicts[index] = Verdict.failed(f"cannot encode the pair: {suffix}", mode=mode,
+                                                     backend=self.name)
+                    continue
                 total = prefix_len + len(suffix)
                 if limit is not None and total > limit:
                     verdicts[index] = Verdict.failed(
@@ -222,6 +237,31 @@ class TransformersBackend:
         if not cuts:
             raise BackendError(f"the tokenizer does not keep {IM_START} as one token; use prefix_cache=False")
         return list(rows[0][: cuts[-1]])
+
+
+def _unencodable(text: str) -> str | None:
+    """Why ``text`` cannot reach the tokenizer (a lone surrogate has no UTF-8 form), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"the text holds a lone surrogate ({text[exc.start]!r} at character {exc.start}), which has no UTF-8 form"
+    return None
+
+
+def _tokenize(tokenizer: Any, texts: list[str]) -> list[list[int] | str]:
+    """Ids of each text; if the batch call fails, each text alone, so only the bad ones get a reason."""
+    if not texts:
+        return []
+    try:
+        return [list(row) for row in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    except Exception:  # noqa: BLE001 - find which text it was; the others must still be judged
+        rows: list[list[int] | str] = []
+        for text in texts:
+            try:
+                rows.append(list(tokenizer(text, add_special_tokens=False)["input_ids"]))
+            except Exception as exc:  # noqa: BLE001 - reported as this pair's verdict error
+                rows.append(f"the tokenizer failed: {type(exc).__name__}: {exc}")
+        return rows
 
 
 def _load_model(model: Any, adapter: Any, device: str | None, dtype: Any, merge: bool) -> Any:
