@@ -244,7 +244,8 @@ def _unencodable(text: str) -> str | None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        return f"the text holds a lone surrogate ({text[exc.start]!r} at character {exc.start}), which has no UTF-8 form"
+        char = f"U+{ord(text[exc.start]):04X}"
+        return f"the text holds a lone surrogate ({char} at character {exc.start}), which has no UTF-8 form"
     return None
 
 
