@@ -13,9 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 from ea_plugin.judge import AlignmentJudge, load_judge
 from ea_plugin.verdict import Verdict
@@ -69,6 +66,14 @@ def verdict_line(verdict: Verdict) -> str:
     return f"{decision:4} {verdict.label or '-'}{score}{error}"
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (argparse turns the ValueError into a one-line usage error)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
 # -- subcommands ------------------------------------------------------------------------------------
 def cmd_judge(args: argparse.Namespace) -> int:
     verdict = judge_from_args(args).judge(args.question, args.chunk)
@@ -92,61 +97,21 @@ def cmd_examples(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line number, record or None, reason it was rejected or None) for each non-empty input line."""
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, None, f"invalid JSON: {exc}"
-                continue
-            if not isinstance(record, dict):
-                yield number, None, "record is not a JSON object"
-            elif not all(isinstance(record.get(k), str) and record[k].strip() for k in ("question", "chunk")):
-                yield number, None, "record needs non-empty string fields 'question' and 'chunk'"
-            else:
-                yield number, record, None
-
-
-def _done_lines(*paths: Path) -> set[int]:
-    done: set[int] = set()
-    for path in paths:
-        if path.exists():
-            with path.open(encoding="utf-8") as lines:
-                done.update(json.loads(line)["line"] for line in lines if line.strip())
-    return done
-
-
 def cmd_filter(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    source, output = Path(args.input), Path(args.output)
-    rejects = Path(args.rejects) if args.rejects else output.with_suffix(".rejects.jsonl")
-    done = _done_lines(output, rejects)
-    todo = [item for item in _read_records(source) if item[0] not in done]
-    judge = judge_from_args(args)
-    counts = {"judged": 0, "kept": 0, "dropped": 0, "rejected": 0, "skipped": len(done)}
-    with output.open("a", encoding="utf-8") as out, rejects.open("a", encoding="utf-8") as bad, \
-            tqdm(total=len(todo), desc="judging", unit="pair", disable=args.quiet) as progress:
-        for start in range(0, len(todo), args.chunk_size):
-            batch = todo[start : start + args.chunk_size]
-            for number, _, reason in (item for item in batch if item[1] is None):
-                bad.write(json.dumps({"line": number, "reason": reason}, ensure_ascii=False) + "\n")
-                counts["rejected"] += 1
-            good = [(number, record) for number, record, _ in batch if record is not None]
-            verdicts = judge.judge_pairs([(r["question"], r["chunk"]) for _, r in good])
-            for (number, record), verdict in zip(good, verdicts, strict=True):
-                counts["judged"] += 1
-                counts["kept" if verdict.aligned else "dropped"] += 1
-                row = {**record, "line": number, "aligned": verdict.aligned, "verdict": verdict.to_dict()}
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            out.flush()
-            bad.flush()
-            progress.update(len(batch))
-    print(" ".join(f"{k}={v}" for k, v in counts.items()), file=sys.stderr)
+    from ea_plugin.errors import EAPluginError
+    from ea_plugin.filter_file import check_paths, filter_file
+
+    try:
+        paths = check_paths(args.input, args.output, args.rejects)
+        judge = judge_from_args(args)
+        counts = filter_file(judge, paths, args.chunk_size,
+                             lambda total: tqdm(total=total, desc="judging", unit="pair", disable=args.quiet))
+    except EAPluginError as exc:
+        print(f"ea-judge filter: error: {exc}", file=sys.stderr)
+        return 2
+    print(counts.summary(), file=sys.stderr)
     return 0
 
 
@@ -178,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     filt.add_argument("input")
     filt.add_argument("-o", "--output", required=True, help="JSONL with each record and its verdict (appended)")
     filt.add_argument("--rejects", help="JSONL of unreadable records with reasons (default: OUTPUT.rejects.jsonl)")
-    filt.add_argument("--chunk-size", type=int, default=256, help="records judged and written per step")
+    filt.add_argument("--chunk-size", type=positive_int, default=256, help="records judged and written per step")
     filt.add_argument("--quiet", action="store_true", help="no progress bar")
     add_backend_arguments(filt)
     filt.set_defaults(func=cmd_filter)
