@@ -7,7 +7,8 @@
 Writes, beside ``--output`` (``train.json`` here): the train split to ``train.json``, ``train_val.json``,
 ``train_test.json``, every rejected input record with its reason to ``train_rejects.jsonl``, the records
 whose teacher label differs from the rules backend to ``train_audit.jsonl`` (kept in the data, flagged),
-and the counts to ``train_stats.json``. Input = converted + rejected, always; the counts are printed.
+and the counts to ``train_stats.json``. Input = converted + rejected, always (blank JSONL lines are counted
+apart); the counts are printed. Input files are read by ``training.teacher.read_records``.
 
 The assistant message is ``prompts.assistant_target``: the teacher's analysis in a think block, then
 the label. A share of the examples (``--fast-share``) also gets a label-only copy, which LLaMA-Factory's
@@ -27,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.jsonl import LineCounts, dumps_line
 from ea_plugin.prompts import ALIGNED, UNALIGNED, assistant_target, build_messages
 from training.audit import AuditFlag, audit, summarize
 from training.selection import SPLITS, balance, deduplicate, split
@@ -50,6 +52,7 @@ class ConvertOptions:
 @dataclass
 class ConversionStats:
     inputs: dict[str, int] = field(default_factory=dict)  # file name -> records read
+    blank_lines: dict[str, int] = field(default_factory=dict)  # file name -> whitespace-only JSONL lines skipped
     rejected: dict[str, int] = field(default_factory=dict)  # category -> count
     converted: int = 0
     labels: dict[str, int] = field(default_factory=dict)
@@ -126,21 +129,25 @@ def with_fast_copies(examples: Sequence[Example], share: float, seed: int) -> li
     return pairs
 
 
-def collect(sources: Sequence[Source]) -> tuple[list[Example], list[Rejection], dict[str, int]]:
+def collect(sources: Sequence[Source]) -> tuple[list[Example], list[Rejection], dict[str, int], dict[str, int]]:
+    """Examples, rejections, records read per file and blank lines skipped per file."""
     examples: list[Example] = []
     rejections: list[Rejection] = []
     counts: dict[str, int] = {}
+    blanks: dict[str, int] = {}
     for source in sources:
         name = Path(source.path).name
-        raws = read_records(source.path)
+        lines = LineCounts()
+        raws = read_records(source.path, lines)
         counts[name] = counts.get(name, 0) + len(raws)
+        blanks[name] = blanks.get(name, 0) + lines.blank
         for raw in raws:
             if source.excluded:
                 rejections.append(Rejection(raw.id, "excluded", source.excluded, raw.value))
                 continue
             result = validate(raw, source.file_label)
             (examples if isinstance(result, Example) else rejections).append(result)
-    return examples, rejections, counts
+    return examples, rejections, counts, blanks
 
 
 def convert(
@@ -151,7 +158,7 @@ def convert(
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing and not options.overwrite:
         raise OutputExistsError(f"outputs exist (pass --overwrite to replace them): {', '.join(existing)}")
-    examples, rejections, counts = collect(sources)
+    examples, rejections, counts, blanks = collect(sources)
     examples, dropped = deduplicate(examples)
     rejections += dropped
     if options.balance:
@@ -161,7 +168,8 @@ def convert(
     flagged = {f.id for f in flags}
     splits = split(examples, options.val, options.test, options.seed)
 
-    stats = ConversionStats(inputs=counts, converted=len(examples), audit_disagreements=len(flags))
+    stats = ConversionStats(inputs=counts, blank_lines={k: v for k, v in blanks.items() if v},
+                            converted=len(examples), audit_disagreements=len(flags))
     stats.rejected = dict(Counter(r.category for r in rejections).most_common())
     stats.labels = dict(Counter(e.label for e in examples))
     paths["train"].parent.mkdir(parents=True, exist_ok=True)
@@ -185,7 +193,8 @@ def report(stats: ConversionStats, flags: Sequence[AuditFlag]) -> str:
     split_counts = " + ".join(f"{name} {sum(stats.splits[name].values()) - stats.splits[name].get('fast', 0)}"
                               for name in SPLITS)
     lines = [
-        f"input      {stats.total_input:6d}  ({inputs})",
+        f"input      {stats.total_input:6d}  ({inputs})"
+        + "".join(f"; {n} blank lines skipped in {name}" for name, n in stats.blank_lines.items()),
         f"rejected   {stats.total_rejected:6d}  ({rejected}) -> {stats.files['rejects']}",
         f"converted  {stats.converted:6d}  ({labels}) = {split_counts}",
     ]
@@ -204,7 +213,7 @@ def _write_json_array(path: Path, records: list[dict[str, Any]]) -> None:
 
 
 def _write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    path.write_text("".join(dumps_line(r) for r in records), encoding="utf-8")
 
 
 def sources_from_args(args: argparse.Namespace) -> list[Source]:

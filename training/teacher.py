@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ea_plugin.errors import EAPluginError
+from ea_plugin.jsonl import BOM, INVALID_JSON, LONE_SURROGATE, LineCounts, not_text, parse_line, read_lines
 from ea_plugin.prompts import ALIGNED, LABELS, UNALIGNED
 
 
@@ -48,35 +49,55 @@ class Rejection:
 @dataclass(frozen=True)
 class RawRecord:
     id: str
-    value: Any  # parsed JSON value, or the raw text where parsing failed
+    value: Any  # parsed JSON value, or the raw text where reading failed
     parse_error: str | None = None
+    category: str = INVALID_JSON  # the rejection category when parse_error is set
 
 
 _LABEL_TAG = re.compile(r"<label>\s*(.*?)\s*</label>", re.S)
 _STEP3 = re.compile(r"^\s*3\s*[.、．]\s*判断实体是否对齐\s*[:：]\s*(.*)$", re.M)
 
 
-def read_records(path: str | Path) -> list[RawRecord]:
-    """All records of a JSON array or JSONL file, in order; a bad JSONL line is kept as a RawRecord."""
+def read_records(path: str | Path, counts: LineCounts | None = None) -> list[RawRecord]:
+    """All records of a file, in order: a JSON array, one (pretty-printed) JSON object, or JSONL.
+
+    JSONL is read by ``ea_plugin.jsonl``: split on b"\\n" only, each line decoded alone, so a line of bad
+    bytes or bad JSON is kept as a RawRecord with its reason and the other lines still count. ``counts``
+    learns the lines and blank lines of a JSONL file.
+    """
     path = Path(path)
     if not path.is_file():
         raise TeacherFileError(f"teacher file not found: {path}")
-    text = path.read_text(encoding="utf-8-sig")
-    if text.lstrip().startswith("["):
-        try:
-            values = json.loads(text)
-        except json.JSONDecodeError as exc:
+    data = path.read_bytes()
+    whole = _whole_file(path, data)
+    if whole is not None:
+        return whole
+    return [RawRecord(f"{path.name}:{line.number}", line.value) if line.ok
+            else RawRecord(f"{path.name}:{line.number}", line.text, line.error, line.category or INVALID_JSON)
+            for line in read_lines(data, counts)]
+
+
+def _whole_file(path: Path, data: bytes) -> list[RawRecord] | None:
+    """The records of a file that is one JSON value (an array of records, or one object); None for JSONL."""
+    body = data.removeprefix(BOM)
+    start = body.lstrip()[:1]
+    if start not in (b"[", b"{"):
+        return None
+    try:
+        value = json.loads(body.decode("utf-8"), strict=False)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        # A broken array is the file's problem; "{" lines that do not make one object are JSONL records.
+        if start == b"[" and not parse_line(1, body.lstrip().split(b"\n", 1)[0]).ok:
             raise TeacherFileError(f"{path}: not a valid JSON array ({exc})") from exc
-        return [RawRecord(f"{path.name}#{i}", value) for i, value in enumerate(values)]
+        return None
+    values = value if isinstance(value, list) else [value]
     records = []
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        record_id = f"{path.name}:{line_no}"
-        try:
-            records.append(RawRecord(record_id, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            records.append(RawRecord(record_id, line, f"invalid JSON line: {exc.msg}"))
+    for index, item in enumerate(values):
+        record_id = f"{path.name}#{index}"
+        problem = not_text(item)
+        # A record that is not text is kept as escaped JSON, so the rejects file can still be written.
+        records.append(RawRecord(record_id, json.dumps(item), f"record {problem}", LONE_SURROGATE) if problem
+                       else RawRecord(record_id, item))
     return records
 
 
@@ -96,7 +117,7 @@ def step3_label(analysis: str) -> str | None:
 def validate(raw: RawRecord, file_label: str | None = None) -> Example | Rejection:
     """Turn one raw record into an Example, or say exactly why not."""
     if raw.parse_error:
-        return Rejection(raw.id, "invalid_json", raw.parse_error, raw.value)
+        return Rejection(raw.id, raw.category, raw.parse_error, raw.value)
     record = raw.value
     if not isinstance(record, dict):
         return Rejection(raw.id, "not_an_object", f"not a JSON object ({type(record).__name__})", record)
