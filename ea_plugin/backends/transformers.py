@@ -16,8 +16,10 @@ on CUDA each decoding step is a replayed CUDA graph over a static KV arena. The 
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,8 @@ class TransformersBackend:
             the dtype's rounding). cuda_graphs: replay decoding steps as CUDA graphs (default: on CUDA).
         min_new_tokens: suppress stop tokens before this many new tokens (as ``generate`` does);
             for benchmarks that need a fixed number of decoding steps.
+        coalesce: merge concurrent ``score``/``generate`` calls (threads or asyncio tasks) into shared
+            batches (see coalesce); ``coalesce_wait``: seconds an idle backend waits for more calls.
     """
 
     name = NAME
@@ -73,6 +77,8 @@ class TransformersBackend:
         prefix_cache: bool = True,
         cuda_graphs: bool | None = None,
         min_new_tokens: int = 0,
+        coalesce: bool = True,
+        coalesce_wait: float = 0.002,
     ) -> None:
         import torch
 
@@ -105,10 +111,44 @@ class TransformersBackend:
             cuda_graphs=self.device.type == "cuda" if cuda_graphs is None else cuda_graphs,
         )
         self.decoder = GreedyDecoder(self.causal_lm, self.prefix, settings, self.pad_id)
+        self.coalescer = _coalescer(self, coalesce_wait) if coalesce else None
 
     # -- Backend protocol -------------------------------------------------------------------------
     def score(self, pairs: list[Pair]) -> list[Verdict]:
         """Fast mode: label = the likelier label sequence, score = P(对齐) over the two labels."""
+        return self._call("score", pairs)
+
+    def generate(self, pairs: list[Pair]) -> list[Verdict]:
+        """Think mode: greedy reasoning and label, parsed from the decoded text (think tags kept)."""
+        return self._call("generate", pairs)
+
+    async def ascore(self, pairs: list[Pair]) -> list[Verdict]:
+        return await self._acall("score", pairs)
+
+    async def agenerate(self, pairs: list[Pair]) -> list[Verdict]:
+        return await self._acall("generate", pairs)
+
+    def close(self) -> None:
+        """Stop the coalescer's worker thread (the backend still works, one call at a time)."""
+        if self.coalescer is not None:
+            self.coalescer.close()
+            self.coalescer = None
+
+    # -- the work ---------------------------------------------------------------------------------
+    def _call(self, method: str, pairs: list[Pair]) -> list[Verdict]:
+        if self.coalescer is None:
+            return self._run(method, pairs)
+        return self.coalescer.call(method, pairs)
+
+    async def _acall(self, method: str, pairs: list[Pair]) -> list[Verdict]:
+        if self.coalescer is None:
+            return await asyncio.to_thread(self._run, method, pairs)
+        return await self.coalescer.acall(method, pairs)
+
+    def _run(self, method: str, pairs: list[Pair]) -> list[Verdict]:
+        return self._score_now(pairs) if method == "score" else self._generate_now(pairs)
+
+    def _score_now(self, pairs: list[Pair]) -> list[Verdict]:
         from ea_plugin.backends.hf.scoring import score_batch
 
         def run_batch(suffixes: list[list[int]]) -> list[Verdict]:
@@ -119,9 +159,7 @@ class TransformersBackend:
 
         return self._batched(pairs, "fast", extra_tokens=sum(len(b) for b in self.labels.branches), run=run_batch)
 
-    def generate(self, pairs: list[Pair]) -> list[Verdict]:
-        """Think mode: greedy reasoning and label, parsed from the decoded text (think tags kept)."""
-
+    def _generate_now(self, pairs: list[Pair]) -> list[Verdict]:
         def run_batch(suffixes: list[list[int]]) -> list[Verdict]:
             return [self._think_verdict(g.ids, g.finished) for g in self.decoder.generate(suffixes)]
 
@@ -237,6 +275,23 @@ class TransformersBackend:
         if not cuts:
             raise BackendError(f"the tokenizer does not keep {IM_START} as one token; use prefix_cache=False")
         return list(rows[0][: cuts[-1]])
+
+
+def _coalescer(backend: TransformersBackend, wait: float) -> Any:
+    """A coalescer that runs the backend's batches, holding it weakly: a dropped backend frees its model."""
+    from ea_plugin.backends.coalesce import Coalescer
+
+    ref = weakref.ref(backend)
+
+    def run(method: str, pairs: list[Pair]) -> list[Verdict]:
+        owner = ref()
+        if owner is None:
+            raise BackendError("the backend was closed")
+        return owner._run(method, pairs)
+
+    coalescer = Coalescer(run, max_wait=wait, max_items=4 * backend.forward_batch_size, name="ea-transformers")
+    weakref.finalize(backend, coalescer.close, False)
+    return coalescer
 
 
 def _unencodable(text: str) -> str | None:

@@ -1,0 +1,157 @@
+"""The request coalescer: concurrent calls share batches, each caller gets its own results, failures stay apart.
+
+The first tests drive the coalescer with a plain batch function (it is generic); the last ones drive the
+transformers backend on the tiny Qwen3 from asyncio tasks and threads, as a web service would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from ea_plugin.backends.coalesce import Coalescer
+
+WAIT = 0.3  # long enough that every concurrent call of a test is queued before the worker starts
+
+
+class Recorder:
+    """A batch function that remembers each batch it ran; a call holding "bad" fails its whole batch."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[str, list[str]]] = []
+
+    def __call__(self, method: str, items: list[str]) -> list[str]:
+        self.batches.append((method, list(items)))
+        if "bad" in items:
+            raise ValueError("bad item")
+        return [f"{method}:{item}" for item in items]
+
+
+def submit_together(coalescer: Coalescer, calls: list[tuple[str, list[str]]]) -> list[object]:
+    """Make every call from its own thread at the same moment; each result or exception, in call order."""
+    barrier = threading.Barrier(len(calls))
+
+    def one(call: tuple[str, list[str]]) -> object:
+        barrier.wait()
+        try:
+            return coalescer.call(*call)
+        except ValueError as exc:
+            return exc
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(one, calls))
+
+
+def test_concurrent_calls_share_one_batch_and_each_gets_its_own_results_in_order():
+    run = Recorder()
+    coalescer = Coalescer(run, max_wait=WAIT)
+    calls = [("score", [f"q{n}c{k}" for k in range(n + 1)]) for n in range(8)]
+    results = submit_together(coalescer, calls)
+    assert results == [[f"score:{item}" for item in items] for _, items in calls]
+    assert len(run.batches) == 1 and sorted(run.batches[0][1]) == sorted(i for _, items in calls for i in items)
+    coalescer.close()
+
+
+def test_a_failing_call_fails_alone_and_its_batch_mates_get_their_results():
+    run = Recorder()
+    coalescer = Coalescer(run, max_wait=WAIT)
+    calls = [("score", ["a", "b"]), ("score", ["bad"]), ("score", ["c"])]
+    results = submit_together(coalescer, calls)
+    assert isinstance(results[1], ValueError)
+    assert [results[0], results[2]] == [["score:a", "score:b"], ["score:c"]]
+    assert len(run.batches) == 4  # the merged batch, then each call alone
+    coalescer.close()
+
+
+def test_methods_are_never_mixed_and_max_items_bounds_a_batch():
+    run = Recorder()
+    coalescer = Coalescer(run, max_wait=WAIT, max_items=3)
+    calls = [("score", ["a", "b"]), ("generate", ["x"]), ("score", ["c"]), ("score", ["d", "e"])]
+    results = submit_together(coalescer, calls)
+    assert results == [["score:a", "score:b"], ["generate:x"], ["score:c"], ["score:d", "score:e"]]
+    for method, items in run.batches:
+        assert len(items) <= 3 and all(f"{method}:{i}" in sum(results, []) for i in items)
+    assert {method for method, _ in run.batches} == {"score", "generate"}
+    coalescer.close()
+
+
+def test_empty_calls_return_at_once_and_a_closed_coalescer_refuses_work():
+    run = Recorder()
+    coalescer = Coalescer(run)
+    assert coalescer.call("score", []) == [] and run.batches == []
+    assert coalescer.call("score", ["a"]) == ["score:a"]
+    coalescer.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        coalescer.submit("score", ["b"])
+
+
+# -- the transformers backend ---------------------------------------------------------------------
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+QUESTION = "sv660n报e100怎么办"
+QUERIES = [[f"SV660N伺服驱动器E{100 + q}故障：过电流，检查第{k}项。" * (1 + k % 3) for k in range(3)] for q in range(6)]
+SCORE_TOL = 1e-5
+
+
+@pytest.fixture(scope="module")
+def tiny_lm(tiny_model_dir: Path):
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32).eval()
+
+
+def forward_batches(model) -> tuple[list[int], object]:
+    sizes: list[int] = []
+
+    def hook(_module, args, kwargs):
+        ids = kwargs.get("input_ids") if kwargs.get("input_ids") is not None else args[0]
+        sizes.append(ids.shape[0])
+
+    return sizes, model.register_forward_pre_hook(hook, with_kwargs=True)
+
+
+@pytest.mark.parametrize("mode", ["fast", "think"])
+def test_concurrent_ajudge_many_calls_share_forwards_and_equal_one_by_one_calls(tiny_lm, qwen_tokenizer, mode):
+    from ea_plugin import load_judge
+
+    options = dict(model=tiny_lm, tokenizer=qwen_tokenizer, mode=mode, max_new_tokens=4)
+    alone = load_judge("transformers", coalesce=False, **options)
+    expected = [alone.judge_many(QUESTION, chunks) for chunks in QUERIES]
+    judge = load_judge("transformers", coalesce_wait=WAIT, **options)
+    assert judge.backend.coalescer is not None  # on by default
+
+    async def together():
+        return await asyncio.gather(*(judge.ajudge_many(QUESTION, chunks) for chunks in QUERIES))
+
+    sizes, handle = forward_batches(tiny_lm)
+    try:
+        got = asyncio.run(together())
+    finally:
+        handle.remove()
+    assert sizes[0] == sum(map(len, QUERIES))  # one forward (fast) or one prefill (think) for all six queries
+    for verdicts, reference in zip(got, expected, strict=True):
+        assert [(v.label, v.error, v.raw) for v in verdicts] == [(v.label, v.error, v.raw) for v in reference]
+        assert [v.score for v in verdicts] == pytest.approx([v.score for v in reference], abs=SCORE_TOL)
+    judge.backend.close()
+
+
+def test_judge_many_from_threads_is_coalesced_too(tiny_lm, qwen_tokenizer):
+    from ea_plugin import load_judge
+
+    judge = load_judge("transformers", model=tiny_lm, tokenizer=qwen_tokenizer, coalesce_wait=WAIT)
+    sizes, handle = forward_batches(tiny_lm)
+    try:
+        with ThreadPoolExecutor(len(QUERIES)) as pool:
+            got = list(pool.map(lambda chunks: judge.judge_many(QUESTION, chunks), QUERIES))
+    finally:
+        handle.remove()
+    assert len(sizes) < len(QUERIES) and max(sizes) > len(QUERIES[0])
+    singles = [[judge.judge(QUESTION, c).score for c in chunks] for chunks in QUERIES]
+    for verdicts, reference in zip(got, singles, strict=True):
+        assert [v.score for v in verdicts] == pytest.approx(reference, abs=SCORE_TOL)
+    judge.backend.close()
