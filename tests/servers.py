@@ -166,6 +166,7 @@ class Reply:
     status: int = 200
     body: Any = None  # serialised as JSON unless it is a str
     delay_s: float = 0.0  # sleep before answering (a slow server)
+    drop: bool = False  # close the connection without a reply (a server that crashed on this request)
 
 
 Handler = Callable[[Request], Reply]
@@ -268,6 +269,9 @@ class LoopbackHTTPServer:
                 try:
                     reply = owner.handler(request)
                     if reply.delay_s and owner._closing.wait(reply.delay_s):
+                        return
+                    if reply.drop:
+                        self.close_connection = True
                         return
                     payload = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
                     data = payload.encode("utf-8")

@@ -412,3 +412,57 @@ def test_without_the_openai_package_import_works_and_the_backend_says_what_to_in
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "pip install 'ea-plugin[openai]'" in done.stdout
+
+
+# -- one pair's fault is that pair's alone (issue 13, items 11-12) ----------------------------------
+def test_a_connection_dropped_for_one_request_fails_only_that_pair():
+    # The server closes the connection whenever it sees chunk-00 (as a server crashing on one input would);
+    # with one request at a time, the pairs queued behind it must still be sent and judged.
+    def handler(request: Request) -> Reply:
+        if _index_of(request) == 0:
+            return Reply(drop=True)
+        return _labelled_by_index(request)
+
+    with LoopbackHTTPServer(handler) as server:
+        backend = OpenAIBackend(f"{server.url}/v1", MODEL, concurrency=1, max_retries=1, **QUICK)
+        verdicts = backend.generate(numbered_pairs(4))
+        backend.close()
+    first, *rest = verdicts
+    assert first.label is None and "connection dropped" in first.error and first.extra["attempts"] == 2
+    assert [v.label for v in rest] == [ALIGNED, ALIGNED, UNALIGNED] and all(v.error is None for v in rest)
+    assert all(v.extra["attempts"] == 1 for v in rest)
+
+
+def _one_label_logprobs(value: Any) -> list[dict[str, Any]]:
+    """Log-probs of a reply 对齐 whose first position carries ``value`` where the chosen logprob belongs."""
+    entry = {"token": "对齐", "logprob": value, "top_logprobs": [{"token": "对齐", "logprob": value}]}
+    return [entry]
+
+
+MALFORMED = {
+    "string_logprob": _one_label_logprobs("likely"),
+    "nan_logprob": _one_label_logprobs(float("nan")),
+    "inf_logprob": _one_label_logprobs(float("inf")),
+    "integer_token": [{"token": 1234, "logprob": -0.1, "top_logprobs": []}],
+    "missing_logprob": [{"token": "对齐", "top_logprobs": []}],
+    "missing_token": [{"logprob": -0.1, "top_logprobs": [{"token": "对齐", "logprob": -0.1}]}],
+}
+
+
+@pytest.mark.parametrize("on_error", ["keep", "drop"])
+@pytest.mark.parametrize("fault", list(MALFORMED))
+def test_malformed_logprobs_fail_that_pair_alone_under_the_policy(fault: str, on_error: str):
+    good = [logprob_entry("对齐", 0.9, {"对齐": 0.9, "不对齐": 0.1})]
+
+    def handler(request: Request) -> Reply:
+        logprobs = MALFORMED[fault] if _index_of(request) == 1 else good
+        return Reply(body=chat_completion(ALIGNED, logprobs))
+
+    with LoopbackHTTPServer(handler) as server:
+        judge = load_judge("openai", base_url=f"{server.url}/v1", model=MODEL, mode="fast", on_error=on_error,
+                           **QUICK)
+        verdicts = judge.judge_pairs(numbered_pairs(3))
+    bad = verdicts[1]
+    assert bad.label is None and "malformed log-probs" in bad.error and bad.aligned is (on_error == "keep")
+    for verdict in (verdicts[0], verdicts[2]):
+        assert verdict.error is None and verdict.aligned and verdict.score == pytest.approx(0.9)

@@ -53,20 +53,52 @@ def _field(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
 
 
+class MalformedLogprobs(ValueError):
+    """Log-probs that break the API's shape (a string or NaN log-prob, a token that is not text, a missing
+    field): the reply of that one request cannot be scored, which is that pair's error alone."""
+
+
+def _token(entry: Any, where: str) -> str | None:
+    token = _field(entry, "token")
+    if not isinstance(token, str):
+        raise MalformedLogprobs(f"{where}: token {token!r} is not a string")
+    return token
+
+
+def _logprob(entry: Any, where: str) -> float:
+    value = _field(entry, "logprob")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MalformedLogprobs(f"{where}: logprob {value!r} is not a number")
+    if not math.isfinite(value):  # NaN or inf would turn the score into NaN, and NaN >= threshold is False
+        raise MalformedLogprobs(f"{where}: logprob {value!r} is not finite")
+    return float(value)
+
+
 def read_steps(logprobs: Any) -> list[Step]:
-    """``choice.logprobs`` (openai object or plain dict) as Steps; [] when the server sent none."""
+    """``choice.logprobs`` (openai object or plain dict) as Steps; [] when the server sent none.
+
+    Raises MalformedLogprobs where what was sent breaks the API's shape.
+    """
     content = _field(logprobs, "content") if logprobs is not None else None
+    if content is not None and not isinstance(content, list):
+        raise MalformedLogprobs(f"logprobs.content is {type(content).__name__}, not a list")
     steps = []
-    for entry in content or []:
-        chosen = token_bytes(_field(entry, "token"), _field(entry, "bytes"))
+    for position, entry in enumerate(content or []):
+        where = f"logprobs.content[{position}]"
+        chosen_token, chosen_logprob = _token(entry, where), _logprob(entry, where)
+        chosen = token_bytes(chosen_token, _field(entry, "bytes"))
+        alternatives = _field(entry, "top_logprobs") or []
+        if not isinstance(alternatives, list):
+            raise MalformedLogprobs(f"{where}.top_logprobs is {type(alternatives).__name__}, not a list")
         candidates: dict[bytes, float] = {}
-        for alt in _field(entry, "top_logprobs") or []:
-            key, value = token_bytes(_field(alt, "token"), _field(alt, "bytes")), _field(alt, "logprob")
-            if key and value is not None:
-                candidates.setdefault(key, float(value))
-        chosen_logprob = _field(entry, "logprob")
-        if chosen and chosen_logprob is not None:
-            candidates.setdefault(chosen, float(chosen_logprob))
+        for rank, alt in enumerate(alternatives):
+            alt_where = f"{where}.top_logprobs[{rank}]"
+            key = token_bytes(_token(alt, alt_where), _field(alt, "bytes"))
+            value = _logprob(alt, alt_where)
+            if key:
+                candidates.setdefault(key, value)
+        if chosen:
+            candidates.setdefault(chosen, chosen_logprob)
         steps.append(Step(chosen, candidates))
     return steps
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ea_plugin.backends.label_logprobs import (
+    MalformedLogprobs,
     Walk,
     consumed_text,
     normalised_score,
@@ -231,6 +232,9 @@ class OpenAIBackend:
                 return await self._fast(batch, pair)
             except RequestFailed as exc:
                 return Verdict.failed(str(exc), mode=mode, backend=self.name, extra={"attempts": exc.attempts})
+            except MalformedLogprobs as exc:
+                error = f"malformed log-probs from {self.base_url}: {exc}"
+                return Verdict.failed(error, mode=mode, backend=self.name)
 
     async def _think(self, batch: _Batch, pair: Pair) -> Verdict:
         completion, attempts = await self._request(
@@ -305,6 +309,8 @@ class OpenAIBackend:
             if exc.refused:
                 self._no_continuation = f"server refused continue_final_message ({exc})"
             return None, f"{label}: follow-up request failed ({exc})"
+        except MalformedLogprobs as exc:
+            return None, f"{label}: follow-up log-probs malformed ({exc})"
         if not steps:
             return None, f"{label}: follow-up returned no log-probs"
         return walk(so_far.rest, steps), ""
@@ -359,8 +365,12 @@ class OpenAIBackend:
                 error, retryable = f"timeout: no reply within {self.timeout}s", True
             except openai.APIConnectionError as exc:
                 error, retryable = f"server unreachable at {self.base_url}: {exc.__cause__ or exc}", True
-                if attempts > self.max_retries:
+                # Only a refused connection says the server is down; one dropped after the request was sent
+                # (the server crashed on it, a proxy cut it) is this request's failure, not its neighbours'.
+                if attempts > self.max_retries and _refused_connection(exc):
                     batch.down = f"{error} (after {attempts} attempts)"
+                elif not _refused_connection(exc):
+                    error = f"connection dropped by {self.base_url}: {exc.__cause__ or exc}"
             except openai.APIStatusError as exc:
                 status = exc.status_code
                 error = f"HTTP {status} from {self.base_url}: {_error_detail(exc)}"
@@ -379,6 +389,16 @@ def _first_choice(completion: Any, attempts: int) -> Any:
     if not choices or getattr(choices[0], "message", None) is None:
         raise RequestFailed(f"malformed reply: no choices/message in {str(completion)[:120]!r}", attempts)
     return choices[0]
+
+
+def _refused_connection(exc: BaseException) -> bool:
+    """The connection could not be made at all (nothing listens, host unreachable), as opposed to dropped.
+
+    Matched by class name: the openai package wraps the exception of its own HTTP library (httpx or its
+    fork httpx2, depending on the version), and both name it ConnectError.
+    """
+    cause = exc.__cause__
+    return cause is not None and any(cls.__name__ == "ConnectError" for cls in type(cause).__mro__)
 
 
 def _default_ssl_context() -> ssl.SSLContext:
