@@ -1,0 +1,160 @@
+"""Extract the real alarm tables behind the dev set from local copies of their public repositories.
+
+Run once by hand (it needs git copies of the repositories listed in SOURCES at the recorded commits);
+what it writes, tests/data/devset/sources/*.csv and provenance.json, is committed, and
+scripts/build_devset.py builds the pairs from those files alone. Only the code and description
+columns are kept; each source's licence is recorded in provenance.json.
+
+    python scripts/devset_extract_sources.py --mirrors /path/to/mirrors   # <owner>+<name>/repo per repository
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import json
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset" / "sources"
+FIELDS = ["code", "level", "description", "description_zh", "hex"]
+Row = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    repo: str
+    commit: str
+    path: str
+    vendor: str
+    series: str
+    licence: str
+    split: str  # devset (tuning) or holdout (reporting only)
+    parse: Callable[[str], list[Row]]
+
+
+def _row(code: str, description: str, description_zh: str = "", hex_code: str = "", level: str = "fault") -> Row:
+    return {"code": code, "level": level, "description": description.strip(),
+            "description_zh": description_zh.strip(), "hex": hex_code}
+
+
+def parse_asda(text: str) -> list[Row]:
+    rows = re.findall(r'\{"(AL\d{3})",\s*"([^"]+)",\s*0x([0-9A-Fa-f]{4}),', text)
+    return [_row(code, desc, hex_code=f"0x{hx.upper()}") for code, desc, hx in rows
+            if desc != "Reserved" and hx != "0000"]
+
+
+def parse_akd(text: str) -> list[Row]:
+    rows = re.findall(r'numeric_code = 0x([0-9A-Fa-f]{4}), \.type=AKD_(\w+),\s*\.text_code="([Fn]\d{3})", '
+                      r'\.description="AKD: ([^"]+)"', text)
+    return [_row(code, desc.removeprefix("Warning: "), hex_code=f"0x{hx.upper()}",
+                 level="warning" if kind == "WARNING" else "fault") for hx, kind, code, desc in rows]
+
+
+def parse_omron_g5(text: str) -> list[Row]:
+    # {0x38, 1, "..."}: the panel shows the main number's hex digits, then the sub-code (38.1)
+    rows = re.findall(r'\{0x([0-9A-Fa-f]{2}), (\d+), "([^"]+)"\}', text)
+    return [_row(f"{main}.{sub}", desc) for main, sub, desc in rows if main.isdigit()]
+
+
+def _json_alarms(text: str) -> list[Row]:
+    return [_row(str(r["id"]), r["en"]["description"], r["zh_CN"]["description"])
+            for r in json.loads(text) if r["id"] != 0]
+
+
+def _python_map(text: str, name: str) -> dict:
+    tree = ast.parse(text)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == name:
+            return ast.literal_eval(node.value)
+    raise KeyError(name)
+
+
+def parse_xarm(text: str) -> list[Row]:
+    table = _python_map(text, "ControllerErrorCodeMap")
+    return [_row(str(code), v["en"]["title"], v["cn"]["title"]) for code, v in table.items() if code != 0]
+
+
+def parse_jaka(text: str) -> list[Row]:
+    rows = re.findall(r"^## (0x[0-9A-Fa-f]{6}) (.+?)\s*\n\s*类型: (\S+)", text, flags=re.M)
+    return [_row(code.upper().replace("0X", "0x"), "", title, level="warning" if kind == "报警" else "fault")
+            for code, title, kind in rows]
+
+
+def parse_cia402(text: str) -> list[Row]:
+    return [_row(f"0x{hx.upper()}", desc) for hx, desc in re.findall(r'X\(0x([0-9A-Fa-f]{4}), "([^"]+)"\)', text)]
+
+
+def parse_nanotec_n5(text: str) -> list[Row]:
+    return [_row(code, desc) for code, desc in re.findall(r'^\s*\{(\d+),\s*"([^"]+)"\}', text, flags=re.M)]
+
+
+def parse_azd(text: str) -> list[Row]:
+    rows = re.findall(r'\{0x([0-9A-Fa-f]{1,2}),\s*"AZD: ([^"]+)"\}', text)
+    return [_row(f"0x{hx.upper():0>2}", desc) for hx, desc in rows
+            if hx not in ("0", "FF") and not desc.startswith("No ")]
+
+
+def parse_el7211(text: str) -> list[Row]:
+    rows = re.findall(r'\{0x([48][0-9A-Fa-f]{3}), "([^"]+)", 0\}', text)
+    return [_row(f"0x{hx.upper()}", desc, level="warning" if hx.startswith("4") else "fault") for hx, desc in rows]
+
+
+GBEM = ("glowbuzzer/gbem", "b7dc2075f4d544199aedfa041b80eae5ad16ce0f", "GPL-2.0 with the SOEM linking exception (repository LICENSE); files marked Copyright Glowbuzzer")
+SOURCES = [
+    Source("delta_asda_a2", GBEM[0], GBEM[1], "libs/delta/src/asda_a2.c", "Delta", "ASDA-A2", GBEM[2], "devset",
+           parse_asda),
+    Source("kollmorgen_akd", GBEM[0], GBEM[1], "libs/kollmorgen/src/akd_error_code.c", "Kollmorgen", "AKD",
+           GBEM[2], "devset", parse_akd),
+    Source("omron_g5", GBEM[0], GBEM[1], "libs/omron/src/g5.c", "Omron", "G5 (R88D-KN)", GBEM[2], "devset",
+           parse_omron_g5),
+    Source("dobot_mg400", "Dobot-Arm/TCP-IP-4Axis-Python", "ed97c5a007e710437a56d3810abc9e33ac2e612a",
+           "files/alarm_controller.json", "Dobot", "MG400 (controller alarms)", "MIT", "devset", _json_alarms),
+    Source("ufactory_xarm", "xArm-Developer/xArm-Python-SDK", "d911319cebc45142613e18086aabb8067b18ab7f",
+           "xarm/core/config/x_code.py", "UFACTORY", "xArm (controller errors)", "BSD-3-Clause", "devset", parse_xarm),
+    Source("jaka", "JakaCobot/JakaCobot.github.io", "1bd37cb62d6087180d1c70cc0ef21c8aabc63b3c",
+           "docs/guide/errinfo.md", "JAKA", "JAKA cobots (event codes)", "not stated in the repository", "devset",
+           parse_jaka),
+    Source("cia402", "marel-keytech/openCANopen", "9880c6665005f289df6db0a359b8cfeff8124be8",
+           "inc/canopen/cia402-error-codes.h", "CiA 402 (no vendor)", "CiA 402 error codes (603Fh)",
+           "ISC (COPYING)", "devset", parse_cia402),
+    Source("nanotec_n5", GBEM[0], GBEM[1], "libs/nanotec/src/n5.c", "Nanotec", "N5", GBEM[2], "holdout",
+           parse_nanotec_n5),
+    Source("oriental_azd", GBEM[0], GBEM[1], "libs/oriental_motor/src/azd-ked.c", "Oriental Motor", "AZD-KED",
+           GBEM[2], "holdout", parse_azd),
+    Source("beckhoff_el7211", GBEM[0], GBEM[1], "libs/beckhoff/src/EL7211_error_code.c", "Beckhoff", "EL7211",
+           GBEM[2], "holdout", parse_el7211),
+]
+
+
+def read_at_commit(mirrors: Path, source: Source) -> str:
+    git_dir = mirrors / source.repo.replace("/", "+") / "repo"
+    return subprocess.run(["git", "-C", str(git_dir), "show", f"{source.commit}:{source.path}"],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mirrors", type=Path, required=True)
+    args = parser.parse_args()
+    provenance = []
+    for source in SOURCES:
+        rows = source.parse(read_at_commit(args.mirrors, source))
+        with (OUT / f"{source.id}.csv").open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        provenance.append({"id": source.id, "repo": source.repo, "commit": source.commit, "path": source.path,
+                           "vendor": source.vendor, "series": source.series, "licence": source.licence,
+                           "split": source.split, "rows": len(rows)})
+        print(f"{source.id:18} {len(rows):4} rows")
+    (OUT / "provenance.json").write_text(json.dumps(provenance, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""The rules backend on the real-table dev set (tests/data/devset): accuracy, dropped relevant chunks, determinism.
+
+The pairs come from public alarm tables of vendors other than Inovance and are labelled by construction from
+spec v2 (scripts/build_devset.py); the held-out split's vendors are used only to report how the rules generalise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ea_plugin import ALIGNED, UNALIGNED, load_judge
+from scripts.devset_report import DATA, SPLITS, describe, run
+
+ROOT = Path(__file__).resolve().parent.parent
+FIELDS = {"question", "chunk", "label", "rule", "kind", "vendor", "source", "chunk_source", "why", "variant"}
+
+
+def _records(split: str) -> list[dict[str, str]]:
+    return [json.loads(line) for line in (DATA / f"{split}.jsonl").read_text("utf-8").splitlines()]
+
+
+def test_regenerating_the_dev_set_gives_the_committed_files_byte_for_byte(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_devset.py"), "--out", str(tmp_path)],
+                   check=True, env=env, capture_output=True, timeout=120)
+    for split in SPLITS:
+        assert (tmp_path / f"{split}.jsonl").read_bytes() == (DATA / f"{split}.jsonl").read_bytes(), split
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_dev_set_rows_are_complete_balanced_and_traceable_to_a_recorded_table(split):
+    provenance = {p["id"]: p for p in json.loads((DATA / "sources" / "provenance.json").read_text("utf-8"))}
+    records = _records(split)
+    assert all(set(r) == FIELDS for r in records)
+    labels = Counter(r["label"] for r in records)
+    assert set(labels) == {ALIGNED, UNALIGNED} and abs(labels[ALIGNED] - labels[UNALIGNED]) <= len(records) * 0.05
+    assert {r["rule"] for r in records} <= {"product", "fault", "parameter", "default"}
+    sources = {ref.split(":")[0] for r in records for ref in [r["source"], *r["chunk_source"].split("+")]}
+    assert sources <= {s for s, p in provenance.items() if p["split"] == split}
+    for source in sources:
+        assert {"repo", "path", "commit", "vendor", "licence", "rows"} <= set(provenance[source])
+        assert (DATA / "sources" / f"{source}.csv").exists()
+    assert len({(r["question"], r["chunk"]) for r in records}) == len(records)
+
+
+def test_the_two_splits_share_no_vendor_and_the_dev_set_covers_six_vendors_and_every_pair_kind():
+    dev, holdout = _records("devset"), _records("holdout")
+    dev_vendors = {r["vendor"] for r in dev} - {"CiA 402 (no vendor)"}
+    assert len(dev_vendors) >= 6
+    assert not dev_vendors & {r["vendor"] for r in holdout}
+    assert "Inovance" not in dev_vendors
+    kinds = {r["kind"] for r in dev}
+    assert {"same_product_same_code", "sub_code_difference", "same_product_near_miss", "chunk_no_product_diff_code",
+            "question_no_entity", "brand_own_model", "brand_vs_other_brand_model", "other_vendor_same_looking_code",
+            "hex_vs_panel_code", "fault_vs_warning", "running_text_same_code"} <= kinds
+    assert sum(r["variant"] == "fullwidth" for r in dev) >= 100
+    assert 1500 <= len(dev) <= 4000 and len(holdout) >= 500
+
+
+@pytest.fixture(scope="module")
+def rules_judge():
+    return load_judge("rules")
+
+
+@pytest.mark.xfail(strict=False, reason="rules v2 in progress")
+def test_rules_backend_is_right_on_98_percent_of_the_dev_set_and_drops_at_most_1_percent_of_aligned(rules_judge):
+    result = run(rules_judge, "devset")
+    assert result.accuracy >= 0.98 and result.aligned_dropped <= 0.01, describe(result)
+
+
+@pytest.mark.xfail(strict=False, reason="rules v2 in progress")
+def test_rules_backend_generalises_to_the_held_out_vendors(rules_judge):
+    result = run(rules_judge, "holdout")
+    print(describe(result, misses=10))  # reported with -s or on failure; the bound is looser than the dev set's
+    assert result.accuracy >= 0.95, describe(result)
