@@ -105,7 +105,8 @@ def parse_el7211(text: str) -> list[Row]:
     return [_row(f"0x{hx.upper()}", desc, level="warning" if hx.startswith("4") else "fault") for hx, desc in rows]
 
 
-GBEM = ("glowbuzzer/gbem", "b7dc2075f4d544199aedfa041b80eae5ad16ce0f", "GPL-2.0 with the SOEM linking exception (repository LICENSE); files marked Copyright Glowbuzzer")
+GBEM = ("glowbuzzer/gbem", "b7dc2075f4d544199aedfa041b80eae5ad16ce0f",
+        "GPL-2.0 with the SOEM linking exception (repository LICENSE); files marked Copyright Glowbuzzer")
 SOURCES = [
     Source("delta_asda_a2", GBEM[0], GBEM[1], "libs/delta/src/asda_a2.c", "Delta", "ASDA-A2", GBEM[2], "devset",
            parse_asda),
