@@ -29,10 +29,11 @@ PER_KIND = {"devset": 40, "holdout": 30}  # pairs per (source, kind) before clas
 # --- the tables ---------------------------------------------------------------------------------------
 
 # Running-text words with a number that the spec says are never entities; a description may keep them.
-_RUNNING_TEXT = re.compile(r"(关节|Axis |axis |Joint |joint |sensor |Sensor |status )\d")
+_RUNNING_TEXT = re.compile(r"(关节|Axis |axis |Joint |joint |sensor |Sensor )\d")
 # A description that names a product or brand would change what a pair is about: such rows are skipped.
 _NAMES = re.compile(
-    r"xArm|Dobot|JAKA|AKD|AZD|Nanotec|Beckhoff|Delta|Omron|Kollmorgen|UFACTORY|节卡|越疆|台达|欧姆龙|倍福"
+    r"xArm|Dobot|JAKA|AKD|AZD|Nanotec|Beckhoff|Delta|Omron|Kollmorgen|UFACTORY|MINAS|Panasonic|SINAMICS|Siemens"
+    r"|节卡|越疆|台达|欧姆龙|倍福|松下|西门子"
     r"|[A-Za-z]{2,}\s*(系列|型|驱动器|变频器|伺服|机器人|机械臂)",
     re.IGNORECASE,
 )
@@ -42,7 +43,7 @@ _NAMES = re.compile(
 class Code:
     """A row's code as the table defines it (structure, not text read back): family, main code, sub-code."""
 
-    family: str | None  # "al", "f", "n", "hex"; None for a bare number
+    family: str | None  # "al", "e", "f", "n", "hex"; None for a bare number
     main: str
     sub: str | None = None
 
@@ -69,6 +70,11 @@ class Row:
         return f"{self.source}:{self.text}"
 
 
+# How a table's code column is shown on the drive's panel, where the table stores only the number.
+PANEL = {"err": lambda code: f"Err{code}", "f5": lambda code: f"F{int(code):05d}"}
+_PREFIXED = re.compile(r"(?P<family>AL|Err|F|n)(?P<main>\d+)")
+
+
 def _code_of(style: str, text: str) -> Code:
     if style == "hex":
         return Code("hex", text[2:].lower().lstrip("0") or "0")
@@ -77,8 +83,11 @@ def _code_of(style: str, text: str) -> Code:
         return Code(None, main.lstrip("0") or "0", sub)
     if style == "bare":
         return Code(None, text.lstrip("0") or "0")
-    family = "al" if text.lower().startswith("al") else text[0].lower()
-    return Code(family, text.lstrip("ALFNalfn").lstrip("0") or "0")
+    match = _PREFIXED.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{style} code {text!r} is not a prefixed code")
+    family = {"AL": "al", "Err": "e", "F": "f", "n": "n"}[match["family"]]
+    return Code(family, match["main"].lstrip("0") or "0")
 
 
 def _usable(description: str) -> bool:
@@ -121,6 +130,11 @@ PROFILES = {
     "cia402": Profile("cia402", "hex", ()),
     "nanotec_n5": Profile("nanotec_n5", "bare", ("N5驱动器", "N5系列", "N5驱动器"), heading="错误号"),
     "oriental_azd": Profile("oriental_azd", "hex", ("AZD-KED驱动器",), heading="报警代码"),
+    "panasonic_minas_a5": Profile("panasonic_minas_a5", "err", ("MINAS A5", "A5伺服", "A5系列", "MINAS A5"),
+                                  ("松下", "Panasonic"), ("A5", "MINAS A5"), sibling="A6", catalogued=True,
+                                  heading="保护功能（报警）"),
+    "siemens_s120": Profile("siemens_s120", "f5", ("S120驱动器", "S120系列", "SINAMICS S120驱动器"),
+                            ("西门子", "Siemens"), ("S120",), sibling="G120", heading="故障列表"),
     # EL7211 is left out on purpose: the spec could read it as the E-family code E/l7211 (like EB00)
     "beckhoff_el7211": Profile("beckhoff_el7211", "hex", (), ("倍福", "Beckhoff"), heading="诊断信息"),
 }
@@ -136,7 +150,8 @@ def load_rows(source: str) -> list[Row]:
         description = rec["description_zh"] or rec["description"]
         if not _usable(description) or rec["code"] in ("0", "0x00"):
             continue
-        rows.append(Row(source, rec["code"], _code_of(style, rec["code"]), description, rec["hex"], rec["level"]))
+        text = PANEL[style](rec["code"]) if style in PANEL else rec["code"]
+        rows.append(Row(source, text, _code_of(style, text), description, rec["hex"], rec["level"]))
     return rows
 
 
@@ -148,8 +163,10 @@ def ask_code(row: Row, rng: random.Random) -> str:
     text = row.text
     if row.code.family == "al":
         return rng.choice([text, f"AL.{text[2:]}", f"AL-{text[2:]}", f"al{text[2:]}", f"AL{int(text[2:])}"])
-    if row.code.family in ("f", "n"):
-        return rng.choice([text, text.upper() if row.code.family == "f" else text])
+    if row.code.family == "e":
+        return rng.choice([text, f"{text}.0", text.upper(), text.lower()])
+    if row.code.family == "f":
+        return rng.choice([text, f"F{row.code.main}"])  # F07801 or F7801
     if row.code.family == "hex":
         return rng.choice([text, text.lower()])
     if row.code.sub is not None:
@@ -168,6 +185,8 @@ def chunk_line(row: Row, rng: random.Random, product: str | None) -> str:
         lines = [f"警告{code}：{desc}", f"{code} Warning: {desc}"]
     elif row.code.family == "f":
         lines = [f"故障{code}：{desc}", f"{code} {desc}"]
+    elif row.code.family == "e":
+        lines = [f"{code}.0 {desc}", f"报警{code}：{desc}"]
     else:
         lines = [f"{code}：{desc}", f"报警{code}：{desc}"]
     line = rng.choice(lines)

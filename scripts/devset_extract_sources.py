@@ -90,6 +90,18 @@ def parse_cia402(text: str) -> list[Row]:
     return [_row(f"0x{hx.upper()}", desc) for hx, desc in re.findall(r'X\(0x([0-9A-Fa-f]{4}), "([^"]+)"\)', text)]
 
 
+def parse_minas(text: str) -> list[Row]:
+    table = text[text.index("error_map[]"):]
+    return [_row(code, desc) for code, desc in re.findall(r'\{(\d+), "([^"]+)"\}', table) if code != "99"]
+
+
+def parse_sinamics(text: str) -> list[Row]:
+    # the script's "fault number" list; 7910 and 7012 are alarms (A07910, A07012) in the S120 list manual
+    table = text[text.index("sinamics_fault_number"):text.index("opModes")]
+    return [_row(code, desc) for code, desc in re.findall(r"(\d{4,5}): '([^']+)'", table)
+            if code not in ("7910", "7012") and "alarm" not in desc]
+
+
 def parse_nanotec_n5(text: str) -> list[Row]:
     return [_row(code, desc) for code, desc in re.findall(r'^\s*\{(\d+),\s*"([^"]+)"\}', text, flags=re.M)]
 
@@ -124,6 +136,11 @@ SOURCES = [
     Source("cia402", "marel-keytech/openCANopen", "9880c6665005f289df6db0a359b8cfeff8124be8",
            "inc/canopen/cia402-error-codes.h", "CiA 402 (no vendor)", "CiA 402 error codes (603Fh)",
            "ISC (COPYING)", "devset", parse_cia402),
+    Source("panasonic_minas_a5", "tork-a/minas", "4ff346d334078f2958222024accb07499c6d66d9",
+           "minas_control/include/minas_control/minas_client.h", "Panasonic", "MINAS A5 (A5B, EtherCAT)",
+           "GPLv2 and BSD (minas_control/package.xml)", "devset", parse_minas),
+    Source("siemens_s120", "brtiberio/Sinamics_Canopen", "5d98fba9fe03058ff675067a46868662657d10a1", "sinamics.py",
+           "Siemens", "SINAMICS S120 (fault numbers)", "MIT", "holdout", parse_sinamics),
     Source("nanotec_n5", GBEM[0], GBEM[1], "libs/nanotec/src/n5.c", "Nanotec", "N5", GBEM[2], "holdout",
            parse_nanotec_n5),
     Source("oriental_azd", GBEM[0], GBEM[1], "libs/oriental_motor/src/azd-ked.c", "Oriental Motor", "AZD-KED",
