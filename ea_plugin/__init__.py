@@ -12,8 +12,9 @@ from ea_plugin.errors import (
     UnknownBackendError,
 )
 from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.policy import Decision, Policy
 from ea_plugin.prompts import ALIGNED, LABELS, UNALIGNED
-from ea_plugin.verdict import Pair, Verdict, parse_answer
+from ea_plugin.verdict import Judgement, Pair, parse_answer
 
 __all__ = [
     "ALIGNED",
@@ -21,13 +22,15 @@ __all__ = [
     "UNALIGNED",
     "AlignmentJudge",
     "BackendError",
+    "Decision",
     "EAPluginError",
     "InvalidPairError",
     "JudgeError",
+    "Judgement",
     "ModeNotSupportedError",
     "Pair",
+    "Policy",
     "UnknownBackendError",
-    "Verdict",
     "load_judge",
     "parse_answer",
 ]

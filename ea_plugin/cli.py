@@ -2,7 +2,7 @@
 
     ea-judge demo                                   # RAG demo over the sample manual (rules backend, no model)
     ea-judge judge "sv660n出现e100故障怎么办？" "md500变频器e100故障…"
-    ea-judge examples                               # the spec's worked examples with verdicts and reasons
+    ea-judge examples                               # the spec's worked examples with decisions and reasons
     ea-judge filter pairs.jsonl -o judged.jsonl     # resumable: a rerun skips records already judged
     ea-judge serve --model saves/merged             # vLLM with the training chat template (training.serve)
     ea-judge backends                               # registered backends (built-in and plugins)
@@ -15,7 +15,7 @@ import json
 import sys
 
 from ea_plugin.judge import AlignmentJudge, load_judge
-from ea_plugin.verdict import Verdict
+from ea_plugin.policy import Decision
 
 # The spec's worked examples (spec/alignment-rules.md), shown by `ea-judge examples`.
 EXAMPLE_PAIRS: tuple[tuple[str, str], ...] = (
@@ -59,11 +59,11 @@ def judge_from_args(args: argparse.Namespace) -> AlignmentJudge:
     return load_judge(args.backend, **kwargs)
 
 
-def verdict_line(verdict: Verdict) -> str:
-    decision = "keep" if verdict.aligned else "drop"
-    score = "" if verdict.score is None else f" P(对齐)={verdict.score:.3f}"
-    error = f" error: {verdict.error}" if verdict.error else ""
-    return f"{decision:4} {verdict.label or '-'}{score}{error}"
+def decision_line(decision: Decision) -> str:
+    action = "keep" if decision.kept else "drop"
+    score = "" if decision.score is None else f" P(对齐)={decision.score:.3f}"
+    error = f" error: {decision.error}" if decision.error else ""
+    return f"{action:4} {decision.label or '-'}{score}{error}"
 
 
 def positive_int(text: str) -> int:
@@ -76,23 +76,22 @@ def positive_int(text: str) -> int:
 
 # -- subcommands ------------------------------------------------------------------------------------
 def cmd_judge(args: argparse.Namespace) -> int:
-    verdict = judge_from_args(args).judge(args.question, args.chunk)
+    decision = judge_from_args(args).judge(args.question, args.chunk)
     if args.json:
-        print(json.dumps(verdict.to_dict(), ensure_ascii=False))
+        print(json.dumps(decision.to_dict(), ensure_ascii=False))
     else:
-        print(verdict_line(verdict))
-        if verdict.reasoning:
-            print(verdict.reasoning)
+        print(decision_line(decision))
+        if decision.reasoning:
+            print(decision.reasoning)
     return 0
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
     judge = judge_from_args(args)
-    for (question, chunk), verdict in zip(EXAMPLE_PAIRS, judge.judge_pairs(list(EXAMPLE_PAIRS)), strict=True):
-        print(f"Q: {question}\nC: {chunk}\n=> {verdict_line(verdict)}")
-        reason = verdict.reasoning.splitlines()[-1] if verdict.reasoning else ""
-        if reason:
-            print(f"   {reason}")
+    for (question, chunk), decision in zip(EXAMPLE_PAIRS, judge.judge_pairs(list(EXAMPLE_PAIRS)), strict=True):
+        print(f"Q: {question}\nC: {chunk}\n=> {decision_line(decision)}")
+        if decision.reason:
+            print(f"   {decision.reason}")
         print()
     return 0
 
@@ -131,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     judge = sub.add_parser("judge", help="judge one (question, chunk) pair")
     judge.add_argument("question")
     judge.add_argument("chunk")
-    judge.add_argument("--json", action="store_true", help="print the whole verdict as JSON")
+    judge.add_argument("--json", action="store_true", help="print the whole decision (kept, why, judgement) as JSON")
     add_backend_arguments(judge)
     judge.set_defaults(func=cmd_judge)
 

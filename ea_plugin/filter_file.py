@@ -1,6 +1,6 @@
 """`ea-judge filter`: judge a JSONL file of {question, chunk} records, resumably, losing nothing.
 
-Every input line ends up exactly once in one of three places: the output (the record with its verdict and its
+Every input line ends up exactly once in one of three places: the output (the record with its decision and its
 line number), the rejects file (line number, reason, the line's text), or the blank count (whitespace-only
 lines). Lines are read by ``ea_plugin.jsonl`` (bad bytes, bad JSON and lone surrogates reject that line only).
 Records are written as they are judged; a rerun skips the line numbers already in the output or the rejects
@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from ea_plugin.errors import EAPluginError, InvalidPairError
 from ea_plugin.jsonl import Line, LineCounts, complete_lines, dumps_line, read_file
 from ea_plugin.judge import AlignmentJudge
-from ea_plugin.verdict import Verdict
+from ea_plugin.policy import Decision
 
 FIELDS = ("question", "chunk")
 
@@ -113,9 +113,9 @@ def record_problem(line: Line) -> str | None:
     return None
 
 
-# What the filter writes about a verdict: the one place that reads the judge's result type.
-def verdict_row(record: dict[str, Any], number: int, verdict: Verdict) -> dict[str, Any]:
-    return {**record, "line": number, "aligned": verdict.aligned, "verdict": verdict.to_dict()}
+# What the filter writes about a decision: the one place that reads the judge's result type.
+def decision_row(record: dict[str, Any], number: int, decision: Decision) -> dict[str, Any]:
+    return {**record, "line": number, **decision.to_dict()}
 
 
 def reject_row(number: int, reason: str, text: str) -> dict[str, Any]:
@@ -126,13 +126,13 @@ def _write(handle: TextIO, row: dict[str, Any]) -> None:
     handle.write(dumps_line(row))
 
 
-def _judge_each(judge: AlignmentJudge, lines: Sequence[Line]) -> list[Verdict | str]:
-    """Verdicts for the lines in order; where the judge refuses a pair as invalid input, the reason instead."""
+def _judge_each(judge: AlignmentJudge, lines: Sequence[Line]) -> list[Decision | str]:
+    """Decisions for the lines in order; where the judge refuses a pair as invalid input, the reason instead."""
     pairs = [(line.value["question"], line.value["chunk"]) for line in lines]
     try:
         return list(judge.judge_pairs(pairs))
     except InvalidPairError:  # some pair of the step is invalid to the judge: find which, judge the rest
-        results: list[Verdict | str] = []
+        results: list[Decision | str] = []
         for pair in pairs:
             try:
                 results.append(judge.judge_pairs([pair])[0])
@@ -174,10 +174,10 @@ def filter_file(
                     _write(bad, reject_row(line.number, result, line.text))
                     counts.rejected += 1
                     continue
-                row = verdict_row(line.value, line.number, result)
+                row = decision_row(line.value, line.number, result)
                 counts.judged += 1
-                counts.kept += row["aligned"]
-                counts.dropped += not row["aligned"]
+                counts.kept += result.kept
+                counts.dropped += not result.kept
                 _write(out, row)
             out.flush()
             bad.flush()

@@ -1,28 +1,48 @@
-"""AlignmentJudge: input checks, batching, and the policy (errors, threshold, cascade).
+"""AlignmentJudge: input checks, batching, one pipeline for sync and async, and the policy at the end.
 
-Backends only produce verdicts; what a failure means for the chunk is decided here, once:
-``on_error="keep"`` (default) keeps the chunk and records why, ``"drop"`` drops it, ``"raise"`` raises
-JudgeError. Dropping a relevant chunk costs more than keeping an irrelevant one.
+Backends only produce judgements; what a judgement (or a failure) means for the chunk is decided by
+``ea_plugin.policy.Policy``, once. The pipeline is written once, as a plan (a generator) that yields
+each backend call it needs and receives the result; ``judge_*`` drives it with plain calls,
+``ajudge_*`` with awaits, so sync and async batch, cascade and decide identically.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from ea_plugin.backends.base import Backend, call_async
-from ea_plugin.errors import InvalidPairError, JudgeError
-from ea_plugin.prompts import ALIGNED, Mode
-from ea_plugin.verdict import Pair, Verdict
+from ea_plugin.errors import InvalidPairError
+from ea_plugin.policy import Decision, OnError, Policy
+from ea_plugin.prompts import Mode
+from ea_plugin.verdict import Judgement, Pair, is_blank
 
-OnError = Literal["keep", "drop", "raise"]
 log = logging.getLogger(__name__)
 
-# Chunks longer than this are cut (head kept) and the verdict says truncated=True. ~4000 characters
+# Chunks longer than this are cut (head kept) and the judgement says truncated=True. ~4000 characters
 # is ~3000 Qwen tokens of Chinese; longer passages rarely fit a RAG context anyway.
 DEFAULT_MAX_CHUNK_CHARS = 4000
+_METHOD: dict[str, str] = {"fast": "score", "think": "generate"}
+
+
+@dataclass(frozen=True)
+class BackendCall:
+    """One request of the plan: run the backend in ``mode`` on ``pairs``."""
+
+    mode: Mode
+    pairs: list[Pair]
+
+    @property
+    def method(self) -> str:
+        return _METHOD[self.mode]
+
+
+# What a driver sends back for a call: what the backend returned, or the exception it raised.
+CallResult = Any
+Plan = Generator[BackendCall, CallResult, list[Decision]]
 
 
 class AlignmentJudge:
@@ -33,164 +53,155 @@ class AlignmentJudge:
         mode: Mode = "fast",
         threshold: float = 0.5,
         on_error: OnError = "keep",
+        cascade: tuple[float, float] | None = None,
+        min_keep: int = 0,
         batch_size: int = 32,
         max_chunk_chars: int = DEFAULT_MAX_CHUNK_CHARS,
-        cascade: tuple[float, float] | None = None,
     ) -> None:
-        if mode not in ("fast", "think"):
+        if mode not in _METHOD:
             raise ValueError(f"mode must be 'fast' or 'think', got {mode!r}")
-        if on_error not in ("keep", "drop", "raise"):
-            raise ValueError(f"on_error must be 'keep', 'drop' or 'raise', got {on_error!r}")
-        if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
-        if cascade is not None and not (0.0 <= cascade[0] <= cascade[1] <= 1.0):
-            raise ValueError(f"cascade must be (low, high) with 0 <= low <= high <= 1, got {cascade}")
+        _check_positive("batch_size", batch_size)
+        _check_positive("max_chunk_chars", max_chunk_chars)
         self.backend = backend
         self.mode: Mode = mode
-        self.threshold = threshold
-        self.on_error: OnError = on_error
+        self.policy = Policy(threshold=threshold, on_error=on_error, cascade=cascade, min_keep=min_keep)
         self.batch_size = batch_size
         self.max_chunk_chars = max_chunk_chars
-        # Fast-mode scores in [low, high) are judged again in think mode.
-        self.cascade = cascade
 
-    # -- public API -------------------------------------------------------------------------------
     @property
     def backend_name(self) -> str:
         """The backend's ``name`` (its registered name), else its class name."""
         return getattr(self.backend, "name", type(self.backend).__name__)
 
-    def judge(self, question: str, chunk: str) -> Verdict:
-        return self.judge_pairs([(question, chunk)])[0]
+    # -- public API: every call returns one Decision per pair, in input order -----------------------
+    def judge(self, question: str, chunk: str, *, policy: Policy | None = None) -> Decision:
+        return self.judge_pairs([(question, chunk)], policy=policy)[0]
 
-    def judge_many(self, question: str, chunks: Sequence[str]) -> list[Verdict]:
-        """All chunks of one question, judged in batches; verdicts in input order."""
-        return self.judge_pairs([(question, chunk) for chunk in chunks])
+    def judge_many(self, question: str, chunks: Sequence[str], *, policy: Policy | None = None) -> list[Decision]:
+        """All chunks of one question, judged in batches; ``min_keep`` applies to them as one query."""
+        return self._drive(self._plan([(question, c) for c in chunks], policy, per_query=True))
 
-    def judge_pairs(self, pairs: Sequence[Pair | tuple[str, str]]) -> list[Verdict]:
-        checked, truncated = self._prepare(pairs)
-        verdicts: list[Verdict] = []
-        for start in range(0, len(checked), self.batch_size):
-            batch = checked[start : start + self.batch_size]
-            verdicts += self._run(self.mode, batch)
-        verdicts = self._escalate(checked, verdicts)
-        return self._finish(checked, truncated, verdicts)
+    def judge_pairs(self, pairs: Sequence[Pair | tuple[str, str]], *, policy: Policy | None = None) -> list[Decision]:
+        """Pairs of any questions; ``min_keep`` does not apply (there is no one query to honour it for)."""
+        return self._drive(self._plan(pairs, policy, per_query=False))
 
-    async def ajudge(self, question: str, chunk: str) -> Verdict:
-        return (await self.ajudge_pairs([(question, chunk)]))[0]
+    async def ajudge(self, question: str, chunk: str, *, policy: Policy | None = None) -> Decision:
+        return (await self.ajudge_pairs([(question, chunk)], policy=policy))[0]
 
-    async def ajudge_many(self, question: str, chunks: Sequence[str]) -> list[Verdict]:
-        return await self.ajudge_pairs([(question, chunk) for chunk in chunks])
+    async def ajudge_many(
+        self, question: str, chunks: Sequence[str], *, policy: Policy | None = None
+    ) -> list[Decision]:
+        return await self._adrive(self._plan([(question, c) for c in chunks], policy, per_query=True))
 
-    async def ajudge_pairs(self, pairs: Sequence[Pair | tuple[str, str]]) -> list[Verdict]:
-        checked, truncated = self._prepare(pairs)
-        verdicts: list[Verdict] = []
-        for start in range(0, len(checked), self.batch_size):
-            batch = checked[start : start + self.batch_size]
-            verdicts += await self._arun(self.mode, batch)
-        uncertain = self._uncertain(verdicts)
-        if uncertain:
-            redone = await self._arun("think", [checked[i] for i in uncertain])
-            verdicts = self._merge_escalated(verdicts, uncertain, redone)
-        return self._finish(checked, truncated, verdicts)
+    async def ajudge_pairs(
+        self, pairs: Sequence[Pair | tuple[str, str]], *, policy: Policy | None = None
+    ) -> list[Decision]:
+        return await self._adrive(self._plan(pairs, policy, per_query=False))
 
-    def keep(self, verdict: Verdict) -> bool:
-        """Whether the chunk behind ``verdict`` stays (verdicts from this judge are already final)."""
-        return verdict.aligned
+    # -- drivers: the only code that differs between sync and async ----------------------------------
+    def _drive(self, plan: Plan) -> list[Decision]:
+        result: CallResult = None
+        try:
+            while True:
+                call = plan.send(result)
+                try:
+                    result = getattr(self.backend, call.method)(call.pairs)
+                except Exception as exc:  # handed to the plan: a whole-batch failure gets the policy
+                    result = exc
+        except StopIteration as done:
+            return done.value
 
-    # -- steps ------------------------------------------------------------------------------------
-    def _prepare(self, pairs: Sequence[Pair | tuple[str, str]]) -> tuple[list[Pair], list[bool]]:
-        checked, truncated = [], []
-        for item in pairs:
+    async def _adrive(self, plan: Plan) -> list[Decision]:
+        result: CallResult = None
+        try:
+            while True:
+                call = plan.send(result)
+                try:
+                    result = await call_async(self.backend, call.method, call.pairs)
+                except Exception as exc:
+                    result = exc
+        except StopIteration as done:
+            return done.value
+
+    # -- the plan ---------------------------------------------------------------------------------
+    def _plan(self, items: Sequence[Pair | tuple[str, str]], policy: Policy | None, *, per_query: bool) -> Plan:
+        policy = policy or self.policy
+        pairs, truncated = self._prepare(items)
+        judgements = yield from self._batched(self.mode, pairs)
+        uncertain = [i for i, j in enumerate(judgements) if j.mode == "fast" and policy.uncertain(j)]
+        if self.mode == "fast" and uncertain:
+            second = yield from self._batched("think", [pairs[i] for i in uncertain])
+            for index, think in zip(uncertain, second, strict=True):
+                judgements[index] = _second_opinion(judgements[index], think)
+        decisions = [
+            policy.decide(dataclasses.replace(j, truncated=j.truncated or cut), pair)
+            for pair, cut, j in zip(pairs, truncated, judgements, strict=True)
+        ]
+        return policy.top_up(decisions) if per_query else decisions
+
+    def _batched(self, mode: Mode, pairs: list[Pair]) -> Generator[BackendCall, CallResult, list[Judgement]]:
+        judgements: list[Judgement] = []
+        for start in range(0, len(pairs), self.batch_size):
+            batch = pairs[start : start + self.batch_size]
+            judgements += self._received(mode, batch, (yield BackendCall(mode, batch)))
+        return judgements
+
+    def _received(self, mode: Mode, batch: list[Pair], result: CallResult) -> list[Judgement]:
+        """One judgement per pair of ``batch`` from whatever the backend gave back; never fails the batch."""
+        if isinstance(result, BaseException):
+            error = f"{type(result).__name__}: {result}"
+        elif not isinstance(result, (list, tuple)) or len(result) != len(batch):
+            count = len(result) if isinstance(result, (list, tuple)) else type(result).__name__
+            error = f"backend returned {count} judgements for {len(batch)} pairs"
+        else:
+            return [
+                j if isinstance(j, Judgement) else self._failed(mode, f"backend returned {type(j).__name__}, "
+                                                                      "not a Judgement")
+                for j in result
+            ]
+        log.warning("backend %s failed on a batch of %d: %s", self.backend_name, len(batch), error)
+        return [self._failed(mode, error) for _ in batch]
+
+    def _failed(self, mode: Mode, error: str) -> Judgement:
+        return Judgement.failed(error, mode=mode, backend=self.backend_name)
+
+    def _prepare(self, items: Sequence[Pair | tuple[str, str]]) -> tuple[list[Pair], list[bool]]:
+        pairs, truncated = [], []
+        for item in items:
             question, chunk = (item.question, item.chunk) if isinstance(item, Pair) else item
             _check_text("question", question)
             _check_text("chunk", chunk)
             cut = len(chunk) > self.max_chunk_chars
-            checked.append(Pair(question, chunk[: self.max_chunk_chars] if cut else chunk))
+            pairs.append(Pair(question, chunk[: self.max_chunk_chars] if cut else chunk))
             truncated.append(cut)
-        return checked, truncated
+        return pairs, truncated
 
-    def _run(self, mode: Mode, batch: list[Pair]) -> list[Verdict]:
-        method = "score" if mode == "fast" else "generate"
-        try:
-            verdicts = getattr(self.backend, method)(batch)
-        except Exception as exc:  # a whole-batch failure: every pair gets the policy, none is lost
-            log.warning("backend %s failed on a batch of %d: %s", self.backend_name, len(batch), exc)
-            return self._batch_failure(mode, batch, exc)
-        return _checked_count(verdicts, batch)
 
-    async def _arun(self, mode: Mode, batch: list[Pair]) -> list[Verdict]:
-        method = "score" if mode == "fast" else "generate"
-        try:
-            verdicts = await call_async(self.backend, method, batch)
-        except Exception as exc:
-            log.warning("backend %s failed on a batch of %d: %s", self.backend_name, len(batch), exc)
-            return self._batch_failure(mode, batch, exc)
-        return _checked_count(verdicts, batch)
-
-    def _batch_failure(self, mode: Mode, batch: list[Pair], exc: Exception) -> list[Verdict]:
-        error = f"{type(exc).__name__}: {exc}"
-        return [Verdict.failed(error, mode=mode, backend=self.backend_name) for _ in batch]
-
-    def _uncertain(self, verdicts: list[Verdict]) -> list[int]:
-        if self.cascade is None or self.mode != "fast":
-            return []
-        low, high = self.cascade
-        return [i for i, v in enumerate(verdicts) if v.score is not None and low <= v.score < high]
-
-    def _escalate(self, checked: list[Pair], verdicts: list[Verdict]) -> list[Verdict]:
-        uncertain = self._uncertain(verdicts)
-        if not uncertain:
-            return verdicts
-        redone: list[Verdict] = []
-        todo = [checked[i] for i in uncertain]
-        for start in range(0, len(todo), self.batch_size):
-            redone += self._run("think", todo[start : start + self.batch_size])
-        return self._merge_escalated(verdicts, uncertain, redone)
-
-    @staticmethod
-    def _merge_escalated(verdicts: list[Verdict], uncertain: list[int], redone: list[Verdict]) -> list[Verdict]:
-        merged = list(verdicts)
-        for index, verdict in zip(uncertain, redone, strict=True):
-            verdict.extra["cascade_from_score"] = verdicts[index].score
-            if verdict.score is None:
-                verdict.score = verdicts[index].score
-            merged[index] = verdict
-        return merged
-
-    def _finish(self, checked: list[Pair], truncated: list[bool], verdicts: list[Verdict]) -> list[Verdict]:
-        return [self._apply_policy(p, cut, v) for p, cut, v in zip(checked, truncated, verdicts, strict=True)]
-
-    def _apply_policy(self, pair: Pair, truncated: bool, verdict: Verdict) -> Verdict:
-        verdict.truncated = verdict.truncated or truncated
-        if verdict.label is None or verdict.error:
-            error = verdict.error or "backend returned no label"
-            if self.on_error == "raise":
-                raise JudgeError(error, question=pair.question, chunk=pair.chunk)
-            return dataclasses.replace(verdict, aligned=self.on_error == "keep", error=error)
-        if verdict.mode == "fast" and verdict.score is not None:
-            return dataclasses.replace(verdict, aligned=verdict.score >= self.threshold)
-        return dataclasses.replace(verdict, aligned=verdict.label == ALIGNED)
+def _second_opinion(fast: Judgement, think: Judgement) -> Judgement:
+    """The think-mode judgement replaces the fast one; if it failed, the fast one stands, noting why."""
+    if not think.ok:
+        return dataclasses.replace(fast, extra={**fast.extra, "cascade_error": think.error or "no label"})
+    return dataclasses.replace(think, extra={**think.extra, "cascade_from_score": fast.score})
 
 
 def _check_text(field: str, value: Any) -> None:
     if not isinstance(value, str):
         raise InvalidPairError("must be a string", field=field, value=value)
-    if not value.strip():
-        raise InvalidPairError("must not be empty", field=field, value=value)
+    if is_blank(value):
+        raise InvalidPairError("must not be empty (or only whitespace and invisible characters)", field=field,
+                               value=value)
 
 
-def _checked_count(verdicts: list[Verdict], batch: list[Pair]) -> list[Verdict]:
-    if len(verdicts) != len(batch):
-        raise RuntimeError(f"backend returned {len(verdicts)} verdicts for {len(batch)} pairs")
-    return verdicts
+def _check_positive(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 def load_judge(backend: str = "rules", **kwargs: Any) -> AlignmentJudge:
     """Build a judge around a registered backend.
 
-    Judge options (mode, threshold, on_error, batch_size, max_chunk_chars, cascade) are taken from
-    ``kwargs``; everything else goes to the backend's factory, e.g.
+    Judge options (mode, threshold, on_error, cascade, min_keep, batch_size, max_chunk_chars) are taken
+    from ``kwargs``; everything else goes to the backend's factory, e.g.
     ``load_judge("openai", base_url="http://127.0.0.1:8000/v1", model="entity-alignment")``.
     """
     from ea_plugin.plugins import create_backend
@@ -199,4 +210,4 @@ def load_judge(backend: str = "rules", **kwargs: Any) -> AlignmentJudge:
     return AlignmentJudge(create_backend(backend, **kwargs), **judge_options)
 
 
-_JUDGE_OPTIONS = ("mode", "threshold", "on_error", "batch_size", "max_chunk_chars", "cascade")
+_JUDGE_OPTIONS = ("mode", "threshold", "on_error", "cascade", "min_keep", "batch_size", "max_chunk_chars")

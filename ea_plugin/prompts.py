@@ -115,6 +115,40 @@ def format_analysis(
     )
 
 
+# -- the analysis format: its one parser (format_analysis above is its one formatter) -------------------
+LABEL_TAG = re.compile(r"<label>\s*(.*?)\s*</label>", re.S)
+_STEP3 = re.compile(r"^\s*3\s*[.、．]\s*判断实体是否对齐\s*[:：]\s*(.*)$", re.M)
+# "4. 给出判断理由：产品不同…" -> "产品不同…": the step number and its short heading are dropped.
+_STEP_HEADING = re.compile(r"^\s*\d+[.、．]\s*(?:[^：:]{1,12}[：:])?\s*")
+
+
+def label_tags(text: str) -> list[str]:
+    """The contents of every ``<label>…</label>`` tag in ``text``, in order."""
+    return LABEL_TAG.findall(text)
+
+
+def strip_label_tags(text: str) -> str:
+    return LABEL_TAG.sub("", text).strip()
+
+
+def step3_label(analysis: str) -> str | None:
+    """The label written in step 3 ("3. 判断实体是否对齐：不对齐"), or None when there is none."""
+    match = _STEP3.search(analysis)
+    if not match:
+        return None
+    text = match.group(1).strip()
+    # 不对齐 contains 对齐: test the longer label first.
+    return next((label for label in (UNALIGNED, ALIGNED) if text.startswith(label)), None)
+
+
+def analysis_reason(analysis: str) -> str | None:
+    """The reason of a four-step analysis: its last non-empty line without the step heading."""
+    lines = [line for line in analysis.splitlines() if line.strip()]
+    if not lines:
+        return None
+    return _STEP_HEADING.sub("", lines[-1]).strip() or lines[-1].strip()
+
+
 # A Qwen3-compatible chat template (system/user/assistant, enable_thinking) that renders exactly what
 # render_prompt() renders. It ships with the test model and is passed to vLLM by `ea-judge serve`, so
 # the server never depends on whatever template a checkpoint happens to carry.

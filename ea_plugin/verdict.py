@@ -1,12 +1,13 @@
-"""Verdict records and the one parser that turns model text into a label."""
+"""Judgement records (what a backend said) and the one parser that turns model text into a label."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ea_plugin.prompts import ALIGNED, THINK_CLOSE, THINK_OPEN, UNALIGNED
+from ea_plugin.prompts import ALIGNED, THINK_CLOSE, THINK_OPEN, UNALIGNED, label_tags
 
 
 @dataclass(frozen=True)
@@ -16,14 +17,13 @@ class Pair:
 
 
 @dataclass
-class Verdict:
-    """One judgement of a (question, chunk) pair.
+class Judgement:
+    """What a backend said about one (question, chunk) pair; nothing about keeping it.
 
-    ``aligned`` is the decision the judge acts on (keep the chunk or not); ``label`` is what the backend
-    said (None when it said nothing usable); ``error`` says why, when something went wrong.
+    ``label`` is None when the backend said nothing usable, and ``error`` then says why. Whether the
+    chunk stays is decided once, by ``ea_plugin.policy.Policy``, which wraps this in a ``Decision``.
     """
 
-    aligned: bool
     label: str | None
     score: float | None = None  # P(对齐), where the backend can compute it
     reasoning: str = ""
@@ -35,16 +35,27 @@ class Verdict:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_label(cls, label: str | None, **kwargs: Any) -> Verdict:
-        return cls(aligned=label == ALIGNED, label=label, **kwargs)
+    def failed(cls, error: str, **kwargs: Any) -> Judgement:
+        """A judgement with no label; the policy decides what happens to the chunk."""
+        return cls(label=None, error=error, **kwargs)
 
-    @classmethod
-    def failed(cls, error: str, **kwargs: Any) -> Verdict:
-        """A verdict with no label; the judge's policy decides what ``aligned`` becomes."""
-        return cls(aligned=True, label=None, error=error, **kwargs)
+    @property
+    def ok(self) -> bool:
+        """A label and no error: the judgement can be acted on as it stands."""
+        return self.label is not None and self.error is None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# Invisible characters that make a text look non-empty to str.strip() but say nothing: format
+# characters (Cf: zero-width space/joiners, BOM, soft hyphen, bidi marks) and controls (Cc).
+_BLANK_CATEGORIES = ("Cf", "Cc", "Zs", "Zl", "Zp")
+
+
+def is_blank(text: str) -> bool:
+    """True when ``text`` holds nothing but whitespace and invisible characters."""
+    return all(ch.isspace() or unicodedata.category(ch) in _BLANK_CATEGORIES for ch in text)
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,6 @@ class ParsedAnswer:
     error: str | None = None
 
 
-_LABEL_TAG = re.compile(r"<label>\s*(.*?)\s*</label>", re.S)
 # Decoration a model or server may put around the label: whitespace, quotes, markdown, punctuation,
 # and a leading "答案：" style prefix.
 _EDGE_NOISE = "\t\n\r 　*_`\"'“”‘’「」『』【】[]()（）.。,，:：;；!！?？~～-—>#"
@@ -68,7 +78,7 @@ def _clean(answer: str) -> str:
 
 
 def _label_of(answer: str) -> str | None:
-    tags = _LABEL_TAG.findall(answer)
+    tags = label_tags(answer)
     text = _clean(tags[-1] if tags else answer)
     # 不对齐 contains 对齐: always test the longer label first, and only accept it at the edges.
     for label in (UNALIGNED, ALIGNED):

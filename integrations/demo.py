@@ -24,19 +24,10 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from ea_plugin.cli import add_backend_arguments, judge_from_args
 from ea_plugin.errors import EAPluginError
+from ea_plugin.policy import JUDGED_ALIGNED, JUDGED_UNALIGNED, WHY, Decision
 from integrations.corpus import SAMPLE_CORPUS, ManualChunk, load_chunks
 from integrations.llamaindex import EntityAlignmentPostprocessor
 from integrations.llamaindex_embedding import HashingEmbedding
-from integrations.selection import (
-    BELOW_THRESHOLD,
-    DROPPED_ON_ERROR,
-    JUDGED_ALIGNED,
-    JUDGED_UNALIGNED,
-    KEPT_ON_ERROR,
-    MIN_KEEP,
-    NOT_JUDGED,
-    Judged,
-)
 
 DEFAULT_QUESTIONS: tuple[str, ...] = (
     "sv660n出现e100故障怎么办？",
@@ -48,16 +39,8 @@ DEFAULT_QUESTIONS: tuple[str, ...] = (
 )
 DEFAULT_TOP_K = 6
 
-# decision -> (what happens to the chunk, a note where the judge's label alone does not explain it)
-_DECISION_TEXT: dict[str, tuple[str, str]] = {
-    JUDGED_ALIGNED: ("KEEP", ""),
-    JUDGED_UNALIGNED: ("DROP", ""),
-    BELOW_THRESHOLD: ("DROP", "(P(对齐) below the score threshold)"),
-    KEPT_ON_ERROR: ("KEEP", "(the judge failed: policy keeps)"),
-    DROPPED_ON_ERROR: ("DROP", "(the judge failed: policy drops)"),
-    MIN_KEEP: ("KEEP", "(kept to honour --min-keep)"),
-    NOT_JUDGED: ("KEEP", "(empty chunk, not judged)"),
-}
+# Decisions the judge's label explains by itself; the others get their text from ea_plugin.policy.WHY.
+_SELF_EXPLAINED = (JUDGED_ALIGNED, JUDGED_UNALIGNED)
 
 
 def corpus_nodes(chunks: Sequence[ManualChunk]) -> list[TextNode]:
@@ -98,7 +81,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def render_question(number: int, total: int, question: str, judged: Sequence[tuple[NodeWithScore, Judged]]) -> str:
+def render_question(number: int, total: int, question: str, judged: Sequence[tuple[NodeWithScore, Decision]]) -> str:
     kept = sum(j.kept for _, j in judged)
     columns = shutil.get_terminal_size((110, 24)).columns
     lines = [
@@ -106,12 +89,13 @@ def render_question(number: int, total: int, question: str, judged: Sequence[tup
         f"  retrieved {len(judged)}, kept {kept}, dropped {len(judged) - kept}",
     ]
     for rank, (node, j) in enumerate(judged, start=1):
-        action, note = _DECISION_TEXT[j.decision]
-        label = j.verdict.label if j.verdict is not None and j.verdict.label else "-"
+        action = "KEEP" if j.kept else "DROP"
+        note = "" if j.why in _SELF_EXPLAINED or j.judgement is None else f"({WHY[j.why]})"
+        label = j.label or "-"
         similarity = f"sim={node.score:.2f} " if node.score is not None else ""
         head = f"  {rank:>2}. {action} {_pad(label, 6)} {similarity}[{node.node.node_id}] "
         lines.append(head + _clip(node.node.get_content(), max(20, columns - _width(head))))
-        why = f"error: {j.verdict.error}" if j.verdict is not None and j.verdict.error else j.reason
+        why = f"error: {j.error}" if j.error else j.reason
         lines.append(" ".join(part for part in ("        why:", why or "-", note) if part))
     return "\n".join(lines)
 

@@ -10,7 +10,7 @@
 
 All documents of a query go to the judge in one batched call (``ajudge_many`` natively in
 ``acompress_documents``). Kept documents come back in retrieval order as copies whose metadata adds
-the verdict keys of ``integrations.selection``; the caller's documents are not modified. Each call
+the decision keys of ``integrations.selection``; the caller's documents are not modified. Each call
 is a chain run named "EntityAlignmentFilter" under the callbacks it is given (the retriever's run
 when used in ContextualCompressionRetriever); its outputs list every document's decision.
 """
@@ -25,7 +25,8 @@ from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import ConfigDict, Field
 
 from ea_plugin.judge import AlignmentJudge
-from integrations.selection import Judged, SelectionPolicy, ajudge_texts, judge_texts, model_arguments
+from ea_plugin.policy import Decision, Policy
+from integrations.selection import ajudge_texts, judge_texts, metadata, model_arguments, query_policy
 
 RUN_NAME = "EntityAlignmentFilter"
 
@@ -36,30 +37,29 @@ class EntityAlignmentFilter(BaseDocumentCompressor):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     judge: AlignmentJudge = Field(exclude=True)
-    score_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
-    min_keep: int = Field(default=0, ge=0)
+    score_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the judge's threshold
+    min_keep: int | None = Field(default=None, ge=0)  # None: the judge's min_keep (default 0)
 
     def __init__(self, judge: AlignmentJudge | None = None, *, backend: str | None = None, **options: Any) -> None:
         """``judge``, or ``backend`` plus ``ea_plugin.load_judge`` options (default: the rules backend).
 
-        ``score_threshold`` and ``min_keep`` (see ``integrations.selection.SelectionPolicy``) configure
-        the filter; the other options go to ``load_judge``.
+        ``score_threshold`` and ``min_keep`` (see ``ea_plugin.policy.Policy``: threshold, min_keep)
+        override the judge's policy for this filter; the other options go to ``load_judge``.
         """
         super().__init__(**model_arguments(type(self).model_fields, judge, backend, options))
 
     @property
-    def policy(self) -> SelectionPolicy:
-        return SelectionPolicy(self.score_threshold, self.min_keep)
+    def policy(self) -> Policy:
+        return query_policy(self.judge, self.score_threshold, self.min_keep)
 
-    def judge_documents(self, documents: Sequence[Document], query: str) -> list[tuple[Document, Judged]]:
+    def judge_documents(self, documents: Sequence[Document], query: str) -> list[tuple[Document, Decision]]:
         """Every document (kept or dropped) as an annotated copy with its decision; one batched judge call."""
-        verdicts = judge_texts(self.judge, query, [d.page_content for d in documents])
-        return _annotate(documents, self.policy.select(verdicts))
+        return _annotate(documents, judge_texts(self.judge, query, [d.page_content for d in documents], self.policy))
 
-    async def ajudge_documents(self, documents: Sequence[Document], query: str) -> list[tuple[Document, Judged]]:
+    async def ajudge_documents(self, documents: Sequence[Document], query: str) -> list[tuple[Document, Decision]]:
         """``judge_documents`` through the judge's native async batch."""
-        verdicts = await ajudge_texts(self.judge, query, [d.page_content for d in documents])
-        return _annotate(documents, self.policy.select(verdicts))
+        decisions = await ajudge_texts(self.judge, query, [d.page_content for d in documents], self.policy)
+        return _annotate(documents, decisions)
 
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
@@ -90,10 +90,10 @@ class EntityAlignmentFilter(BaseDocumentCompressor):
         return [doc for doc, j in judged if j.kept]
 
 
-def _annotate(documents: Sequence[Document], judged: list[Judged]) -> list[tuple[Document, Judged]]:
+def _annotate(documents: Sequence[Document], decisions: list[Decision]) -> list[tuple[Document, Decision]]:
     return [
-        (doc.model_copy(update={"metadata": {**doc.metadata, **j.metadata()}}), j)
-        for doc, j in zip(documents, judged, strict=True)
+        (doc.model_copy(update={"metadata": {**doc.metadata, **metadata(d)}}), d)
+        for doc, d in zip(documents, decisions, strict=True)
     ]
 
 
@@ -101,8 +101,8 @@ def _inputs(documents: Sequence[Document], query: str) -> dict[str, Any]:
     return {"query": query, "documents": len(documents)}
 
 
-def _outputs(judged: list[tuple[Document, Judged]]) -> dict[str, Any]:
+def _outputs(judged: list[tuple[Document, Decision]]) -> dict[str, Any]:
     return {
         "kept": sum(j.kept for _, j in judged),
-        "decisions": [{"id": doc.id, **j.metadata()} for doc, j in judged],
+        "decisions": [{"id": doc.id, **metadata(d)} for doc, d in judged],
     }

@@ -6,7 +6,7 @@
     engine = index.as_query_engine(node_postprocessors=[EntityAlignmentPostprocessor(judge=load_judge("rules"))])
 
 All nodes of a query go to the judge in one batched call (``ajudge_many`` natively in async). Kept
-nodes come back in retrieval order as copies whose metadata adds the verdict keys of
+nodes come back in retrieval order as copies whose metadata adds the decision keys of
 ``integrations.selection`` (ea_label, ea_score, ea_reason, ea_error, ea_decision, ea_backend); those
 keys are excluded from what the LLM and the embedding see. The caller's nodes are not modified.
 Instrumentation: a dispatcher span around each call, ReRankStartEvent/ReRankEndEvent,
@@ -33,14 +33,15 @@ from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 
 from ea_plugin.errors import EAPluginError, InvalidPairError
 from ea_plugin.judge import AlignmentJudge
+from ea_plugin.policy import Decision, Policy
 from ea_plugin.prompts import SYSTEM_PROMPT, USER_TEMPLATE
 from integrations.selection import (
     METADATA_KEYS,
-    Judged,
-    SelectionPolicy,
     ajudge_texts,
     judge_texts,
+    metadata,
     model_arguments,
+    query_policy,
 )
 
 dispatcher = get_dispatcher(__name__)
@@ -72,9 +73,11 @@ class EntityAlignmentPostprocessor(BaseNodePostprocessor, PromptMixin):
 
     judge: AlignmentJudge = Field(exclude=True, description="The judge (ea_plugin.load_judge).")
     score_threshold: float | None = Field(
-        default=None, ge=0.0, le=1.0, description="Keep a judged node iff P(对齐) >= this; None: the judge decides."
+        default=None, ge=0.0, le=1.0, description="Keep a scored node iff P(对齐) >= this; None: the judge's threshold."
     )
-    min_keep: int = Field(default=0, ge=0, description="Never return fewer nodes (best judge scores are kept).")
+    min_keep: int | None = Field(
+        default=None, ge=0, description="Never return fewer judged nodes (best scores kept); None: the judge's (0)."
+    )
     keep_retrieval_score: bool = Field(
         default=True, description="Keep NodeWithScore.score; False: replace it with P(对齐) where there is one."
     )
@@ -95,8 +98,8 @@ class EntityAlignmentPostprocessor(BaseNodePostprocessor, PromptMixin):
         return "EntityAlignmentPostprocessor"
 
     @property
-    def policy(self) -> SelectionPolicy:
-        return SelectionPolicy(self.score_threshold, self.min_keep)
+    def policy(self) -> Policy:
+        return query_policy(self.judge, self.score_threshold, self.min_keep)
 
     # -- prompts: shown, never replaced ---------------------------------------------------------------
     def _get_prompts(self) -> PromptDictType:
@@ -116,15 +119,16 @@ class EntityAlignmentPostprocessor(BaseNodePostprocessor, PromptMixin):
             )
 
     # -- judging ----------------------------------------------------------------------------------
-    def judge_nodes(self, nodes: Sequence[NodeWithScore], query_str: str) -> list[tuple[NodeWithScore, Judged]]:
+    def judge_nodes(self, nodes: Sequence[NodeWithScore], query_str: str) -> list[tuple[NodeWithScore, Decision]]:
         """Every node (kept or dropped) as an annotated copy with its decision; one batched judge call."""
-        verdicts = judge_texts(self.judge, query_str, self._texts(nodes))
-        return self._annotate(nodes, self.policy.select(verdicts))
+        return self._annotate(nodes, judge_texts(self.judge, query_str, self._texts(nodes), self.policy))
 
-    async def ajudge_nodes(self, nodes: Sequence[NodeWithScore], query_str: str) -> list[tuple[NodeWithScore, Judged]]:
+    async def ajudge_nodes(
+        self, nodes: Sequence[NodeWithScore], query_str: str
+    ) -> list[tuple[NodeWithScore, Decision]]:
         """``judge_nodes`` through the judge's native async batch."""
-        verdicts = await ajudge_texts(self.judge, query_str, self._texts(nodes))
-        return self._annotate(nodes, self.policy.select(verdicts))
+        decisions = await ajudge_texts(self.judge, query_str, self._texts(nodes), self.policy)
+        return self._annotate(nodes, decisions)
 
     def _postprocess_nodes(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
@@ -142,7 +146,7 @@ class EntityAlignmentPostprocessor(BaseNodePostprocessor, PromptMixin):
     @contextmanager
     def _reranking(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None
-    ) -> Iterator[tuple[str, Callable[[list[tuple[NodeWithScore, Judged]]], list[NodeWithScore]]]]:
+    ) -> Iterator[tuple[str, Callable[[list[tuple[NodeWithScore, Decision]]], list[NodeWithScore]]]]:
         """Instrumentation around one judged batch: yields the query and the function that ends it."""
         query = _query_str(query_bundle)
         dispatcher.event(
@@ -156,10 +160,10 @@ class EntityAlignmentPostprocessor(BaseNodePostprocessor, PromptMixin):
         }
         with self.callback_manager.event(CBEventType.RERANKING, payload=payload) as event:
 
-            def finish(judged: list[tuple[NodeWithScore, Judged]]) -> list[NodeWithScore]:
+            def finish(judged: list[tuple[NodeWithScore, Decision]]) -> list[NodeWithScore]:
                 kept = [node for node, j in judged if j.kept]
                 event.on_end(payload={EventPayload.NODES: kept})
-                decisions = [{"node_id": node.node.node_id, **j.metadata()} for node, j in judged]
+                decisions = [{"node_id": node.node.node_id, **metadata(j)} for node, j in judged]
                 dispatcher.event(EntityAlignmentEvent(query_str=query, decisions=decisions))
                 dispatcher.event(ReRankEndEvent(nodes=kept))
                 return kept
@@ -170,22 +174,23 @@ class EntityAlignmentPostprocessor(BaseNodePostprocessor, PromptMixin):
     def _texts(self, nodes: Sequence[NodeWithScore]) -> list[str]:
         return [n.node.get_content(metadata_mode=self.metadata_mode) for n in nodes]
 
-    def _annotate(self, nodes: Sequence[NodeWithScore], judged: list[Judged]) -> list[tuple[NodeWithScore, Judged]]:
-        return [(self._annotated(node, j), j) for node, j in zip(nodes, judged, strict=True)]
+    def _annotate(
+        self, nodes: Sequence[NodeWithScore], decisions: list[Decision]
+    ) -> list[tuple[NodeWithScore, Decision]]:
+        return [(self._annotated(node, d), d) for node, d in zip(nodes, decisions, strict=True)]
 
-    def _annotated(self, original: NodeWithScore, judged: Judged) -> NodeWithScore:
-        """A copy of ``original`` carrying the verdict; the caller's node and metadata stay as they were."""
-        metadata = judged.metadata()
-        judge_score = judged.verdict.score if judged.verdict is not None else None
+    def _annotated(self, original: NodeWithScore, decision: Decision) -> NodeWithScore:
+        """A copy of ``original`` carrying the decision; the caller's node and metadata stay as they were."""
+        added = metadata(decision)
         score = original.score
-        if not self.keep_retrieval_score and judge_score is not None:
-            metadata[RETRIEVAL_SCORE_KEY] = original.score
-            score = judge_score
+        if not self.keep_retrieval_score and decision.score is not None:
+            added[RETRIEVAL_SCORE_KEY] = original.score
+            score = decision.score
         node = original.node
-        hidden = list(metadata)
+        hidden = list(added)
         copy = node.model_copy(
             update={
-                "metadata": {**node.metadata, **metadata},
+                "metadata": {**node.metadata, **added},
                 "excluded_llm_metadata_keys": _union(node.excluded_llm_metadata_keys, hidden),
                 "excluded_embed_metadata_keys": _union(node.excluded_embed_metadata_keys, hidden),
             }
@@ -194,7 +199,7 @@ class EntityAlignmentPostprocessor(BaseNodePostprocessor, PromptMixin):
 
     @property
     def _model_name(self) -> str:
-        return f"ea_plugin:{getattr(self.judge.backend, 'name', type(self.judge.backend).__name__)}"
+        return f"ea_plugin:{self.judge.backend_name}"
 
 
 def _query_str(query_bundle: QueryBundle | None) -> str:

@@ -13,10 +13,11 @@ def test_judge_one_pair_prints_decision_and_reasons(capsys):
     assert out.startswith("drop 不对齐") and "4. 给出判断理由：产品不同" in out
 
 
-def test_judge_json_output_is_a_verdict(capsys):
+def test_judge_json_output_is_a_decision_with_its_judgement(capsys):
     main(["judge", "sv660n报e100", "sv660系列e100.1", "--json"])
-    verdict = json.loads(capsys.readouterr().out)
-    assert verdict["label"] == "对齐" and verdict["aligned"] is True and verdict["backend"] == "rules"
+    decision = json.loads(capsys.readouterr().out)
+    assert (decision["kept"], decision["why"]) == (True, "aligned")
+    assert decision["judgement"]["label"] == "对齐" and decision["judgement"]["backend"] == "rules"
 
 
 def test_examples_cover_every_worked_example(capsys):
@@ -37,7 +38,7 @@ def test_filter_judges_rejects_with_reasons_and_resumes(tmp_path, capsys):
                     json.dumps({"question": "", "chunk": "x"}), "[1, 2]"])
     assert main(["filter", str(source), "-o", str(output), "--quiet"]) == 0
     rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
-    summary = [(r["id"], r["aligned"], r["verdict"]["label"]) for r in rows]
+    summary = [(r["id"], r["kept"], r["judgement"]["label"]) for r in rows]
     assert summary == [("a", False, "不对齐"), ("b", True, "对齐")]
     rejects = [json.loads(line) for line in (tmp_path / "judged.rejects.jsonl").read_text().splitlines()]
     assert [r["line"] for r in rejects] == [2, 4, 5] and all(r["reason"] for r in rejects)

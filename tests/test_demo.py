@@ -70,7 +70,7 @@ def test_min_keep_option_keeps_chunks_the_judge_drops(tmp_path, capsys):
     assert main(["-q", "asda-a2报AL009", "--top-k", "3", "--min-keep", "3", "--corpus", str(corpus)]) == 0
     rows = chunk_rows(capsys.readouterr().out)
     assert [row[:2] for row in rows] == [("KEEP", "不对齐")] * 3
-    assert all("kept to honour --min-keep" in row[3] for row in rows)
+    assert all("kept to honour min_keep" in row[3] for row in rows)
 
 
 def test_a_bad_corpus_line_is_named_and_the_demo_fails(tmp_path, capsys):

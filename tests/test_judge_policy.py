@@ -1,4 +1,4 @@
-"""AlignmentJudge policy: a failure never drops a chunk silently; bad input gets a named error."""
+"""AlignmentJudge and its Policy: a failure never drops a chunk silently; bad input gets a named error."""
 
 import pytest
 
@@ -8,8 +8,8 @@ from ea_plugin import (
     AlignmentJudge,
     InvalidPairError,
     JudgeError,
+    Judgement,
     Pair,
-    Verdict,
     load_judge,
     parse_answer,
 )
@@ -35,26 +35,28 @@ class ScriptedBackend:
         out = []
         for i, _ in enumerate(pairs):
             parsed = parse_answer(self.answers[i % len(self.answers)])
-            out.append(Verdict(aligned=parsed.label == ALIGNED, label=parsed.label, reasoning=parsed.reasoning,
-                               error=parsed.error, mode="think", backend=self.name))
+            out.append(Judgement(parsed.label, reasoning=parsed.reasoning, error=parsed.error, mode="think",
+                                 backend=self.name))
         return out
 
     def score(self, pairs):
         self.calls.append(("score", len(pairs)))
         self._maybe_fail()
-        return [Verdict.from_label(ALIGNED if s >= 0.5 else UNALIGNED, score=s, mode="fast", backend=self.name)
+        return [Judgement(ALIGNED if s >= 0.5 else UNALIGNED, score=s, mode="fast", backend=self.name)
                 for s in (self.scores[i % len(self.scores)] for i in range(len(pairs)))]
 
 
 CHUNKS = ["a1", "a2", "a3"]
 
 
-@pytest.mark.parametrize(("on_error", "aligned"), [("keep", True), ("drop", False)])
-def test_unparseable_answer_follows_policy_and_records_why(on_error, aligned):
+@pytest.mark.parametrize(
+    ("on_error", "kept", "why"), [("keep", True, "kept_on_error"), ("drop", False, "dropped_on_error")]
+)
+def test_unparseable_answer_follows_policy_and_records_why(on_error, kept, why):
     judge = AlignmentJudge(ScriptedBackend(answers=["<think>x</think>\n\n也许"]), mode="think", on_error=on_error)
-    verdicts = judge.judge_many("q", CHUNKS)
-    assert len(verdicts) == 3
-    assert all(v.aligned is aligned and v.label is None and "unparseable" in v.error for v in verdicts)
+    decisions = judge.judge_many("q", CHUNKS)
+    assert len(decisions) == 3
+    assert all(d.kept is kept and d.why == why and d.label is None and "unparseable" in d.error for d in decisions)
 
 
 def test_unparseable_answer_raises_under_raise_policy():
@@ -65,42 +67,45 @@ def test_unparseable_answer_raises_under_raise_policy():
 
 def test_backend_exception_keeps_every_chunk_by_default():
     judge = AlignmentJudge(ScriptedBackend(fail_with=ConnectionError("server down")))
-    verdicts = judge.judge_many("q", CHUNKS)
-    assert [v.aligned for v in verdicts] == [True, True, True]
-    assert all("ConnectionError: server down" in v.error for v in verdicts)
+    decisions = judge.judge_many("q", CHUNKS)
+    assert [d.kept for d in decisions] == [True, True, True]
+    assert all("ConnectionError: server down" in d.error for d in decisions)
 
 
 async def test_async_backend_exception_keeps_every_chunk_by_default():
     judge = AlignmentJudge(ScriptedBackend(fail_with=TimeoutError("slow")))
-    verdicts = await judge.ajudge_many("q", CHUNKS)
-    assert [v.aligned for v in verdicts] == [True, True, True] and all("TimeoutError" in v.error for v in verdicts)
+    decisions = await judge.ajudge_many("q", CHUNKS)
+    assert [d.kept for d in decisions] == [True, True, True] and all("TimeoutError" in d.error for d in decisions)
 
 
 def test_threshold_decides_fast_mode():
     backend = ScriptedBackend(scores=[0.3, 0.6, 0.9])
-    assert [v.aligned for v in AlignmentJudge(backend, threshold=0.5).judge_many("q", CHUNKS)] == [False, True, True]
-    assert [v.aligned for v in AlignmentJudge(backend, threshold=0.2).judge_many("q", CHUNKS)] == [True, True, True]
-    assert [v.aligned for v in AlignmentJudge(backend, threshold=0.95).judge_many("q", CHUNKS)] == [False] * 3
+    assert [d.kept for d in AlignmentJudge(backend, threshold=0.5).judge_many("q", CHUNKS)] == [False, True, True]
+    assert [d.kept for d in AlignmentJudge(backend, threshold=0.2).judge_many("q", CHUNKS)] == [True, True, True]
+    decisions = AlignmentJudge(backend, threshold=0.95).judge_many("q", CHUNKS)
+    assert [d.why for d in decisions] == ["unaligned", "below_threshold", "below_threshold"]
 
 
 def test_cascade_sends_only_uncertain_scores_to_think_mode():
     backend = ScriptedBackend(scores=[0.05, 0.5, 0.97], answers=["<think>r</think>\n\n不对齐"])
-    verdicts = AlignmentJudge(backend, cascade=(0.2, 0.8)).judge_many("q", CHUNKS)
+    decisions = AlignmentJudge(backend, cascade=(0.2, 0.8)).judge_many("q", CHUNKS)
     assert backend.calls == [("score", 3), ("generate", 1)]
-    assert [v.mode for v in verdicts] == ["fast", "think", "fast"]
-    assert verdicts[1].label == UNALIGNED and verdicts[1].extra["cascade_from_score"] == 0.5
+    assert [d.mode for d in decisions] == ["fast", "think", "fast"]
+    assert decisions[1].label == UNALIGNED and decisions[1].judgement.extra["cascade_from_score"] == 0.5
+    assert [d.why for d in decisions] == ["unaligned", "unaligned", "aligned"]
 
 
 def test_batches_respect_batch_size_and_order():
     backend = ScriptedBackend(scores=[0.1, 0.9])
-    verdicts = AlignmentJudge(backend, batch_size=2).judge_many("q", ["c"] * 5)
+    decisions = AlignmentJudge(backend, batch_size=2).judge_many("q", ["c"] * 5)
     assert backend.calls == [("score", 2), ("score", 2), ("score", 1)]
-    assert [v.score for v in verdicts] == [0.1, 0.9, 0.1, 0.9, 0.1]
+    assert [d.score for d in decisions] == [0.1, 0.9, 0.1, 0.9, 0.1]
 
 
 @pytest.mark.parametrize(
     ("question", "chunk", "field"),
-    [("", "c", "question"), ("  \n", "c", "question"), ("q", "", "chunk"), (None, "c", "question"), ("q", 5, "chunk")],
+    [("", "c", "question"), ("  \n", "c", "question"), ("q", "", "chunk"), (None, "c", "question"), ("q", 5, "chunk"),
+     ("q", "\u200b\ufeff", "chunk"), ("\u200b", "c", "question"), ("q", " \u2060\u200d ", "chunk")],
 )
 def test_bad_input_gets_a_named_error(question, chunk, field):
     with pytest.raises(InvalidPairError) as info:
@@ -110,14 +115,14 @@ def test_bad_input_gets_a_named_error(question, chunk, field):
 
 def test_over_long_chunk_is_truncated_and_says_so():
     judge = load_judge("rules", max_chunk_chars=50)
-    verdict = judge.judge("sv660n报e100", "sv660n e100 " + "过流" * 100)
-    assert verdict.truncated and verdict.label == ALIGNED
+    decision = judge.judge("sv660n报e100", "sv660n e100 " + "过流" * 100)
+    assert decision.truncated and decision.label == ALIGNED
     assert not judge.judge("sv660n报e100", "sv660n e100").truncated
 
 
 def test_judge_pairs_accepts_pair_objects_and_tuples():
-    verdicts = load_judge("rules").judge_pairs([Pair("sv660n e100", "md500 e100"), ("sv660n e100", "sv660 e100.1")])
-    assert [v.label for v in verdicts] == [UNALIGNED, ALIGNED]
+    decisions = load_judge("rules").judge_pairs([Pair("sv660n e100", "md500 e100"), ("sv660n e100", "sv660 e100.1")])
+    assert [d.label for d in decisions] == [UNALIGNED, ALIGNED]
 
 
 def test_invalid_options_are_refused():
@@ -127,3 +132,13 @@ def test_invalid_options_are_refused():
         AlignmentJudge(RulesBackend(), mode="slow")
     with pytest.raises(ValueError):
         AlignmentJudge(RulesBackend(), threshold=2)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("batch_size", 0), ("batch_size", -3), ("max_chunk_chars", 0), ("threshold", -0.1), ("threshold", 1.5),
+     ("min_keep", -1), ("cascade", (0.8, 0.2))],
+)
+def test_out_of_range_options_fail_at_construction_naming_the_option(option, value):
+    with pytest.raises(ValueError, match=option):
+        AlignmentJudge(RulesBackend(), **{option: value})

@@ -133,7 +133,9 @@ def test_score_threshold_drops_what_a_lenient_judge_would_keep(retrieved):
     post = EntityAlignmentPostprocessor(judge=lenient, score_threshold=0.5)
     judged = post.judge_nodes(retrieved, QUESTION)
     assert [n.node.node_id for n, j in judged if j.kept] == KEPT
-    assert {n.node.node_id: j.decision for n, j in judged if not j.kept} == dict.fromkeys(DROPPED, "below_threshold")
+    # the rules backend's label agrees with its score (0.0: 不对齐), so the drop is for being unaligned;
+    # "below_threshold" is for a chunk whose label says 对齐 but whose score misses the threshold.
+    assert {n.node.node_id: j.why for n, j in judged if not j.kept} == dict.fromkeys(DROPPED, "unaligned")
 
 
 def test_local_model_scores_drive_the_threshold_and_replace_retrieval_scores(tiny_model_dir, retrieved):
@@ -261,7 +263,7 @@ def test_prompt_is_the_trained_one_and_cannot_be_replaced():
 def test_postprocessor_built_from_a_backend_name_passes_judge_options_on():
     post = EntityAlignmentPostprocessor(backend="rules", mode="think", on_error="drop", min_keep=1)
     judge = post.judge
-    assert (judge.backend.name, judge.mode, judge.on_error, post.min_keep) == ("rules", "think", "drop", 1)
+    assert (judge.backend.name, judge.mode, judge.policy.on_error, post.min_keep) == ("rules", "think", "drop", 1)
     with pytest.raises(ValueError):
         EntityAlignmentPostprocessor(judge=load_judge("rules"), backend="rules")
     with pytest.raises(ValueError):

@@ -82,9 +82,9 @@ def test_think_mode_against_llamafactory_gives_each_pair_its_own_verdict_in_orde
         assert verdict.raw  # the server's text came back
         assert verdict.extra["finish_reason"] in ("stop", "length")
         if verdict.label is None:  # a random model rarely says a label: the judge keeps the chunk and says why
-            assert verdict.error and verdict.aligned is True
+            assert verdict.error and verdict.kept is True
         else:
-            assert verdict.aligned == (verdict.label == ALIGNED)
+            assert verdict.kept == (verdict.label == ALIGNED)
 
 
 def test_fast_mode_against_llamafactory_reports_that_the_server_has_no_logprobs(llamafactory_api, qwen_tokenizer):
@@ -99,13 +99,13 @@ def test_fast_mode_against_llamafactory_reports_that_the_server_has_no_logprobs(
         assert verdict.extra["score_exact"] is False
         assert "no log-probs" in verdict.extra["score_note"]
         if verdict.label is None:
-            assert verdict.error and verdict.aligned is True
+            assert verdict.error and verdict.kept is True
 
 
 def test_drop_policy_against_llamafactory_drops_exactly_the_unlabelled_pairs(llamafactory_api: str):
     verdicts = lf_judge(llamafactory_api, "think", on_error="drop").judge_pairs(PAIRS)
     for verdict in verdicts:
-        assert verdict.aligned is (verdict.label == ALIGNED)
+        assert verdict.kept is (verdict.label == ALIGNED)
         assert (verdict.error is not None) == (verdict.label is None)
 
 
@@ -170,7 +170,7 @@ def test_fault_keeps_every_chunk_and_records_why_by_default(fault: str, mode: st
     _, says, requests_per_pair = FAULTS[fault]
     assert len(verdicts) == len(PAIRS)
     for verdict in verdicts:
-        assert verdict.aligned is True and verdict.label is None
+        assert verdict.kept is True and verdict.label is None
         assert says in verdict.error
         assert (verdict.mode, verdict.backend) == (mode, "openai")
     if server is not None:  # retries happened as configured, and nothing more
@@ -182,7 +182,7 @@ def test_fault_keeps_every_chunk_and_records_why_by_default(fault: str, mode: st
 def test_fault_under_drop_policy_drops_every_chunk_with_the_error(fault: str):
     verdicts, _ = run_fault(fault, "think", "drop")
     assert len(verdicts) == len(PAIRS)
-    assert all(v.aligned is False and FAULTS[fault][1] in v.error for v in verdicts)
+    assert all(v.kept is False and FAULTS[fault][1] in v.error for v in verdicts)
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -390,7 +390,7 @@ def test_fast_score_decides_the_verdict_through_the_threshold(qwen_tokenizer):
         judges = [load_judge("openai", base_url=base_url, model=MODEL, threshold=t, **QUICK) for t in (0.5, 0.9)]
         low, high = [judge.judge(PAIRS[0].question, PAIRS[0].chunk) for judge in judges]
     assert low.score == pytest.approx(0.54 / (0.54 + 0.24))  # ~0.69, between the two thresholds
-    assert low.aligned is True and high.aligned is False
+    assert low.kept is True and high.kept is False
 
 
 def test_backend_rejects_nonsense_settings():
@@ -463,6 +463,6 @@ def test_malformed_logprobs_fail_that_pair_alone_under_the_policy(fault: str, on
                            **QUICK)
         verdicts = judge.judge_pairs(numbered_pairs(3))
     bad = verdicts[1]
-    assert bad.label is None and "malformed log-probs" in bad.error and bad.aligned is (on_error == "keep")
+    assert bad.label is None and "malformed log-probs" in bad.error and bad.kept is (on_error == "keep")
     for verdict in (verdicts[0], verdicts[2]):
-        assert verdict.error is None and verdict.aligned and verdict.score == pytest.approx(0.9)
+        assert verdict.error is None and verdict.kept and verdict.score == pytest.approx(0.9)

@@ -17,9 +17,9 @@ class EchoBackend:
         self.label = label
 
     def score(self, pairs):
-        from ea_plugin import Verdict
+        from ea_plugin import Judgement
 
-        return [Verdict.from_label(self.label, score=1.0, mode="fast", backend=self.name) for _ in pairs]
+        return [Judgement(self.label, score=1.0, mode="fast", backend=self.name) for _ in pairs]
 
     generate = score
 
@@ -39,7 +39,7 @@ def test_in_process_plugin_is_found_and_gets_its_kwargs():
     register_plugin(plugin, name="echo-test")
     try:
         judge = load_judge("echo", label="不对齐", threshold=0.9)
-        assert judge.threshold == 0.9 and judge.backend.label == "不对齐"
+        assert judge.policy.threshold == 0.9 and judge.backend.label == "不对齐"
     finally:
         unregister_plugin(plugin)
     with pytest.raises(UnknownBackendError):

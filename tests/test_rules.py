@@ -24,7 +24,7 @@ SPEC_EXAMPLES = [
 def test_rules_backend_follows_every_worked_example_of_the_spec(question, chunk, expected):
     verdict = load_judge("rules").judge(question, chunk)
     assert verdict.label == expected, verdict.reasoning
-    assert verdict.aligned == (expected == ALIGNED)
+    assert verdict.kept == (expected == ALIGNED)
 
 
 @pytest.mark.parametrize(

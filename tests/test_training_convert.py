@@ -8,11 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from ea_plugin.prompts import ALIGNED, SYSTEM_PROMPT, UNALIGNED, assistant_target, build_messages, format_analysis
+from ea_plugin.prompts import (
+    ALIGNED,
+    SYSTEM_PROMPT,
+    UNALIGNED,
+    assistant_target,
+    build_messages,
+    format_analysis,
+    step3_label,
+)
 from training.convert import ConvertOptions, OutputExistsError, Source, convert
 from training.convert import main as convert_main
 from training.selection import question_group
-from training.teacher import TeacherFileError, read_records, step3_label, validate
+from training.teacher import TeacherFileError, read_records, validate
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "training" / "examples"

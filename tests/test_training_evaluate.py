@@ -8,16 +8,17 @@ from pathlib import Path
 import pytest
 
 from ea_plugin.judge import load_judge
+from ea_plugin.policy import Policy
 from ea_plugin.prompts import ALIGNED, UNALIGNED
-from ea_plugin.verdict import Verdict
+from ea_plugin.verdict import Judgement, Pair
 from training.evaluate import evaluate, load_labelled, write_outputs
 from training.evaluate import main as evaluate_main
 from training.metrics import Scored, classification, per_kind, reliability, threshold_sweep
 
 
 def _scored(gold: str, label: str | None, score: float | None, kind: str = "k", error: str | None = None) -> Scored:
-    verdict = Verdict.from_label(label, score=score, error=error) if label else Verdict.failed(error or "x")
-    return Scored(gold, verdict, kind)
+    judgement = Judgement(label, score=score, error=error) if label else Judgement.failed(error or "x")
+    return Scored(gold, Policy().decide(judgement, Pair("q", "c")), kind)
 
 
 def test_classification_counts_drops_as_the_positive_class():

@@ -160,7 +160,7 @@ def test_a_pair_that_cannot_be_encoded_fails_alone_and_its_neighbours_are_judged
     assert [v.score for i, v in enumerate(fast) if i != 1] == pytest.approx([v.score for v in alone], abs=SCORE_TOL)
     dropped = load_judge("transformers", model=backend.causal_lm, tokenizer=backend.tokenizer, on_error="drop",
                          threshold=0.0).judge_many(PAIRS[0].question, [p.chunk for p in pairs])
-    assert [v.aligned for v in dropped] == [True, False, True, True]
+    assert [v.kept for v in dropped] == [True, False, True, True]
     assert dropped[1].error is not None and "lone surrogate" in dropped[1].error
     with pytest.raises(Exception, match="pair 1 cannot be encoded"):
         backend.encode(pairs, "fast")
@@ -209,7 +209,7 @@ def test_adapter_changes_scores_and_loads_through_load_judge(backend, tiny_model
     unmerged = TransformersBackend(str(tiny_model_dir), adapter=str(adapter_dir), merge_adapter=False)
     assert [v.score for v in unmerged.score(PAIRS)] == pytest.approx(with_adapter, abs=SCORE_TOL)
     verdict = judge.judge(PAIRS[0].question, PAIRS[0].chunk)
-    assert verdict.aligned == (verdict.score >= judge.threshold)
+    assert verdict.kept == (verdict.score >= judge.policy.threshold)
 
 
 def test_importing_ea_plugin_and_listing_backends_does_not_import_torch():

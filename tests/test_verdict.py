@@ -2,7 +2,8 @@
 
 import pytest
 
-from ea_plugin import ALIGNED, UNALIGNED, Verdict, parse_answer
+from ea_plugin import ALIGNED, UNALIGNED, Judgement, parse_answer
+from ea_plugin.verdict import is_blank
 
 ANALYSIS = (
     "1. 提取question中的实体：产品信息-sv660n\n2. 提取chunk中的实体：产品信息-md500\n"
@@ -77,8 +78,19 @@ def test_truncated_answer_says_so():
     assert parsed.label is None and "truncated" in parsed.error
 
 
-def test_verdict_from_label_and_failed():
-    assert Verdict.from_label(ALIGNED).aligned and not Verdict.from_label(UNALIGNED).aligned
-    failed = Verdict.failed("timeout")
-    assert failed.label is None and failed.error == "timeout"
-    assert failed.to_dict()["error"] == "timeout"
+def test_a_judgement_says_what_the_backend_said_and_nothing_about_keeping():
+    assert Judgement(ALIGNED).ok and Judgement(UNALIGNED).ok
+    failed = Judgement.failed("timeout")
+    assert failed.label is None and failed.error == "timeout" and not failed.ok
+    assert failed.to_dict()["error"] == "timeout" and "aligned" not in failed.to_dict()
+    assert not Judgement(ALIGNED, error="late").ok
+
+
+@pytest.mark.parametrize("text", ["", "  \n\t", "\u200b", "\ufeff", "\u200b\u200d\ufeff \u2060", "\u00ad\u3000"])
+def test_text_of_only_whitespace_and_invisible_characters_is_blank(text):
+    assert is_blank(text)
+
+
+@pytest.mark.parametrize("text", ["e100", "\u200be100", "。", "对齐\ufeff"])
+def test_text_with_anything_visible_is_not_blank(text):
+    assert not is_blank(text)

@@ -171,7 +171,7 @@ def test_think_mode_with_reasoning_parser_returns_the_taught_reasoning_and_label
         answer = tiny_judge.answer(pair)
         assert (verdict.label, verdict.error) == (answer.label, None)
         assert verdict.reasoning == answer.analysis
-        assert verdict.aligned is (answer.label == ALIGNED)
+        assert verdict.kept is (answer.label == ALIGNED)
         # The parser took the thinking out of the content: only the label (after a blank line) is left there.
         assert verdict.raw.strip() == answer.label and "think>" not in verdict.raw
 
@@ -292,6 +292,6 @@ def test_server_killed_mid_batch_gives_policy_verdicts_with_errors_nothing_lost(
     failed = [v for v in verdicts if v.error]
     assert failed, "the kill came after the batch: nothing was tested"
     for verdict in failed:
-        assert verdict.label is None and verdict.aligned is True  # on_error="keep": the chunk stays
+        assert verdict.label is None and verdict.kept is True  # on_error="keep": the chunk stays
         assert merged_server.base_url in verdict.error or "timeout" in verdict.error, verdict.error
     assert all(v.error or v.label for v in verdicts)  # every pair has its verdict or its reason

@@ -76,26 +76,26 @@ def evaluate(judge: AlignmentJudge, pairs: Sequence[LabelledPair], show_progress
     """Judge every pair (in the judge's batches) and compute the report."""
     from tqdm import tqdm
 
-    verdicts = []
+    decisions = []
     started = time.perf_counter()
     step = max(1, judge.batch_size)
     for start in tqdm(range(0, len(pairs), step), desc="judging", unit="batch", disable=not show_progress):
         chunk = pairs[start : start + step]
-        verdicts += judge.judge_pairs([Pair(p.question, p.chunk) for p in chunk])
+        decisions += judge.judge_pairs([Pair(p.question, p.chunk) for p in chunk])
     elapsed = time.perf_counter() - started
-    items = [Scored(p.label, v, p.kind) for p, v in zip(pairs, verdicts, strict=True)]
+    items = [Scored(p.label, d, p.kind) for p, d in zip(pairs, decisions, strict=True)]
     report: dict[str, Any] = {
         "backend": judge.backend_name,
         "mode": judge.mode,
-        "threshold": judge.threshold,
-        "on_error": judge.on_error,
+        "threshold": judge.policy.threshold,
+        "on_error": judge.policy.on_error,
         **classification(items),
         "confusion": confusion(items),
         "per_kind": per_kind(items),
         "seconds": elapsed,
         "pairs_per_second": len(items) / elapsed if elapsed > 0 else None,
     }
-    if any(item.verdict.score is not None for item in items):
+    if any(item.decision.score is not None for item in items):
         report["reliability"] = reliability(items)
         report["threshold_sweep"] = threshold_sweep(items)
     return report, items
@@ -110,9 +110,9 @@ def write_outputs(out_dir: str | Path, report: dict[str, Any], pairs: Sequence[L
     paths["metrics"].write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     with paths["predictions"].open("w", encoding="utf-8") as fh:
         for pair, item in zip(pairs, items, strict=True):
-            v = item.verdict
+            d = item.decision
             row = {"id": pair.id, "kind": pair.kind, "gold": pair.label, "predicted": item.predicted,
-                   "label": v.label, "score": v.score, "error": v.error, "reasoning": v.reasoning}
+                   "label": d.label, "score": d.score, "error": d.error, "reasoning": d.reasoning}
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     title = f"{report['backend']} ({report['mode']} mode): accuracy {report['accuracy']:.3f}, n={report['n']}"
     write_report_png(paths["png"], report, title)

@@ -1,8 +1,8 @@
-"""Evaluation metrics for the judge (pure functions over gold labels and verdicts).
+"""Evaluation metrics for the judge (pure functions over gold labels and the judge's decisions).
 
 不对齐 (drop the chunk) is the positive class: precision/recall/F1 are for dropping. The costly error
-is dropping an aligned chunk, so its rate is reported on its own. A verdict without a label (parse
-failure, backend error) counts as a failure, and its decision is whatever the judge's policy made it.
+is dropping an aligned chunk, so its rate is reported on its own. A judgement without a label (parse
+failure, backend error) counts as a failure, and its prediction is whatever the judge's policy decided.
 """
 
 from __future__ import annotations
@@ -11,25 +11,25 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ea_plugin.policy import Decision
 from ea_plugin.prompts import ALIGNED, UNALIGNED
-from ea_plugin.verdict import Verdict
 
 
 @dataclass(frozen=True)
 class Scored:
-    """One evaluated pair: gold label, the judge's decision, and what the backend said."""
+    """One evaluated pair: gold label and the judge's decision (with what the backend said)."""
 
     gold: str
-    verdict: Verdict
+    decision: Decision
     kind: str = ""
 
     @property
     def predicted(self) -> str:
-        return ALIGNED if self.verdict.aligned else UNALIGNED
+        return ALIGNED if self.decision.kept else UNALIGNED
 
     @property
     def failed(self) -> bool:
-        return self.verdict.label is None or self.verdict.error is not None
+        return self.decision.label is None or self.decision.error is not None
 
 
 def confusion(items: Sequence[Scored]) -> dict[str, dict[str, int]]:
@@ -76,7 +76,7 @@ def per_kind(items: Sequence[Scored]) -> dict[str, dict[str, float | int | None]
 
 def _scored(items: Sequence[Scored]) -> list[tuple[float, bool]]:
     """(P(对齐), gold is 对齐) for the items with a score."""
-    return [(i.verdict.score, i.gold == ALIGNED) for i in items if i.verdict.score is not None]
+    return [(i.decision.score, i.gold == ALIGNED) for i in items if i.decision.score is not None]
 
 
 def reliability(items: Sequence[Scored], bins: int = 10) -> dict[str, object]:

@@ -8,14 +8,13 @@ it came from must say the same, otherwise the record is rejected rather than gue
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ea_plugin.errors import EAPluginError
 from ea_plugin.jsonl import BOM, INVALID_JSON, LONE_SURROGATE, LineCounts, not_text, parse_line, read_lines
-from ea_plugin.prompts import ALIGNED, LABELS, UNALIGNED
+from ea_plugin.prompts import LABELS, label_tags, step3_label, strip_label_tags
 
 
 class TeacherFileError(EAPluginError, ValueError):
@@ -52,10 +51,6 @@ class RawRecord:
     value: Any  # parsed JSON value, or the raw text where reading failed
     parse_error: str | None = None
     category: str = INVALID_JSON  # the rejection category when parse_error is set
-
-
-_LABEL_TAG = re.compile(r"<label>\s*(.*?)\s*</label>", re.S)
-_STEP3 = re.compile(r"^\s*3\s*[.、．]\s*判断实体是否对齐\s*[:：]\s*(.*)$", re.M)
 
 
 def read_records(path: str | Path, counts: LineCounts | None = None) -> list[RawRecord]:
@@ -101,19 +96,6 @@ def _whole_file(path: Path, data: bytes) -> list[RawRecord] | None:
     return records
 
 
-def step3_label(analysis: str) -> str | None:
-    """The verdict written in step 3 ("3. 判断实体是否对齐：不对齐"), or None when there is none."""
-    match = _STEP3.search(analysis)
-    if not match:
-        return None
-    text = match.group(1).strip()
-    # 不对齐 contains 对齐: test the longer label first.
-    for label in (UNALIGNED, ALIGNED):
-        if text.startswith(label):
-            return label
-    return None
-
-
 def validate(raw: RawRecord, file_label: str | None = None) -> Example | Rejection:
     """Turn one raw record into an Example, or say exactly why not."""
     if raw.parse_error:
@@ -126,7 +108,7 @@ def validate(raw: RawRecord, file_label: str | None = None) -> Example | Rejecti
         if not isinstance(value, str) or not value.strip():
             return Rejection(raw.id, "missing_field", f"missing or empty field: {key}", record)
     analysis = record["llm_analysis"]
-    tags = _LABEL_TAG.findall(analysis)
+    tags = label_tags(analysis)
     if not tags:
         return Rejection(raw.id, "missing_tag", "missing <label> tag", record)
     if len(set(tags)) > 1:
@@ -148,7 +130,7 @@ def validate(raw: RawRecord, file_label: str | None = None) -> Example | Rejecti
         question=record["question"],
         chunk=record["chunk"],
         label=label,
-        analysis=_LABEL_TAG.sub("", analysis).strip(),
+        analysis=strip_label_tags(analysis),
         kind=kind if isinstance(kind, str) else None,
         record=record,
     )

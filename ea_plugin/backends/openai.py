@@ -11,7 +11,7 @@ unless it cannot move the score by ``score_tolerance``; a server that refuses it
 
 Requests run concurrently on AsyncOpenAI, at most ``concurrency`` at once, with an explicit retry loop
 (backoff, ``Retry-After``) on timeouts, connection errors, 408/409/429 and 5xx. Every pair gets exactly one
-verdict, in input order; a failure is a Verdict.failed with the reason, and the judge's policy decides.
+verdict, in input order; a failure is a Judgement.failed with the reason, and the judge's policy decides.
 ``openai`` is imported on first use, so ``import ea_plugin`` works without it.
 """
 
@@ -39,7 +39,7 @@ from ea_plugin.backends.label_logprobs import (
 from ea_plugin.backends.loop_thread import LoopThread
 from ea_plugin.plugins import hookimpl
 from ea_plugin.prompts import ALIGNED, LABELS, Mode, build_messages, chat_template_kwargs, generation_prefix
-from ea_plugin.verdict import Pair, Verdict, parse_answer
+from ea_plugin.verdict import Judgement, Pair, parse_answer
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -149,16 +149,16 @@ class OpenAIBackend:
         return f"OpenAIBackend(base_url={self.base_url!r}, model={self.model!r})"
 
     # -- Backend protocol ---------------------------------------------------------------------------
-    def score(self, pairs: list[Pair]) -> list[Verdict]:
+    def score(self, pairs: list[Pair]) -> list[Judgement]:
         return self._loop_thread().run(self.ascore(pairs))
 
-    def generate(self, pairs: list[Pair]) -> list[Verdict]:
+    def generate(self, pairs: list[Pair]) -> list[Judgement]:
         return self._loop_thread().run(self.agenerate(pairs))
 
-    async def ascore(self, pairs: list[Pair]) -> list[Verdict]:
+    async def ascore(self, pairs: list[Pair]) -> list[Judgement]:
         return await self._batch(pairs, "fast")
 
-    async def agenerate(self, pairs: list[Pair]) -> list[Verdict]:
+    async def agenerate(self, pairs: list[Pair]) -> list[Judgement]:
         return await self._batch(pairs, "think")
 
     def close(self) -> None:
@@ -218,32 +218,32 @@ class OpenAIBackend:
         return self._semaphores[loop]
 
     # -- batch and pair -----------------------------------------------------------------------------
-    async def _batch(self, pairs: list[Pair], mode: Mode) -> list[Verdict]:
+    async def _batch(self, pairs: list[Pair], mode: Mode) -> list[Judgement]:
         async with self._client() as client:
             batch = _Batch(client, self._semaphore())
             # gather keeps input order; _pair never raises for a per-pair failure.
             return list(await asyncio.gather(*(self._pair(batch, pair, mode) for pair in pairs)))
 
-    async def _pair(self, batch: _Batch, pair: Pair, mode: Mode) -> Verdict:
+    async def _pair(self, batch: _Batch, pair: Pair, mode: Mode) -> Judgement:
         async with batch.semaphore:
             try:
                 if mode == "think":
                     return await self._think(batch, pair)
                 return await self._fast(batch, pair)
             except RequestFailed as exc:
-                return Verdict.failed(str(exc), mode=mode, backend=self.name, extra={"attempts": exc.attempts})
+                return Judgement.failed(str(exc), mode=mode, backend=self.name, extra={"attempts": exc.attempts})
             except MalformedLogprobs as exc:
                 error = f"malformed log-probs from {self.base_url}: {exc}"
-                return Verdict.failed(error, mode=mode, backend=self.name)
+                return Judgement.failed(error, mode=mode, backend=self.name)
 
-    async def _think(self, batch: _Batch, pair: Pair) -> Verdict:
+    async def _think(self, batch: _Batch, pair: Pair) -> Judgement:
         completion, attempts = await self._request(
             batch, build_messages(pair.question, pair.chunk), mode="think", max_tokens=self.max_tokens
         )
         choice = _first_choice(completion, attempts)
         return self._verdict(choice.message, "think", score=None, extra=_reply_facts(completion, choice, attempts))
 
-    async def _fast(self, batch: _Batch, pair: Pair) -> Verdict:
+    async def _fast(self, batch: _Batch, pair: Pair) -> Judgement:
         completion, attempts = await self._request(
             batch,
             build_messages(pair.question, pair.chunk),
@@ -315,7 +315,7 @@ class OpenAIBackend:
             return None, f"{label}: follow-up returned no log-probs"
         return walk(so_far.rest, steps), ""
 
-    def _verdict(self, message: Any, mode: Mode, *, score: float | None, extra: dict[str, Any]) -> Verdict:
+    def _verdict(self, message: Any, mode: Mode, *, score: float | None, extra: dict[str, Any]) -> Judgement:
         content = getattr(message, "content", None) or ""
         # vLLM's reasoning parser puts the thinking in `reasoning` (older servers: `reasoning_content`).
         reasoning = getattr(message, "reasoning", None) or getattr(message, "reasoning_content", None)
@@ -325,8 +325,8 @@ class OpenAIBackend:
             error = parsed.error or "no label in the reply"
             if mode == "fast" and parsed.reasoning:
                 error += f" ({THINKING_IN_FAST_MODE})"
-            return Verdict.failed(error, **fields)
-        return Verdict.from_label(parsed.label, **fields)
+            return Judgement.failed(error, **fields)
+        return Judgement(parsed.label, **fields)
 
     # -- one request with retries -------------------------------------------------------------------
     async def _request(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ea_plugin.entities import Entities, FaultCode, describe, extract_entities, faults_match
 from ea_plugin.plugins import hookimpl
 from ea_plugin.prompts import ALIGNED, UNALIGNED, format_analysis
-from ea_plugin.verdict import Pair, Verdict
+from ea_plugin.verdict import Judgement, Pair
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,11 @@ class RulesBackend:
 
     name = "rules"
 
-    def _verdict(self, pair: Pair, mode: str) -> Verdict:
+    def _verdict(self, pair: Pair, mode: str) -> Judgement:
         q_entities, c_entities = extract_entities(pair.question), extract_entities(pair.chunk)
         decision = decide(q_entities, c_entities)
         reasoning = format_analysis(describe(q_entities), describe(c_entities), decision.label, decision.reason)
-        return Verdict.from_label(
+        return Judgement(
             decision.label,
             score=1.0 if decision.label == ALIGNED else 0.0,
             reasoning=reasoning,
@@ -98,10 +98,10 @@ class RulesBackend:
             extra={"rule": decision.kind},
         )
 
-    def score(self, pairs: list[Pair]) -> list[Verdict]:
+    def score(self, pairs: list[Pair]) -> list[Judgement]:
         return [self._verdict(pair, "fast") for pair in pairs]
 
-    def generate(self, pairs: list[Pair]) -> list[Verdict]:
+    def generate(self, pairs: list[Pair]) -> list[Judgement]:
         return [self._verdict(pair, "think") for pair in pairs]
 
 

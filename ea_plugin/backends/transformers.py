@@ -27,7 +27,7 @@ from typing import Any
 from ea_plugin.errors import BackendError
 from ea_plugin.plugins import hookimpl
 from ea_plugin.prompts import IM_END, IM_START, LABELS, Mode, render_prompt
-from ea_plugin.verdict import Pair, Verdict, parse_answer
+from ea_plugin.verdict import Judgement, Pair, parse_answer
 
 NAME = "transformers"
 # Any two different pairs: their rendered prompts share exactly the system turn and the user header.
@@ -48,7 +48,7 @@ class TransformersBackend:
             padded tokens per forward (fast mode: prompt tokens after the shared prefix; think mode:
             those plus ``max_new_tokens``); together they bound activation and KV memory. The pairs of
             one call are sorted by length first.
-        max_prompt_tokens: a pair whose rendered prompt is longer gets ``Verdict.failed`` (default:
+        max_prompt_tokens: a pair whose rendered prompt is longer gets ``Judgement.failed`` (default:
             the model's context length less what the mode must add).
         tokenizer: directory or object; default: the model's.
         prefix_cache: reuse the system prompt's KV cache (results equal the full forward's within
@@ -114,18 +114,18 @@ class TransformersBackend:
         self.coalescer = _coalescer(self, coalesce_wait) if coalesce else None
 
     # -- Backend protocol -------------------------------------------------------------------------
-    def score(self, pairs: list[Pair]) -> list[Verdict]:
+    def score(self, pairs: list[Pair]) -> list[Judgement]:
         """Fast mode: label = the likelier label sequence, score = P(对齐) over the two labels."""
         return self._call("score", pairs)
 
-    def generate(self, pairs: list[Pair]) -> list[Verdict]:
+    def generate(self, pairs: list[Pair]) -> list[Judgement]:
         """Think mode: greedy reasoning and label, parsed from the decoded text (think tags kept)."""
         return self._call("generate", pairs)
 
-    async def ascore(self, pairs: list[Pair]) -> list[Verdict]:
+    async def ascore(self, pairs: list[Pair]) -> list[Judgement]:
         return await self._acall("score", pairs)
 
-    async def agenerate(self, pairs: list[Pair]) -> list[Verdict]:
+    async def agenerate(self, pairs: list[Pair]) -> list[Judgement]:
         return await self._acall("generate", pairs)
 
     def close(self) -> None:
@@ -135,23 +135,23 @@ class TransformersBackend:
             self.coalescer = None
 
     # -- the work ---------------------------------------------------------------------------------
-    def _call(self, method: str, pairs: list[Pair]) -> list[Verdict]:
+    def _call(self, method: str, pairs: list[Pair]) -> list[Judgement]:
         if self.coalescer is None:
             return self._run(method, pairs)
         return self.coalescer.call(method, pairs)
 
-    async def _acall(self, method: str, pairs: list[Pair]) -> list[Verdict]:
+    async def _acall(self, method: str, pairs: list[Pair]) -> list[Judgement]:
         if self.coalescer is None:
             return await asyncio.to_thread(self._run, method, pairs)
         return await self.coalescer.acall(method, pairs)
 
-    def _run(self, method: str, pairs: list[Pair]) -> list[Verdict]:
+    def _run(self, method: str, pairs: list[Pair]) -> list[Judgement]:
         return self._score_now(pairs) if method == "score" else self._generate_now(pairs)
 
-    def _score_now(self, pairs: list[Pair]) -> list[Verdict]:
+    def _score_now(self, pairs: list[Pair]) -> list[Judgement]:
         from ea_plugin.backends.hf.scoring import score_batch
 
-        def run_batch(suffixes: list[list[int]]) -> list[Verdict]:
+        def run_batch(suffixes: list[list[int]]) -> list[Judgement]:
             logprobs = score_batch(
                 self.causal_lm, suffixes, self.labels, prefix=self.prefix, pad_id=self.pad_id, device=self.device
             )
@@ -159,8 +159,8 @@ class TransformersBackend:
 
         return self._batched(pairs, "fast", extra_tokens=sum(len(b) for b in self.labels.branches), run=run_batch)
 
-    def _generate_now(self, pairs: list[Pair]) -> list[Verdict]:
-        def run_batch(suffixes: list[list[int]]) -> list[Verdict]:
+    def _generate_now(self, pairs: list[Pair]) -> list[Judgement]:
+        def run_batch(suffixes: list[list[int]]) -> list[Judgement]:
             return [self._think_verdict(g.ids, g.finished) for g in self.decoder.generate(suffixes)]
 
         return self._batched(pairs, "think", extra_tokens=self.max_new_tokens, run=run_batch)
@@ -203,12 +203,12 @@ class TransformersBackend:
                                    "load the backend with prefix_cache=False for this tokenizer")
         return [row if isinstance(row, str) else row[cut:] for row in rows]
 
-    def _batched(self, pairs: list[Pair], mode: Mode, extra_tokens: int, run: Any) -> list[Verdict]:
+    def _batched(self, pairs: list[Pair], mode: Mode, extra_tokens: int, run: Any) -> list[Judgement]:
         import torch
 
         from ea_plugin.backends.hf.batching import plan_batches
 
-        verdicts: list[Verdict | None] = [None] * len(pairs)
+        verdicts: list[Judgement | None] = [None] * len(pairs)
         with self._lock, torch.inference_mode():
             suffixes = self._encode_each(pairs, mode)
             prefix_len = self.prefix.length if self.prefix is not None else 0
@@ -216,12 +216,12 @@ class TransformersBackend:
             fits = []
             for index, suffix in enumerate(suffixes):
                 if isinstance(suffix, str):  # this pair alone fails; its neighbours are judged
-                    verdicts[index] = Verdict.failed(f"cannot encode the pair: {suffix}", mode=mode,
+                    verdicts[index] = Judgement.failed(f"cannot encode the pair: {suffix}", mode=mode,
                                                      backend=self.name)
                     continue
                 total = prefix_len + len(suffix)
                 if limit is not None and total > limit:
-                    verdicts[index] = Verdict.failed(
+                    verdicts[index] = Judgement.failed(
                         f"prompt too long: {total} tokens, the limit is {limit} (max_prompt_tokens); "
                         "shorten the chunk", mode=mode, backend=self.name, extra={"prompt_tokens": total},
                     )
@@ -237,12 +237,12 @@ class TransformersBackend:
             raise BackendError(f"no verdict for pairs {missing[:10]}")
         return verdicts  # type: ignore[return-value]
 
-    def _fast_verdict(self, logprobs: list[float]) -> Verdict:
+    def _fast_verdict(self, logprobs: list[float]) -> Judgement:
         top = max(logprobs)
         weights = [math.exp(lp - top) for lp in logprobs]
         probs = [w / sum(weights) for w in weights]
         best = max(range(len(probs)), key=probs.__getitem__)
-        return Verdict.from_label(
+        return Judgement(
             self.labels.labels[best],
             score=probs[self.labels.labels.index(LABELS[0])],
             mode="fast",
@@ -250,16 +250,16 @@ class TransformersBackend:
             extra={"logprobs": dict(zip(self.labels.labels, logprobs, strict=True))},
         )
 
-    def _think_verdict(self, ids: list[int], finished: bool) -> Verdict:
+    def _think_verdict(self, ids: list[int], finished: bool) -> Judgement:
         text = self.tokenizer.decode(ids, skip_special_tokens=False)
         parsed = parse_answer(text)
         extra = {"new_tokens": len(ids), "finished": finished}
         if parsed.label is None:
-            return Verdict.failed(
+            return Judgement.failed(
                 parsed.error or "no label", reasoning=parsed.reasoning, raw=text, mode="think", backend=self.name,
                 extra=extra,
             )
-        return Verdict.from_label(
+        return Judgement(
             parsed.label, reasoning=parsed.reasoning, raw=text, mode="think", backend=self.name, extra=extra
         )
 
@@ -283,7 +283,7 @@ def _coalescer(backend: TransformersBackend, wait: float) -> Any:
 
     ref = weakref.ref(backend)
 
-    def run(method: str, pairs: list[Pair]) -> list[Verdict]:
+    def run(method: str, pairs: list[Pair]) -> list[Judgement]:
         owner = ref()
         if owner is None:
             raise BackendError("the backend was closed")

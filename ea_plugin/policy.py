@@ -1,0 +1,188 @@
+"""What the judge does with what a backend said: the one place a Judgement becomes keep or drop.
+
+``Policy`` holds every knob (threshold, on_error, cascade, min_keep) and is validated when built;
+``Decision`` is its answer for one chunk: ``kept``, ``why`` (one of ``WHY``), and the judgement.
+Dropping a relevant chunk costs more than keeping an irrelevant one, so a failure keeps by default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ea_plugin.errors import JudgeError
+from ea_plugin.prompts import ALIGNED, UNALIGNED, analysis_reason
+from ea_plugin.verdict import Judgement, Pair
+
+OnError = Literal["keep", "drop", "raise"]
+ON_ERROR: tuple[str, ...] = ("keep", "drop", "raise")
+
+# Why a chunk was kept or dropped: the codes (integrations put them in ``ea_decision``) and their texts.
+JUDGED_ALIGNED = "aligned"
+KEPT_ON_ERROR = "kept_on_error"
+MIN_KEEP = "min_keep"
+NOT_JUDGED = "not_judged"
+JUDGED_UNALIGNED = "unaligned"
+BELOW_THRESHOLD = "below_threshold"
+DROPPED_ON_ERROR = "dropped_on_error"
+WHY: dict[str, str] = {
+    JUDGED_ALIGNED: "judged aligned",
+    KEPT_ON_ERROR: "the judge failed: policy keeps",
+    MIN_KEEP: "kept to honour min_keep",
+    NOT_JUDGED: "empty chunk text: nothing to judge, kept",
+    JUDGED_UNALIGNED: "judged unaligned",
+    BELOW_THRESHOLD: "P(对齐) below the threshold",
+    DROPPED_ON_ERROR: "the judge failed: policy drops",
+}
+KEPT_WHY = frozenset({JUDGED_ALIGNED, KEPT_ON_ERROR, MIN_KEEP, NOT_JUDGED})
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether one chunk stays, why, and the judgement behind it (None for a chunk not judged)."""
+
+    kept: bool
+    why: str
+    judgement: Judgement | None
+
+    def __post_init__(self) -> None:
+        if self.why not in WHY or (self.why in KEPT_WHY) != self.kept:
+            raise ValueError(f"inconsistent decision: kept={self.kept}, why={self.why!r}")
+
+    def _get(self, name: str, default: Any = None) -> Any:
+        return default if self.judgement is None else getattr(self.judgement, name)
+
+    @property
+    def label(self) -> str | None:
+        return self._get("label")
+
+    @property
+    def score(self) -> float | None:
+        return self._get("score")
+
+    @property
+    def reasoning(self) -> str:
+        return self._get("reasoning", "")
+
+    @property
+    def raw(self) -> str:
+        return self._get("raw", "")
+
+    @property
+    def error(self) -> str | None:
+        return self._get("error")
+
+    @property
+    def backend(self) -> str | None:
+        return self._get("backend")
+
+    @property
+    def mode(self) -> str | None:
+        return self._get("mode")
+
+    @property
+    def truncated(self) -> bool:
+        return self._get("truncated", False)
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return self._get("extra", {})
+
+    @property
+    def reason(self) -> str | None:
+        """The analysis' reason line; for a chunk not judged, why not."""
+        if self.judgement is None:
+            return WHY[self.why]
+        return analysis_reason(self.judgement.reasoning)
+
+    def to_dict(self) -> dict[str, Any]:
+        judgement = None if self.judgement is None else self.judgement.to_dict()
+        return {"kept": self.kept, "why": self.why, "judgement": judgement}
+
+
+def not_judged() -> Decision:
+    """The decision for a chunk with no text to judge (integrations keep such chunks as they are)."""
+    return Decision(True, NOT_JUDGED, None)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How judgements become decisions.
+
+    threshold: a judgement with a score keeps the chunk when P(对齐) >= threshold; without a score,
+        its label decides.
+    on_error: a judgement without a label or with an error: "keep" (default) or "drop" the chunk and
+        record why, or "raise" JudgeError.
+    cascade: (low, high): fast-mode scores in [low, high) are judged again in think mode; if that
+        second opinion fails, the fast judgement stands with the error in ``extra["cascade_error"]``.
+    min_keep: per query (``judge_many``), never keep fewer chunks: the dropped ones with the best
+        scores are kept too (ties: input order), ``why="min_keep"``.
+    """
+
+    threshold: float = 0.5
+    on_error: OnError = "keep"
+    cascade: tuple[float, float] | None = None
+    min_keep: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)) \
+                or not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"threshold must lie in [0, 1], got {self.threshold!r}")
+        if self.on_error not in ON_ERROR:
+            raise ValueError(f"on_error must be one of {ON_ERROR}, got {self.on_error!r}")
+        if self.cascade is not None:
+            if len(self.cascade) != 2 or not 0.0 <= self.cascade[0] <= self.cascade[1] <= 1.0:
+                raise ValueError(f"cascade must be (low, high) with 0 <= low <= high <= 1, got {self.cascade!r}")
+            object.__setattr__(self, "cascade", (float(self.cascade[0]), float(self.cascade[1])))
+        if isinstance(self.min_keep, bool) or not isinstance(self.min_keep, int) or self.min_keep < 0:
+            raise ValueError(f"min_keep must be a non-negative integer, got {self.min_keep!r}")
+
+    def replace(self, **changes: Any) -> Policy:
+        return dataclasses.replace(self, **changes)
+
+    def uncertain(self, judgement: Judgement) -> bool:
+        """Whether a fast judgement goes to think mode for a second opinion (cascade)."""
+        if self.cascade is None or judgement.score is None or not judgement.ok:
+            return False
+        low, high = self.cascade
+        return low <= judgement.score < high
+
+    def decide(self, judgement: Judgement, pair: Pair) -> Decision:
+        """The decision for one pair; raises JudgeError for a failed judgement under on_error="raise"."""
+        if not judgement.ok:
+            error = judgement.error or "backend returned no label"
+            if self.on_error == "raise":
+                raise JudgeError(error, question=pair.question, chunk=pair.chunk)
+            failed = dataclasses.replace(judgement, error=error)
+            keep = self.on_error == "keep"
+            return Decision(keep, KEPT_ON_ERROR if keep else DROPPED_ON_ERROR, failed)
+        if judgement.score is not None:
+            if judgement.score >= self.threshold:
+                return Decision(True, JUDGED_ALIGNED, judgement)
+            return Decision(False, JUDGED_UNALIGNED if judgement.label == UNALIGNED else BELOW_THRESHOLD, judgement)
+        if judgement.label == ALIGNED:
+            return Decision(True, JUDGED_ALIGNED, judgement)
+        return Decision(False, JUDGED_UNALIGNED, judgement)
+
+    def top_up(self, decisions: Sequence[Decision]) -> list[Decision]:
+        """``min_keep``: keep the best-scored dropped chunks until enough judged chunks are kept.
+
+        Only judged chunks count and only judged chunks are rescued: a chunk not judged (no text) is
+        never what the caller gets instead of a real one.
+        """
+        judged = [d for d in decisions if d.judgement is not None]
+        missing = self.min_keep - sum(d.kept for d in judged)
+        if missing <= 0:
+            return list(decisions)
+        dropped = sorted((i for i, d in enumerate(decisions) if not d.kept), key=lambda i: _rank(decisions[i], i))
+        rescued = set(dropped[:missing])
+        return [
+            Decision(True, MIN_KEEP, d.judgement) if i in rescued else d for i, d in enumerate(decisions)
+        ]
+
+
+def _rank(decision: Decision, position: int) -> tuple[float, int]:
+    score = decision.score
+    return (-(score if score is not None else -1.0), position)

@@ -1,0 +1,142 @@
+"""A misbehaving backend never fails a query: the affected pairs get the policy, the others their judgement.
+
+Covers issue 13 items 14 (wrong count, None entries) and 17 (a failed cascade second opinion), and the
+property that the judge returns one decision per pair, in order, under every policy, whatever the
+backend does (sync and async alike).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ea_plugin import ALIGNED, UNALIGNED, AlignmentJudge, JudgeError, Judgement, Pair
+
+
+class FaultyBackend:
+    """Answers by a script per call: 'ok', 'short' (one judgement too few), 'long', 'none' (None entries),
+    'junk' (not a list), 'raise', 'fail' (every pair a failed judgement)."""
+
+    name = "faulty"
+
+    def __init__(self, script: list[str], scores: list[float] | None = None):
+        self.script, self.scores, self.calls = list(script), scores or [0.9, 0.1], 0
+        self.log: list[tuple[str, int]] = []
+
+    def _answer(self, pairs: list[Pair], mode: str) -> object:
+        action = self.script[self.calls % len(self.script)]
+        self.calls += 1
+        self.log.append((mode, len(pairs)))
+
+        def good(i: int) -> Judgement:
+            score = self.scores[i % len(self.scores)]
+            label = ALIGNED if score >= 0.5 else UNALIGNED
+            return Judgement(label, score=score if mode == "fast" else None, mode=mode, backend=self.name,
+                             extra={"chunk": pairs[i].chunk if i < len(pairs) else None})
+
+        answers: dict[str, object] = {
+            "ok": lambda: [good(i) for i in range(len(pairs))],
+            "short": lambda: [good(i) for i in range(len(pairs) - 1)],
+            "long": lambda: [good(i) for i in range(len(pairs) + 1)],
+            "none": lambda: [None if i % 2 else good(i) for i in range(len(pairs))],
+            "junk": lambda: "not a list",
+            "fail": lambda: [Judgement.failed("model said nothing", mode=mode) for _ in pairs],
+        }
+        if action == "raise":
+            raise ConnectionError("server down")
+        return answers[action]()
+
+    def score(self, pairs: list[Pair]) -> object:
+        return self._answer(pairs, "fast")
+
+    def generate(self, pairs: list[Pair]) -> object:
+        return self._answer(pairs, "think")
+
+
+CHUNKS = ["c1", "c2", "c3", "c4"]
+
+
+@pytest.mark.parametrize("fault", ["short", "long", "junk"])
+def test_a_wrong_number_of_judgements_gets_the_policy_for_that_batch_only(fault):
+    judge = AlignmentJudge(FaultyBackend(["ok", fault]), batch_size=2)
+    decisions = judge.judge_many("q", CHUNKS)
+    assert [d.why for d in decisions[:2]] == ["aligned", "unaligned"]
+    assert all(d.why == "kept_on_error" and "judgements for 2 pairs" in d.error for d in decisions[2:])
+
+
+def test_none_entries_get_the_policy_and_their_neighbours_keep_their_judgement():
+    decisions = AlignmentJudge(FaultyBackend(["none"]), on_error="drop").judge_many("q", CHUNKS)
+    assert [d.why for d in decisions] == ["aligned", "dropped_on_error", "aligned", "dropped_on_error"]
+    assert "NoneType" in decisions[1].error
+
+
+@pytest.mark.parametrize("on_error", ["keep", "drop"])
+def test_a_failed_second_opinion_leaves_the_fast_judgement_standing_with_the_error(on_error):
+    backend = FaultyBackend(["ok", "fail"], scores=[0.6, 0.3])
+    decisions = AlignmentJudge(backend, cascade=(0.2, 0.8), on_error=on_error).judge_many("q", ["c1", "c2"])
+    assert [(d.kept, d.why, d.mode) for d in decisions] == [(True, "aligned", "fast"), (False, "unaligned", "fast")]
+    assert all(d.judgement.extra["cascade_error"] == "model said nothing" and d.error is None for d in decisions)
+
+
+def test_a_raising_second_opinion_leaves_the_fast_judgement_standing():
+    decisions = AlignmentJudge(FaultyBackend(["ok", "raise"], scores=[0.6]), cascade=(0.2, 0.8)).judge_many("q", ["c"])
+    assert decisions[0].why == "aligned" and "ConnectionError" in decisions[0].judgement.extra["cascade_error"]
+
+
+async def test_sync_and_async_send_the_same_batches_and_decide_the_same():
+    runs = {}
+    for name in ("sync", "async"):
+        backend = FaultyBackend(["ok", "ok", "none"], scores=[0.6, 0.4, 0.95])
+        judge = AlignmentJudge(backend, cascade=(0.2, 0.8), batch_size=2, min_keep=6)
+        chunks = [f"c{i}" for i in range(7)]
+        decisions = judge.judge_many("q", chunks) if name == "sync" else await judge.ajudge_many("q", chunks)
+        runs[name] = (backend.log, [d.to_dict() for d in decisions])
+    assert runs["sync"] == runs["async"]
+    log = runs["sync"][0]
+    assert log[:4] == [("fast", 2)] * 3 + [("fast", 1)] and all(n <= 2 for _, n in log[4:]) and len(log) > 4
+
+
+FAULTS = st.sampled_from(["ok", "short", "long", "none", "junk", "raise", "fail"])
+POLICIES = st.fixed_dictionaries({
+    "mode": st.sampled_from(["fast", "think"]),
+    "on_error": st.sampled_from(["keep", "drop", "raise"]),
+    "threshold": st.floats(0.0, 1.0),
+    "cascade": st.one_of(st.none(), st.tuples(st.floats(0.0, 0.5), st.floats(0.5, 1.0))),
+    "min_keep": st.integers(0, 5),
+    "batch_size": st.integers(1, 4),
+})
+EXAMPLES = int(os.environ.get("EA_FUZZ_EXAMPLES", "200"))  # a deeper run: EA_FUZZ_EXAMPLES=5000
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(script=st.lists(FAULTS, min_size=1, max_size=6), options=POLICIES, n=st.integers(0, 9),
+       scores=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=5), use_async=st.booleans())
+def test_a_randomly_failing_backend_gives_one_decision_per_pair_in_order_under_every_policy(
+    script, options, n, scores, use_async
+):
+    judge = AlignmentJudge(FaultyBackend(script, scores), **options)
+    chunks = [f"chunk {i}" for i in range(n)]
+    try:
+        decisions = asyncio.run(judge.ajudge_many("q", chunks)) if use_async else judge.judge_many("q", chunks)
+    except JudgeError:
+        assert options["on_error"] == "raise"
+        return
+    assert len(decisions) == n
+    for chunk, decision in zip(chunks, decisions, strict=True):
+        judgement = decision.judgement
+        assert judgement is not None
+        if not judgement.ok:  # the policy's call, or min_keep's rescue of a dropped one
+            assert decision.error and decision.why in ("kept_on_error", "dropped_on_error", "min_keep")
+            assert decision.kept is (options["on_error"] == "keep" or decision.why == "min_keep")
+        else:
+            assert judgement.ok and judgement.extra["chunk"] == chunk  # its own judgement, in its place
+    assert sum(d.kept for d in decisions) >= min(options["min_keep"], n)
+
+
+def test_raise_policy_raises_for_a_wrong_count_naming_the_pair():
+    with pytest.raises(JudgeError, match="judgements for 1 pairs"):
+        AlignmentJudge(FaultyBackend(["short"]), on_error="raise").judge("q", "the chunk")
