@@ -109,6 +109,7 @@ class Profile:
     sibling: str = ""  # another series of the same brand (a different main model)
     catalogued: bool = False  # the spec names the series, so the built-in catalog knows its brand
     heading: str = "报警一览"
+    order_codes: tuple[str, ...] = ()  # order codes the spec maps to this series through the catalog
 
     @property
     def named(self) -> bool:
@@ -117,11 +118,12 @@ class Profile:
 
 PROFILES = {
     "delta_asda_a2": Profile("delta_asda_a2", "al", ("ASDA-A2", "asda-a2", "ASDA-A2伺服", "ASDA-A2驱动器"),
-                             ("台达", "Delta"), ("ASDA-A2",), sibling="ASDA-B2", catalogued=True),
+                             ("台达", "Delta"), ("ASDA-A2",), sibling="ASDA-B2", catalogued=True,
+                             order_codes=("ASD-A2-0421-L",)),
     "kollmorgen_akd": Profile("kollmorgen_akd", "f", ("AKD驱动器", "AKD伺服", "AKD驱动器"), ("科尔摩根", "Kollmorgen"),
                               ("AKD驱动器",), catalogued=True, heading="故障与警告"),
     "omron_g5": Profile("omron_g5", "bare_sub", ("G5系列", "G5伺服", "G5系列伺服"), ("欧姆龙", "Omron"), ("G5",),
-                        catalogued=True, heading="报警编号"),
+                        catalogued=True, heading="报警编号", order_codes=("R88D-KN01H", "R88D-KN01H-ECT")),
     "dobot_mg400": Profile("dobot_mg400", "bare", ("MG400", "MG 400", "mg400", "MG400机械臂"), ("越疆", "Dobot"),
                            ("MG400",), kind_word="机械臂", sibling="CR5", catalogued=True, heading="控制器报警"),
     "ufactory_xarm": Profile("ufactory_xarm", "bare", ("xArm6", "xArm 6", "xarm6", "xArm6机械臂"),
@@ -132,7 +134,7 @@ PROFILES = {
     "oriental_azd": Profile("oriental_azd", "hex", ("AZD-KED驱动器",), heading="报警代码"),
     "panasonic_minas_a5": Profile("panasonic_minas_a5", "err", ("MINAS A5", "A5伺服", "A5系列", "MINAS A5"),
                                   ("松下", "Panasonic"), ("A5", "MINAS A5"), sibling="A6", catalogued=True,
-                                  heading="保护功能（报警）"),
+                                  heading="保护功能（报警）", order_codes=("MADHT1505",)),
     "siemens_s120": Profile("siemens_s120", "f5", ("S120驱动器", "S120系列", "SINAMICS S120驱动器"),
                             ("西门子", "Siemens"), ("S120",), sibling="G120", heading="故障列表"),
     # EL7211 is left out on purpose: the spec could read it as the E-family code E/l7211 (like EB00)
@@ -514,10 +516,28 @@ def running_text(row, profile, tables, rng):
                     f"codes {_fmt(row.code)} vs {_fmt(other.code)} differ; running-text numbers decide nothing")
 
 
+def order_code(row, profile, tables, rng):
+    """MADHT1505 = MINAS A5, R88D-KN = G5, ASD-A2-0421-L = ASDA-A2: the spec's catalog aliases name the series."""
+    if not profile.order_codes:
+        return
+    q = question(profile, ask_code(row, rng), rng, product=rng.choice(profile.order_codes))
+    if rng.random() < 0.5:
+        c = chunk_line(row, rng, rng.choice(profile.models))
+        yield _pair(row, tables, q, c, ALIGNED, "fault", "order_code_alias", [row],
+                    f"the order code is {profile.models[0]} (catalog); codes {_fmt(row.code)} align")
+        return
+    others = sorted(s for s in tables.rows if s != row.source and PROFILES[s].named)
+    other_source = rng.choice(others)
+    other = _same_looking(row, other_source, tables, rng)
+    c = chunk_line(other, rng, rng.choice(PROFILES[other_source].models))
+    yield _pair(row, tables, q, c, UNALIGNED, "product", "order_code_other_series", [other],
+                f"the order code is {profile.models[0]} (catalog), not {PROFILES[other_source].models[0]}")
+
+
 BUILDERS: tuple[KindBuilder, ...] = (same_product_same_code, sub_code_difference, same_product_near_miss,
                                      chunk_without_product, question_without_product, no_entity, brand_against_model,
                                      other_vendor, same_brand_other_series, hex_against_panel, fault_against_warning,
-                                     several_rows, running_text)
+                                     several_rows, running_text, order_code)
 
 
 def build_split(split: str, rng: random.Random, per_kind: int) -> list[Pair]:
