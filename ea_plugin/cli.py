@@ -6,6 +6,7 @@
     ea-judge filter pairs.jsonl -o judged.jsonl     # resumable: a rerun skips records already judged
     ea-judge serve --model saves/merged             # vLLM with the training chat template (training.serve)
     ea-judge backends                               # registered backends (built-in and plugins)
+    ea-judge report retrieved.jsonl -o report/      # how often a retriever returns off-entity chunks
 """
 
 from __future__ import annotations
@@ -152,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Listed for --help only: main() hands `ea-judge demo ...` to integrations.demo before parsing.
     sub.add_parser("demo", help="RAG demo over the sample manual corpus (ea-judge demo --help)", add_help=False)
+    sub.add_parser("report", help="entity-alignment report of retrieved chunks (ea-judge report --help)",
+                   add_help=False)
 
     _add_serve(sub)
     return parser
@@ -173,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         from integrations.demo import main as demo_main
 
         return demo_main(argv[1:])
+    if argv[:1] == ["report"]:  # integrations.report owns its options, like the demo
+        from integrations.report import main as report_main
+
+        return report_main(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -1,0 +1,305 @@
+"""``ea-judge report``: how often a retriever returns chunks about another product or fault code.
+
+    ea-judge report retrieved.jsonl -o report/                              # rules backend, no model
+    ea-judge report retrieved.jsonl -o report/ --compare filtered.jsonl     # before/after the filter
+    ea-judge report retrieved.jsonl -o report/ --backend openai --base-url http://127.0.0.1:8000/v1 --model ea
+
+Input: one JSONL record per question, ``{"question": str, "contexts": [str | {"text", "id"?, "score"?}]}``,
+contexts in rank order (``python -m integrations.retrieve`` writes them). Each question's contexts are judged
+in one batched call (``integrations.metric``). Written to the output directory: ``report.json`` (overall and
+per-question figures), ``report.md`` (precision@k, questions with off-entity chunks, the worst questions
+with their off-entity chunks and the judge's reasons), PNG plots, and ``rejects.jsonl``: every unreadable
+input line with its file, line number and reason (so each line is either reported or rejected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from ea_plugin.cli import add_backend_arguments, judge_from_args
+from ea_plugin.errors import EAPluginError
+from ea_plugin.judge import AlignmentJudge
+from integrations.metric import (
+    ALIGNED,
+    DEFAULT_KS,
+    FAILED,
+    NOT_JUDGED,
+    OFF_ENTITY,
+    Context,
+    ContextError,
+    RetrievalJudgement,
+    RetrievalSummary,
+    as_context,
+    judge_retrieval,
+    summarize,
+)
+
+REPORT_JSON = "report.json"
+REPORT_MD = "report.md"
+REJECTS = "rejects.jsonl"
+DEFAULT_WORST = 5
+
+
+# -- input ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RetrievalRecord:
+    line: int
+    question: str
+    contexts: list[Context]
+
+
+def _parse(line: str) -> tuple[str, list[Context]]:
+    """(question, contexts) of one input line; ValueError with the reason otherwise."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON: {exc}") from exc
+    if not isinstance(record, dict):
+        raise ValueError("record is not a JSON object")
+    question, contexts = record.get("question"), record.get("contexts")
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError("record needs a non-empty string 'question'")
+    if not isinstance(contexts, list):
+        raise ValueError("record needs 'contexts': a list of strings or of {text, id?, score?}")
+    try:
+        return question, [as_context(item) for item in contexts]
+    except ContextError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def read_retrievals(path: Path) -> Iterator[tuple[int, RetrievalRecord | None, str | None]]:
+    """(line number, record or None, reason it was rejected or None) for each non-empty line of ``path``."""
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                question, contexts = _parse(line)
+            except ValueError as exc:
+                yield number, None, str(exc)
+            else:
+                yield number, RetrievalRecord(number, question, contexts), None
+
+
+@dataclass
+class JudgedFile:
+    """One input file, judged: a result per readable record, and how many lines were rejected."""
+
+    path: Path
+    results: list[RetrievalJudgement] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # input line of each result
+    rejected: int = 0
+
+
+def judge_file(judge: AlignmentJudge, path: Path, rejects: TextIO, *, quiet: bool = False) -> JudgedFile:
+    """Judge every readable record of ``path`` (one batched call per question); rejects go to ``rejects``."""
+    from tqdm import tqdm
+
+    items = list(read_retrievals(path))
+    judged = JudgedFile(path)
+    for number, record, reason in tqdm(items, desc=f"judging {path.name}", unit="question", disable=quiet):
+        if record is None:
+            rejects.write(json.dumps({"file": str(path), "line": number, "reason": reason}, ensure_ascii=False) + "\n")
+            judged.rejected += 1
+            continue
+        judged.results.append(judge_retrieval(judge, record.question, record.contexts))
+        judged.lines.append(number)
+    return judged
+
+
+# -- report.json ---------------------------------------------------------------------------------------
+def file_report(judged: JudgedFile, ks: Sequence[int]) -> dict[str, Any]:
+    return {
+        "input": str(judged.path),
+        "rejected_lines": judged.rejected,
+        "summary": summarize(judged.results, ks).to_dict(),
+        "questions": [{"line": n, **r.to_dict(ks)} for n, r in zip(judged.lines, judged.results, strict=True)],
+    }
+
+
+# -- report.md -----------------------------------------------------------------------------------------
+def fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _cell(text: str | None, width: int = 60) -> str:
+    text = " ".join((text or "-").split()).replace("|", "\\|")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def precision_table(before: RetrievalSummary, after: RetrievalSummary | None = None) -> str:
+    """The precision@k table of report.md (also the README's worked example)."""
+    if after is None:
+        rows = ["| k | precision@k | questions with an off-entity chunk in the top k |", "|---|---|---|"]
+        rows += [f"| {k} | {fmt(before.precision_at[k])} | {fmt(before.off_entity_share_at[k])} |" for k in before.ks]
+        return "\n".join(rows)
+    rows = [
+        "| k | precision@k before | after | off-entity questions before | after |",
+        "|---|---|---|---|---|",
+    ]
+    rows += [
+        f"| {k} | {fmt(before.precision_at[k])} | {fmt(after.precision_at[k])} | "
+        f"{fmt(before.off_entity_share_at[k])} | {fmt(after.off_entity_share_at[k])} |"
+        for k in before.ks
+    ]
+    return "\n".join(rows)
+
+
+def counts_table(runs: dict[str, RetrievalSummary]) -> str:
+    rows = ["| | questions | chunks | aligned | off-entity | judge failures | empty |", "|---|---|---|---|---|---|---|"]
+    for name, s in runs.items():
+        c = s.counts
+        rows.append(f"| {name} | {s.questions} | {sum(c.values())} | {c[ALIGNED]} | {c[OFF_ENTITY]} | "
+                    f"{c[FAILED]} | {c[NOT_JUDGED]} |")
+    return "\n".join(rows)
+
+
+def _worst(results: Sequence[RetrievalJudgement], count: int) -> list[RetrievalJudgement]:
+    with_off = [r for r in results if r.off_entity()]
+    return sorted(with_off, key=lambda r: (r.precision() or 0.0, -len(r.off_entity())))[:count]
+
+
+def worst_section(results: Sequence[RetrievalJudgement], count: int) -> str:
+    worst = _worst(results, count)
+    if not worst:
+        return "No question has an off-entity chunk."
+    parts = []
+    for number, result in enumerate(worst, start=1):
+        off = result.off_entity()
+        parts.append(f"### {number}. {result.question}\n\nprecision {fmt(result.precision())}: {len(off)} of "
+                     f"{len(result.chunks)} retrieved chunks off-entity")
+        rows = ["| rank | id | the judge's reason | chunk |", "|---|---|---|---|"]
+        rows += [f"| {c.rank} | {_cell(c.context.id, 24)} | {_cell(c.reason, 70)} | {_cell(c.context.text, 40)} |"
+                 for c in off]
+        parts.append("\n".join(rows))
+    return "\n\n".join(parts)
+
+
+def changes_table(before: Sequence[RetrievalJudgement], after: Sequence[RetrievalJudgement]) -> str:
+    """Per question: chunks and off-entity chunks before and after, and the precision change."""
+    after_by_question = {r.question: r for r in after}
+    rows = ["| question | chunks before → after | off-entity before → after | precision before → after |",
+            "|---|---|---|---|"]
+    for b in before:
+        a = after_by_question.get(b.question)
+        if a is None:
+            rows.append(f"| {_cell(b.question, 40)} | {len(b.chunks)} → (missing) | | |")
+            continue
+        rows.append(f"| {_cell(b.question, 40)} | {len(b.chunks)} → {len(a.chunks)} | "
+                    f"{len(b.off_entity())} → {len(a.off_entity())} | {fmt(b.precision())} → {fmt(a.precision())} |")
+    return "\n".join(rows)
+
+
+def render_markdown(before: JudgedFile, after: JudgedFile | None, backend: str, ks: Sequence[int],
+                    worst: int, plots: Sequence[str]) -> str:
+    s_before = summarize(before.results, ks)
+    s_after = summarize(after.results, ks) if after is not None else None
+    runs = {"retrieved": s_before, **({"filtered": s_after} if s_after is not None else {})}
+    lines = [
+        "# Entity-alignment report",
+        "",
+        f"Input: `{before.path}`" + (f"; filtered: `{after.path}`" if after is not None else "")
+        + f". Judge: {backend} backend. Rejected input lines: {before.rejected + (after.rejected if after else 0)}"
+        + (f" (see `{REJECTS}`)" if before.rejected or (after and after.rejected) else "") + ".",
+        "",
+        "Entity-alignment precision = the share of the judged chunks that the judge calls 对齐 (judge failures "
+        "and empty chunks are counted apart); per question, then averaged over the questions.",
+        "",
+        "## Precision at k",
+        "",
+        precision_table(s_before, s_after),
+        "",
+        "## Chunks",
+        "",
+        counts_table(runs),
+        "",
+        f"Questions with at least one off-entity chunk: {s_before.questions_with_off_entity} of {s_before.questions}"
+        + (f" (after the filter: {s_after.questions_with_off_entity} of {s_after.questions})" if s_after else "")
+        + f". Questions with judge failures: {s_before.questions_with_failures}.",
+        "",
+    ]
+    if after is not None:
+        lines += ["## What the filter changed", "", changes_table(before.results, after.results), ""]
+    lines += [f"## Worst questions{' (retrieved, before the filter)' if after is not None else ''}", "",
+              worst_section(before.results, worst), ""]
+    lines += ["## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in plots] + [""]
+    return "\n".join(lines)
+
+
+# -- the whole report ----------------------------------------------------------------------------------
+def write_report(
+    judge: AlignmentJudge,
+    source: Path,
+    out: Path,
+    *,
+    compare: Path | None = None,
+    ks: Sequence[int] = DEFAULT_KS,
+    worst: int = DEFAULT_WORST,
+    quiet: bool = False,
+) -> dict[str, Any]:
+    """Judge ``source`` (and ``compare``), write report.json, report.md, the plots and rejects.jsonl into
+    ``out``; returns what report.json holds."""
+    from integrations import report_plots
+
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / REJECTS).open("w", encoding="utf-8") as rejects:
+        before = judge_file(judge, source, rejects, quiet=quiet)
+        after = judge_file(judge, compare, rejects, quiet=quiet) if compare is not None else None
+    s_before = summarize(before.results, ks)
+    summaries = {"retrieved": s_before}
+    plots = [report_plots.plot_distribution(out, {"retrieved": before.results,
+                                                  **({"filtered": after.results} if after else {})})]
+    if after is not None:
+        summaries["filtered"] = summarize(after.results, ks)
+        plots.append(report_plots.plot_before_after(out, s_before, summaries["filtered"]))
+    plots.insert(0, report_plots.plot_precision_by_rank(out, summaries))
+    report = {"backend": judge.backend_name, "ks": list(ks), **file_report(before, ks)}
+    if after is not None:
+        report["compare"] = file_report(after, ks)
+    (out / REPORT_JSON).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    markdown = render_markdown(before, after, judge.backend_name, ks, worst, [str(p) for p in plots])
+    (out / REPORT_MD).write_text(markdown, encoding="utf-8")
+    return report
+
+
+# -- command -------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ea-judge report", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("input", help="JSONL of {question, contexts} records (one per question)")
+    parser.add_argument("-o", "--output", required=True, help="directory for report.json, report.md and plots")
+    parser.add_argument("--compare", help="the same questions after the filter (JSONL): before/after figures")
+    parser.add_argument("--k", type=int, nargs="+", default=list(DEFAULT_KS), help="ranks for precision@k")
+    parser.add_argument("--worst", type=int, default=DEFAULT_WORST, help="how many worst questions report.md lists")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_backend_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if any(k < 1 for k in args.k):
+        parser.error("--k values must be at least 1")
+    try:
+        report = write_report(judge_from_args(args), Path(args.input), Path(args.output),
+                              compare=Path(args.compare) if args.compare else None, ks=sorted(set(args.k)),
+                              worst=args.worst, quiet=args.quiet)
+    except (OSError, EAPluginError) as exc:
+        print(f"ea-judge report: error: {exc}", file=sys.stderr)
+        return 1
+    summary = report["summary"]
+    figures = " ".join(f"P@{k}={fmt(v)}" for k, v in summary["precision_at"].items())
+    print(f"{summary['questions']} questions, {report['rejected_lines']} rejected lines: {figures} -> "
+          f"{Path(args.output) / REPORT_MD}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""Write what a LlamaIndex retriever returns for a set of questions, as input for ``ea-judge report``.
+
+    python -m integrations.retrieve -o retrieved.jsonl                 # sample corpus + sample questions, top 10
+    python -m integrations.retrieve -o filtered.jsonl --filter         # the same retriever + the postprocessor
+
+The retriever is the demo's (a real VectorStoreIndex over the corpus with the offline hashing embedding);
+``--filter`` passes its nodes through ``EntityAlignmentPostprocessor`` (any backend: the usual backend
+options). Each output line is ``{"question", "contexts": [{"id", "text", "score"}]}`` in rank order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.schema import NodeWithScore
+
+from ea_plugin.cli import add_backend_arguments, judge_from_args
+from ea_plugin.errors import EAPluginError
+from integrations.corpus import SAMPLE_CORPUS, CorpusError, load_chunks
+from integrations.demo import build_index
+from integrations.llamaindex import EntityAlignmentPostprocessor
+
+SAMPLE_QUESTIONS = Path(__file__).resolve().parent / "data" / "questions.jsonl"
+DEFAULT_TOP_K = 10
+
+
+def load_questions(path: Path | str = SAMPLE_QUESTIONS) -> list[str]:
+    """The ``question`` of every line of a JSONL file; a bad line raises CorpusError naming it."""
+    path = Path(path)
+    questions = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            question = json.loads(line).get("question")
+        except (json.JSONDecodeError, AttributeError) as exc:
+            raise CorpusError(f"not a JSON object: {exc}", path=path, line=number) from exc
+        if not isinstance(question, str) or not question.strip():
+            raise CorpusError("needs a non-empty string 'question'", path=path, line=number)
+        questions.append(question)
+    return questions
+
+
+def context_record(node: NodeWithScore) -> dict[str, Any]:
+    return {"id": node.node.node_id, "text": node.node.get_content(), "score": node.score}
+
+
+def retrieve(
+    questions: Sequence[str],
+    corpus: Path | str = SAMPLE_CORPUS,
+    top_k: int = DEFAULT_TOP_K,
+    postprocessor: BaseNodePostprocessor | None = None,
+) -> list[dict[str, Any]]:
+    """One ``{question, contexts}`` record per question: the retriever's top k, filtered when a postprocessor
+    is given."""
+    retriever = build_index(load_chunks(corpus)).as_retriever(similarity_top_k=top_k)
+    records = []
+    for question in questions:
+        nodes = retriever.retrieve(question)
+        if postprocessor is not None:
+            nodes = postprocessor.postprocess_nodes(nodes, query_str=question)
+        records.append({"question": question, "contexts": [context_record(n) for n in nodes]})
+    return records
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m integrations.retrieve", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-o", "--output", required=True, help="JSONL to write (one record per question)")
+    parser.add_argument("--questions", default=str(SAMPLE_QUESTIONS), help="JSONL of {question} records")
+    parser.add_argument("--corpus", default=str(SAMPLE_CORPUS), help="JSONL of {id, title, text} chunks")
+    parser.add_argument("--top-k", type=int, default=DEFAULT_TOP_K, help="chunks retrieved per question")
+    parser.add_argument("--filter", action="store_true", help="pass the nodes through EntityAlignmentPostprocessor")
+    parser.add_argument("--min-keep", type=int, default=0, help="with --filter: never keep fewer chunks than this")
+    add_backend_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.top_k < 1:
+        parser.error("--top-k must be at least 1")
+    try:
+        postprocessor = None
+        if args.filter:
+            postprocessor = EntityAlignmentPostprocessor(judge=judge_from_args(args), min_keep=args.min_keep)
+        records = retrieve(load_questions(args.questions), args.corpus, args.top_k, postprocessor)
+    except (OSError, EAPluginError) as exc:
+        print(f"integrations.retrieve: error: {exc}", file=sys.stderr)
+        return 1
+    with open(args.output, "w", encoding="utf-8") as out:
+        out.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    print(f"{len(records)} questions -> {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
