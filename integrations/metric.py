@@ -22,8 +22,8 @@ from typing import Any
 
 from ea_plugin.errors import EAPluginError
 from ea_plugin.judge import AlignmentJudge
-from ea_plugin.verdict import Verdict
-from integrations.selection import ajudge_texts, judge_texts, reason_of
+from ea_plugin.policy import JUDGED_ALIGNED, Decision, Policy
+from integrations.selection import ajudge_texts, judge_texts
 
 ALIGNED = "aligned"
 OFF_ENTITY = "off_entity"
@@ -83,22 +83,27 @@ class ChunkJudgement:
                                                              if k not in ("rank", "context")}}
 
 
-# -- the one place that reads the judge's records ---------------------------------------------------------
-def status_of(verdict: Verdict | None) -> str:
-    """What the judge said, not what a filter would keep: an error or a missing label is a failure
-    whatever the on_error policy did with the chunk."""
-    if verdict is None:
+# -- the one place that reads the judge's decisions --------------------------------------------------------
+def status_of(decision: Decision) -> str:
+    """What the judge said, not what a filter would keep: a failed judgement is a failure whatever the
+    on_error policy did with the chunk, and a chunk rescued by min_keep is still off-entity."""
+    if decision.judgement is None:
         return NOT_JUDGED
-    if verdict.error or verdict.label is None:
+    if not decision.judgement.ok:
         return FAILED
-    return ALIGNED if verdict.aligned else OFF_ENTITY
+    return ALIGNED if decision.why == JUDGED_ALIGNED else OFF_ENTITY
 
 
-def _chunk(rank: int, context: Context, verdict: Verdict | None) -> ChunkJudgement:
-    if verdict is None:
+def _chunk(rank: int, context: Context, decision: Decision) -> ChunkJudgement:
+    if decision.judgement is None:
         return ChunkJudgement(rank, context, NOT_JUDGED)
-    return ChunkJudgement(rank, context, status_of(verdict), verdict.label, verdict.score,
-                          reason_of(verdict.reasoning), verdict.error)
+    return ChunkJudgement(rank, context, status_of(decision), decision.label, decision.score, decision.reason,
+                          decision.error)
+
+
+def _policy(judge: AlignmentJudge) -> Policy:
+    # The judge's threshold and on_error, but no min_keep: the metric reports what the judge said.
+    return judge.policy.replace(min_keep=0)
 
 
 # -- one question ------------------------------------------------------------------------------------
@@ -153,8 +158,8 @@ def _contexts(contexts: Iterable[str | Context | Mapping[str, Any]]) -> list[Con
     return [as_context(item) for item in contexts]
 
 
-def _judgement(question: str, items: list[Context], verdicts: Sequence[Verdict | None]) -> RetrievalJudgement:
-    ranked = enumerate(zip(items, verdicts, strict=True), start=1)
+def _judgement(question: str, items: list[Context], decisions: Sequence[Decision]) -> RetrievalJudgement:
+    ranked = enumerate(zip(items, decisions, strict=True), start=1)
     return RetrievalJudgement(question, tuple(_chunk(rank, c, v) for rank, (c, v) in ranked))
 
 
@@ -163,7 +168,7 @@ def judge_retrieval(
 ) -> RetrievalJudgement:
     """Every retrieved chunk of ``question`` judged in one batched call (chunks in rank order)."""
     items = _contexts(contexts)
-    return _judgement(question, items, judge_texts(judge, question, [c.text for c in items]))
+    return _judgement(question, items, judge_texts(judge, question, [c.text for c in items], _policy(judge)))
 
 
 async def ajudge_retrieval(
@@ -171,7 +176,8 @@ async def ajudge_retrieval(
 ) -> RetrievalJudgement:
     """``judge_retrieval`` through the judge's native async batch."""
     items = _contexts(contexts)
-    return _judgement(question, items, await ajudge_texts(judge, question, [c.text for c in items]))
+    texts = [c.text for c in items]
+    return _judgement(question, items, await ajudge_texts(judge, question, texts, _policy(judge)))
 
 
 # -- many questions ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ea_plugin.plugins import hookimpl, register_plugin, unregister_plugin
-from ea_plugin.verdict import Pair, Verdict
+from ea_plugin.verdict import Judgement, Pair
 
 TIMEOUT_MARK = "【超时】"  # a chunk containing this is the one the server times out on
 
@@ -22,16 +22,16 @@ class FlakyBackend:
         self.rules = RulesBackend()
         self.batches: list[int] = []
 
-    def _judge(self, pairs: list[Pair], method: str) -> list[Verdict]:
+    def _judge(self, pairs: list[Pair], method: str) -> list[Judgement]:
         self.batches.append(len(pairs))
         judged = getattr(self.rules, method)(pairs)
-        return [Verdict.failed("timeout: no answer in 30 s", backend=self.name) if TIMEOUT_MARK in p.chunk else v
+        return [Judgement.failed("timeout: no answer in 30 s", backend=self.name) if TIMEOUT_MARK in p.chunk else v
                 for p, v in zip(pairs, judged, strict=True)]
 
-    def score(self, pairs: list[Pair]) -> list[Verdict]:
+    def score(self, pairs: list[Pair]) -> list[Judgement]:
         return self._judge(pairs, "score")
 
-    def generate(self, pairs: list[Pair]) -> list[Verdict]:
+    def generate(self, pairs: list[Pair]) -> list[Judgement]:
         return self._judge(pairs, "generate")
 
 

@@ -57,13 +57,14 @@ def test_feedback_names_each_off_entity_chunk_with_the_judges_reason():
 
 
 def test_a_judge_that_says_off_entity_but_keeps_for_min_keep_still_counts_as_off_entity():
-    # min_keep is a filter's rescue, not the judge's view: the metric reads the label.
-    from integrations.selection import SelectionPolicy, judge_texts
+    # min_keep is a filter's rescue, not the judge's view: the metric reads what the judge said.
+    from ea_plugin.policy import MIN_KEEP
+    from integrations.metric import status_of
 
-    judge = load_judge("rules")
-    verdicts = judge_texts(judge, QUESTION, [c if isinstance(c, str) else c["text"] for c in CONTEXTS])
-    rescued = SelectionPolicy(min_keep=5).select(verdicts)
-    assert all(j.kept for j in rescued)
+    judge = load_judge("rules", min_keep=5)
+    decisions = judge.judge_many(QUESTION, [c if isinstance(c, str) else c["text"] for c in CONTEXTS[:4]])
+    assert all(d.kept for d in decisions) and [d.why for d in decisions].count(MIN_KEEP) == 2
+    assert [status_of(d) for d in decisions] == [ALIGNED, OFF_ENTITY, OFF_ENTITY, ALIGNED]
     assert judge_retrieval(judge, QUESTION, CONTEXTS).counts()[OFF_ENTITY] == 2
 
 
