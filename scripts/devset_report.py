@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ea_plugin.judge import AlignmentJudge, load_judge
@@ -56,7 +56,7 @@ def load_split(split: str) -> list[DevsetRow]:
 def run(judge: AlignmentJudge, split: str) -> DevsetResult:
     rows = load_split(split)
     metrics, items = evaluate(judge, [r.pair for r in rows], show_progress=False)
-    by_vendor = [Scored(item.gold, item.verdict, row.record["vendor"]) for row, item in zip(rows, items, strict=True)]
+    by_vendor = [replace(item, kind=row.record["vendor"]) for row, item in zip(rows, items, strict=True)]
     misses = [(row, item) for row, item in zip(rows, items, strict=True) if item.gold != item.predicted]
     return DevsetResult(split, metrics, per_kind(by_vendor), misses)
 
@@ -78,7 +78,7 @@ def describe(result: DevsetResult, misses: int = 30) -> str:
         lines += [f"- [{row.record['kind']} | {row.record['vendor']} | {row.record['source']}]",
                   f"  question: {row.pair.question}", f"  chunk:    {row.pair.chunk!r}",
                   f"  expected: {row.pair.label} ({row.record['rule']}: {row.record['why']})",
-                  f"  got:      {item.predicted}; {(item.verdict.reasoning or '').strip()!r}"]
+                  f"  got:      {item.predicted}; {(item.decision.reasoning or '').strip()!r}"]
     return "\n".join(lines)
 
 
