@@ -2,14 +2,16 @@
 
     python -m training.run --aligned A.json --unaligned U.json --include-unaligned --work runs/ea
     python -m training.run --input teacher.jsonl --work runs/ea --profile qlora --export
-    python -m training.run --work runs/ea --skip convert,train --eval-mode fast think   # evaluate again
+    python -m training.run --work runs/ea --skip convert,configs,train --eval-mode fast think --overwrite
 
 Everything lands under ``--work``: ``data/`` (converted splits, rejects, audit, stats, dataset_info.json),
 ``configs/`` (the LLaMA-Factory YAMLs), ``model/`` (the adapter, or the full model; checkpoints,
 trainer_log.jsonl and LLaMA-Factory's loss plot training_loss.png), ``merged/`` (with --export),
 ``eval/<mode>/`` (metrics.json, predictions.jsonl, report.png) and ``logs/``.
 
-Each finished step leaves a marker in ``.done/``; a rerun skips finished steps, and an interrupted
+Each finished step leaves a marker in ``.done/`` with what it was made from (training.step_inputs); a rerun
+skips finished steps whose inputs are the same and refuses, naming the step, where they changed (checks
+before each step: training.preflight). An interrupted
 training resumes from its last checkpoint (LLaMA-Factory does that when ``model/`` holds one).
 Nothing is overwritten without ``--overwrite``. ``--skip`` leaves steps out; ``--set key=value``
 changes a YAML key (e.g. ``--set num_train_epochs=2``).
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from training import convert as convert_mod
+from training import preflight, step_inputs
 from training.lf_train import LAUNCHERS, llamafactory_cli, train_command
 from training.recipe import (
     LF_ENV,
@@ -93,6 +96,21 @@ class Plan:
         if not self.train_yaml.exists():
             raise StepError(f"{self.train_yaml} is missing: run the configs step")
         return yaml.safe_load(self.train_yaml.read_text(encoding="utf-8"))
+
+
+    def inputs(self, step: str) -> dict[str, Any]:
+        """What ``step`` is made from (training.step_inputs), kept in its marker and compared on a rerun."""
+        layout, args = self.layout, self.args
+        if step == "convert":
+            return step_inputs.convert_inputs(args)
+        if step == "configs":
+            return step_inputs.configs_inputs(args, layout.train_file, self.overrides)
+        if step == "train":
+            return step_inputs.train_inputs(args, self.train_yaml, layout.train_file)
+        if step == "export":
+            return step_inputs.export_inputs(self.export_yaml, layout.marker("train"))
+        eval_data = Path(args.eval_data) if args.eval_data else _eval_split_or_none(layout)
+        return step_inputs.evaluate_inputs(args, eval_data, [layout.marker("train"), layout.marker("export")])
 
 
 def _records(path: Path) -> int:
@@ -192,11 +210,18 @@ def judge_model_kwargs(plan: Plan) -> dict[str, Any]:
     return {"model": str(output)}
 
 
-def _eval_split(layout: Layout) -> Path:
+def _eval_split_or_none(layout: Layout) -> Path | None:
     for name in ("train_test.json", "train_val.json"):
         if _records(layout.data / name) > 0:
             return layout.data / name
-    raise StepError("no test or validation split to evaluate on: pass --eval-data")
+    return None
+
+
+def _eval_split(layout: Layout) -> Path:
+    found = _eval_split_or_none(layout)
+    if found is None:
+        raise StepError("no test or validation split to evaluate on: pass --eval-data")
+    return found
 
 
 # -- running --------------------------------------------------------------------------------------
@@ -224,6 +249,14 @@ def _stream(command: list[str], log: Path, extra_env: dict[str, str] | None = No
             raise StepError(f"{command[0]} exited with {process.returncode}; log: {log}")
 
 
+def _profile_of(layout: Layout) -> str | None:
+    """The profile an earlier run over this --work wrote its configs with (None: none yet)."""
+    marker = layout.marker("configs")
+    if not marker.exists():
+        return None
+    return (json.loads(marker.read_text()).get("inputs") or {}).get("--profile")
+
+
 RUNNERS: dict[str, Callable[[Plan], str]] = {
     "convert": step_convert, "configs": step_configs, "train": step_train, "export": step_export,
     "evaluate": step_evaluate,
@@ -235,16 +268,24 @@ def run(plan: Plan, steps: Sequence[str]) -> dict[str, str]:
     for number, step in enumerate(steps, start=1):
         marker = plan.layout.marker(step)
         header = f"==> [{number}/{len(steps)}] {step}"
+        inputs = plan.inputs(step)
         if marker.exists() and not plan.args.overwrite:
-            results[step] = "already done: " + json.loads(marker.read_text())["result"]
+            done = json.loads(marker.read_text())
+            different = step_inputs.changed(done.get("inputs"), inputs)
+            if different:
+                raise StepError(f"{step} was done in {plan.layout.work} with other inputs ({', '.join(different)} "
+                                "changed): pass --overwrite to redo it and the steps after it, or use another --work")
+            results[step] = "already done: " + done["result"]
             print(f"{header}: {results[step]} (pass --overwrite to redo)", flush=True)
             continue
         print(header, flush=True)
+        preflight.check(step, plan)
         started = time.perf_counter()
         results[step] = RUNNERS[step](plan)
         seconds = time.perf_counter() - started
         marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(json.dumps({"result": results[step], "seconds": round(seconds, 1)}) + "\n")
+        marker.write_text(json.dumps({"result": results[step], "seconds": round(seconds, 1), "inputs": inputs},
+                                     ensure_ascii=False) + "\n")
         print(f"    {step} done in {seconds:.0f} s: {results[step]}", flush=True)
     return results
 
@@ -261,7 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fast-share", type=float, default=0.3)
     p.add_argument("--balance", action="store_true")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--profile", default="lora", help="lora (default), qlora, ddp, ds_z3, seed, tiny")
+    p.add_argument("--profile", help="lora (default; a rerun keeps the profile of --work), qlora, ddp, ds_z3, seed, "
+                   "tiny")
     p.add_argument("--model", help="base model (default: the profile's, Qwen/Qwen3-8B)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a YAML key")
     p.add_argument("--launcher", choices=LAUNCHERS, default="lf_train",
@@ -287,7 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if not args.export:
         skip.add("export")
-    plan = Plan(Layout(args.work), args, parse_options(args.set))
+    layout = Layout(args.work)
+    args.profile = args.profile or _profile_of(layout) or "lora"
+    plan = Plan(layout, args, parse_options(args.set))
     try:
         run(plan, [s for s in STEPS if s not in skip])
     except (StepError, convert_mod.OutputExistsError, ValueError) as exc:
