@@ -123,3 +123,13 @@ def test_bad_paths_and_options_stop_with_one_clear_line(case: str, tmp_path: Pat
     assert len([text for text in err.splitlines() if "error:" in text]) == 1
     if source.exists():
         assert source.read_bytes() == before
+
+
+def test_an_output_holding_a_line_it_did_not_write_stops_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture):
+    source, output = tmp_path / "pairs.jsonl", tmp_path / "judged.jsonl"
+    source.write_bytes(line(GOOD[0]) + b"\n")
+    output.write_bytes(b"a note someone typed into the output\n")
+    assert run_filter(source, output) == 2
+    err = capsys.readouterr().err
+    assert "line 1 is not a record this command wrote" in err and "Traceback" not in err
+    assert output.read_bytes() == b"a note someone typed into the output\n"  # nothing appended after it
