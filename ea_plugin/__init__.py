@@ -3,6 +3,7 @@
 Importing this package does not import torch; the transformers backend loads it on first use.
 """
 
+from ea_plugin.backends.base import Backend
 from ea_plugin.errors import (
     BackendError,
     EAPluginError,
@@ -12,6 +13,7 @@ from ea_plugin.errors import (
     UnknownBackendError,
 )
 from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.plugins import hookimpl
 from ea_plugin.policy import Decision, Policy
 from ea_plugin.prompts import ALIGNED, LABELS, UNALIGNED
 from ea_plugin.verdict import Judgement, Pair, parse_answer
@@ -21,6 +23,7 @@ __all__ = [
     "LABELS",
     "UNALIGNED",
     "AlignmentJudge",
+    "Backend",
     "BackendError",
     "Decision",
     "EAPluginError",
@@ -31,6 +34,7 @@ __all__ = [
     "Pair",
     "Policy",
     "UnknownBackendError",
+    "hookimpl",
     "load_judge",
     "parse_answer",
 ]

@@ -7,6 +7,9 @@
     ea-judge serve --model saves/merged             # vLLM with the training chat template (training.serve)
     ea-judge backends                               # registered backends (built-in and plugins)
     ea-judge report retrieved.jsonl -o report/      # how often a retriever returns off-entity chunks
+
+`demo` comes from the integrations package and `serve` from the training package, through the
+``ea_register_commands`` hook (ea_plugin.plugins); this module imports neither.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 
 from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.plugins import hookimpl
 from ea_plugin.policy import Decision
 
 # The spec's worked examples (spec/alignment-rules.md), shown by `ea-judge examples`.
@@ -67,12 +72,20 @@ def decision_line(decision: Decision) -> str:
     return f"{action:4} {decision.label or '-'}{score}{error}"
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1 (argparse turns the ValueError into a one-line usage error)."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """argparse type: an integer >= ``minimum`` (argparse turns the error into a one-line usage error)."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"int >= {minimum}"  # what argparse names in "invalid ... value"
+    return parse
+
+
+positive_int = int_at_least(1)
 
 
 # -- subcommands ------------------------------------------------------------------------------------
@@ -116,18 +129,17 @@ def cmd_filter(args: argparse.Namespace) -> int:
 
 
 def cmd_backends(args: argparse.Namespace) -> int:
-    from ea_plugin.plugins import backend_factories
+    from ea_plugin.plugins import backend_factories, qualname
 
     for name, factory in sorted(backend_factories().items()):
-        print(f"{name:14} {factory.__module__}.{getattr(factory, '__qualname__', factory)}")
+        print(f"{name:14} {qualname(factory)}")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ea-judge", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-
+@hookimpl
+def ea_register_commands(subparsers: argparse._SubParsersAction) -> None:
+    """The built-in subcommands, added through the same hook as other packages' (demo, serve)."""
+    sub = subparsers
     judge = sub.add_parser("judge", help="judge one (question, chunk) pair")
     judge.add_argument("question")
     judge.add_argument("chunk")
@@ -151,36 +163,19 @@ def build_parser() -> argparse.ArgumentParser:
     backends = sub.add_parser("backends", help="list registered backends")
     backends.set_defaults(func=cmd_backends)
 
-    # Listed for --help only: main() hands `ea-judge demo ...` to integrations.demo before parsing.
-    sub.add_parser("demo", help="RAG demo over the sample manual corpus (ea-judge demo --help)", add_help=False)
-    sub.add_parser("report", help="entity-alignment report of retrieved chunks (ea-judge report --help)",
-                   add_help=False)
 
-    _add_serve(sub)
+def build_parser() -> argparse.ArgumentParser:
+    """``ea-judge`` with every subcommand that a plugin (the built-ins included) registers."""
+    from ea_plugin.plugins import add_plugin_commands
+
+    parser = argparse.ArgumentParser(prog="ea-judge", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_plugin_commands(parser.add_subparsers(dest="command", required=True))
     return parser
 
 
-def _add_serve(sub: argparse._SubParsersAction) -> None:
-    try:
-        from training import serve
-    except ImportError:  # the training package is not installed: no serve subcommand
-        return
-    parser = sub.add_parser("serve", help="start vLLM for a trained judge with the training chat template")
-    serve.add_arguments(parser)
-    parser.set_defaults(func=serve.run)
-
-
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["demo"]:  # the demo owns its options (argparse.REMAINDER would not take leading ones)
-        from integrations.demo import main as demo_main
-
-        return demo_main(argv[1:])
-    if argv[:1] == ["report"]:  # integrations.report owns its options, like the demo
-        from integrations.report import main as report_main
-
-        return report_main(argv[1:])
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     return int(args.func(args) or 0)
 
 

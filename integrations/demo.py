@@ -22,10 +22,11 @@ from llama_index.core import VectorStoreIndex
 from llama_index.core.node_parser import TokenTextSplitter
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from ea_plugin.cli import add_backend_arguments, judge_from_args
+from ea_plugin.cli import judge_from_args
 from ea_plugin.errors import EAPluginError
 from ea_plugin.policy import JUDGED_ALIGNED, JUDGED_UNALIGNED, WHY, Decision
-from integrations.corpus import SAMPLE_CORPUS, ManualChunk, load_chunks
+from integrations.commands import DEMO_DESCRIPTION, add_demo_arguments
+from integrations.corpus import ManualChunk, load_chunks
 from integrations.llamaindex import EntityAlignmentPostprocessor
 from integrations.llamaindex_embedding import HashingEmbedding
 
@@ -37,7 +38,6 @@ DEFAULT_QUESTIONS: tuple[str, ...] = (
     "md500和md290报E.OC1",
     "伺服驱动器怎么调增益？",
 )
-DEFAULT_TOP_K = 6
 
 # Decisions the judge's label explains by itself; the others get their text from ea_plugin.policy.WHY.
 _SELF_EXPLAINED = (JUDGED_ALIGNED, JUDGED_UNALIGNED)
@@ -102,30 +102,13 @@ def render_question(number: int, total: int, question: str, judged: Sequence[tup
 
 # -- command -------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ea-judge demo",
-        description="RAG demo: a LlamaIndex retriever over the sample equipment manual; every retrieved chunk is "
-        "judged and shown kept or dropped with the reason.",
-    )
-    parser.add_argument("--question", "-q", action="append", help="ask this instead of the default questions "
-                        "(repeatable)")
-    parser.add_argument("--top-k", type=int, default=DEFAULT_TOP_K, help="chunks retrieved per question")
-    parser.add_argument("--min-keep", type=int, default=0, help="never keep fewer chunks than this per question")
-    parser.add_argument("--corpus", default=str(SAMPLE_CORPUS), help="JSONL of {id, title, text} chunks")
-    add_backend_arguments(parser)
+    parser = argparse.ArgumentParser(prog="python -m integrations.demo", description=DEMO_DESCRIPTION)
+    add_demo_arguments(parser)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["--"]:  # `ea-judge demo -- --help` passes the separator on
-        argv = argv[1:]
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.top_k < 1:
-        parser.error("--top-k must be at least 1")
-    if args.min_keep < 0:
-        parser.error("--min-keep must not be negative")
+def run(args: argparse.Namespace) -> int:
+    """The demo for parsed arguments (``ea-judge demo`` and ``python -m integrations.demo`` both land here)."""
     questions = args.question or list(DEFAULT_QUESTIONS)
     try:
         chunks = load_chunks(args.corpus)
@@ -143,6 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"{len(questions)} questions: {retrieved} chunks retrieved, {kept} kept, {retrieved - kept} dropped")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--"]:  # `python -m integrations.demo -- --help` passes the separator on
+        argv = argv[1:]
+    return run(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ea_plugin.cli import add_backend_arguments, judge_from_args
+from ea_plugin.cli import add_backend_arguments, judge_from_args, positive_int
 from ea_plugin.errors import EAPluginError
 from ea_plugin.judge import AlignmentJudge
 from integrations.metric import (
@@ -269,24 +269,26 @@ def write_report(
 
 
 # -- command -------------------------------------------------------------------------------------------
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ea-judge report", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="JSONL of {question, contexts} records (one per question)")
     parser.add_argument("-o", "--output", required=True, help="directory for report.json, report.md and plots")
     parser.add_argument("--compare", help="the same questions after the filter (JSONL): before/after figures")
-    parser.add_argument("--k", type=int, nargs="+", default=list(DEFAULT_KS), help="ranks for precision@k")
+    parser.add_argument("--k", type=positive_int, nargs="+", default=list(DEFAULT_KS),
+                        help="ranks for precision@k")
     parser.add_argument("--worst", type=int, default=DEFAULT_WORST, help="how many worst questions report.md lists")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_backend_arguments(parser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ea-judge report", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if any(k < 1 for k in args.k):
-        parser.error("--k values must be at least 1")
+def run(args: argparse.Namespace) -> int:
+    """The report for parsed arguments (``ea-judge report`` and ``python -m integrations.report``)."""
     try:
         report = write_report(judge_from_args(args), Path(args.input), Path(args.output),
                               compare=Path(args.compare) if args.compare else None, ks=sorted(set(args.k)),
@@ -299,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{summary['questions']} questions, {report['rejected_lines']} rejected lines: {figures} -> "
           f"{Path(args.output) / REPORT_MD}", file=sys.stderr)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

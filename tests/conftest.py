@@ -15,6 +15,21 @@ REPO = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("EA_TEST_CACHE", REPO / ".cache"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def repository_commands() -> None:
+    """`ea-judge demo/report/serve` in-process: tests run this checkout, whose command plugins may be newer
+    than the entry points of the installed metadata (tests/test_commands.py checks pyproject's own)."""
+    import importlib
+
+    from ea_plugin.plugins import get_plugin_manager
+
+    manager = get_plugin_manager()
+    for name in ("integrations", "training"):
+        module = importlib.import_module(f"{name}.commands")
+        if manager.get_plugin(name) is None and not manager.is_registered(module):
+            manager.register(module, name=name)
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir() -> Path:
     """Directory of the tiny random Qwen3 with the real tokenizer (built on first use, then reused)."""

@@ -61,9 +61,3 @@ def test_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "ea_plugin.cli", "judge", "e100故障怎么办", "伺服驱动器报e100.2"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.startswith("keep 对齐")
-
-
-def test_demo_subcommand_passes_its_options_through(capsys):
-    assert main(["demo", "--top-k", "2", "--question", "md500参数F0-02怎么设？"]) == 0
-    out = capsys.readouterr().out
-    assert "retrieved 2" in out and "F0-02" in out

@@ -1,0 +1,135 @@
+"""`ea-judge` subcommands come through the commands hook: demo from integrations, serve from training;
+ea_plugin imports neither, EA_PLUGIN_LOAD_PLUGINS limits which entry points load, a broken plugin is
+skipped with a warning, and a backend name registered twice warns."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+
+from ea_plugin import hookimpl, load_judge
+from ea_plugin.backends.rules import RulesBackend
+from ea_plugin.cli import main
+from ea_plugin.plugins import PluginWarning, backend_factories, register_plugin, unregister_plugin
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Imports ea_plugin and runs `ea-judge --help` with the integrations and training packages unimportable;
+# prints every attempt to import them.
+_BLOCKED_RUNNER = """
+import importlib.abc, sys
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("integrations", "training"):
+            print("IMPORTED", name)
+            raise ImportError(f"{name} is blocked in this test")
+        return None
+
+sys.meta_path.insert(0, Block())
+import ea_plugin, ea_plugin.cli
+ea_plugin.load_judge("rules").judge("sv660n报e100", "md500 e100")
+try:
+    ea_plugin.cli.main(["--help"])
+except SystemExit as exc:
+    print("EXIT", exc.code)
+"""
+
+
+def _distribution(root: Path, name: str, entry_points: dict[str, str]) -> Path:
+    """A real installed-distribution record on sys.path with ``entry_points`` in group ea_plugin."""
+    dist = root / f"{name}-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    lines = "".join(f"{key} = {value}\n" for key, value in entry_points.items())
+    (dist / "entry_points.txt").write_text(f"[ea_plugin]\n{lines}")
+    return root
+
+
+def _run(code: str, path: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    pythonpath = os.pathsep.join(str(p) for p in (path, REPO) if p is not None)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": pythonpath, **env})
+
+
+def _help(path: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    return _run("from ea_plugin.cli import main; main(['--help'])", path, **env)
+
+
+def test_ea_plugin_imports_neither_integrations_nor_training():
+    result = _run(_BLOCKED_RUNNER, EA_PLUGIN_LOAD_PLUGINS="")
+    assert "IMPORTED" not in result.stdout, result.stdout
+    assert "EXIT 0" in result.stdout and "filter" in result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def project_entry_points(tmp_path_factory) -> Path:
+    """This repository's own entry points (pyproject.toml), installed as a distribution record."""
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    entry_points = pyproject["project"]["entry-points"]["ea_plugin"]
+    return _distribution(tmp_path_factory.mktemp("site"), "ea_commands_under_test", entry_points)
+
+
+def test_demo_and_serve_come_from_their_packages_through_entry_points(project_entry_points):
+    out = _help(project_entry_points).stdout
+    assert "demo" in out and "serve" in out and "judge" in out
+
+
+@pytest.mark.parametrize(("allowed", "shown", "hidden"), [
+    ("integrations", ["demo"], ["serve"]),
+    ("training, ea_commands_under_test", ["demo", "serve"], []),  # an entry point's or a distribution's name
+    ("", [], ["demo", "serve"]),
+])
+def test_ea_plugin_load_plugins_limits_which_entry_points_load(project_entry_points, allowed, shown, hidden):
+    out = _help(project_entry_points, EA_PLUGIN_LOAD_PLUGINS=allowed).stdout
+    commands = out.split("{", 1)[1].split("}", 1)[0].split(",")
+    assert all(c in commands for c in shown) and not any(c in commands for c in hidden), commands
+
+
+def test_a_plugin_that_fails_to_import_is_skipped_with_a_warning(tmp_path):
+    site = _distribution(tmp_path, "ea_broken", {"broken": "ea_no_such_module"})
+    result = _run("from ea_plugin.cli import main; raise SystemExit(main(['backends']))", site)
+    assert result.returncode == 0 and "rules" in result.stdout
+    assert "PluginWarning" in result.stderr and "'broken'" in result.stderr and "ea_no_such_module" in result.stderr
+
+
+def test_ea_judge_demo_runs_through_the_hook(capsys):
+    assert main(["demo", "-q", "md500参数F0-02怎么设？", "--top-k", "3", "--min-keep", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "[1/1] md500参数F0-02怎么设？" in out and "retrieved 3" in out
+
+
+class _Override(RulesBackend):
+    name = "rules"
+
+
+class _OverridePlugin:
+    @hookimpl
+    def ea_register_backends(self, register):
+        register("rules", _Override)
+
+
+def test_a_backend_registered_twice_warns_and_the_later_plugin_wins():
+    plugin = _OverridePlugin()
+    register_plugin(plugin, name="override-rules")
+    try:
+        with pytest.warns(PluginWarning, match=r"'rules' is registered twice: .*_Override overrides .*RulesBackend"):
+            factories = backend_factories()
+        assert factories["rules"] is _Override
+        with pytest.warns(PluginWarning):
+            assert isinstance(load_judge("rules").backend, _Override)
+    finally:
+        unregister_plugin(plugin)
+    assert backend_factories()["rules"] is RulesBackend
+
+
+def test_hookimpl_and_backend_are_exported_at_the_top_level():
+    import ea_plugin
+
+    assert ea_plugin.hookimpl is hookimpl and isinstance(RulesBackend(), ea_plugin.Backend)
+    assert not isinstance(object(), ea_plugin.Backend)
