@@ -19,23 +19,13 @@ import json
 import sys
 from collections.abc import Callable
 
+from ea_plugin.examples import WORKED_EXAMPLES
 from ea_plugin.judge import AlignmentJudge, load_judge
 from ea_plugin.plugins import hookimpl
 from ea_plugin.policy import Decision
 
-# The spec's worked examples (spec/alignment-rules.md), shown by `ea-judge examples`.
-EXAMPLE_PAIRS: tuple[tuple[str, str], ...] = (
-    ("sv660n出现e100故障怎么办？", "sv660系列e100.1故障表示过电流，请检查电机接线。"),
-    ("sv660n出现e100故障怎么办？", "md500变频器e100故障表示加速过电流。"),
-    ("sv660n出现e100故障怎么办？", "sv660n报e101故障时，检查参数设置。"),
-    ("SV660P报Er.101", "SV660N的E101.0表示系统参数异常"),
-    ("e100故障怎么办", "伺服驱动器报e100.2，检查编码器。"),
-    ("is620p报警AL001", "is620p出现E001，检查电源。"),
-    ("伺服驱动器怎么调增益？", "sv660n增益调整步骤如下。"),
-    ("md500参数F0-02怎么设", "md500的F0-03参数表示频率源选择。"),
-    ("md500和md290报E.OC1", "md290 E.OC1 过流，检查负载。"),
-    ("sv660n报e100", "过电流故障的一般处理方法。"),
-)
+# The spec's worked examples, shown by `ea-judge examples` (defined once in ea_plugin.examples).
+EXAMPLE_PAIRS: tuple[tuple[str, str], ...] = tuple((ex.question, ex.chunk) for ex in WORKED_EXAMPLES)
 
 
 # -- shared options ---------------------------------------------------------------------------------

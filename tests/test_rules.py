@@ -1,30 +1,28 @@
-"""The rules backend against every worked example of spec/alignment-rules.md, and normal forms."""
+"""The rules backend against every worked example of spec v2, and each extraction form and decision rule."""
 
 import pytest
 
 from ea_plugin import ALIGNED, UNALIGNED, Pair, load_judge
-from ea_plugin.backends.rules import RulesBackend
+from ea_plugin.backends.rules import RulesBackend, decide
 from ea_plugin.entities import extract_entities, main_model, normalize_product
-
-SPEC_EXAMPLES = [
-    ("sv660n出现e100故障怎么办？", "sv660系列e100.1故障表示过电流…", ALIGNED),
-    ("sv660n出现e100故障怎么办？", "md500变频器e100故障…", UNALIGNED),
-    ("sv660n出现e100故障怎么办？", "sv660n报e101故障时…", UNALIGNED),
-    ("SV660P报Er.101", "SV660N的E101.0表示系统参数异常", ALIGNED),
-    ("e100故障怎么办", "伺服驱动器报e100.2…", ALIGNED),
-    ("is620p报警AL001", "is620p出现E001…", UNALIGNED),
-    ("伺服驱动器怎么调增益？", "sv660n增益调整步骤…", ALIGNED),
-    ("md500参数F0-02怎么设", "md500的F0-03参数表示…", UNALIGNED),
-    ("md500和md290报E.OC1", "md290 E.OC1 过流…", ALIGNED),
-    ("sv660n报e100", "过电流故障的一般处理方法…", ALIGNED),
-]
+from ea_plugin.examples import WORKED_EXAMPLES
 
 
-@pytest.mark.parametrize(("question", "chunk", "expected"), SPEC_EXAMPLES)
-def test_rules_backend_follows_every_worked_example_of_the_spec(question, chunk, expected):
-    verdict = load_judge("rules").judge(question, chunk)
-    assert verdict.label == expected, verdict.reasoning
-    assert verdict.kept == (expected == ALIGNED)
+@pytest.fixture(scope="module")
+def rules():
+    return RulesBackend()
+
+
+def judge(rules, question, chunk):
+    (verdict,) = rules.generate([Pair(question, chunk)])
+    return verdict
+
+
+@pytest.mark.parametrize("example", WORKED_EXAMPLES, ids=lambda ex: f"{ex.question}|{ex.chunk[:12]}")
+def test_rules_backend_follows_every_worked_example_of_the_spec(example):
+    verdict = load_judge("rules").judge(example.question, example.chunk)
+    assert verdict.label == example.label, (example.why, verdict.reasoning)
+    assert verdict.kept == (example.label == ALIGNED)
 
 
 @pytest.mark.parametrize(
@@ -37,61 +35,195 @@ def test_rules_backend_follows_every_worked_example_of_the_spec(question, chunk,
         ("IS620P系列", "is620p", "is620"),
         ("ASDA-A2", "asdaa2", "asdaa2"),
         ("SGD7S", "sgd7s", "sgd7"),
+        ("MG 400", "mg400", "mg400"),
+        ("MR-J4-10A", "mrj410a", "mrj4"),
+        ("R88D-KN01H-ECT", "r88dkn01hect", "r88dkn"),
+        ("ＳＶ６６０Ｎ", "sv660n", "sv660"),
     ],
 )
 def test_product_normal_form_and_main_model(written, normal, main):
     assert normalize_product(written) == normal
-    assert main_model(normal) == main
+    assert main_model(written) == main
 
 
 @pytest.mark.parametrize(
     ("text", "family", "main", "sub"),
     [
-        ("E100", "e", "100", None),
-        ("e100.1", "e", "100", "1"),
-        ("Er.101", "e", "101", None),
-        ("Err-01", "e", "1", None),
-        ("fault_02", "fault", "2", None),
-        ("AL001", "al", "1", None),
-        ("AL.001", "al", "1", None),
-        ("A.020", "a.", "20", None),
-        ("EB00.1", "e", "b00", "1"),
-        ("E740.2", "e", "740", "2"),
-        ("报100故障", None, "100", None),
+        ("E100", "E", "100", None),
+        ("e100.1", "E", "100", "1"),
+        ("Er.101", "E", "101", None),
+        ("Err-01", "E", "1", None),
+        ("ERR16", "E", "16", None),
+        ("Err16.0", "E", "16", "0"),
+        ("EB00.1", "E", "b00", "1"),
+        ("E.OC1", "E", "oc1", None),
+        ("AL001", "AL", "1", None),
+        ("AL.001", "AL", "1", None),
+        ("AL-009", "AL", "9", None),
+        ("ALM21", "AL", "21", None),
+        ("AL3E1", "AL", "3e1", None),
+        ("A.020", "A", "20", None),
+        ("A.C90", "A", "c90", None),
+        ("A.7Ab", "A", "7ab", None),
+        ("报警A710", "A", "710", None),
+        ("F501", "F", "501", None),
+        ("F07801", "F", "7801", None),
+        ("F0001", "F", "1", None),
+        ("fault_02", "F", "2", None),
+        ("fault-02", "F", "2", None),
+        ("n501", "N", "501", None),
+        ("0x0F0001", "HEX", "f0001", None),
+        ("0x2310", "HEX", "2310", None),
+        ("2310h", "HEX", "2310", None),
+        ("Ｅ１００", "E", "100", None),
     ],
 )
 def test_fault_code_family_main_code_and_sub_code(text, family, main, sub):
     (code,) = extract_entities(text).faults
     assert (code.family, code.main, code.sub) == (family, main, sub)
+    assert code.why
 
 
-@pytest.mark.parametrize("text", ["H02-00", "P0-01", "F0-02", "H02.00"])
-def test_parameter_letters_never_start_a_fault_code(text):
+@pytest.mark.parametrize(
+    ("text", "main", "sub"),
+    [
+        ("报100故障", "100", None),
+        ("报警6019", "6019", None),
+        ("显示21", "21", None),
+        ("显示2", "2", None),
+        ("故障32（过流）", "32", None),
+        ("出现21.1", "21", "1"),
+        ("6019：过流", "6019", None),
+        ("21号故障", "21", None),
+        ("代码：15", "15", None),
+        ("Error 21", "21", None),
+        ("Alarm 16 occurs", "16", None),
+        ("Fault 2", "2", None),
+        ("alarm code: 31", "31", None),
+        ("G5系列 38.0：驱动禁止", "38", "0"),
+    ],
+)
+def test_bare_numbers_next_to_a_code_cue_are_codes_of_no_family(text, main, sub):
+    (code,) = extract_entities(text).faults
+    assert (code.family, code.main, code.sub) == (None, main, sub)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["出现10次", "报50%负载", "30秒后再上电", "显示24V", "显示3.5kW", "第2步", "1. 检查接线", "出现2023-05-01",
+     "显示12:30", "报警后等待100ms", "出现3个报警", "Step 1: remove the cover", "输出50Hz", "温度80℃"],
+)
+def test_numbers_with_units_steps_ordinals_and_dates_are_never_codes(text):
+    assert extract_entities(text).faults == ()
+
+
+def test_a_models_digits_are_never_a_code():
+    entities = extract_entities("MG 400报警17怎么办")
+    assert [p.text for p in entities.products] == ["MG 400"]
+    assert [(f.text, f.main) for f in entities.faults] == [("17", "17")]
+    entities = extract_entities("MG400 400报警")  # even before a cue: 400 after the model is a new token
+    assert [p.main for p in entities.products] == ["mg400"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Error 2", "status 0", "sensor 1", "Overload 1", "Axis 3", "Step 2", "Analog input1", "关节1",
+     "RS485", "IP65", "AC220V", "DC24V", "CAN", "EtherCAT", "M12", "DI1", "DO2", "AI1", "CN1", "RJ45",
+     "NTC10K", "UL508C", "SW1", "for 12 hours", "PT100", "AC伺服", "S型曲线", "mm2"],
+)
+def test_never_products(text):
+    assert extract_entities(text).products == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "main", "series"),
+    [
+        ("欧姆龙G5报警", "g5", "omron/g5"),
+        ("G5系列", "g5", "omron/g5"),
+        ("A6伺服", "a6", "panasonic/minas-a6"),
+        ("MINAS A6", "minasa6", "panasonic/minas-a6"),
+        ("AKD驱动器", "akd", "kollmorgen/akd"),
+        ("MADHT1505", "madht1505", "panasonic/minas-a5"),
+        ("R88D-KN01H-ECT", "r88dkn", "omron/g5"),
+        ("ASD-A2-0421-L", "asda2", "delta/asda-a2"),
+        ("Ｍｇ ４００", "mg400", "dobot/mg400"),
+        ("XY200驱动器", "xy200", None),  # unknown model: read by its shape
+        ("QZ驱动器", "qz", None),  # letters only, before a product word
+        ("Z9系列", "z9", None),  # one letter and a digit, before a product word
+    ],
+)
+def test_models_series_and_catalog(text, main, series):
+    (product,) = extract_entities(text).models
+    assert (product.main, product.series) == (main, series)
+
+
+def test_one_letter_and_letter_only_names_need_a_context_or_the_catalog():
+    assert extract_entities("Z9").products == ()
+    assert extract_entities("QZ").products == ()
+    assert extract_entities("延时1s后").products == ()  # Omron's 1S only next to a brand or product word
+    assert [p.series for p in extract_entities("欧姆龙1S伺服").models] == ["omron/1s"]
+
+
+def test_brands_and_the_brand_of_an_unknown_model_written_after_one():
+    entities = extract_entities("台达伺服报AL009")
+    assert [(p.text, p.is_brand, p.brand) for p in entities.products] == [("台达", True, "delta")]
+    (model,) = extract_entities("汇川XY300驱动器").models
+    assert model.brand == "inovance" and model.series is None
+
+
+@pytest.mark.parametrize("text", ["H02-00", "P0-01", "F0-02", "H02.00", "Pn100", "Fn000", "Un000"])
+def test_parameters_are_never_codes_or_products(text):
     entities = extract_entities(f"参数{text}怎么设置")
     assert [p.text for p in entities.parameters] == [text]
     assert entities.faults == () and entities.products == ()
 
 
+def test_each_entity_says_where_and_why_it_was_read():
+    entities = extract_entities("ＳＶ６６０Ｎ报Ｅ１００")
+    text = "SV660N报E100"
+    for entity in entities.in_order():
+        assert text[entity.span[0] : entity.span[1]] == entity.text and entity.why
+
+
 @pytest.mark.parametrize(
-    ("question", "chunk", "expected"),
+    ("question", "chunk", "expected", "rule"),
     [
-        ("E101.0是什么故障", "E101.1表示参数异常", ALIGNED),  # sub-codes never separate
-        ("报100故障", "AL100报警处理", ALIGNED),  # a bare number matches any family
-        ("报100故障", "E101处理", UNALIGNED),
-        ("H02-00怎么设", "H02.00为控制模式选择", ALIGNED),  # parameter normal form
-        ("RS485通讯怎么接", "sv660n的通讯接线", ALIGNED),  # interface names are not products
-        ("sv660n e100", "SV660N、MD500 系列 e100 故障说明", ALIGNED),  # one of several products matches
-        ("md500报E100", "sv660n和md500的故障码表：E101、E100", ALIGNED),
-        ("sv660n e100", "sv660n 增益调整", ALIGNED),  # chunk names no fault code
+        ("E101.0是什么故障", "E101.1表示参数异常", ALIGNED, "fault"),  # sub-codes never separate
+        ("显示21.0", "21.1：过流", ALIGNED, "fault"),
+        ("报100故障", "AL100报警处理", ALIGNED, "fault"),  # a bare number matches any family
+        ("报100故障", "E101处理", UNALIGNED, "fault"),
+        ("H02-00怎么设", "H02.00为控制模式选择", ALIGNED, "parameter"),
+        ("RS485通讯怎么接", "sv660n的通讯接线", ALIGNED, "default"),  # interfaces are not products
+        ("sv660n e100", "SV660N、MD500 系列 e100 故障说明", ALIGNED, "product"),
+        ("md500报E100", "sv660n和md500的故障码表：E101、E100", ALIGNED, "product"),
+        ("sv660n e100", "sv660n 增益调整", ALIGNED, "product"),  # chunk names no fault code
+        ("台达伺服报AL013", "XY200报警AL013", ALIGNED, "fault"),  # brand vs a model of unknown brand
+        ("台达伺服报AL013", "XY200报警AL014", UNALIGNED, "fault"),
+        ("台达伺服", "松下伺服", UNALIGNED, "product"),  # brand vs brand
+        ("0x2310", "报警2310", ALIGNED, "fault"),  # HEX against a bare number: main codes
+        ("F501", "n501", UNALIGNED, "fault"),
+        ("SINAMICS V90报F07801", "V90 A07801 警告", UNALIGNED, "fault"),  # catalog: Siemens A = warning
+        ("SV660N报Ｅ１００", "ｓｖ６６０ｎ出现e100.1", ALIGNED, "product"),  # full width
+        ("MADHT1505报Err16", "MINAS A5 Err16.0 过载", ALIGNED, "product"),  # order code = series
+        ("MADHT1505报Err16", "MINAS A6 Err16.0 过载", UNALIGNED, "product"),
     ],
 )
-def test_rules_edge_cases(question, chunk, expected):
-    assert load_judge("rules").judge(question, chunk).label == expected
+def test_decision_rules(rules, question, chunk, expected, rule):
+    verdict = judge(rules, question, chunk)
+    assert (verdict.label, verdict.extra["rule"]) == (expected, rule), verdict.reasoning
 
 
-def test_rules_reasoning_has_the_four_steps_and_matches_the_label():
-    (verdict,) = RulesBackend().generate([Pair("sv660n出现e100故障怎么办？", "md500变频器e100故障…")])
+def test_rules_reasoning_has_the_four_steps_and_names_the_deciding_entities(rules):
+    verdict = judge(rules, "sv660n出现e100故障怎么办？", "md500变频器e100故障…")
     lines = verdict.reasoning.splitlines()
     assert [line[:2] for line in lines] == ["1.", "2.", "3.", "4."]
     assert "产品信息-sv660n" in lines[0] and "产品信息-md500" in lines[1]
     assert lines[2].endswith(UNALIGNED) and verdict.extra["rule"] == "product"
+    assert verdict.extra["entities"] == {"question": ["sv660n"], "chunk": ["md500"]}
+    assert "sv660n" in lines[3] and "md500" in lines[3]
+
+
+def test_decide_is_what_the_backend_applies():
+    decision = decide(extract_entities("is620p报警AL001"), extract_entities("is620p出现E001…"))
+    assert (decision.label, decision.rule) == (UNALIGNED, "fault")
+    assert [e.text for e in decision.question] == ["AL001"] and [e.text for e in decision.chunk] == ["E001"]

@@ -28,7 +28,7 @@ from ea_plugin.verdict import Pair
 TAUGHT: tuple[Pair, ...] = tuple(Pair(*EXAMPLE_PAIRS[i]) for i in (0, 5))
 LORA_RANK = 16
 BASE_INIT_RANGE = 0.5
-VERSION = "v3"  # bump when the recipe changes: the cache directory name carries it
+VERSION = "v4"  # bump when the recipe changes: the cache directory name carries it
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "generation_config.json")
 
 

@@ -37,7 +37,7 @@ def audit(examples: Sequence[Example]) -> list[AuditFlag]:
         decision = decide(extract_entities(example.question), extract_entities(example.chunk))
         if decision.label != example.label:
             flags.append(AuditFlag(example.id, example.question, example.chunk, example.label, decision.label,
-                                   decision.kind, decision.reason, example.kind))
+                                   decision.rule, decision.reason, example.kind))
     return flags
 
 

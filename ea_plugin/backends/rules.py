@@ -1,93 +1,168 @@
-"""The model-free backend: the spec's decision order applied to extracted entities.
+"""The model-free backend: spec v2's decision order applied to extracted entities.
 
 It is the embedded default (no model, no torch) and the reference that the training data audit
-compares teacher labels with.
+compares teacher labels with. Each verdict records which rule decided and on which entities
+(``extra["rule"]``, ``extra["entities"]``) and says so in step 4 of its analysis.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from ea_plugin.entities import Entities, FaultCode, describe, extract_entities, faults_match
+from ea_plugin.catalog import Catalog, load_catalog
+from ea_plugin.entities import Entities, Entity, FaultCode, Product, describe, extract_entities
 from ea_plugin.plugins import hookimpl
 from ea_plugin.prompts import ALIGNED, UNALIGNED, format_analysis
 from ea_plugin.verdict import Judgement, Pair
 
+MATCH, MISMATCH, UNDECIDED = "match", "mismatch", "undecided"
+
 
 @dataclass(frozen=True)
-class Decision:
+class Check:
+    """One rule applied to both sides: its outcome and the entities it rests on."""
+
+    rule: str  # product, fault, parameter
+    outcome: str  # match, mismatch, undecided
+    question: tuple[Entity, ...]
+    chunk: tuple[Entity, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class RuleDecision:
     label: str
     reason: str
-    kind: str  # which rule decided: product, fault, parameter, default
+    rule: str  # which rule decided: product, fault, parameter, default
+    question: tuple[Entity, ...] = ()  # the entities it decided on
+    chunk: tuple[Entity, ...] = ()
+
+    def entities(self) -> dict[str, list[str]]:
+        return {"question": [e.text for e in self.question], "chunk": [e.text for e in self.chunk]}
 
 
-def decide(question: Entities, chunk: Entities) -> Decision:
-    """Decision order of spec/alignment-rules.md: products, then fault codes, then parameters."""
-    if question.products and chunk.products:
-        q_mains = {p.main for p in question.products}
-        shared = [p for p in chunk.products if p.main in q_mains]
-        if not shared:
-            c_mains = ", ".join(sorted({p.main for p in chunk.products}))
-            return Decision(
-                UNALIGNED,
-                f"产品不同：question主型号为{', '.join(sorted(q_mains))}，chunk主型号为{c_mains}（产品实体优先）",
-                "product",
-            )
-    if question.faults and chunk.faults:
-        matched = [(a, b) for a in question.faults for b in chunk.faults if faults_match(a, b)]
-        if not matched:
-            q_codes = ", ".join(_fault_key(f) for f in question.faults)
-            c_codes = ", ".join(_fault_key(f) for f in chunk.faults)
-            return Decision(UNALIGNED, f"故障码不同：question为{q_codes}，chunk为{c_codes}", "fault")
-    if question.parameters and chunk.parameters:
-        q_params = {p.normal for p in question.parameters}
-        if not any(p.normal in q_params for p in chunk.parameters):
-            c_params = ", ".join(p.text for p in chunk.parameters)
-            q_text = ", ".join(p.text for p in question.parameters)
-            return Decision(UNALIGNED, f"参数编号不同：question为{q_text}，chunk为{c_params}", "parameter")
-    return Decision(ALIGNED, _aligned_reason(question, chunk), _aligned_kind(question, chunk))
+# -- product rule -------------------------------------------------------------------------------------
+def _product_side(entities: Entities) -> tuple[Product, ...]:
+    """A side naming a model is read by its models only; its brand words add nothing (spec v2)."""
+    return entities.models or entities.brands
 
 
-def _fault_key(code: FaultCode) -> str:
-    return f"{(code.family or '任意').upper()}族主码{code.main}"
+def _products_relate(a: Product, b: Product) -> bool | None:
+    if not (a.is_brand or b.is_brand):
+        return a.key == b.key
+    if a.is_brand and b.is_brand:
+        return a.brand == b.brand
+    brand, model = (a, b) if a.is_brand else (b, a)
+    return None if model.brand is None else model.brand == brand.brand  # unknown brand: decides nothing
 
 
-def _aligned_kind(question: Entities, chunk: Entities) -> str:
-    if question.products and chunk.products:
-        return "product"
-    if question.faults and chunk.faults:
-        return "fault"
-    if question.parameters and chunk.parameters:
-        return "parameter"
-    return "default"
+def _show_product(p: Product) -> str:
+    if p.is_brand:
+        return f"{p.text}(品牌)"
+    return f"{p.text}(主型号{p.series.split('/')[-1] if p.series else p.main})"
 
 
-def _aligned_reason(question: Entities, chunk: Entities) -> str:
+def check_products(question: Entities, chunk: Entities) -> Check | None:
+    q_side, c_side = _product_side(question), _product_side(chunk)
+    if not (q_side and c_side):
+        return None
+    relations = [(a, b, _products_relate(a, b)) for a in q_side for b in c_side]
+    pair = next(((a, b) for a, b, r in relations if r), None)
+    if pair:
+        a, b = pair
+        how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
+        return Check("product", MATCH, pair[:1], pair[1:], f"产品{a.text}与{b.text}{how}")
+    if any(r is None for _, _, r in relations):
+        return Check("product", UNDECIDED, q_side, c_side, "品牌与品牌未知的型号无法比较，产品不作判断")
+    q_text, c_text = "、".join(map(_show_product, q_side)), "、".join(map(_show_product, c_side))
+    return Check("product", MISMATCH, q_side, c_side, f"产品不同：question为{q_text}，chunk为{c_text}（产品实体优先）")
+
+
+# -- fault code rule ----------------------------------------------------------------------------------
+def faults_relate(a: FaultCode, b: FaultCode) -> bool | None:
+    """Same main code and family (a bare number has none and matches any); sub-codes never separate;
+    HEX against another family decides nothing; F and N (fault and warning) differ."""
+    if a.family is None or b.family is None or a.family == b.family:
+        return a.main == b.main
+    if "HEX" in (a.family, b.family):
+        return None
+    return False
+
+
+def _show_code(code: FaultCode) -> str:
+    return f"{code.text}({code.family or '任意'}族主码{code.main})"
+
+
+def check_faults(question: Entities, chunk: Entities) -> Check | None:
+    if not (question.faults and chunk.faults):
+        return None
+    relations = [(a, b, faults_relate(a, b)) for a in question.faults for b in chunk.faults]
+    pair = next(((a, b) for a, b, r in relations if r), None)
+    if pair:
+        a, b = pair
+        return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
+    if any(r is None for _, _, r in relations):
+        return Check("fault", UNDECIDED, question.faults, chunk.faults, "HEX值与其他族的故障码无法比较，故障码不作判断")
+    q_text, c_text = "、".join(map(_show_code, question.faults)), "、".join(map(_show_code, chunk.faults))
+    return Check("fault", MISMATCH, question.faults, chunk.faults, f"故障码不同：question为{q_text}，chunk为{c_text}")
+
+
+# -- parameter rule -----------------------------------------------------------------------------------
+def check_parameters(question: Entities, chunk: Entities) -> Check | None:
+    if not (question.parameters and chunk.parameters):
+        return None
+    pair = next(((a, b) for a in question.parameters for b in chunk.parameters if a.number == b.number), None)
+    if pair:
+        return Check("parameter", MATCH, pair[:1], pair[1:], f"参数编号{pair[0].text}与{pair[1].text}相同")
+    q_text = "、".join(p.text for p in question.parameters)
+    c_text = "、".join(p.text for p in chunk.parameters)
+    return Check("parameter", MISMATCH, question.parameters, chunk.parameters,
+                 f"参数编号不同：question为{q_text}，chunk为{c_text}")
+
+
+def decide(question: Entities, chunk: Entities) -> RuleDecision:
+    """Spec v2's order: products, then fault codes, then parameters; the first mismatch drops; default keep."""
+    checks = [c for c in (check(question, chunk) for check in (check_products, check_faults, check_parameters)) if c]
+    for check in checks:
+        if check.outcome == MISMATCH:
+            return RuleDecision(UNALIGNED, check.reason, check.rule, check.question, check.chunk)
+    matched = [c for c in checks if c.outcome == MATCH]
+    notes = [c.reason for c in checks if c.outcome == UNDECIDED]
+    if matched:
+        return RuleDecision(ALIGNED, "，".join([c.reason for c in matched] + notes), matched[0].rule,
+                            sum((c.question for c in matched), ()), sum((c.chunk for c in matched), ()))
     if question.empty:
-        return "question中没有实体，默认对齐"
-    reasons = []
-    if question.products and chunk.products:
-        mains = sorted({p.main for p in question.products} & {p.main for p in chunk.products})
-        reasons.append(f"产品主型号相同（{', '.join(mains)}）")
-    if question.faults and chunk.faults:
-        pair = next((a, b) for a in question.faults for b in chunk.faults if faults_match(a, b))
-        reasons.append(f"故障码{pair[0].text}和{pair[1].text}主码相同（{pair[0].main}）")
-    if question.parameters and chunk.parameters:
-        reasons.append("参数编号相同")
-    if not reasons:
-        return "chunk中没有question所含类型的实体，默认对齐"
-    return "，".join(reasons)
+        reason = "question中没有实体，默认对齐"
+    elif notes:
+        reason = "，".join(notes) + "，默认对齐"
+    else:
+        reason = "chunk中没有question所含类型的实体，默认对齐"
+    return RuleDecision(ALIGNED, reason, "default")
 
 
 class RulesBackend:
-    """Decides by the spec's rules; ``score`` is 1.0 or 0.0, ``generate`` writes the four-step analysis."""
+    """Decides by the spec's rules; ``score`` is 1.0 or 0.0, ``generate`` writes the four-step analysis.
+
+    ``catalog``: a path or list of paths of user catalogs that extend the built-in one.
+    """
 
     name = "rules"
 
-    def _verdict(self, pair: Pair, mode: str) -> Judgement:
-        q_entities, c_entities = extract_entities(pair.question), extract_entities(pair.chunk)
-        decision = decide(q_entities, c_entities)
+    def __init__(self, catalog: str | Path | Sequence[str | Path] | Catalog | None = None) -> None:
+        self.catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+
+    def judge_pair(self, pair: Pair) -> tuple[Entities, Entities, RuleDecision]:
+        q_entities = extract_entities(pair.question, self.catalog)
+        c_entities = extract_entities(pair.chunk, self.catalog)
+        return q_entities, c_entities, decide(q_entities, c_entities)
+
+    def _judgement(self, pair: Pair, mode: str) -> Judgement:
+        q_entities, c_entities, decision = self.judge_pair(pair)
         reasoning = format_analysis(describe(q_entities), describe(c_entities), decision.label, decision.reason)
+        extra: dict[str, Any] = {"rule": decision.rule, "entities": decision.entities()}
         return Judgement(
             decision.label,
             score=1.0 if decision.label == ALIGNED else 0.0,
@@ -95,14 +170,14 @@ class RulesBackend:
             raw=reasoning,
             mode=mode,
             backend=self.name,
-            extra={"rule": decision.kind},
+            extra=extra,
         )
 
     def score(self, pairs: list[Pair]) -> list[Judgement]:
-        return [self._verdict(pair, "fast") for pair in pairs]
+        return [self._judgement(pair, "fast") for pair in pairs]
 
     def generate(self, pairs: list[Pair]) -> list[Judgement]:
-        return [self._verdict(pair, "think") for pair in pairs]
+        return [self._judgement(pair, "think") for pair in pairs]
 
 
 @hookimpl

@@ -1,0 +1,63 @@
+"""Normal forms of spec v2 shared by extraction and the catalog (pure functions).
+
+Text is NFKC-normalised first (full-width ``ＳＶ６６０Ｎ`` reads as ``SV660N``) and lower-cased with the
+length kept, so spans found in the lower-cased text index the normalised text too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Words that follow a model and are not part of it (spec v2, product normal form).
+PRODUCT_WORDS: tuple[str, ...] = ("系列", "驱动器", "变频器", "伺服", "机器人", "机械臂", "型")
+_PRODUCT_WORD = re.compile("|".join(PRODUCT_WORDS))
+_SEPARATORS = re.compile(r"[\s\-_]+")
+_LEADING_MODEL = re.compile(r"[a-z]+\d+")
+_SEGMENT_HEAD = re.compile(r"[a-z]+\d*|\d+")
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def lower_same_length(text: str) -> str:
+    """``text.lower()``, keeping any character whose lower case would change the length (offsets hold)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def normalize_product(text: str) -> str:
+    """Lower-case, without spaces, hyphens, underscores and the product words (``SV 660-N系列`` -> ``sv660n``)."""
+    return _SEPARATORS.sub("", _PRODUCT_WORD.sub("", nfkc(text).lower()))
+
+
+def main_model(text: str) -> str:
+    """The series of a written model (spec v2): ``sv660n`` -> ``sv660``, ``asda-a2`` -> ``asdaa2``,
+    ``mr-j4-10a`` -> ``mrj4``, ``r88d-kn01h-ect`` -> ``r88dkn``, ``mg 400`` -> ``mg400``.
+
+    The first segment gives its leading letters and digits; a hyphen group of letters (and digits) after a
+    letters-only segment, or of letters after a segment ending in a letter, is part of the series.
+    """
+    segments = [s for s in _SEPARATORS.split(_PRODUCT_WORD.sub("", nfkc(text).lower())) if s]
+    if not segments:
+        return ""
+    first, rest = segments[0], segments[1:]
+    if rest and first.isalpha():
+        # "mg 400", "asda-a2", "mr-j4-10a": the next segment carries the series number
+        head = _SEGMENT_HEAD.match(rest[0])
+        if head:
+            return first + head.group(0)
+    if rest and first[-1].isalpha() and not first.isalpha():
+        head = re.match(r"[a-z]+", rest[0])
+        if head:  # "r88d-kn01h": letters after a letter-ending segment belong to the series
+            return first + head.group(0)
+    leading = _LEADING_MODEL.match(first)
+    return leading.group(0) if leading else first
+
+
+def normalize_code_main(main: str) -> str:
+    """A fault code's main code: lower-case, leading zeros dropped (``001`` -> ``1``, ``0F0001`` -> ``f0001``)."""
+    return main.lower().lstrip("0") or "0"
