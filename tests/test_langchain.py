@@ -53,7 +53,7 @@ async def test_compression_retriever_drops_unaligned_documents_and_keeps_the_res
     docs = await invoke(compression(base_retriever, judge=load_judge("rules")), QUESTION, use_async)
     assert [d.id for d in docs] == KEPT
     assert [d.metadata["ea_label"] for d in docs] == ["对齐"] * len(KEPT)
-    assert docs[0].metadata["ea_reason"] == "产品主型号相同（md500），参数编号相同"
+    assert docs[0].metadata["ea_reason"] == "产品md500与MD500主型号相同，参数编号F0-02与F0-02相同"
 
 
 @pytest.mark.parametrize(("use_async", "call"), [(False, "score"), (True, "ascore")], ids=["sync", "async"])

@@ -109,7 +109,7 @@ def test_kept_nodes_carry_the_verdict_and_the_callers_nodes_stay_unchanged(retri
     assert {k: first.node.metadata[k] for k in METADATA_KEYS} == {
         "ea_label": "对齐",
         "ea_score": 1.0,
-        "ea_reason": "产品主型号相同（sv660），故障码e100和E100主码相同（100）",
+        "ea_reason": "产品sv660n与SV660N主型号相同，故障码e100(E族主码100)与E100(E族主码100)族相同、主码相同",
         "ea_error": None,
         "ea_decision": "aligned",
         "ea_backend": "rules",

@@ -81,13 +81,11 @@ def test_the_report_judges_every_pair_and_breaks_accuracy_down_by_kind_and_vendo
     assert len(result.misses) == round((1 - result.accuracy) * len(records))
 
 
-@pytest.mark.xfail(strict=False, reason="rules v2 in progress")
 def test_rules_backend_is_right_on_98_percent_of_the_dev_set_and_drops_at_most_1_percent_of_aligned(results):
     result = results["devset"]
     assert result.accuracy >= 0.98 and result.aligned_dropped <= 0.01, describe(result)
 
 
-@pytest.mark.xfail(strict=False, reason="rules v2 in progress")
 def test_rules_backend_generalises_to_the_held_out_vendors(results):
     result = results["holdout"]
     print(describe(result, misses=10))  # reported with -s or on failure; the bound is looser than the dev set's

@@ -15,11 +15,11 @@ from ea_plugin.entities.words import (
     CUES_AFTER,
     CUES_BEFORE_EN,
     CUES_BEFORE_ZH,
-    PRODUCT_WORD_AFTER,
+    INDEX_NOUNS,
     ROW_NOT_AFTER,
     UNIT_AFTER,
 )
-from ea_plugin.normalize import normalize_code_main
+from ea_plugin.normalize import PRODUCT_WORDS, normalize_code_main
 
 # A code or parameter starts a word: not after a letter or digit, nor after "FR-" (FR-E700 is a model).
 _START = r"(?<![a-z0-9])(?<![a-z0-9][\-_])"
@@ -57,8 +57,12 @@ _CUE_BEFORE = re.compile(
     + r"|(?<![a-z])(?:" + "|".join(CUES_BEFORE_EN) + r")(?:\s*(?:code|no\.?|number|#))?)"
     r"\s*(?:[:#=]|no\.?|号|为|是|编号)?\s*(?P<a>a)?" + _NUMBER
 )
-_CUE_AFTER = re.compile(r"(?<![a-z0-9.\-_/:\x00第])" + _NUMBER + r"\s*(?P<cue>号?(?:" + "|".join(CUES_AFTER) + "))")
+_NOT_AN_INDEX = "".join(f"(?<!{noun})" for noun in INDEX_NOUNS)
+_CUE_AFTER = re.compile(
+    r"(?<![a-z0-9.\-_/:\x00])" + _NOT_AN_INDEX + _NUMBER + r"\s*(?P<cue>号?(?:" + "|".join(CUES_AFTER) + "))"
+)
 _ROW = re.compile(r"(?:^|(?<=[\n。；;|,、)\]】\s]))" + _NUMBER + r"\s*:(?=\s*[^\d\s\x00:/])", re.M)
+_PRODUCT_WORD_NEXT = re.compile("|".join(PRODUCT_WORDS))  # E700系列 is a model, E100 机器人 is a code
 _NOT_A_CODE_AFTER = re.compile(r"[0-9a-z]|[\-/:]\d")
 _WORD_BEFORE = re.compile(r"([a-z]+)\s*$")
 
@@ -83,9 +87,9 @@ def read_family_codes(text: str, catalog: Catalog) -> Iterator[FaultCode]:
             yield FaultCode("", m.span(), f"catalog code form {form.prefix.upper()} ({form.family} family)",
                             form.family, normalize_code_main(digits))
     for m in _FAMILY.finditer(text):
-        if PRODUCT_WORD_AFTER.match(text, m.end()):
-            continue  # "E700系列" names a product
         group = next(g for g in _GROUP_FAMILY if m.group(g) is not None)
+        if group not in ("hex", "hex_h") and _PRODUCT_WORD_NEXT.match(text, m.end()):
+            continue  # "E700系列" names a product
         main = m.group(group)
         if group == "hex_h" and len(main) < 4:
             continue  # "10h" is ten hours; hex values written with h have 4+ digits (2310h)

@@ -7,7 +7,6 @@ next to a code cue. A span read as one entity is never read again (``MG 400æŠ¥è­
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
 
 from ea_plugin.catalog import Catalog, load_catalog
 from ea_plugin.entities import codes, products
@@ -39,14 +38,6 @@ def extract_entities(text: str, catalog: Catalog | None = None) -> Entities:
     """Products (brands too), fault codes and parameter numbers of ``text``, in order, with spans in the
     NFKC-normalised text and the reason each was read."""
     return _extract(text, catalog if catalog is not None else load_catalog())
-
-
-@lru_cache(maxsize=8192)
-def _extract_cached(text: str, catalog_id: int) -> Entities:  # questions repeat across a batch's chunks
-    return _extract(text, _CATALOGS[catalog_id])
-
-
-_CATALOGS: dict[int, Catalog] = {}
 
 
 def _extract(text: str, catalog: Catalog) -> Entities:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ea_plugin.catalog import AliasHit, Catalog
 from ea_plugin.entities.records import Product
-from ea_plugin.entities.words import NEVER_PRODUCT, PRODUCT_WORD_AFTER
+from ea_plugin.entities.words import NEVER_PRODUCT, PRODUCT_WORD_AFTER, RUNNING_TEXT
 from ea_plugin.normalize import PRODUCT_WORDS, main_model, normalize_product
 
 # Letters, then (a separator and) digits, or a hyphen and a letter group with a digit (ASDA-A2, MR-J4);
@@ -25,6 +25,7 @@ _BEFORE_PRODUCT_WORD = re.compile(
 # A short model right after a brand or series word: 欧姆龙G5, MINAS A6, Omron 1S.
 _AFTER_BRAND = re.compile(r"\s?([a-z]{1,3}\d{1,4}[a-z]{0,3}|\d[a-z]{1,2})(?![a-z0-9])")
 _TERMINAL = re.compile(r"[a-z]+\d")  # DI1, SW1, CN1: letters and one digit name a terminal or part
+_CAMEL = re.compile(r"[a-z][A-Z]")
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,23 @@ class Candidate:
 
 
 def plausible_model(written: str, m: re.Match[str]) -> bool:
-    """Whether a model-shaped token of no catalog reads as a model rather than text, a terminal or a unit."""
+    """Whether a model-shaped token of no catalog reads as a model rather than text, a terminal or a unit.
+
+    A model's letters are not a word of running text ("Axis 3", "input1"); written in capitals or camel
+    case (MG 400, xArm 6) it may stand apart from its number; letters of three or fewer and one digit name
+    a terminal or part (DI1, SW1, CN1).
+    """
     letters = m.group("letters")
-    if len(letters) == 1 or letters in NEVER_PRODUCT:
+    if len(letters) == 1 or letters in NEVER_PRODUCT or letters in RUNNING_TEXT:
         return False  # one letter needs the catalog or a context (G5, V90)
     written_letters = written[: len(letters)]
-    spaced = m.group("sep") == " "
+    marked = written_letters.isupper() or _CAMEL.search(written_letters) is not None
     digits = m.group("digits") or ""
-    if spaced and (not written_letters.isupper() or len(digits) < 2):
-        return False  # "sensor 1", "for 12": a spaced model is written in capitals (MG 400, SV 660N)
-    if len(letters) >= 4 and not written_letters.isupper() and (m.group("sep") or len(digits) < 3):
-        return False  # "Axis 3", "input1", "Overload 1": a word of running text with a number
-    return not _TERMINAL.fullmatch(m.group(0))
+    if m.group("sep") and not marked and len(letters) >= 4:
+        return False  # "Valve 3", "motor-2": a word and its index
+    if m.group("sep") == " " and (not marked or (len(digits) < 2 and written_letters.isupper())):
+        return False  # "for 12", "ID 1": a spaced model is written in capitals (MG 400) or camel case
+    return not (len(letters) <= 3 and _TERMINAL.fullmatch(m.group(0)))
 
 
 def candidates(lowered: str, catalog: Catalog) -> Iterator[Candidate]:
@@ -95,7 +101,7 @@ def read_candidate(c: Candidate, lowered: str, written: str, catalog: Catalog) -
         why = "model pattern (letters + digits)"
     else:
         letters = re.match(r"[a-z]*", token).group(0)
-        if letters in NEVER_PRODUCT or len(token) < 2:
+        if letters in NEVER_PRODUCT or letters in RUNNING_TEXT or len(token) < 2:
             return None
         why = c.why
     return Product(shown, (c.start, c.end), why, normal, main)

@@ -20,12 +20,28 @@ no nr num ver rev vol fig tab sec page step item note axis joint sensor status l
 to at in on of for and or by is be as up max min typ set see per all off top low high out
 """.split())
 
+# Words of running text that manuals write before an index (spec v2: "Error 2", "sensor 1", "Axis 3",
+# "Analog input1"); a model's letters are not a dictionary word (xArm, ASDA, MADHT). Lower-case.
+RUNNING_TEXT = frozenset("""
+error fault alarm warning code status state sensor sensors overload axis axes step steps input inputs output
+outputs joint joints motor motors channel port slot node station group level phase page table figure section
+chapter version item items mode bit byte word line row column zone area index value number point position speed
+torque current voltage temperature encoder drive drives servo robot link tool frame user program task job timer
+counter register address parameter param event message type class option case example note test cycle pulse
+signal relay switch button lamp light filter gain loop limit offset ratio time delay period retry pass unit module
+card board slave master device controller analog digital terminal connector cable wire pin power supply brake
+battery memory disk file data block pattern profile table array list set reset stage process layer part piece
+zone area region field object entry record sample trial range scale class grade size series model serial number
+""".split())
+
 # A bare number is a code next to these cues (spec v2). Before it: Chinese cues directly, English ones
 # as words, optionally followed by "code", "no." or "#"; after it: 故障/报警/错误, optionally after 号.
 CUES_BEFORE_ZH = ("报警码", "报警号", "报警代码", "故障码", "故障代码", "故障号", "错误码", "错误代码", "代码",
                   "报警", "报错", "出现", "显示", "提示", "故障", "错误", "告警", "警报", "报")
 CUES_BEFORE_EN = ("alarm", "error", "fault", "code", "err", "alm")
 CUES_AFTER = ("故障", "报警", "错误")
+# A number right after these part nouns is an index (关节5错误: joint 5 has an error), never a code.
+INDEX_NOUNS = ("关节", "轴", "通道", "端口", "节点", "电机", "模块", "站", "槽", "第", "序号")
 
 # After a number, these make it a quantity, never a code: units, %, and Chinese measure words.
 UNIT_AFTER = re.compile(
