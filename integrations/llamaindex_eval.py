@@ -28,35 +28,19 @@ from llama_index.core.prompts.mixin import PromptDictType
 from ea_plugin.judge import AlignmentJudge
 from integrations.llamaindex import FixedPromptError
 from integrations.metric import (
-    DEFAULT_PASSING,
     Context,
+    JudgedEvaluation,
     ajudge_retrieval,
     feedback,
     judge_retrieval,
 )
-from integrations.selection import model_arguments, resolve_judge
+from integrations.selection import model_arguments
 
 
-class EntityAlignmentEvaluator(BaseEvaluator):
+class EntityAlignmentEvaluator(JudgedEvaluation, BaseEvaluator):
     """Query + contexts -> EvaluationResult: score = entity-alignment precision of the (top ``k``) contexts,
-    passing when score >= ``threshold``, feedback naming each off-entity chunk and the judge's reason."""
-
-    def __init__(
-        self,
-        judge: AlignmentJudge | None = None,
-        *,
-        backend: str | None = None,
-        threshold: float = DEFAULT_PASSING,
-        k: int | None = None,
-        **judge_options: Any,
-    ) -> None:
-        if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
-        if k is not None and k < 1:
-            raise ValueError(f"k must be at least 1 or None, got {k}")
-        self.judge = resolve_judge(judge, backend, judge_options)
-        self.threshold = threshold
-        self.k = k
+    passing when score >= ``threshold`` (default 0.5), feedback naming each off-entity chunk and the judge's
+    reason. Built with ``judge=`` or ``backend=`` plus ``load_judge`` options (default: the rules backend)."""
 
     # The evaluator has no prompt of its own: the judge's trained prompt is fixed (see the postprocessor).
     def _get_prompts(self) -> PromptDictType:

@@ -180,6 +180,31 @@ async def ajudge_retrieval(
     return _judgement(question, items, await ajudge_texts(judge, question, texts, _policy(judge)))
 
 
+# -- what the evaluators (LlamaIndex, DeepEval) are built with ---------------------------------------------
+class JudgedEvaluation:
+    """Constructor shared by the evaluators: ``judge`` (or ``backend`` plus ``load_judge`` options; default the
+    rules backend), ``threshold``: the precision at which a retrieval passes, ``k``: score only the top k."""
+
+    def __init__(
+        self,
+        judge: AlignmentJudge | None = None,
+        *,
+        backend: str | None = None,
+        threshold: float = DEFAULT_PASSING,
+        k: int | None = None,
+        **judge_options: Any,
+    ) -> None:
+        from integrations.selection import resolve_judge
+
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
+        if k is not None and k < 1:
+            raise ValueError(f"k must be at least 1 or None, got {k}")
+        self.judge = resolve_judge(judge, backend, judge_options)
+        self.threshold = threshold
+        self.k = k
+
+
 # -- many questions ----------------------------------------------------------------------------------
 def _mean(values: Iterable[float | None]) -> float | None:
     known = [v for v in values if v is not None]

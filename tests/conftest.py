@@ -10,6 +10,10 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Evaluation frameworks stay offline: no telemetry (Ragas, DeepEval), no .env files read by DeepEval.
+os.environ["RAGAS_DO_NOT_TRACK"] = "true"
+os.environ["DEEPEVAL_TELEMETRY_OPT_OUT"] = "YES"
+os.environ["DEEPEVAL_DISABLE_DOTENV"] = "1"
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("EA_TEST_CACHE", REPO / ".cache"))

@@ -24,7 +24,7 @@ from integrations.metric import (
     judge_retrieval,
     summarize,
 )
-from tests.eval_backends import TIMEOUT_MARK, flaky_backend
+from tests.eval_support import TIMEOUT_MARK, flaky_backend
 
 QUESTION = "sv660n出现e100故障怎么办？"
 CONTEXTS = [

@@ -11,7 +11,7 @@ from ea_plugin.cli import main
 from integrations.metric import FAILED, OFF_ENTITY
 from integrations.report import REJECTS, REPORT_JSON, REPORT_MD
 from integrations.report_plots import COMPARE, DISTRIBUTION, PRECISION_BY_RANK
-from tests.eval_backends import TIMEOUT_MARK, flaky_backend
+from tests.eval_support import TIMEOUT_MARK, flaky_backend
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 GOOD = [

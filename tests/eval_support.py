@@ -1,9 +1,12 @@
-"""A backend for the evaluation tests whose server times out on some pairs, registered through the hook."""
+"""Helpers of the evaluation tests: a backend whose server times out on some pairs (registered through the
+hook), and a guard that fails any connection leaving the machine while evaluation frameworks run."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from ea_plugin.plugins import hookimpl, register_plugin, unregister_plugin
 from ea_plugin.verdict import Judgement, Pair
@@ -50,3 +53,31 @@ def flaky_backend() -> Iterator[str]:
         yield FlakyBackend.name
     finally:
         unregister_plugin(plugin)
+
+
+# -- no network: an audit hook (installed once; audit hooks cannot be removed) active inside offline() --------
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+_guard = {"active": False, "blocked": []}
+
+
+def _no_network(event: str, args: tuple[Any, ...]) -> None:
+    if _guard["active"] and event == "socket.connect":
+        address = args[1]
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if host not in _LOOPBACK:
+            _guard["blocked"].append(address)
+            raise OSError(f"network access is disabled in this test: {address}")
+
+
+@contextmanager
+def offline() -> Iterator[list[Any]]:
+    """Every non-loopback connection fails while the block runs; gives the list of blocked addresses."""
+    if not _guard.get("installed"):
+        sys.addaudithook(_no_network)
+        _guard["installed"] = True
+    _guard["blocked"] = []
+    _guard["active"] = True
+    try:
+        yield _guard["blocked"]
+    finally:
+        _guard["active"] = False
