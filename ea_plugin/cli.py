@@ -19,6 +19,7 @@ import json
 import sys
 from collections.abc import Callable
 
+from ea_plugin.catalog import CatalogError
 from ea_plugin.examples import WORKED_EXAMPLES
 from ea_plugin.judge import AlignmentJudge, load_judge
 from ea_plugin.plugins import hookimpl
@@ -43,10 +44,13 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--threshold", type=float, help="keep a chunk when P(对齐) >= this (fast mode)")
     group.add_argument("--on-error", choices=["keep", "drop", "raise"], help="what a failed judgement means")
     group.add_argument("--batch-size", type=int)
+    group.add_argument("--catalog", action="append", metavar="FILE",
+                       help="rules: a user product catalog (YAML/JSON) extending the built-in one; repeatable")
 
 
 def judge_from_args(args: argparse.Namespace) -> AlignmentJudge:
-    backend_kwargs = {"model": args.model, "adapter": args.adapter, "base_url": args.base_url, "api_key": args.api_key}
+    backend_kwargs = {"model": args.model, "adapter": args.adapter, "base_url": args.base_url, "api_key": args.api_key,
+                      "catalog": args.catalog}
     judge_kwargs = {"mode": args.mode, "threshold": args.threshold, "on_error": args.on_error,
                     "batch_size": args.batch_size}
     if args.backend == "rules" and args.mode is None:
@@ -166,7 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except CatalogError as exc:  # a user catalog with a mistake: one line naming the entry, no traceback
+        print(f"ea-judge {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

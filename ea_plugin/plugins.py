@@ -41,6 +41,7 @@ _BUILTIN_MODULES = (
     "ea_plugin.backends.transformers",
     "ea_plugin.backends.openai",
     "ea_plugin.cli",  # the built-in commands
+    "ea_plugin.entity_commands",  # extract, catalog check
 )
 
 
