@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable
 
 from ea_plugin.catalog import CatalogError
+from ea_plugin.errors import OptionError
 from ea_plugin.examples import WORKED_EXAMPLES
 from ea_plugin.judge import AlignmentJudge, load_judge
 from ea_plugin.plugins import hookimpl
@@ -130,7 +131,7 @@ def cmd_backends(args: argparse.Namespace) -> int:
     return 0
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # the built-in commands are listed first
 def ea_register_commands(subparsers: argparse._SubParsersAction) -> None:
     """The built-in subcommands, added through the same hook as other packages' (demo, serve)."""
     sub = subparsers
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
         return int(args.func(args) or 0)
-    except CatalogError as exc:  # a user catalog with a mistake: one line naming the entry, no traceback
+    except (CatalogError, OptionError) as exc:  # a bad catalog entry or option: one line, no traceback
         print(f"ea-judge {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -35,3 +35,25 @@ class JudgeError(EAPluginError, RuntimeError):
         super().__init__(f"{message} (question={question!r:.60}, chunk={chunk!r:.60})")
         self.question = question
         self.chunk = chunk
+
+
+class OptionError(EAPluginError, ValueError):
+    """An option given to the judge, a policy, a backend or an integration that cannot be used."""
+
+    def __init__(self, message: str, *, option: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+class UnknownOptionError(OptionError, TypeError):
+    """An option name nobody takes; the message lists the valid names (and the closest one)."""
+
+    def __init__(self, option: str, valid: dict[str, list[str]], where: str) -> None:
+        import difflib
+
+        every = [name for names in valid.values() for name in names]
+        close = difflib.get_close_matches(option, every, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        listed = "; ".join(f"{group}: {', '.join(sorted(names)) or '(none)'}" for group, names in valid.items())
+        super().__init__(f"{where}: unknown option {option!r}{hint}. Valid options: {listed}", option=option)
+        self.valid = valid

@@ -9,13 +9,14 @@ each backend call it needs and receives the result; ``judge_*`` drives it with p
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import logging
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ea_plugin.backends.base import Backend, call_async
-from ea_plugin.errors import InvalidPairError
+from ea_plugin.errors import InvalidPairError, OptionError, UnknownBackendError, UnknownOptionError
 from ea_plugin.policy import Decision, OnError, Policy
 from ea_plugin.prompts import Mode
 from ea_plugin.verdict import Judgement, Pair, is_blank
@@ -45,28 +46,70 @@ CallResult = Any
 Plan = Generator[BackendCall, CallResult, list[Decision]]
 
 
+@dataclass(frozen=True)
+class JudgeOptions:
+    """Everything about a judge that is not its backend; checked when built (a bad value names its option).
+
+    mode: "fast" (label and score from one forward) or "think" (reasoning, then label).
+    batch_size: pairs per backend call. max_chunk_chars: longer chunks are cut (head kept), ``truncated``.
+    threshold, on_error, cascade, min_keep: the Policy (ea_plugin.policy).
+    """
+
+    mode: Mode = "fast"
+    threshold: float = 0.5
+    on_error: OnError = "keep"
+    cascade: tuple[float, float] | None = None
+    min_keep: int = 0
+    batch_size: int = 32
+    max_chunk_chars: int = DEFAULT_MAX_CHUNK_CHARS
+
+    def __post_init__(self) -> None:
+        if self.mode not in _METHOD:
+            raise OptionError(f"mode must be 'fast' or 'think', got {self.mode!r}", option="mode")
+        _check_positive("batch_size", self.batch_size)
+        _check_positive("max_chunk_chars", self.max_chunk_chars)
+        self.policy  # noqa: B018 - building the policy checks its options now, not at the first call
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(threshold=self.threshold, on_error=self.on_error, cascade=self.cascade, min_keep=self.min_keep)
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def build(cls, options: JudgeOptions | None = None, **changes: Any) -> JudgeOptions:
+        """``options`` (default: the defaults) with ``changes``; an unknown name fails listing the valid ones."""
+        for name in changes:
+            if name not in cls.names():
+                raise UnknownOptionError(name, {"judge options": cls.names()}, "AlignmentJudge")
+        return dataclasses.replace(options or cls(), **changes)
+
+
 class AlignmentJudge:
-    def __init__(
-        self,
-        backend: Backend,
-        *,
-        mode: Mode = "fast",
-        threshold: float = 0.5,
-        on_error: OnError = "keep",
-        cascade: tuple[float, float] | None = None,
-        min_keep: int = 0,
-        batch_size: int = 32,
-        max_chunk_chars: int = DEFAULT_MAX_CHUNK_CHARS,
-    ) -> None:
-        if mode not in _METHOD:
-            raise ValueError(f"mode must be 'fast' or 'think', got {mode!r}")
-        _check_positive("batch_size", batch_size)
-        _check_positive("max_chunk_chars", max_chunk_chars)
+    """Judges (question, chunk) pairs with ``backend`` and decides with its policy.
+
+    ``AlignmentJudge(backend, mode="think", threshold=0.3)`` or ``AlignmentJudge(backend, JudgeOptions(...))``;
+    the options are those of ``JudgeOptions``.
+    """
+
+    def __init__(self, backend: Backend, options: JudgeOptions | None = None, **changes: Any) -> None:
+        self.options = JudgeOptions.build(options, **changes)
         self.backend = backend
-        self.mode: Mode = mode
-        self.policy = Policy(threshold=threshold, on_error=on_error, cascade=cascade, min_keep=min_keep)
-        self.batch_size = batch_size
-        self.max_chunk_chars = max_chunk_chars
+        self.policy = self.options.policy
+
+    @property
+    def mode(self) -> Mode:
+        return self.options.mode
+
+    @property
+    def batch_size(self) -> int:
+        return self.options.batch_size
+
+    @property
+    def max_chunk_chars(self) -> int:
+        return self.options.max_chunk_chars
 
     @property
     def backend_name(self) -> str:
@@ -194,20 +237,40 @@ def _check_text(field: str, value: Any) -> None:
 
 def _check_positive(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise OptionError(f"{name} must be a positive integer, got {value!r}", option=name)
 
 
-def load_judge(backend: str = "rules", **kwargs: Any) -> AlignmentJudge:
+def load_judge(backend: str = "rules", **options: Any) -> AlignmentJudge:
     """Build a judge around a registered backend.
 
-    Judge options (mode, threshold, on_error, cascade, min_keep, batch_size, max_chunk_chars) are taken
-    from ``kwargs``; everything else goes to the backend's factory, e.g.
-    ``load_judge("openai", base_url="http://127.0.0.1:8000/v1", model="entity-alignment")``.
+    Options named like a ``JudgeOptions`` field (mode, threshold, on_error, cascade, min_keep,
+    batch_size, max_chunk_chars) configure the judge; the others go to the backend's factory, e.g.
+    ``load_judge("openai", base_url="http://127.0.0.1:8000/v1", model="entity-alignment")``. A name that
+    neither takes fails here, listing both sets of valid names.
     """
-    from ea_plugin.plugins import create_backend
+    from ea_plugin.plugins import backend_factories
 
-    judge_options = {k: kwargs.pop(k) for k in _JUDGE_OPTIONS if k in kwargs}
-    return AlignmentJudge(create_backend(backend, **kwargs), **judge_options)
+    factories = backend_factories()
+    if backend not in factories:
+        raise UnknownBackendError(f"no backend named {backend!r}; registered: {sorted(factories)}")
+    factory = factories[backend]
+    judge_names = JudgeOptions.names()
+    backend_names = factory_options(factory)
+    for name in options:
+        if name not in judge_names and backend_names is not None and name not in backend_names:
+            valid = {"judge options": judge_names, f"{backend} backend options": backend_names}
+            raise UnknownOptionError(name, valid, f"load_judge({backend!r})")
+    judge_options = JudgeOptions.build(**{k: v for k, v in options.items() if k in judge_names})
+    return AlignmentJudge(factory(**{k: v for k, v in options.items() if k not in judge_names}), judge_options)
 
 
-_JUDGE_OPTIONS = ("mode", "threshold", "on_error", "cascade", "min_keep", "batch_size", "max_chunk_chars")
+def factory_options(factory: Any) -> list[str] | None:
+    """The keyword options a backend factory takes (from its signature), or None when it takes any."""
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # a builtin or C callable without a readable signature
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return None
+    return [p.name for p in parameters if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                       inspect.Parameter.KEYWORD_ONLY)]

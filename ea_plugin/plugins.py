@@ -27,8 +27,6 @@ from typing import Any
 
 import pluggy
 
-from ea_plugin.errors import UnknownBackendError
-
 PROJECT = "ea_plugin"
 LOAD_PLUGINS_ENV = "EA_PLUGIN_LOAD_PLUGINS"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -126,13 +124,6 @@ def backend_factories() -> dict[str, BackendFactory]:
 def add_plugin_commands(subparsers: argparse._SubParsersAction) -> None:
     """Let every plugin (built-in commands included) add its subcommands."""
     get_plugin_manager().hook.ea_register_commands(subparsers=subparsers)
-
-
-def create_backend(name: str, **kwargs: Any) -> Any:
-    factories = backend_factories()
-    if name not in factories:
-        raise UnknownBackendError(f"no backend named {name!r}; registered: {sorted(factories)}")
-    return factories[name](**kwargs)
 
 
 def qualname(factory: BackendFactory) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ea_plugin.errors import JudgeError
+from ea_plugin.errors import JudgeError, OptionError
 from ea_plugin.prompts import ALIGNED, UNALIGNED, analysis_reason
 from ea_plugin.verdict import Judgement, Pair
 
@@ -129,15 +129,16 @@ class Policy:
     def __post_init__(self) -> None:
         if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)) \
                 or not 0.0 <= self.threshold <= 1.0:
-            raise ValueError(f"threshold must lie in [0, 1], got {self.threshold!r}")
+            raise OptionError(f"threshold must lie in [0, 1], got {self.threshold!r}", option="threshold")
         if self.on_error not in ON_ERROR:
-            raise ValueError(f"on_error must be one of {ON_ERROR}, got {self.on_error!r}")
+            raise OptionError(f"on_error must be one of {ON_ERROR}, got {self.on_error!r}", option="on_error")
         if self.cascade is not None:
             if len(self.cascade) != 2 or not 0.0 <= self.cascade[0] <= self.cascade[1] <= 1.0:
-                raise ValueError(f"cascade must be (low, high) with 0 <= low <= high <= 1, got {self.cascade!r}")
+                raise OptionError(f"cascade must be (low, high) with 0 <= low <= high <= 1, got {self.cascade!r}",
+                                  option="cascade")
             object.__setattr__(self, "cascade", (float(self.cascade[0]), float(self.cascade[1])))
         if isinstance(self.min_keep, bool) or not isinstance(self.min_keep, int) or self.min_keep < 0:
-            raise ValueError(f"min_keep must be a non-negative integer, got {self.min_keep!r}")
+            raise OptionError(f"min_keep must be a non-negative integer, got {self.min_keep!r}", option="min_keep")
 
     def replace(self, **changes: Any) -> Policy:
         return dataclasses.replace(self, **changes)

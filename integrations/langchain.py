@@ -46,7 +46,7 @@ class EntityAlignmentFilter(BaseDocumentCompressor):
         ``score_threshold`` and ``min_keep`` (see ``ea_plugin.policy.Policy``: threshold, min_keep)
         override the judge's policy for this filter; the other options go to ``load_judge``.
         """
-        super().__init__(**model_arguments(type(self).model_fields, judge, backend, options))
+        super().__init__(**model_arguments(type(self), judge, backend, options))
 
     @property
     def policy(self) -> Policy:

@@ -91,7 +91,7 @@ class EntityAlignmentPostprocessor(BaseNodePostprocessor, PromptMixin):
         Options named like this class's fields (score_threshold, min_keep, keep_retrieval_score,
         metadata_mode, callback_manager) configure the postprocessor; the others go to ``load_judge``.
         """
-        super().__init__(**model_arguments(type(self).model_fields, judge, backend, options))
+        super().__init__(**model_arguments(type(self), judge, backend, options))
 
     @classmethod
     def class_name(cls) -> str:

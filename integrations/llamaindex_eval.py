@@ -82,7 +82,7 @@ class EntityAlignmentPrecision(BaseRetrievalMetric):
     k: int | None = Field(default=None, ge=1, description="Score only the top k retrieved texts; None: all.")
 
     def __init__(self, judge: AlignmentJudge | None = None, *, backend: str | None = None, **options: Any) -> None:
-        super().__init__(**model_arguments(type(self).model_fields, judge, backend, options))
+        super().__init__(**model_arguments(type(self), judge, backend, options))
 
     def compute(
         self,

@@ -16,10 +16,10 @@ Metadata keys (flat values, so any vector store can hold them):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ea_plugin.errors import InvalidPairError
+from ea_plugin.errors import InvalidPairError, UnknownOptionError
 from ea_plugin.judge import AlignmentJudge, load_judge
 from ea_plugin.policy import Decision, Policy, not_judged
 from ea_plugin.verdict import is_blank
@@ -87,14 +87,21 @@ async def ajudge_texts(judge: AlignmentJudge, query: str, texts: Sequence[str], 
 
 
 def model_arguments(
-    fields: Iterable[str], judge: AlignmentJudge | None, backend: str | None, options: Mapping[str, Any]
+    model: type, judge: AlignmentJudge | None, backend: str | None, options: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Constructor arguments of an integration model: options named like one of its ``fields`` are its
-    own; the others are ``load_judge`` options for the judge built when none is given."""
-    names = set(fields) - {"judge"}
-    judge_options = {k: v for k, v in options.items() if k not in names}
+    """Constructor arguments of an integration (a pydantic ``model``): options named like one of its
+    fields are its own; the others are ``load_judge`` options for the judge built when none is given.
+    An option that neither takes fails naming it, with the integration's and the judge's valid names."""
+    where = model.__name__
+    names = sorted(set(model.model_fields) - {"judge"})
     own = {k: v for k, v in options.items() if k in names}
-    return {"judge": resolve_judge(judge, backend, judge_options), **own}
+    rest = {k: v for k, v in options.items() if k not in names}
+    if judge is not None and rest and backend is None:  # with a judge given, only the integration's own apply
+        raise UnknownOptionError(next(iter(rest)), {f"{where} options": names}, f"{where}(judge=...)")
+    try:
+        return {"judge": resolve_judge(judge, backend, rest), **own}
+    except UnknownOptionError as exc:
+        raise UnknownOptionError(exc.option, {f"{where} options": names, **exc.valid}, where) from None
 
 
 def resolve_judge(judge: AlignmentJudge | None, backend: str | None, options: Mapping[str, Any]) -> AlignmentJudge:

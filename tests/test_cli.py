@@ -64,3 +64,10 @@ def test_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "ea_plugin.cli", "judge", "e100故障怎么办", "伺服驱动器报e100.2"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.startswith("keep 对齐")
+
+
+def test_an_option_the_backend_does_not_take_is_a_one_line_usage_error(capsys):
+    assert main(["judge", "q", "c", "--model", "some-model"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ea-judge judge: error: load_judge('rules'): unknown option 'model'")
+    assert "Traceback" not in err

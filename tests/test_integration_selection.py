@@ -172,6 +172,8 @@ def test_resolve_judge_takes_a_judge_or_builds_one_from_a_backend_name_but_not_b
 
 
 def test_model_arguments_keep_the_integrations_own_options_and_give_the_rest_to_load_judge():
-    arguments = model_arguments(("judge", "min_keep"), None, "rules", {"min_keep": 2, "mode": "think"})
+    from integrations.langchain import EntityAlignmentFilter
+
+    arguments = model_arguments(EntityAlignmentFilter, None, "rules", {"min_keep": 2, "mode": "think"})
     assert arguments["min_keep"] == 2 and set(arguments) == {"judge", "min_keep"}
     assert arguments["judge"].mode == "think"
