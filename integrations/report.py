@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ea_plugin.cli import add_backend_arguments, judge_from_args, positive_int
+from ea_plugin.cli import add_backend_arguments, int_at_least, judge_from_args, positive_int
 from ea_plugin.errors import EAPluginError
+from ea_plugin.jsonl import dumps_line, read_file
 from ea_plugin.judge import AlignmentJudge
 from integrations.metric import (
     ALIGNED,
@@ -52,39 +53,40 @@ class RetrievalRecord:
     line: int
     question: str
     contexts: list[Context]
+    expected_ids: frozenset[str] | None = None  # the chunks that answer the question, where the input says
 
 
-def _parse(line: str) -> tuple[str, list[Context]]:
-    """(question, contexts) of one input line; ValueError with the reason otherwise."""
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON: {exc}") from exc
-    if not isinstance(record, dict):
+def _record(value: Any) -> tuple[str, list[Context], frozenset[str] | None]:
+    """(question, contexts, expected ids) of one parsed input line; ValueError with the reason otherwise."""
+    if not isinstance(value, dict):
         raise ValueError("record is not a JSON object")
-    question, contexts = record.get("question"), record.get("contexts")
+    question, contexts, expected = value.get("question"), value.get("contexts"), value.get("expected_ids")
     if not isinstance(question, str) or not question.strip():
         raise ValueError("record needs a non-empty string 'question'")
     if not isinstance(contexts, list):
         raise ValueError("record needs 'contexts': a list of strings or of {text, id?, score?}")
+    if expected is not None and (not isinstance(expected, list) or not all(isinstance(e, str) for e in expected)):
+        raise ValueError("'expected_ids', where given, must be a list of strings")
     try:
-        return question, [as_context(item) for item in contexts]
+        items = [as_context(item) for item in contexts]
     except ContextError as exc:
         raise ValueError(str(exc)) from exc
+    return question, items, None if expected is None else frozenset(expected)
 
 
 def read_retrievals(path: Path) -> Iterator[tuple[int, RetrievalRecord | None, str | None]]:
-    """(line number, record or None, reason it was rejected or None) for each non-empty line of ``path``."""
-    with path.open(encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                question, contexts = _parse(line)
-            except ValueError as exc:
-                yield number, None, str(exc)
-            else:
-                yield number, RetrievalRecord(number, question, contexts), None
+    """(line number, record or None, reason it was rejected or None) for each non-blank line of ``path``
+    (read by ``ea_plugin.jsonl``, as ``ea-judge filter`` reads its input)."""
+    for line in read_file(path):
+        if not line.ok:
+            yield line.number, None, line.error
+            continue
+        try:
+            question, contexts, expected = _record(line.value)
+        except ValueError as exc:
+            yield line.number, None, str(exc)
+        else:
+            yield line.number, RetrievalRecord(line.number, question, contexts, expected), None
 
 
 @dataclass
@@ -94,7 +96,22 @@ class JudgedFile:
     path: Path
     results: list[RetrievalJudgement] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)  # input line of each result
+    expected: list[frozenset[str] | None] = field(default_factory=list)  # expected ids of each result
     rejected: int = 0
+
+    def expected_found(self, index: int) -> int | None:
+        """How many of the question's expected chunks were retrieved (None where the input names none)."""
+        expected = self.expected[index]
+        if expected is None:
+            return None
+        return len(expected & {c.context.id for c in self.results[index].chunks})
+
+    def expected_total(self) -> tuple[int, int] | None:
+        """(expected chunks retrieved, expected chunks) over the questions that name them."""
+        named = [i for i, e in enumerate(self.expected) if e is not None]
+        if not named:
+            return None
+        return sum(self.expected_found(i) or 0 for i in named), sum(len(self.expected[i] or ()) for i in named)
 
 
 def judge_file(judge: AlignmentJudge, path: Path, rejects: TextIO, *, quiet: bool = False) -> JudgedFile:
@@ -105,11 +122,12 @@ def judge_file(judge: AlignmentJudge, path: Path, rejects: TextIO, *, quiet: boo
     judged = JudgedFile(path)
     for number, record, reason in tqdm(items, desc=f"judging {path.name}", unit="question", disable=quiet):
         if record is None:
-            rejects.write(json.dumps({"file": str(path), "line": number, "reason": reason}, ensure_ascii=False) + "\n")
+            rejects.write(dumps_line({"file": str(path), "line": number, "reason": reason}))
             judged.rejected += 1
             continue
         judged.results.append(judge_retrieval(judge, record.question, record.contexts))
         judged.lines.append(number)
+        judged.expected.append(record.expected_ids)
     return judged
 
 
@@ -119,7 +137,12 @@ def file_report(judged: JudgedFile, ks: Sequence[int]) -> dict[str, Any]:
         "input": str(judged.path),
         "rejected_lines": judged.rejected,
         "summary": summarize(judged.results, ks).to_dict(),
-        "questions": [{"line": n, **r.to_dict(ks)} for n, r in zip(judged.lines, judged.results, strict=True)],
+        "expected_found": judged.expected_total(),
+        "questions": [
+            {"line": n, **r.to_dict(ks), "expected_ids": None if e is None else sorted(e),
+             "expected_found": judged.expected_found(i)}
+            for i, (n, r, e) in enumerate(zip(judged.lines, judged.results, judged.expected, strict=True))
+        ],
     }
 
 
@@ -181,19 +204,35 @@ def worst_section(results: Sequence[RetrievalJudgement], count: int) -> str:
     return "\n\n".join(parts)
 
 
-def changes_table(before: Sequence[RetrievalJudgement], after: Sequence[RetrievalJudgement]) -> str:
-    """Per question: chunks and off-entity chunks before and after, and the precision change."""
-    after_by_question = {r.question: r for r in after}
-    rows = ["| question | chunks before → after | off-entity before → after | precision before → after |",
-            "|---|---|---|---|"]
-    for b in before:
-        a = after_by_question.get(b.question)
-        if a is None:
-            rows.append(f"| {_cell(b.question, 40)} | {len(b.chunks)} → (missing) | | |")
+def changes_table(before: JudgedFile, after: JudgedFile) -> str:
+    """Per question: chunks, off-entity chunks, precision and (where the input names them) the expected chunks
+    retrieved, before and after."""
+    after_index = {r.question: i for i, r in enumerate(after.results)}
+    rows = ["| question | chunks | off-entity | precision | expected chunks retrieved |", "|---|---|---|---|---|"]
+    for index, b in enumerate(before.results):
+        if b.question not in after_index:
+            rows.append(f"| {_cell(b.question, 40)} | {len(b.chunks)} → (missing) | | | |")
             continue
+        a_index = after_index[b.question]
+        a = after.results[a_index]
+        found = (before.expected_found(index), after.expected_found(a_index))
+        expected = "-" if found[0] is None else f"{found[0]} → {found[1]}"
         rows.append(f"| {_cell(b.question, 40)} | {len(b.chunks)} → {len(a.chunks)} | "
-                    f"{len(b.off_entity())} → {len(a.off_entity())} | {fmt(b.precision())} → {fmt(a.precision())} |")
+                    f"{len(b.off_entity())} → {len(a.off_entity())} | {fmt(b.precision())} → {fmt(a.precision())} "
+                    f"| {expected} |")
     return "\n".join(rows)
+
+
+def expected_line(before: JudgedFile, after: JudgedFile | None) -> str:
+    """Expected chunks retrieved over the questions that name them (the filter's cost, with --compare)."""
+    totals = before.expected_total()
+    if totals is None:
+        return ""
+    line = f"Expected chunks retrieved: {totals[0]} of {totals[1]}"
+    after_totals = after.expected_total() if after is not None else None
+    if after_totals is not None:
+        line += f" (after the filter: {after_totals[0]} of {after_totals[1]})"
+    return line + "."
 
 
 def render_markdown(before: JudgedFile, after: JudgedFile | None, backend: str, ks: Sequence[int],
@@ -221,11 +260,12 @@ def render_markdown(before: JudgedFile, after: JudgedFile | None, backend: str, 
         "",
         f"Questions with at least one off-entity chunk: {s_before.questions_with_off_entity} of {s_before.questions}"
         + (f" (after the filter: {s_after.questions_with_off_entity} of {s_after.questions})" if s_after else "")
-        + f". Questions with judge failures: {s_before.questions_with_failures}.",
+        + f". Questions with judge failures: {s_before.questions_with_failures}."
+        + (f" {expected_line(before, after)}" if before.expected_total() else ""),
         "",
     ]
     if after is not None:
-        lines += ["## What the filter changed", "", changes_table(before.results, after.results), ""]
+        lines += ["## What the filter changed", "", changes_table(before, after), ""]
     lines += [f"## Worst questions{' (retrieved, before the filter)' if after is not None else ''}", "",
               worst_section(before.results, worst), ""]
     lines += ["## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in plots] + [""]
@@ -275,7 +315,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compare", help="the same questions after the filter (JSONL): before/after figures")
     parser.add_argument("--k", type=positive_int, nargs="+", default=list(DEFAULT_KS),
                         help="ranks for precision@k")
-    parser.add_argument("--worst", type=int, default=DEFAULT_WORST, help="how many worst questions report.md lists")
+    parser.add_argument("--worst", type=int_at_least(0), default=DEFAULT_WORST,
+                        help="how many worst questions report.md lists")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_backend_arguments(parser)
 

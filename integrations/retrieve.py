@@ -5,23 +5,25 @@
 
 The retriever is the demo's (a real VectorStoreIndex over the corpus with the offline hashing embedding);
 ``--filter`` passes its nodes through ``EntityAlignmentPostprocessor`` (any backend: the usual backend
-options). Each output line is ``{"question", "contexts": [{"id", "text", "score"}]}`` in rank order.
+options). Each output line is ``{"question", "contexts": [{"id", "text", "score"}], "expected_ids"?}``, contexts in
+rank order (``expected_ids`` copied from the questions file, where it names them).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore
 
-from ea_plugin.cli import add_backend_arguments, judge_from_args
+from ea_plugin.cli import add_backend_arguments, int_at_least, judge_from_args, positive_int
 from ea_plugin.errors import EAPluginError
+from ea_plugin.jsonl import dumps_line, read_file
 from integrations.corpus import SAMPLE_CORPUS, CorpusError, load_chunks
 from integrations.demo import build_index
 from integrations.llamaindex import EntityAlignmentPostprocessor
@@ -30,20 +32,26 @@ SAMPLE_QUESTIONS = Path(__file__).resolve().parent / "data" / "questions.jsonl"
 DEFAULT_TOP_K = 10
 
 
-def load_questions(path: Path | str = SAMPLE_QUESTIONS) -> list[str]:
-    """The ``question`` of every line of a JSONL file; a bad line raises CorpusError naming it."""
+@dataclass(frozen=True)
+class Question:
+    question: str
+    expected_ids: list[str] | None = None  # the chunks that answer it, where the file says
+
+
+def load_questions(path: Path | str = SAMPLE_QUESTIONS) -> list[Question]:
+    """Every ``{question, expected_ids?}`` line of a JSONL file; a bad line raises CorpusError naming it."""
     path = Path(path)
     questions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            question = json.loads(line).get("question")
-        except (json.JSONDecodeError, AttributeError) as exc:
-            raise CorpusError(f"not a JSON object: {exc}", path=path, line=number) from exc
+    for line in read_file(path):
+        value = line.value if line.ok else None
+        if not isinstance(value, dict):
+            raise CorpusError(line.error or "not a JSON object", path=path, line=line.number)
+        question, expected = value.get("question"), value.get("expected_ids")
         if not isinstance(question, str) or not question.strip():
-            raise CorpusError("needs a non-empty string 'question'", path=path, line=number)
-        questions.append(question)
+            raise CorpusError("needs a non-empty string 'question'", path=path, line=line.number)
+        if expected is not None and not (isinstance(expected, list) and all(isinstance(e, str) for e in expected)):
+            raise CorpusError("'expected_ids' must be a list of strings", path=path, line=line.number)
+        questions.append(Question(question, expected))
     return questions
 
 
@@ -52,20 +60,23 @@ def context_record(node: NodeWithScore) -> dict[str, Any]:
 
 
 def retrieve(
-    questions: Sequence[str],
+    questions: Sequence[Question],
     corpus: Path | str = SAMPLE_CORPUS,
     top_k: int = DEFAULT_TOP_K,
     postprocessor: BaseNodePostprocessor | None = None,
 ) -> list[dict[str, Any]]:
-    """One ``{question, contexts}`` record per question: the retriever's top k, filtered when a postprocessor
-    is given."""
+    """One ``{question, contexts, expected_ids?}`` record per question: the retriever's top k, filtered when a
+    postprocessor is given."""
     retriever = build_index(load_chunks(corpus)).as_retriever(similarity_top_k=top_k)
     records = []
-    for question in questions:
-        nodes = retriever.retrieve(question)
+    for item in questions:
+        nodes = retriever.retrieve(item.question)
         if postprocessor is not None:
-            nodes = postprocessor.postprocess_nodes(nodes, query_str=question)
-        records.append({"question": question, "contexts": [context_record(n) for n in nodes]})
+            nodes = postprocessor.postprocess_nodes(nodes, query_str=item.question)
+        record: dict[str, Any] = {"question": item.question, "contexts": [context_record(n) for n in nodes]}
+        if item.expected_ids is not None:
+            record["expected_ids"] = item.expected_ids
+        records.append(record)
     return records
 
 
@@ -73,11 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m integrations.retrieve", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-o", "--output", required=True, help="JSONL to write (one record per question)")
-    parser.add_argument("--questions", default=str(SAMPLE_QUESTIONS), help="JSONL of {question} records")
+    parser.add_argument("--questions", default=str(SAMPLE_QUESTIONS), help="JSONL of {question, expected_ids?} records")
     parser.add_argument("--corpus", default=str(SAMPLE_CORPUS), help="JSONL of {id, title, text} chunks")
-    parser.add_argument("--top-k", type=int, default=DEFAULT_TOP_K, help="chunks retrieved per question")
+    parser.add_argument("--top-k", type=positive_int, default=DEFAULT_TOP_K, help="chunks retrieved per question")
     parser.add_argument("--filter", action="store_true", help="pass the nodes through EntityAlignmentPostprocessor")
-    parser.add_argument("--min-keep", type=int, default=0, help="with --filter: never keep fewer chunks than this")
+    parser.add_argument("--min-keep", type=int_at_least(0), default=0,
+                        help="with --filter: never keep fewer chunks than this")
     add_backend_arguments(parser)
     return parser
 
@@ -85,8 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.top_k < 1:
-        parser.error("--top-k must be at least 1")
     try:
         postprocessor = None
         if args.filter:
@@ -96,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"integrations.retrieve: error: {exc}", file=sys.stderr)
         return 1
     with open(args.output, "w", encoding="utf-8") as out:
-        out.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        out.writelines(dumps_line(r) for r in records)
     print(f"{len(records)} questions -> {args.output}", file=sys.stderr)
     return 0
 

@@ -27,11 +27,15 @@ BAD_LINES = {
     '{"contexts": ["x"]}': "non-empty string 'question'",
     '{"question": "q", "contexts": "one string"}': "'contexts': a list",
     '{"question": "q", "contexts": [{"id": "no-text"}]}': "string 'text'",
+    '{"question": "q", "contexts": [], "expected_ids": "a"}': "'expected_ids', where given, must be a list",
+    b'{"question": "\xff", "contexts": []}'.decode("latin-1"): "UTF-8",
 }
 
 
 def write_jsonl(path: Path, lines: list[str]) -> Path:
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # latin-1 lines stand for raw bytes that are not UTF-8
+    data = b"\n".join(line.encode("latin-1") if "\xff" in line else line.encode("utf-8") for line in lines)
+    path.write_bytes(data + b"\n")
     return path
 
 
@@ -46,7 +50,7 @@ def test_report_writes_json_markdown_plots_and_rejects_every_bad_line(retrieved,
     assert main(["report", str(retrieved), "-o", str(out), "--quiet"]) == 0
     report = json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
     assert report["backend"] == "rules" and report["rejected_lines"] == len(BAD_LINES)
-    assert [q["line"] for q in report["questions"]] == [1, 8]
+    assert [q["line"] for q in report["questions"]] == [1, 2 + len(BAD_LINES) + 1]
     summary = report["summary"]
     assert summary["questions"] == 2 and summary["counts"][OFF_ENTITY] == 2
     assert summary["precision_at"] == {"1": 1.0, "3": pytest.approx((1 / 3 + 1) / 2), "5": pytest.approx(2 / 3),
@@ -54,7 +58,7 @@ def test_report_writes_json_markdown_plots_and_rejects_every_bad_line(retrieved,
     assert summary["off_entity_share_at"]["1"] == 0.0 and summary["off_entity_share_at"]["3"] == 0.5
     assert report["questions"][0]["chunks"][1]["id"] == "md500-e100"
     rejects = [json.loads(line) for line in (out / REJECTS).read_text(encoding="utf-8").splitlines()]
-    assert [r["line"] for r in rejects] == [2, 3, 4, 5, 6]
+    assert [r["line"] for r in rejects] == list(range(2, 2 + len(BAD_LINES)))
     for reject, expected in zip(rejects, BAD_LINES.values(), strict=True):
         assert expected in reject["reason"] and reject["file"] == str(retrieved)
     markdown = (out / REPORT_MD).read_text(encoding="utf-8")
@@ -64,20 +68,27 @@ def test_report_writes_json_markdown_plots_and_rejects_every_bad_line(retrieved,
     for name in (PRECISION_BY_RANK, DISTRIBUTION):
         assert (out / name).read_bytes().startswith(PNG_MAGIC)
         assert f"({name})" in markdown
-    assert "2 questions, 5 rejected lines" in capsys.readouterr().err
+    assert f"2 questions, {len(BAD_LINES)} rejected lines" in capsys.readouterr().err
 
 
 def test_compare_reports_before_and_after_the_filter(retrieved, tmp_path):
+    expected = ["md500-e100", "sv660n-e101"]  # two chunks the filter drops, as if they answered the question
+    retrieved.write_bytes(retrieved.read_bytes().replace(
+        b'"contexts"', f'"expected_ids": {json.dumps(expected)}, "contexts"'.encode(), 1))
     filtered = write_jsonl(tmp_path / "filtered.jsonl", [json.dumps(
-        {"question": GOOD[0]["question"], "contexts": GOOD[0]["contexts"][:1]}, ensure_ascii=False)])
+        {"question": GOOD[0]["question"], "contexts": GOOD[0]["contexts"][:1], "expected_ids": expected},
+        ensure_ascii=False)])
     out = tmp_path / "report"
     assert main(["report", str(retrieved), "-o", str(out), "--compare", str(filtered), "--quiet", "--k", "1", "3"]) == 0
     report = json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
     assert report["compare"]["summary"]["precision_at"] == {"1": 1.0, "3": 1.0}
     markdown = (out / REPORT_MD).read_text(encoding="utf-8")
     assert "| 3 | 0.667 | 1.000 | 0.500 | 0.000 |" in markdown
-    assert "| sv660n出现e100故障怎么办？ | 3 → 1 | 2 → 0 | 0.333 → 1.000 |" in markdown
-    assert "| 伺服驱动器怎么调增益？ | 1 → (missing) | | |" in markdown
+    assert "| sv660n出现e100故障怎么办？ | 3 → 1 | 2 → 0 | 0.333 → 1.000 | 2 → 0 |" in markdown
+    assert "| 伺服驱动器怎么调增益？ | 1 → (missing) | | | |" in markdown
+    assert "Expected chunks retrieved: 2 of 2 (after the filter: 0 of 2)." in markdown
+    assert report["expected_found"] == [2, 2] and report["compare"]["expected_found"] == [0, 2]
+    assert report["questions"][0]["expected_ids"] == expected and report["questions"][1]["expected_found"] is None
     assert (out / COMPARE).read_bytes().startswith(PNG_MAGIC)
 
 
