@@ -235,33 +235,37 @@ def expected_line(before: JudgedFile, after: JudgedFile | None) -> str:
     return line + "."
 
 
-def render_markdown(before: JudgedFile, after: JudgedFile | None, backend: str, ks: Sequence[int],
-                    worst: int, plots: Sequence[str]) -> str:
+def overview(before: JudgedFile, after: JudgedFile | None, ks: Sequence[int]) -> str:
+    """The figures at the top of report.md (and in the README's worked example): precision@k, chunk counts,
+    questions with off-entity chunks, expected chunks retrieved."""
     s_before = summarize(before.results, ks)
     s_after = summarize(after.results, ks) if after is not None else None
     runs = {"retrieved": s_before, **({"filtered": s_after} if s_after is not None else {})}
+    questions = (
+        f"Questions with at least one off-entity chunk: {s_before.questions_with_off_entity} of {s_before.questions}"
+        + (f" (after the filter: {s_after.questions_with_off_entity} of {s_after.questions})" if s_after else "")
+        + f". Questions with judge failures: {s_before.questions_with_failures}."
+        + (f" {expected_line(before, after)}" if before.expected_total() else "")
+    )
+    return "\n\n".join([precision_table(s_before, s_after), counts_table(runs), questions])
+
+
+def render_markdown(before: JudgedFile, after: JudgedFile | None, backend: str, ks: Sequence[int],
+                    worst: int, plots: Sequence[str]) -> str:
+    rejected = before.rejected + (after.rejected if after else 0)
     lines = [
         "# Entity-alignment report",
         "",
         f"Input: `{before.path}`" + (f"; filtered: `{after.path}`" if after is not None else "")
-        + f". Judge: {backend} backend. Rejected input lines: {before.rejected + (after.rejected if after else 0)}"
-        + (f" (see `{REJECTS}`)" if before.rejected or (after and after.rejected) else "") + ".",
+        + f". Judge: {backend} backend. Rejected input lines: {rejected}"
+        + (f" (see `{REJECTS}`)" if rejected else "") + ".",
         "",
         "Entity-alignment precision = the share of the judged chunks that the judge calls 对齐 (judge failures "
         "and empty chunks are counted apart); per question, then averaged over the questions.",
         "",
-        "## Precision at k",
+        "## Precision at k, chunks",
         "",
-        precision_table(s_before, s_after),
-        "",
-        "## Chunks",
-        "",
-        counts_table(runs),
-        "",
-        f"Questions with at least one off-entity chunk: {s_before.questions_with_off_entity} of {s_before.questions}"
-        + (f" (after the filter: {s_after.questions_with_off_entity} of {s_after.questions})" if s_after else "")
-        + f". Questions with judge failures: {s_before.questions_with_failures}."
-        + (f" {expected_line(before, after)}" if before.expected_total() else ""),
+        overview(before, after, ks),
         "",
     ]
     if after is not None:
