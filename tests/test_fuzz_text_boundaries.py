@@ -10,6 +10,7 @@ Few examples by default so CI stays quick; ``EA_FUZZ_EXAMPLES=2000`` digs deeper
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 from ea_plugin import load_judge
 from ea_plugin.filter_file import FilterPaths, filter_file
-from ea_plugin.jsonl import split_lines
+from ea_plugin.judge import AlignmentJudge
 from ea_plugin.prompts import ALIGNED, THINK_CLOSE, THINK_OPEN, UNALIGNED, format_analysis
 from ea_plugin.verdict import parse_answer
 from training.convert import ConvertOptions, Source, convert, output_paths
@@ -91,8 +92,10 @@ def jsonl_file(record: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:
 
 
 def line_numbers(data: bytes) -> tuple[set[int], set[int]]:
-    """(every line number, the blank ones) of a JSONL file, as the contract defines them."""
-    lines = split_lines(data)
+    """(every line number, the blank ones) of a JSONL file, as the contract defines them: split on b"\\n" only,
+    after a leading BOM; a final newline ends the last line. (Written out here, not imported: the oracle.)"""
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    lines = lines[:-1] if lines[-1] == b"" else lines
     return set(range(1, len(lines) + 1)), {n for n, raw in enumerate(lines, start=1) if not raw.strip()}
 
 
@@ -100,7 +103,9 @@ def written_lines(path: Path) -> list[int]:
     return [json.loads(raw)["line"] for raw in path.read_bytes().split(b"\n") if raw]
 
 
-JUDGE = load_judge("rules")
+@functools.cache
+def rules_judge() -> AlignmentJudge:
+    return load_judge("rules")
 
 
 @FUZZ
@@ -111,11 +116,11 @@ def test_filter_accounts_for_every_line_once_even_after_a_kill(data: bytes, step
         source, output, rejects = Path(folder, "in.jsonl"), Path(folder, "out.jsonl"), Path(folder, "bad.jsonl")
         source.write_bytes(data)
         paths = FilterPaths(source, output, rejects)
-        filter_file(JUDGE, paths, step)
+        filter_file(rules_judge(), paths, step)
         for path, share in ((output, cut), (rejects, cut_rejects)):  # killed mid-write: any prefix survives
             written = path.read_bytes()
             path.write_bytes(written[: int(len(written) * share)])
-        counts = filter_file(JUDGE, paths, step)
+        counts = filter_file(rules_judge(), paths, step)
         every, blank = line_numbers(data)
         judged, rejected = written_lines(output), written_lines(rejects)
         assert len(judged) + len(rejected) == len(set(judged) | set(rejected))  # no line twice
