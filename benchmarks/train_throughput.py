@@ -37,13 +37,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.dev_machine import MULTICAST_OFF  # noqa: E402
 from ea_plugin.prompts import ALIGNED, UNALIGNED  # noqa: E402
 from training.convert import ConvertOptions, Source, convert  # noqa: E402
 from training.examples import generate as gen  # noqa: E402
 from training.lf_train import train_command  # noqa: E402
 from training.recipe import (  # noqa: E402
-    LF_ENV,
     REMOVE,
+    lf_environ,
     profile_env,
     train_config,
     with_deepspeed_file,
@@ -193,7 +194,7 @@ def run_config(cfg: BenchConfig, model: Path, data_dir: Path, work: Path, steps:
     write_yaml(yaml_path, with_deepspeed_file(yaml_path, config))
     command = train_command(cfg.launcher, yaml_path)
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
-    env = {**os.environ, **LF_ENV, **profile_env(cfg.profile), **cfg.env, "RECORD_VRAM": "1", "PYTHONPATH": path}
+    env = lf_environ({**MULTICAST_OFF, **profile_env(cfg.profile), **cfg.env, "RECORD_VRAM": "1", "PYTHONPATH": path})
     started = time.perf_counter()
     with (out / "log.txt").open("w") as log:
         try:

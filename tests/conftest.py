@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.dev_machine import MULTICAST_OFF
+
+# Every process the tests start on the shared GPU hosts inherits these (product code never sets them).
+os.environ.update(MULTICAST_OFF)
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

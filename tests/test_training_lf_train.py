@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from training.lf_train import MULTICAST_OFF, torchrun_command
-from training.recipe import LF_ENV, train_config, write_dataset_info, write_yaml
+from training.lf_train import torchrun_command
+from training.recipe import lf_environ, train_config, write_dataset_info, write_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -21,7 +20,6 @@ def test_torchrun_command_runs_this_module_once_per_gpu():
     assert command[:3] == [sys.executable, "-m", "torch.distributed.run"]
     assert command[command.index("--nproc_per_node") + 1] == "2"
     assert command[-4:] == ["-m", "training.lf_train", "cfg.yaml", "max_steps=2"]
-    assert MULTICAST_OFF["NCCL_NVLS_ENABLE"] == "0"
 
 
 def _train(model: Path, data: Path, out: Path, overrides: dict, env: dict[str, str]) -> tuple[dict, str]:
@@ -30,7 +28,7 @@ def _train(model: Path, data: Path, out: Path, overrides: dict, env: dict[str, s
                           overrides={"max_steps": 1, "max_samples": 16, **overrides})
     yaml_path = write_yaml(out.parent / f"{out.name}.yaml", config)
     proc = subprocess.run([sys.executable, "-m", "training.lf_train", str(yaml_path)], cwd=REPO,
-                          env={**os.environ, **LF_ENV, **env}, capture_output=True, text=True)
+                          env=lf_environ(env), capture_output=True, text=True)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-3000:]
     history = json.loads((out / "trainer_state.json").read_text())["log_history"]

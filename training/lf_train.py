@@ -21,10 +21,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-# Kept set in every process we start (see the device notes): multicast can take a shared host down.
-MULTICAST_OFF = {"NCCL_NVLS_ENABLE": "0", "TORCH_SYMM_MEM_DISABLE_MULTICAST": "1", "NVSHMEM_DISABLE_NVLS": "1"}
-
-
 LAUNCHERS = ("lf_train", "llamafactory-cli")
 
 
@@ -68,8 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    os.environ.setdefault("DISABLE_VERSION_CHECK", "1")
-    os.environ.update(MULTICAST_OFF)
+    from training.recipe import lf_environ
+
+    os.environ.update(lf_environ())  # also when started directly, not through training.run
     if needs_torchrun():
         from llamafactory.extras.misc import find_available_port
 

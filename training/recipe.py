@@ -39,8 +39,14 @@ DEEPSPEED_FILE = "ds_z3.json"
 # Environment for every LLaMA-Factory process: no version gate on newer transformers, no telemetry,
 # no hub access (models are local paths or already cached).
 # expandable_segments: less fragmentation, so the allocator's reserved peak stays near what is allocated.
+# The one place these are set; the caller's own environment wins where it sets one of them.
 LF_ENV = {"DISABLE_VERSION_CHECK": "1", "HF_HUB_OFFLINE": "1", "WANDB_DISABLED": "true",
           "TOKENIZERS_PARALLELISM": "false", "PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True"}
+
+
+def lf_environ(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a LLaMA-Factory process: LF_ENV under the current environment, then ``extra``."""
+    return {**LF_ENV, **os.environ, **(extra or {})}
 
 BASE: dict[str, Any] = {
     # model
@@ -252,7 +258,7 @@ def validate(config: dict[str, Any]) -> tuple[Any, ...]:
     """
     import torch
 
-    os.environ.setdefault("DISABLE_VERSION_CHECK", "1")
+    os.environ.update(lf_environ())  # before LLaMA-Factory is imported: its version gate runs at import
     from llamafactory.hparams import get_train_args
     from llamafactory.hparams.parser import _parse_train_args
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -35,8 +34,8 @@ from training import convert as convert_mod
 from training import preflight, step_inputs
 from training.lf_train import LAUNCHERS, llamafactory_cli, train_command
 from training.recipe import (
-    LF_ENV,
     export_config,
+    lf_environ,
     profile_env,
     train_config,
     with_deepspeed_file,
@@ -235,7 +234,7 @@ def _llamafactory_cli() -> str:
 def _stream(command: list[str], log: Path, extra_env: dict[str, str] | None = None) -> None:
     """Run ``command``, showing its output live (progress bars included) and keeping it in ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **LF_ENV, **(extra_env or {})}
+    env = lf_environ(extra_env)
     print("$ " + " ".join(command), flush=True)
     with log.open("ab") as sink:
         sink.write(("$ " + " ".join(command) + "\n").encode())

@@ -30,7 +30,7 @@ from pathlib import Path
 from ea_plugin.prompts import CHAT_TEMPLATE
 
 DEFAULT_NAME = "entity-alignment"
-REPO = Path(__file__).resolve().parents[1]
+VLLM_PYTHON_ENV = "EA_VLLM_PYTHON"  # where vLLM lives in its own environment
 # vLLM accepts only these --max-lora-rank values.
 VLLM_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
 
@@ -62,9 +62,9 @@ class ServeConfig:
 
 
 def default_python() -> str:
-    """The repository's .venv-vllm interpreter (scripts/setup_vllm_venv.sh) if present, else ``python``."""
-    venv_python = REPO / ".venv-vllm" / "bin" / "python"
-    return str(venv_python) if venv_python.exists() else "python"
+    """The interpreter of vLLM's environment: ``EA_VLLM_PYTHON`` if set, else this one (vLLM installed beside
+    ea-plugin); a separate environment such as scripts/setup_vllm_venv.sh's is named with --python."""
+    return os.environ.get(VLLM_PYTHON_ENV) or sys.executable
 
 
 def write_chat_template(path: Path | None = None) -> Path:
@@ -135,7 +135,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reasoning-parser", choices=["qwen3"], help="return think-mode reasoning separately")
     parser.add_argument("--dtype", default="auto", help="auto (bf16 on GPU), float32 on CPU")
     parser.add_argument("--max-model-len", type=int, help="context length (lower it to save KV-cache memory)")
-    parser.add_argument("--python", default=None, help="the vLLM environment's python (default: .venv-vllm)")
+    parser.add_argument("--python", default=None,
+                        help=f"the vLLM environment's python (default: ${VLLM_PYTHON_ENV}, else this python)")
     parser.add_argument("--chat-template-out", type=Path, help="where to write the chat template file")
     parser.add_argument("--ready-timeout", type=float, default=1800.0, help="seconds to wait for the server")
     parser.add_argument("--dry-run", action="store_true", help="print the vLLM command and exit")
