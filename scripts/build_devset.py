@@ -33,8 +33,9 @@ _RUNNING_TEXT = re.compile(r"(关节|Axis |axis |Joint |joint |sensor |Sensor )\
 # A description that names a product or brand would change what a pair is about: such rows are skipped.
 _NAMES = re.compile(
     r"xArm|Dobot|JAKA|AKD|AZD|Nanotec|Beckhoff|Delta|Omron|Kollmorgen|UFACTORY|MINAS|Panasonic|SINAMICS|Siemens"
-    r"|节卡|越疆|台达|欧姆龙|倍福|松下|西门子"
-    r"|[A-Za-z]{2,}\s*(系列|型|驱动器|变频器|伺服|机器人|机械臂)",
+    r"|Yaskawa|SERVOPACK|SGD|Mitsubishi|MELSERVO|MR-J"
+    r"|节卡|越疆|台达|欧姆龙|倍福|松下|西门子|安川|三菱"
+    r"|[A-Za-z]{2,}\s*(系列|型|驱动器|驅動器|变频器|變頻器|伺服|机器人|機器人|机械臂|機械臂)",
     re.IGNORECASE,
 )
 
@@ -43,7 +44,7 @@ _NAMES = re.compile(
 class Code:
     """A row's code as the table defines it (structure, not text read back): family, main code, sub-code."""
 
-    family: str | None  # "al", "e", "f", "n", "hex"; None for a bare number
+    family: str | None  # "al", "a", "e", "f", "n", "hex"; None for a bare number
     main: str
     sub: str | None = None
 
@@ -71,8 +72,9 @@ class Row:
 
 
 # How a table's code column is shown on the drive's panel, where the table stores only the number.
-PANEL = {"err": lambda code: f"Err{code}", "f5": lambda code: f"F{int(code):05d}"}
-_PREFIXED = re.compile(r"(?P<family>AL|Err|F|n)(?P<main>\d+)")
+PANEL = {"err": lambda code: f"Err{code}", "err_sub": lambda code: f"Err{code}", "f5": lambda code: f"F{int(code):05d}"}
+# AL001, AL.1A (hex letters belong to the code), A.C90, Err16, Err16.1, F07801, n503
+_PREFIXED = re.compile(r"(?P<family>AL|A|Err|F|n)\.?(?P<main>[0-9A-Za-z]+?)(?:\.(?P<sub>\d+))?")
 
 
 def _code_of(style: str, text: str) -> Code:
@@ -86,8 +88,8 @@ def _code_of(style: str, text: str) -> Code:
     match = _PREFIXED.fullmatch(text)
     if match is None:
         raise ValueError(f"{style} code {text!r} is not a prefixed code")
-    family = {"AL": "al", "Err": "e", "F": "f", "n": "n"}[match["family"]]
-    return Code(family, match["main"].lstrip("0") or "0")
+    family = {"AL": "al", "A": "a", "Err": "e", "F": "f", "n": "n"}[match["family"]]
+    return Code(family, match["main"].lower().lstrip("0") or "0", match["sub"])
 
 
 def _usable(description: str) -> bool:
@@ -101,7 +103,7 @@ def _usable(description: str) -> bool:
 @dataclass(frozen=True)
 class Profile:
     source: str
-    style: str  # al, f, bare, bare_sub, hex
+    style: str  # al, a, f, bare, bare_sub, hex, or a PANEL style
     models: tuple[str, ...]  # ways of writing the series on their own (all one main model)
     brand: tuple[str, ...] = ()  # brand words (zh, en) where the spec lists the brand
     brand_model: tuple[str, ...] = ()  # the series written right after a brand word
@@ -139,6 +141,14 @@ PROFILES = {
                             ("西门子", "Siemens"), ("S120",), sibling="G120", heading="故障列表"),
     # EL7211 is left out on purpose: the spec could read it as the E-family code E/l7211 (like EB00)
     "beckhoff_el7211": Profile("beckhoff_el7211", "hex", (), ("倍福", "Beckhoff"), heading="诊断信息"),
+    # SGDXS is letters only: a product word always follows it (the spec reads such a name only then)
+    "yaskawa_sgdxs": Profile("yaskawa_sgdxs", "a", ("SGDXS伺服", "SGDXS驱动器", "SGDXS系列", "sgdxs伺服"),
+                             ("安川", "Yaskawa"), ("SGDXS伺服",), sibling="SGD7S伺服", heading="警报一览"),
+    "panasonic_minas_a6": Profile("panasonic_minas_a6", "err_sub", ("MINAS A6", "A6伺服", "A6系列", "MINAS A6"),
+                                  ("松下", "Panasonic"), ("A6", "MINAS A6"), sibling="A5", catalogued=True,
+                                  heading="保护功能（报警）"),
+    "mitsubishi_mrj4": Profile("mitsubishi_mrj4", "al", ("MR-J4", "mr-j4", "MR-J4伺服", "MR-J4-10B"),
+                               ("三菱", "Mitsubishi"), ("MR-J4",), sibling="MR-J5", catalogued=True),
 }
 SPLITS = ("devset", "holdout")  # which table goes where is recorded in sources/provenance.json
 
@@ -164,7 +174,13 @@ def ask_code(row: Row, rng: random.Random) -> str:
     """The code as a user types it: case, separators and leading zeros vary as the spec allows."""
     text = row.text
     if row.code.family == "al":
-        return rng.choice([text, f"AL.{text[2:]}", f"AL-{text[2:]}", f"al{text[2:]}", f"AL{int(text[2:])}"])
+        body = text[2:].lstrip(".")  # AL001 (Delta) or AL.1A (Mitsubishi)
+        return rng.choice([text, f"AL.{body}", f"AL-{body}", f"al{body.lower()}", f"AL{body.lstrip('0') or '0'}"])
+    if row.code.family == "a":  # A.C90; A710 without the dot only for digits, next to the templates' code cue
+        body = text[2:]
+        return rng.choice([text, text.upper(), text.lower(), *([f"A{body}"] if body.isdigit() else [])])
+    if row.code.family == "e" and row.code.sub is not None:  # Err16.1, or the main code alone
+        return rng.choice([text, text.upper(), text.lower(), f"Err{row.code.main}"])
     if row.code.family == "e":
         return rng.choice([text, f"{text}.0", text.upper(), text.lower()])
     if row.code.family == "f":
@@ -188,7 +204,7 @@ def chunk_line(row: Row, rng: random.Random, product: str | None) -> str:
     elif row.code.family == "f":
         lines = [f"故障{code}：{desc}", f"{code} {desc}"]
     elif row.code.family == "e":
-        lines = [f"{code}.0 {desc}", f"报警{code}：{desc}"]
+        lines = [f"{code}.0 {desc}" if row.code.sub is None else f"{code} {desc}", f"报警{code}：{desc}"]
     else:
         lines = [f"{code}：{desc}", f"报警{code}：{desc}"]
     line = rng.choice(lines)
@@ -274,6 +290,10 @@ class Tables:
             for row in rows:
                 index.setdefault(row.code.main, []).append(row)
             self.by_main[source] = index
+
+    def other_vendors(self, row: Row) -> list[str]:
+        """Tables of vendors other than the row's (MINAS A5 and A6 share a brand: a brand pair would align)."""
+        return [s for s in self.rows if self.vendors[s] != self.vendors[row.source]]
 
 
 def near_miss(row: Row, rows: list[Row], rng: random.Random) -> Row | None:
@@ -408,7 +428,7 @@ def brand_against_model(row, profile, tables, rng):
         yield _pair(row, tables, q, chunk_line(row, rng, rng.choice(profile.models)), ALIGNED, "fault",
                     "brand_own_model", [row], f"brand {profile.brand[0]} aligns with its own series; codes align")
         return
-    others = [s for s in tables.rows if s != row.source and PROFILES[s].catalogued and PROFILES[s].brand]
+    others = [s for s in tables.other_vendors(row) if PROFILES[s].catalogued and PROFILES[s].brand]
     if not others:
         return
     other_source = rng.choice(sorted(others))
@@ -430,7 +450,7 @@ def _same_looking(row: Row, source: str, tables: Tables, rng: random.Random) -> 
 
 def other_vendor(row, profile, tables, rng):
     """Another vendor's series with a code that looks the same: products differ, drop."""
-    others = sorted(s for s in tables.rows if s != row.source and PROFILES[s].named)
+    others = sorted(s for s in tables.other_vendors(row) if PROFILES[s].named)
     if not profile.named or not others:
         return
     other_source = rng.choice(others)
@@ -526,7 +546,7 @@ def order_code(row, profile, tables, rng):
         yield _pair(row, tables, q, c, ALIGNED, "fault", "order_code_alias", [row],
                     f"the order code is {profile.models[0]} (catalog); codes {_fmt(row.code)} align")
         return
-    others = sorted(s for s in tables.rows if s != row.source and PROFILES[s].named)
+    others = sorted(s for s in tables.other_vendors(row) if PROFILES[s].named)
     other_source = rng.choice(others)
     other = _same_looking(row, other_source, tables, rng)
     c = chunk_line(other, rng, rng.choice(PROFILES[other_source].models))

@@ -6,6 +6,10 @@ scripts/build_devset.py builds the pairs from those files alone. Only the code a
 columns are kept; each source's licence is recorded in provenance.json.
 
     python scripts/devset_extract_sources.py --mirrors /path/to/mirrors   # <owner>+<name>/repo per repository
+    python scripts/devset_extract_sources.py --mirrors DIR --only yaskawa_sgdxs   # some tables; the rest are kept
+
+Where a repository's git history cannot be had, a plain copy of the file at the recorded commit (for example from a
+public code index) serves: <owner>+<name>/files/<path> under the mirrors folder.
 """
 
 from __future__ import annotations
@@ -117,8 +121,48 @@ def parse_el7211(text: str) -> list[Row]:
     return [_row(f"0x{hx.upper()}", desc, level="warning" if hx.startswith("4") else "fault") for hx, desc in rows]
 
 
+def _md_rows(text: str, cells: int) -> list[list[str]]:
+    """The cells of every Markdown table row with exactly this many cells."""
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("|") and line.endswith("|"):
+            row = [cell.strip() for cell in line[1:-1].split("|")]
+            if len(row) == cells:
+                rows.append(row)
+    return rows
+
+
+def parse_yaskawa_sgdxs(text: str) -> list[Row]:
+    # alarms (p.702-707: panel code, list code, name, meaning, stop group, reset, ...) then warnings (p.741-742);
+    # FL-x and CPFxx are not A-family codes, and the Sigma-LINK II rows name a product line in their text
+    alarms = [_row(r[0], r[2], r[3]) for r in _md_rows(text, 8) if re.fullmatch(r"A\.[0-9A-Za-z]{3}", r[0])]
+    warnings = [_row(r[0], r[1], r[2], level="warning") for r in _md_rows(text, 3)
+                if re.fullmatch(r"A\.9[0-9A-Za-z]{2}", r[0])]
+    return [r for r in alarms + warnings if "SigmaLINK" not in r["description"]]
+
+
+def parse_panasonic_a6bn(text: str) -> list[Row]:
+    # Err main.sub with the spec sheet's name; ranges (36.0-1, 51.0-51.5) and "Other" are left out. 603Fh is
+    # FFxxh with xx the main number in hex (A6BN p.297), except Err81.7 (A000h), which gets no value here
+    rows = []
+    for cells in _md_rows(text, 11) + _md_rows(text, 5):
+        match = re.fullmatch(r"(\d{2})\.(\d)", cells[0])
+        if match:
+            hex_code = "" if cells[0] == "81.7" else f"0xFF{int(match[1]):02X}"
+            rows.append(_row(cells[0], re.sub(r"\s*\*\d\)", "", cells[1]), hex_code=hex_code))
+    return rows
+
+
+def parse_mitsubishi_sscnet(text: str) -> list[Row]:
+    # group 20 = the servo amplifier's own alarms and warnings (AL.xx, hex) as the SSCNET III/H board reports them;
+    # groups 10/30/40 are the positioning board's codes, shown in other forms
+    return [_row(f"AL.{r[1]}", r[3], level="warning" if len(r[1]) == 2 and r[1][0] in "9EF" else "fault")
+            for r in _md_rows(text, 4) if r[0] == "20" and re.fullmatch(r"[0-9A-F]+", r[1])]
+
+
 GBEM = ("glowbuzzer/gbem", "b7dc2075f4d544199aedfa041b80eae5ad16ce0f",
         "GPL-2.0 with the SOEM linking exception (repository LICENSE); files marked Copyright Glowbuzzer")
+HT9050 = "ec34e1eb717eab75f7f998564f2e73b0e2373968"
 SOURCES = [
     Source("delta_asda_a2", GBEM[0], GBEM[1], "libs/delta/src/asda_a2.c", "Delta", "ASDA-A2", GBEM[2], "devset",
            parse_asda),
@@ -147,11 +191,24 @@ SOURCES = [
            GBEM[2], "holdout", parse_azd),
     Source("beckhoff_el7211", GBEM[0], GBEM[1], "libs/beckhoff/src/EL7211_error_code.c", "Beckhoff", "EL7211",
            GBEM[2], "holdout", parse_el7211),
+    Source("yaskawa_sgdxs", "HPI-Jimmy-Chiu/HT9050", HT9050,
+           "knowledge/.claude/skills/hpi-motor-control/references/control/references/yaskawa-ethercat/"
+           "alarms-and-recovery.md", "Yaskawa", "Sigma-X SGDXS (EtherCAT), A.xxx alarms and A.9xx warnings",
+           "not stated in the repository", "devset", parse_yaskawa_sgdxs),
+    Source("panasonic_minas_a6", "HPI-Jimmy-Chiu/HT9050", HT9050,
+           "knowledge/.claude/skills/hpi-motor-control/references/control/references/panasonic-ethercat-a6bn/"
+           "errors-and-recovery.md", "Panasonic", "MINAS A6 (A6BN, EtherCAT), Err main.sub + 603Fh",
+           "not stated in the repository", "devset", parse_panasonic_a6bn),
+    Source("mitsubishi_mrj4", "dhsys21/IND_NGSORTER", "4430e7d049944bacf1f51b3ed97b08e68a4746c9",
+           "FMS_SERVO_ERROR_CODES.md", "Mitsubishi", "MELSERVO-J4 (SSCNET III/H) amplifier alarms, AL.xx hex",
+           "not stated in the repository", "devset", parse_mitsubishi_sscnet),
 ]
 
 
 def read_at_commit(mirrors: Path, source: Source) -> str:
     git_dir = mirrors / source.repo.replace("/", "+") / "repo"
+    if not git_dir.exists():  # a plain copy of the file at the recorded commit
+        return (mirrors / source.repo.replace("/", "+") / "files" / source.path).read_text("utf-8")
     return subprocess.run(["git", "-C", str(git_dir), "show", f"{source.commit}:{source.path}"],
                           check=True, capture_output=True, text=True).stdout
 
@@ -159,9 +216,14 @@ def read_at_commit(mirrors: Path, source: Source) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirrors", type=Path, required=True)
+    parser.add_argument("--only", nargs="+", choices=[s.id for s in SOURCES], help="extract these; keep the rest")
     args = parser.parse_args()
+    kept = {p["id"]: p for p in json.loads((OUT / "provenance.json").read_text("utf-8"))} if args.only else {}
     provenance = []
     for source in SOURCES:
+        if args.only and source.id not in args.only:
+            provenance.append(kept[source.id])
+            continue
         rows = source.parse(read_at_commit(args.mirrors, source))
         with (OUT / f"{source.id}.csv").open("w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
