@@ -84,7 +84,7 @@ def _code_of(style: str, text: str) -> Code:
         main, sub = text.split(".")
         return Code(None, main.lstrip("0") or "0", sub)
     if style == "bare":
-        return Code(None, text.lstrip("0") or "0")
+        return Code(None, text.lower().lstrip("0") or "0")
     match = _PREFIXED.fullmatch(text)
     if match is None:
         raise ValueError(f"{style} code {text!r} is not a prefixed code")
@@ -163,7 +163,10 @@ def load_rows(source: str) -> list[Row]:
         if not _usable(description) or rec["code"] in ("0", "0x00"):
             continue
         text = PANEL[style](rec["code"]) if style in PANEL else rec["code"]
-        rows.append(Row(source, text, _code_of(style, text), description, rec["hex"], rec["level"]))
+        code = _code_of(style, text)
+        if not any(ch.isdigit() for ch in code.main):  # AL.ED, A.bFb, xArm's "other": no digit, the spec is silent
+            continue
+        rows.append(Row(source, text, code, description, rec["hex"], rec["level"]))
     return rows
 
 

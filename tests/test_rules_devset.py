@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -61,7 +62,15 @@ def test_the_two_splits_share_no_vendor_and_the_dev_set_covers_six_vendors_and_e
             "question_no_entity", "brand_own_model", "brand_vs_other_brand_model", "other_vendor_same_looking_code",
             "hex_vs_panel_code", "fault_vs_warning", "running_text_same_code"} <= kinds
     assert sum(r["variant"] == "fullwidth" for r in dev) >= 100
-    assert 1500 <= len(dev) <= 4000 and len(holdout) >= 500
+    assert 1500 <= len(dev) <= 5000 and len(holdout) >= 500
+
+
+def test_the_dev_set_has_every_code_family_and_the_hex_letter_and_sub_coded_forms():
+    why = "\n".join(r["why"] for r in _records("devset"))
+    assert set(re.findall(r"\b(AL|A|E|F|N|HEX|BARE)/", why)) == {"AL", "A", "E", "F", "N", "HEX", "BARE"}
+    assert re.search(r"\bA/\d*[a-f]", why)  # Yaskawa A.C90, A.7Ab
+    assert re.search(r"\bAL/\d*[a-f]", why)  # Mitsubishi AL.1A, AL.E6
+    assert re.search(r"\bE/\d+\.\d", why)  # Panasonic A6 Err16.1
 
 
 @pytest.fixture(scope="module")
