@@ -24,7 +24,8 @@ EMPTY_THINK = f"{THINK_OPEN}\n\n{THINK_CLOSE}\n\n"
 IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"
 
-SYSTEM_PROMPT = """你是工业设备知识库检索结果的实体对齐判断专家。给你一个用户问题（question）和一段检索到的文本块（chunk），判断二者的实体是否对齐：对齐表示保留该文本块，不对齐表示该文本块讲的是另一个产品或另一个故障，应当丢弃。
+# The rules every prompt states (spec v2): entity types, normal forms, decision order.
+RULES_TEXT = """你是工业设备知识库检索结果的实体对齐判断专家。给你一个用户问题（question）和一段检索到的文本块（chunk），判断二者的实体是否对齐：对齐表示保留该文本块，不对齐表示该文本块讲的是另一个产品或另一个故障，应当丢弃。
 
 一、实体类型
 1. 产品信息：产品型号或设备名称，如 SV660N、sv660d、MD500、IS620P、MD290、ASDA-A2、SGD7S。可能大小写不一、带空格或连字符（sv660-n、SV 660N），后面常跟“系列”“型”“驱动器”“变频器”。
@@ -39,15 +40,30 @@ SYSTEM_PROMPT = """你是工业设备知识库检索结果的实体对齐判断�
 1. 产品实体优先：question 与 chunk 都有产品时，只要 chunk 中任一产品与 question 中任一产品主型号相同，产品即对齐；若没有任何一对主型号相同，结论为不对齐，无论其他实体如何。
 2. 其次是故障码：双方都有故障码时，只要存在一对故障码族相同（或其中一方没有族）且主码相同，即对齐；子码不影响判断（e100 与 e100.1 对齐，E101.0 与 E101.1 对齐）。若没有任何一对对齐，结论为不对齐。
 3. 再次是其他实体：双方都有参数编号时，只要有一个参数编号归一化后相同即对齐，否则不对齐。功能名称除非明显指向不同的功能，否则视为对齐。
-4. 默认对齐（保留，不过滤）：question 中没有任何实体；chunk 中没有 question 所含类型的实体；某个实体无法可靠识别；chunk 涉及多个产品或故障码且其中之一匹配。误删相关文本块的代价高于保留无关文本块。
+4. 默认对齐（保留，不过滤）：question 中没有任何实体；chunk 中没有 question 所含类型的实体；某个实体无法可靠识别；chunk 涉及多个产品或故障码且其中之一匹配。误删相关文本块的代价高于保留无关文本块。"""
 
-四、回答格式
-先在思考过程中分四步分析：
-1. 提取question中的实体：按类型列出，如“产品信息-sv660n, 故障码信息-e100, 其他实体-H02-00”，没有实体则写“无”
+# The four steps of the analysis, as the teacher's seed data and the trained judge write them.
+ANALYSIS_STEPS = """1. 提取question中的实体：按类型列出，如“产品信息-sv660n, 故障码信息-e100, 其他实体-H02-00”，没有实体则写“无”
 2. 提取chunk中的实体：格式同上
 3. 判断实体是否对齐：对齐 或 不对齐
-4. 给出判断理由：说明依据的规则
-思考结束后只输出标签：对齐 或 不对齐，不要输出其他内容。"""
+4. 给出判断理由：说明依据的规则"""
+
+# The judge (trained model): the four steps inside the think block, then only the label.
+SYSTEM_PROMPT = (
+    f"{RULES_TEXT}\n\n四、回答格式\n先在思考过程中分四步分析：\n{ANALYSIS_STEPS}\n"
+    "思考结束后只输出标签：对齐 或 不对齐，不要输出其他内容。"
+)
+
+LABEL_OPEN = "<label>"
+LABEL_CLOSE = "</label>"
+
+# The teacher (a large LLM labelling training data): the same rules, the four steps written in the visible
+# answer (no thinking), then the label in a tag: exactly the seed's llm_analysis format.
+TEACHER_PROMPT = (
+    f"{RULES_TEXT}\n\n四、回答格式\n不要输出思考过程，直接在回答中分四步分析：\n{ANALYSIS_STEPS}\n"
+    f"第3步的结论必须与标签一致。最后单独一行输出标签：{LABEL_OPEN}对齐{LABEL_CLOSE} 或 "
+    f"{LABEL_OPEN}不对齐{LABEL_CLOSE}，不要输出其他内容。"
+)
 
 USER_TEMPLATE = "question：{question}\nchunk：{chunk}"
 
@@ -72,6 +88,29 @@ def build_messages(question: str, chunk: str) -> list[dict[str, str]]:
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": user_message(question, chunk)},
     ]
+
+
+def build_teacher_messages(question: str, chunk: str) -> list[dict[str, str]]:
+    """The teacher's chat messages: the same user message as the judge's, under TEACHER_PROMPT."""
+    return [
+        {"role": "system", "content": TEACHER_PROMPT},
+        {"role": "user", "content": user_message(question, chunk)},
+    ]
+
+
+# The teacher answers in visible text: thinking off where the server renders Qwen3-style templates.
+TEACHER_TEMPLATE_KWARGS: dict[str, bool] = {"enable_thinking": False}
+
+
+def label_tag(label: str) -> str:
+    return f"{LABEL_OPEN}{label}{LABEL_CLOSE}"
+
+
+def teacher_analysis(analysis: str, label: str) -> str:
+    """A teacher record's ``llm_analysis``: the four steps, a blank line, then the label tag (seed format)."""
+    if label not in LABELS:
+        raise ValueError(f"label must be one of {LABELS}, got {label!r}")
+    return f"{analysis.strip()}\n\n{label_tag(label)}"
 
 
 def chat_template_kwargs(mode: Mode) -> dict[str, bool]:

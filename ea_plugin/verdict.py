@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ea_plugin.prompts import ALIGNED, THINK_CLOSE, THINK_OPEN, UNALIGNED, label_tags
+from ea_plugin.prompts import ALIGNED, LABELS, THINK_CLOSE, THINK_OPEN, UNALIGNED, label_tags, strip_label_tags
 
 
 @dataclass(frozen=True)
@@ -116,3 +116,26 @@ def parse_answer(text: str | None, reasoning: str | None = None) -> ParsedAnswer
     if label is None:
         return ParsedAnswer(None, thought, f"unparseable label: {answer.strip()[:80]!r}")
     return ParsedAnswer(label, thought)
+
+
+def parse_teacher_answer(text: str | None, reasoning: str | None = None) -> ParsedAnswer:
+    """Read a teacher's answer (TEACHER_PROMPT): the four steps in visible text, then ``<label>…</label>``.
+
+    Stricter than parse_answer: the label comes only from the tag, because the answer becomes training
+    data. The analysis is the visible text without the tag; where a thinking model wrote nothing visible but
+    the steps, its separate reasoning stands in. Whether step 3 agrees with the tag is training.teacher's
+    check (the same one the converter applies).
+    """
+    text = text or ""
+    if THINK_OPEN in text and THINK_CLOSE not in text:
+        return ParsedAnswer(None, text.split(THINK_OPEN, 1)[1].strip(), "truncated: the answer ends inside <think>")
+    thought, _, body = text.rpartition(THINK_CLOSE)
+    tags = label_tags(body)
+    analysis = strip_label_tags(body) or (reasoning or "").strip() or thought.split(THINK_OPEN)[-1].strip()
+    if not tags:
+        return ParsedAnswer(None, analysis, f"no <label> tag in the teacher's answer: {body.strip()[-80:]!r}")
+    if len(set(tags)) > 1:
+        return ParsedAnswer(None, analysis, f"conflicting <label> tags: {sorted(set(tags))}")
+    if tags[0] not in LABELS:
+        return ParsedAnswer(None, analysis, f"unknown label in <label> tag: {tags[0]!r}")
+    return ParsedAnswer(tags[0], analysis)

@@ -37,9 +37,19 @@ from ea_plugin.backends.label_logprobs import (
     walk,
 )
 from ea_plugin.backends.loop_thread import LoopThread
+from ea_plugin.errors import ModeNotSupportedError
 from ea_plugin.plugins import hookimpl
-from ea_plugin.prompts import ALIGNED, LABELS, Mode, build_messages, chat_template_kwargs, generation_prefix
-from ea_plugin.verdict import Judgement, Pair, parse_answer
+from ea_plugin.prompts import (
+    ALIGNED,
+    LABELS,
+    TEACHER_TEMPLATE_KWARGS,
+    Mode,
+    build_messages,
+    build_teacher_messages,
+    chat_template_kwargs,
+    generation_prefix,
+)
+from ea_plugin.verdict import Judgement, Pair, ParsedAnswer, parse_answer, parse_teacher_answer
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -52,6 +62,7 @@ THINKING_IN_FAST_MODE = (
     "or the model was not trained to answer without thinking"
 )
 MAX_RETRY_AFTER_S = 30.0
+PROMPTS = ("judge", "teacher")
 
 
 class RequestFailed(Exception):
@@ -88,6 +99,10 @@ class OpenAIBackend:
     Fast mode: a follow-up request is made only where the missing conditional can move the score by
     ``score_tolerance`` or more (a confident model needs none: one request per pair); ``exact_score=False``
     never makes one. ``verdict.extra`` says ``score_exact`` and ``score_max_error`` (None: no bound).
+
+    ``prompt="teacher"`` makes a labelling teacher of a large model (training.label): think mode sends
+    TEACHER_PROMPT with thinking off and reads the four steps and the ``<label>`` tag from the visible answer
+    (parse_teacher_answer); fast mode is refused. ``temperature`` (default 0) matters for sampled votes.
     """
 
     name = "openai"
@@ -107,7 +122,13 @@ class OpenAIBackend:
         exact_score: bool = True,
         score_tolerance: float = 1e-3,
         extra_body: dict[str, Any] | None = None,
+        prompt: str = "judge",
+        temperature: float = 0.0,
     ) -> None:
+        if prompt not in PROMPTS:
+            raise ValueError(f"prompt must be one of {PROMPTS}, got {prompt!r}")
+        if not 0.0 <= temperature <= 2.0:
+            raise ValueError(f"temperature must lie in [0, 2], got {temperature}")
         if timeout <= 0:
             raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
         if max_retries < 0:
@@ -135,6 +156,8 @@ class OpenAIBackend:
         self.exact_score = exact_score
         self.score_tolerance = score_tolerance
         self.extra_body = dict(extra_body or {})  # sent with every request (e.g. vLLM sampling options)
+        self.prompt = prompt
+        self.temperature = temperature
         # Set once the server refused a follow-up request: later pairs approximate without asking again.
         self._no_continuation: str | None = None
         # One semaphore per event loop, so the limit holds across concurrent calls on a loop. A plain dict,
@@ -156,6 +179,8 @@ class OpenAIBackend:
         return self._loop_thread().run(self.agenerate(pairs))
 
     async def ascore(self, pairs: list[Pair]) -> list[Judgement]:
+        if self.prompt == "teacher":
+            raise ModeNotSupportedError("the teacher prompt answers in think mode only (four steps, then the tag)")
         return await self._batch(pairs, "fast")
 
     async def agenerate(self, pairs: list[Pair]) -> list[Judgement]:
@@ -237,11 +262,15 @@ class OpenAIBackend:
                 return Judgement.failed(error, mode=mode, backend=self.name)
 
     async def _think(self, batch: _Batch, pair: Pair) -> Judgement:
+        teacher = self.prompt == "teacher"
+        messages = (build_teacher_messages if teacher else build_messages)(pair.question, pair.chunk)
         completion, attempts = await self._request(
-            batch, build_messages(pair.question, pair.chunk), mode="think", max_tokens=self.max_tokens
+            batch, messages, mode="think", max_tokens=self.max_tokens,
+            template_kwargs=TEACHER_TEMPLATE_KWARGS if teacher else None,
         )
         choice = _first_choice(completion, attempts)
-        return self._verdict(choice.message, "think", score=None, extra=_reply_facts(completion, choice, attempts))
+        extra = {**_reply_facts(completion, choice, attempts), "prompt": self.prompt}
+        return self._verdict(choice.message, "think", score=None, extra=extra)
 
     async def _fast(self, batch: _Batch, pair: Pair) -> Judgement:
         completion, attempts = await self._request(
@@ -319,7 +348,8 @@ class OpenAIBackend:
         content = getattr(message, "content", None) or ""
         # vLLM's reasoning parser puts the thinking in `reasoning` (older servers: `reasoning_content`).
         reasoning = getattr(message, "reasoning", None) or getattr(message, "reasoning_content", None)
-        parsed = parse_answer(content, reasoning=reasoning if isinstance(reasoning, str) else None)
+        parse = parse_teacher_answer if self.prompt == "teacher" else parse_answer
+        parsed: ParsedAnswer = parse(content, reasoning=reasoning if isinstance(reasoning, str) else None)
         fields = dict(score=score, reasoning=parsed.reasoning, raw=content, mode=mode, backend=self.name, extra=extra)
         if parsed.label is None:
             error = parsed.error or "no label in the reply"
@@ -337,11 +367,13 @@ class OpenAIBackend:
         mode: Mode,
         max_tokens: int,
         continuation: bool = False,
+        template_kwargs: dict[str, bool] | None = None,
         **options: Any,
     ) -> tuple[ChatCompletion, int]:
         import openai
 
-        extra_body: dict[str, Any] = {**self.extra_body, "chat_template_kwargs": chat_template_kwargs(mode)}
+        kwargs = template_kwargs if template_kwargs is not None else chat_template_kwargs(mode)
+        extra_body: dict[str, Any] = {**self.extra_body, "chat_template_kwargs": kwargs}
         if continuation:
             extra_body.update(continue_final_message=True, add_generation_prompt=False)
         attempts = 0
@@ -356,7 +388,7 @@ class OpenAIBackend:
                     model=self.model,
                     messages=messages,  # type: ignore[arg-type]
                     max_tokens=max_tokens,
-                    temperature=0.0,
+                    temperature=self.temperature,
                     extra_body=extra_body,
                     **options,
                 )

@@ -1,0 +1,271 @@
+"""Mine (question, chunk) pairs for labelling: questions + a corpus through a retriever, or a RAG log export.
+
+    python -m training.mine --questions training/examples/questions.txt \\
+        --corpus integrations/data/manual_chunks.jsonl --top-k 5 --out runs/data/pairs.jsonl
+    python -m training.mine --pairs rag_log.jsonl --out pairs.jsonl                   # pairs the RAG already made
+    python -m training.mine ... --retriever my_rag:make_retriever                     # your own retriever
+    python -m training.mine ... --stratify 200                                        # both labels, every rule
+
+The top k chunks of a retriever are where the hard negatives are: the same fault code of another product,
+a neighbouring code of the same product. Output: JSONL of ``{question, chunk, chunk_id, rank,
+retrieval_score, source}`` (rank from 1; source ``bm25``, ``retriever`` or ``log``), duplicates removed
+(first kept; NFKC, case and spacing ignored). ``--stratify N`` keeps N pairs spread evenly over the rules
+backend's (label, deciding rule) groups, adding ``rules_label`` and ``rules_rule``, so both classes and every
+rule are represented. Questions are a text file (one a line) or JSONL (``--question-field``); a log export is
+JSONL of ``{question, chunk}`` or ``{question, chunks: [text | {text, id, score}]}``.
+
+Unreadable lines go to ``OUT.rejects.jsonl`` with the reason and ``OUT.stats.json`` holds counts that
+reconcile: ``retrieved + log_pairs == duplicates + not_sampled + written``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from training.records import (
+    DataFileError,
+    Line,
+    number_field,
+    pair_key,
+    read_jsonl,
+    text_field,
+    write_json,
+    write_jsonl,
+)
+from training.retrieval import BM25Retriever, Hit, Retriever, load_retriever, read_corpus
+
+
+@dataclass
+class MinedPair:
+    question: str
+    chunk: str
+    chunk_id: str | None
+    rank: int
+    retrieval_score: float | None
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class MineStats:
+    questions_read: int = 0
+    questions_rejected: int = 0
+    questions_duplicate: int = 0
+    questions_without_hits: int = 0
+    corpus_chunks: int = 0
+    corpus_rejected: int = 0
+    retrieved: int = 0
+    log_lines: int = 0
+    log_rejected: int = 0
+    log_pairs: int = 0
+    duplicates: int = 0
+    not_sampled: int = 0
+    written: int = 0
+
+    def check(self) -> None:
+        if self.retrieved + self.log_pairs != self.duplicates + self.not_sampled + self.written:
+            raise AssertionError(f"mine counts do not reconcile: {self}")
+
+
+# -- inputs -----------------------------------------------------------------------------------------
+def read_questions(path: str, field: str, stats: MineStats, rejects: list[dict]) -> list[str]:
+    """Questions of a text file (one a line) or JSONL; duplicates (NFKC, case, spacing ignored) dropped."""
+    lines = _question_lines(Path(path), field)
+    questions: dict[tuple[str, str], str] = {}
+    for line in lines:
+        stats.questions_read += 1
+        question = text_field(line.record, field) if line.record is not None else None
+        if question is None:
+            stats.questions_rejected += 1
+            rejects.append(line.reject(line.error or f"no non-empty string field {field!r}"))
+        elif (key := pair_key(question, "")) in questions:
+            stats.questions_duplicate += 1
+        else:
+            questions[key] = question.strip()
+    return list(questions.values())
+
+
+def _question_lines(path: Path, field: str) -> Iterator[Line]:
+    if path.suffix in (".jsonl", ".json"):
+        yield from read_jsonl(path)
+        return
+    if not path.is_file():
+        raise DataFileError(f"file not found: {path}")
+    for number, text in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if text.strip():
+            yield Line(path.name, number, {field: text.strip()})
+
+
+def read_log(path: str, stats: MineStats, rejects: list[dict]) -> list[MinedPair]:
+    """Pairs of a RAG log export: ``{question, chunk}`` or ``{question, chunks: [...]}`` per line."""
+    pairs: list[MinedPair] = []
+    for line in read_jsonl(path):
+        stats.log_lines += 1
+        found, reason = _log_pairs(line)
+        if reason is not None:
+            stats.log_rejected += 1
+            rejects.append(line.reject(reason))
+        pairs += found
+    stats.log_pairs = len(pairs)
+    return pairs
+
+
+def _log_pairs(line: Line) -> tuple[list[MinedPair], str | None]:
+    if line.record is None:
+        return [], line.error
+    question = text_field(line.record, "question")
+    if question is None:
+        return [], "no non-empty string field 'question'"
+    items = line.record.get("chunks", [line.record.get("chunk")] if "chunk" in line.record else None)
+    if not isinstance(items, list) or not items:
+        return [], "needs 'chunk' (a string) or 'chunks' (a non-empty list)"
+    pairs = []
+    for rank, item in enumerate(items, start=1):
+        hit = _log_hit(item)
+        if hit is None:
+            return [], f"chunk {rank} is neither a non-empty string nor an object with 'text'"
+        pairs.append(MinedPair(question, hit.text, hit.chunk_id, rank, hit.score, "log"))
+    return pairs, None
+
+
+def _log_hit(item: Any) -> Hit | None:
+    if isinstance(item, str):
+        return Hit(None, item, None) if item.strip() else None
+    if not isinstance(item, dict):
+        return None
+    text = next((text_field(item, k) for k in ("text", "chunk", "content") if text_field(item, k)), None)
+    chunk_id = item.get("id")
+    if text is None:
+        return None
+    return Hit(None if chunk_id is None else str(chunk_id), text, number_field(item, "score"))
+
+
+# -- mining -----------------------------------------------------------------------------------------
+def retrieve(retriever: Retriever, questions: Sequence[str], top_k: int, source: str,
+             stats: MineStats) -> list[MinedPair]:
+    search_many = getattr(retriever, "search_many", None)
+    results = search_many(questions, top_k) if search_many else [retriever.search(q, top_k) for q in questions]
+    pairs = []
+    for question, hits in zip(questions, results, strict=True):
+        stats.questions_without_hits += not hits
+        pairs += [MinedPair(question, h.text, h.chunk_id, rank, h.score, source) for rank, h in enumerate(hits, 1)]
+    stats.retrieved = len(pairs)
+    return pairs
+
+
+def deduplicate(pairs: Sequence[MinedPair], stats: MineStats) -> list[MinedPair]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for pair in pairs:
+        key = pair_key(pair.question, pair.chunk)
+        if key in seen:
+            stats.duplicates += 1
+            continue
+        seen.add(key)
+        unique.append(pair)
+    return unique
+
+
+def rules_groups(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(label, deciding rule) of the rules backend for each (question, chunk)."""
+    from ea_plugin.judge import load_judge
+
+    verdicts = load_judge("rules", mode="fast", batch_size=1024).judge_pairs(pairs)
+    return [(v.label or "none", str(v.extra.get("rule", "none"))) for v in verdicts]
+
+
+def stratified_sample(groups: Sequence[Any], count: int, seed: int) -> list[int]:
+    """Indices of ``count`` items spread evenly over the groups (round robin, seeded order within each);
+    a group smaller than its share gives its place to the others. Returned in input order."""
+    members: dict[Any, list[int]] = defaultdict(list)
+    for index, group in enumerate(groups):
+        members[group].append(index)
+    rng = random.Random(seed)
+    queues = [rng.sample(members[g], len(members[g])) for g in sorted(members, key=str)]
+    chosen: list[int] = []
+    while len(chosen) < min(count, len(groups)):
+        for queue in queues:
+            if queue and len(chosen) < count:
+                chosen.append(queue.pop())
+    return sorted(chosen)
+
+
+def mine(args: argparse.Namespace) -> MineStats:
+    stats, rejects = MineStats(), []
+    pairs: list[MinedPair] = []
+    if args.questions:
+        questions = read_questions(args.questions, args.question_field, stats, rejects)
+        chunks = []
+        if args.corpus:
+            chunks, corpus_rejects = read_corpus(args.corpus, args.text_field, args.id_field)
+            stats.corpus_chunks, stats.corpus_rejected = len(chunks), len(corpus_rejects)
+            rejects += corpus_rejects
+        if args.retriever:
+            retriever, source = load_retriever(args.retriever, chunks, args.top_k), "retriever"
+        elif chunks:
+            retriever, source = BM25Retriever(chunks), "bm25"
+        else:
+            raise DataFileError("--questions needs --corpus (built-in BM25) or --retriever")
+        pairs += retrieve(retriever, questions, args.top_k, source, stats)
+    if args.pairs:
+        pairs += read_log(args.pairs, stats, rejects)
+    pairs = deduplicate(pairs, stats)
+    rows = [p.to_dict() for p in pairs]
+    if args.stratify is not None:
+        groups = rules_groups([(p.question, p.chunk) for p in pairs])
+        keep = stratified_sample(groups, args.stratify, args.seed)
+        stats.not_sampled = len(pairs) - len(keep)
+        rows = [{**rows[i], "rules_label": groups[i][0], "rules_rule": groups[i][1]} for i in keep]
+    out = Path(args.out)
+    stats.written = write_jsonl(out, rows)
+    write_jsonl(out.with_suffix(".rejects.jsonl"), rejects)
+    stats.check()
+    write_json(out.with_suffix(".stats.json"), asdict(stats))
+    return stats
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m training.mine", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--questions", help="questions: a text file (one a line) or JSONL")
+    p.add_argument("--question-field", default="question", help="the question's field in JSONL (default question)")
+    p.add_argument("--corpus", help="JSONL of chunks for the built-in BM25 (or handed to --retriever)")
+    p.add_argument("--text-field", default="text", help="the chunk text's field in the corpus (default text)")
+    p.add_argument("--id-field", default="id", help="the chunk id's field in the corpus (default id)")
+    p.add_argument("--retriever", metavar="MODULE:FACTORY", help="your retriever: FACTORY(chunks, top_k)")
+    p.add_argument("--top-k", type=int, default=5, help="chunks per question (default 5)")
+    p.add_argument("--pairs", help="a RAG log export: JSONL of {question, chunk} or {question, chunks}")
+    p.add_argument("--stratify", type=int, metavar="N", help="keep N pairs spread over rules label x rule")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="pairs JSONL (rejects and stats are written beside it)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not (args.questions or args.pairs):
+        print("error: give --questions (with --corpus or --retriever) and/or --pairs", file=sys.stderr)
+        return 2
+    if args.top_k < 1 or (args.stratify is not None and args.stratify < 1):
+        print("error: --top-k and --stratify must be >= 1", file=sys.stderr)
+        return 2
+    try:
+        stats = mine(args)
+    except DataFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(" ".join(f"{k}={v}" for k, v in asdict(stats).items()), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
