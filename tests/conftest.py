@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ os.environ["DEEPEVAL_DISABLE_DOTENV"] = "1"
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("EA_TEST_CACHE", REPO / ".cache"))
+LLAMAFACTORY_MODEL = "entity-alignment"  # the model name the LLaMA-Factory API server answers to
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -65,6 +67,33 @@ def converted_samples(tmp_path_factory) -> dict[str, Path]:
     sources = [Source(examples / "aligned.json", ALIGNED), Source(examples / "unaligned.json", UNALIGNED)]
     stats, _ = convert(sources, out, ConvertOptions())
     return {name: Path(path) for name, path in stats.files.items()}
+
+
+@pytest.fixture(scope="session")
+def llamafactory_api(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """``llamafactory-cli api`` (HF engine, qwen3 template) serving the tiny model; base_url of its /v1.
+    One server for the session: the openai backend's and training.label's tests share it."""
+    from tests.servers import free_port, running_server
+
+    pytest.importorskip("llamafactory")
+    work = tmp_path_factory.mktemp("llamafactory-api")
+    config = work / "api.yaml"
+    config.write_text(
+        f"model_name_or_path: {tiny_model_dir}\ntemplate: qwen3\ninfer_backend: huggingface\n"
+        # LLaMA-Factory renders thinking on or off for the whole server (the request's
+        # chat_template_kwargs are ignored): on, as the think-mode tests need.
+        "enable_thinking: true\n"
+    )
+    port = free_port()
+    env = {
+        "API_HOST": "127.0.0.1", "API_PORT": str(port), "API_MODEL_NAME": LLAMAFACTORY_MODEL, "API_VERBOSE": "0",
+        "HF_HUB_OFFLINE": "1", "CUDA_VISIBLE_DEVICES": "",
+    }
+    command = [sys.executable, "-m", "llamafactory.cli", "api", str(config)]
+    with running_server(
+        command, port=port, health_path="/v1/models", log_path=work / "server.log", env=env, timeout_s=180
+    ) as server:
+        yield f"{server.url}/v1"
 
 
 # -- backends for the integration tests (LlamaIndex, LangChain, demo), registered through the hook ----------

@@ -291,3 +291,17 @@ class LoopbackHTTPServer:
                 pass
 
         return _Handler
+
+
+def chat_completion(content: str, logprobs: list[dict[str, Any]] | None = None, *, model: str = "entity-alignment",
+                    usage: tuple[int, int] = (1, 1)) -> dict[str, Any]:
+    """A chat.completion body as OpenAI-compatible servers send it (``usage``: prompt and completion tokens)."""
+    choice: dict[str, Any] = {
+        "index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop",
+    }
+    if logprobs is not None:
+        choice["logprobs"] = {"content": logprobs}
+    return {
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": model, "choices": [choice],
+        "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
+    }

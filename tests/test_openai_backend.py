@@ -16,7 +16,6 @@ import math
 import re
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,9 +23,10 @@ import pytest
 from ea_plugin import ALIGNED, UNALIGNED, JudgeError, Pair, load_judge
 from ea_plugin.backends.openai import OpenAIBackend
 from ea_plugin.prompts import EMPTY_THINK, build_messages, render_prompt
-from tests.servers import LoopbackHTTPServer, Reply, Request, free_port, running_server
+from tests.conftest import LLAMAFACTORY_MODEL
+from tests.servers import LoopbackHTTPServer, Reply, Request, chat_completion, free_port
 
-MODEL = "entity-alignment"
+MODEL = LLAMAFACTORY_MODEL
 PAIRS = [
     Pair("sv660n出现e100故障怎么办？", "sv660系列e100.1故障表示过电流，检查输出接线。"),
     Pair("sv660n出现e100故障怎么办？", "md500变频器e100故障，检查电机。"),
@@ -34,31 +34,6 @@ PAIRS = [
 ]
 # Fault tests must not wait for real backoff: retries stay explicit but quick.
 QUICK = dict(retry_backoff=0.01, timeout=5.0)
-
-
-# -- the LLaMA-Factory API server ------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def llamafactory_api(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    """``llamafactory-cli api`` (HF engine, qwen3 template) serving the tiny model; base_url of its /v1."""
-    pytest.importorskip("llamafactory")
-    work = tmp_path_factory.mktemp("llamafactory-api")
-    config = work / "api.yaml"
-    config.write_text(
-        f"model_name_or_path: {tiny_model_dir}\ntemplate: qwen3\ninfer_backend: huggingface\n"
-        # LLaMA-Factory renders thinking on or off for the whole server (the request's
-        # chat_template_kwargs are ignored): on, as the think-mode tests need.
-        "enable_thinking: true\n"
-    )
-    port = free_port()
-    env = {
-        "API_HOST": "127.0.0.1", "API_PORT": str(port), "API_MODEL_NAME": MODEL, "API_VERBOSE": "0",
-        "HF_HUB_OFFLINE": "1", "CUDA_VISIBLE_DEVICES": "",
-    }
-    command = [sys.executable, "-m", "llamafactory.cli", "api", str(config)]
-    with running_server(
-        command, port=port, health_path="/v1/models", log_path=work / "server.log", env=env, timeout_s=180
-    ) as server:
-        yield f"{server.url}/v1"
 
 
 def lf_judge(base_url: str, mode: str, **kwargs: Any):
@@ -110,19 +85,6 @@ def test_drop_policy_against_llamafactory_drops_exactly_the_unlabelled_pairs(lla
 
 
 # -- faults from small servers of our own ------------------------------------------------------------
-def chat_completion(content: str, logprobs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A chat.completion body as OpenAI-compatible servers send it."""
-    choice: dict[str, Any] = {
-        "index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop",
-    }
-    if logprobs is not None:
-        choice["logprobs"] = {"content": logprobs}
-    return {
-        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": MODEL, "choices": [choice],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    }
-
-
 def _slow(request: Request) -> Reply:
     return Reply(body=chat_completion(ALIGNED), delay_s=30)
 

@@ -2,6 +2,7 @@
 
     python -m training.run --aligned A.json --unaligned U.json --include-unaligned --work runs/ea
     python -m training.run --input teacher.jsonl --work runs/ea --profile qlora --export
+    python -m training.run --labelled runs/data/labelled --work runs/ea       # training.label's output folder
     python -m training.run --work runs/ea --skip convert,configs,train --eval-mode fast think --overwrite
 
 Everything lands under ``--work``: ``data/`` (converted splits, rejects, audit, stats, dataset_info.json),
@@ -296,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unaligned", help="teacher records labelled 不对齐 (merge mode)")
     p.add_argument("--include-unaligned", action="store_true")
     p.add_argument("--input", help="one teacher file (single mode)")
+    p.add_argument("--labelled", metavar="DIR",
+                   help="training.label's output folder: its aligned.json and unaligned.json (merge mode)")
     p.add_argument("--val", type=float, default=0.1)
     p.add_argument("--test", type=float, default=0.1)
     p.add_argument("--fast-share", type=float, default=0.3)
@@ -321,6 +324,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from training.evaluate import parse_options
 
     args = build_parser().parse_args(argv)
+    if args.labelled:  # the label step's folder stands for --aligned/--unaligned (with the unaligned kept)
+        if args.aligned or args.unaligned or args.input:
+            print("error: --labelled replaces --aligned, --unaligned and --input", file=sys.stderr)
+            return 2
+        args.aligned, args.unaligned = (str(Path(args.labelled) / name) for name in ("aligned.json", "unaligned.json"))
+        args.include_unaligned = True
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     unknown = skip - set(STEPS)
     if unknown:

@@ -1,0 +1,304 @@
+"""Label mined pairs with a teacher: pairs JSONL -> the teacher files training.convert reads.
+
+    python -m training.label runs/data/pairs.jsonl --out runs/data/labelled                  # rules teacher
+    python -m training.label runs/data/pairs.jsonl --out runs/data/labelled \\
+        --backend openai --base-url http://127.0.0.1:8000/v1 --model Qwen3-235B-A22B          # an LLM teacher
+    python -m training.convert --mode merge --aligned runs/data/labelled/aligned.json \\
+        --unaligned runs/data/labelled/unaligned.json --include-unaligned --output data/train.json
+
+A teacher is any registered backend, asked in think mode. The openai backend gets ``prompt=teacher``
+(ea_plugin.prompts.TEACHER_PROMPT: the judge's rules, the four steps written in the visible answer with thinking
+off, then ``<label>对齐</label>``); ``--prompt judge`` asks a served judge instead. The rules backend is a
+teacher too: its four-step reasoning is already the seed's format. Concurrency, retries and timeouts are the
+openai backend's (``--concurrency``, ``--max-retries``, ``--timeout``; other options with ``--option k=v``).
+
+Each record is checked exactly as training.convert checks it (a ``<label>`` tag, step 3 agreeing with it);
+``--samples N`` asks N times (use ``--temperature``) and keeps a record only when at least ``--min-agreement``
+of the votes give the same label. Output in ``--out``: ``aligned.json`` and ``unaligned.json`` (JSON arrays of
+``{question, chunk, llm_analysis, ...}``), ``label_rejects.jsonl`` (category, reason, votes, the teacher's raw
+answers) and ``label_stats.json`` (counts that reconcile, tokens in/out where the server reports usage, time).
+
+Resumable: every pair's outcome is appended to ``label_journal.jsonl`` as it is decided, a rerun skips the
+pairs already there (after a kill too) and the four files are written again from the journal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.prompts import ALIGNED, UNALIGNED, teacher_analysis
+from training.records import DataFileError, Line, read_jsonl, text_field, write_json, write_jsonl
+from training.teacher import Example, RawRecord, validate
+
+JOURNAL = "label_journal.jsonl"
+SETTINGS = "label_settings.json"
+OUTPUTS = {ALIGNED: "aligned.json", UNALIGNED: "unaligned.json"}
+TRANSPORT_OPTIONS = frozenset({"api_key", "base_url", "concurrency", "timeout", "max_retries", "retry_backoff"})
+PASS_THROUGH = ("chunk_id", "rank", "retrieval_score", "source", "rules_label", "rules_rule")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One answer of the teacher for one pair: a validated teacher record, or why it is not one."""
+
+    example: Example | None
+    category: str | None  # teacher_error, empty_answer, no_label, or training.teacher's (step3_conflict, ...)
+    reason: str | None
+    raw: str
+    usage: dict[str, int]
+
+    @property
+    def label(self) -> str | None:
+        return self.example.label if self.example else None
+
+
+@dataclass
+class Settings:
+    backend: str
+    backend_options: dict[str, Any]
+    samples: int
+    min_agreement: float
+    teacher_name: str = field(default="")
+
+    def key(self) -> dict[str, Any]:
+        # What a resumed run must share with the first one: what changes the labels, not how they travel.
+        options = {k: v for k, v in self.backend_options.items() if k not in TRANSPORT_OPTIONS}
+        return {"backend": self.backend, "options": options, "samples": self.samples,
+                "min_agreement": self.min_agreement}
+
+
+class SettingsChangedError(DataFileError):
+    """--out holds a journal written with other teacher settings."""
+
+
+# -- one pair ---------------------------------------------------------------------------------------
+def teacher_record(pair: dict[str, Any], question: str, chunk: str, label: str, analysis: str,
+                   teacher: str) -> dict[str, Any]:
+    record = {"question": question, "chunk": chunk, "llm_analysis": teacher_analysis(analysis, label)}
+    record.update({k: pair[k] for k in PASS_THROUGH if k in pair})
+    record["teacher"] = teacher
+    return record
+
+
+def read_sample(pair: dict[str, Any], chunk: str, verdict: Any, teacher: str, record_id: str) -> Sample:
+    """The one place that reads a judge verdict (label, reasoning, error, raw, usage) for training data."""
+    extra = getattr(verdict, "extra", {}) or {}
+    usage = {k: extra[k] for k in ("prompt_tokens", "completion_tokens") if isinstance(extra.get(k), int)}
+    raw = verdict.raw or verdict.reasoning or ""  # a server may hand the text back as reasoning only
+    if verdict.error or verdict.label is None:
+        # A reply with no text still reports usage; a request that failed for good (after retries) does not.
+        category = "no_label" if raw.strip() else "empty_answer" if usage else "teacher_error"
+        return Sample(None, category, verdict.error or "the teacher gave no label", raw, usage)
+    record = teacher_record(pair, pair["question"], chunk, verdict.label, verdict.reasoning, teacher)
+    checked = validate(RawRecord(record_id, record))
+    if isinstance(checked, Example):
+        return Sample(checked, None, None, raw, usage)
+    return Sample(None, checked.category, checked.reason, raw, usage)
+
+
+def decide(samples: Sequence[Sample], min_agreement: float) -> tuple[Example | None, str | None, str | None]:
+    """(kept example, reject category, reason): the majority label wins when enough votes agree."""
+    votes = Counter(s.label for s in samples if s.label is not None)
+    if not votes:
+        first = samples[0]
+        return None, first.category, first.reason
+    label, count = votes.most_common(1)[0]
+    tied = len(votes) > 1 and votes.most_common(2)[1][1] == count
+    agreement = count / len(samples)
+    if tied or agreement < min_agreement:
+        reason = f"votes {dict(votes)} of {len(samples)} samples: agreement {agreement:.2f} < {min_agreement}"
+        return None, "disagreement", reason + (" (tie)" if tied else "")
+    return next(s.example for s in samples if s.label == label), None, None
+
+
+# -- the run ----------------------------------------------------------------------------------------
+def journal_lines(path: Path) -> list[dict[str, Any]]:
+    """Entries of the journal; a line cut short by a kill is ignored (that pair is labelled again)."""
+    if not path.exists():
+        return []
+    entries = []
+    for text in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(text))
+        except json.JSONDecodeError:
+            continue
+    return entries
+
+
+def check_settings(out: Path, settings: Settings, overwrite: bool) -> None:
+    path = out / SETTINGS
+    if overwrite:
+        for name in (JOURNAL, SETTINGS, *OUTPUTS.values(), "label_rejects.jsonl", "label_stats.json"):
+            (out / name).unlink(missing_ok=True)
+    if path.exists() and json.loads(path.read_text(encoding="utf-8")) != settings.key():
+        raise SettingsChangedError(f"{out} holds labels made with other settings ({path}); "
+                                   "use another --out or pass --overwrite")
+    write_json(path, settings.key())
+
+
+def label_entries(judge: AlignmentJudge, lines: Sequence[Line], settings: Settings) -> list[dict[str, Any]]:
+    """Journal entries for ``lines``: every sample of every readable pair judged in one call."""
+    entries: list[dict[str, Any]] = []
+    readable: list[tuple[Line, str, str]] = []
+    for line in lines:
+        record = line.record or {}
+        question, chunk = text_field(record, "question"), text_field(record, "chunk")
+        if line.record is None or question is None or chunk is None:
+            reason = line.error or "needs non-empty string fields 'question' and 'chunk'"
+            entries.append({"line": line.number, "outcome": "rejected", "category": "invalid_input",
+                            "reason": reason, "input": line.record})
+        else:
+            readable.append((line, question, chunk[: judge.max_chunk_chars]))
+    started = time.perf_counter()
+    asked = [(q, c) for _, q, c in readable for _ in range(settings.samples)]
+    verdicts = judge.judge_pairs(asked) if asked else []
+    seconds = (time.perf_counter() - started) / max(len(readable), 1)
+    for index, (line, _, chunk) in enumerate(readable):
+        mine = verdicts[index * settings.samples : (index + 1) * settings.samples]
+        samples = [read_sample(line.record, chunk, v, settings.teacher_name, f"{line.source}:{line.number}")
+                   for v in mine]
+        example, category, reason = decide(samples, settings.min_agreement)
+        entry: dict[str, Any] = {
+            "line": line.number, "seconds": round(seconds, 4),
+            "prompt_tokens": sum(s.usage.get("prompt_tokens", 0) for s in samples),
+            "completion_tokens": sum(s.usage.get("completion_tokens", 0) for s in samples),
+            "usage_reported": sum(bool(s.usage) for s in samples), "samples": len(samples),
+        }
+        if example is not None:
+            entry.update(outcome=example.label, record=example.record)
+        else:
+            entry.update(outcome="rejected", category=category, reason=reason, input=line.record,
+                         votes=[s.label for s in samples], answers=[s.raw for s in samples])
+        entries.append(entry)
+    return entries
+
+
+def materialise(out: Path, entries: list[dict[str, Any]], input_lines: int) -> dict[str, Any]:
+    """aligned.json, unaligned.json, label_rejects.jsonl and label_stats.json from the journal."""
+    latest = {e["line"]: e for e in entries}  # one entry per input line
+    ordered = [latest[n] for n in sorted(latest)]
+    for label, name in OUTPUTS.items():
+        write_json(out / name, [e["record"] for e in ordered if e["outcome"] == label])
+    rejects = [{k: e.get(k) for k in ("line", "category", "reason", "votes", "answers", "input")}
+               for e in ordered if e["outcome"] == "rejected"]
+    write_jsonl(out / "label_rejects.jsonl", rejects)
+    stats = {
+        "input_lines": input_lines,
+        "labelled": len(ordered),
+        "aligned": sum(e["outcome"] == ALIGNED for e in ordered),
+        "unaligned": sum(e["outcome"] == UNALIGNED for e in ordered),
+        "rejected": len(rejects),
+        "rejected_by_category": dict(Counter(r["category"] for r in rejects)),
+        "pending": input_lines - len(ordered),
+        "teacher_calls": sum(e.get("samples", 0) for e in ordered),
+        "usage_reported": sum(e.get("usage_reported", 0) for e in ordered),
+        "prompt_tokens": sum(e.get("prompt_tokens", 0) for e in ordered),
+        "completion_tokens": sum(e.get("completion_tokens", 0) for e in ordered),
+        "teacher_seconds": round(sum(e.get("seconds", 0.0) for e in ordered), 3),
+    }
+    if stats["aligned"] + stats["unaligned"] + stats["rejected"] + stats["pending"] != input_lines:
+        raise AssertionError(f"label counts do not reconcile: {stats}")
+    write_json(out / "label_stats.json", stats)
+    return stats
+
+
+def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    from tqdm import tqdm
+
+    out = Path(args.out)
+    lines = list(read_jsonl(args.pairs))
+    if args.limit is not None:
+        lines = lines[: args.limit]
+    check_settings(out, settings, args.overwrite)
+    journal = out / JOURNAL
+    entries = journal_lines(journal)
+    done = {e["line"] for e in entries}
+    todo = [line for line in lines if line.number not in done]
+    judge = load_judge(settings.backend, mode="think", on_error="keep",
+                       batch_size=max(args.chunk_size * settings.samples, 1), **settings.backend_options)
+    settings.teacher_name = _teacher_name(judge, settings)
+    with journal.open("a", encoding="utf-8") as sink, \
+            tqdm(total=len(lines), initial=len(lines) - len(todo), desc="labelling", unit="pair",
+                 disable=args.quiet) as progress:
+        for start in range(0, len(todo), args.chunk_size):
+            batch = todo[start : start + args.chunk_size]
+            new = label_entries(judge, batch, settings)
+            sink.writelines(json.dumps(e, ensure_ascii=False) + "\n" for e in new)
+            sink.flush()
+            entries += new
+            progress.update(len(batch))
+    stats = materialise(out, entries, len(lines))
+    stats["skipped_as_done"] = len(lines) - len(todo)
+    return stats
+
+
+def _teacher_name(judge: AlignmentJudge, settings: Settings) -> str:
+    model = settings.backend_options.get("model")
+    return f"{judge.backend_name}:{model}" if model else judge.backend_name
+
+
+def backend_options(args: argparse.Namespace) -> dict[str, Any]:
+    from training.evaluate import parse_options
+
+    options = {"base_url": args.base_url, "model": args.model, "api_key": args.api_key,
+               "concurrency": args.concurrency, "timeout": args.timeout, "max_retries": args.max_retries,
+               "max_tokens": args.max_tokens, "temperature": args.temperature}
+    if args.backend == "openai":
+        options["prompt"] = args.prompt
+    options.update(parse_options(args.option))
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m training.label", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("pairs", help="pairs JSONL ({question, chunk, ...}; training.mine writes it)")
+    p.add_argument("--out", required=True, help="folder for aligned.json, unaligned.json, rejects, stats")
+    p.add_argument("--backend", default="rules", help="the teacher: rules (default), openai, or any backend")
+    p.add_argument("--base-url", help="openai: the teacher's server, e.g. http://127.0.0.1:8000/v1")
+    p.add_argument("--model", help="openai: the teacher model's name")
+    p.add_argument("--api-key", help="openai: API key")
+    p.add_argument("--prompt", choices=("teacher", "judge"), default="teacher",
+                   help="openai: the teacher prompt (default) or a served judge's prompt")
+    p.add_argument("--concurrency", type=int, help="openai: requests in flight (default 16)")
+    p.add_argument("--timeout", type=float, help="openai: seconds per request (default 30)")
+    p.add_argument("--max-retries", type=int, help="openai: retries after timeouts, 429 and 5xx (default 2)")
+    p.add_argument("--max-tokens", type=int, help="openai: answer length limit (default 1024)")
+    p.add_argument("--temperature", type=float, help="openai: sampling temperature (default 0; raise it for --samples)")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="any other backend option")
+    p.add_argument("--samples", type=int, default=1, help="answers asked per pair (default 1)")
+    p.add_argument("--min-agreement", type=float, default=1.0,
+                   help="share of the samples that must give the kept label (default 1.0: all)")
+    p.add_argument("--chunk-size", type=int, default=64, help="pairs per step written to the journal")
+    p.add_argument("--limit", type=int, help="label only the first N input lines")
+    p.add_argument("--overwrite", action="store_true", help="start again: drop the journal and outputs in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.samples < 1 or args.chunk_size < 1 or not 0.0 < args.min_agreement <= 1.0:
+        print("error: --samples and --chunk-size must be >= 1, --min-agreement in (0, 1]", file=sys.stderr)
+        return 2
+    settings = Settings(args.backend, backend_options(args), args.samples, args.min_agreement)
+    try:
+        stats = run(args, settings)
+    except (DataFileError, ValueError, ImportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(" ".join(f"{k}={v}" for k, v in stats.items()), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

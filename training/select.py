@@ -1,0 +1,158 @@
+"""Pick the pairs most worth a teacher call: what the trained judge is unsure of, where it and the rules disagree,
+and a random share for calibration.
+
+    python -m training.select runs/data/pairs.jsonl --out runs/data/next.jsonl --count 500 \\
+        --backend transformers --model runs/ea/merged --exclude runs/data/labelled/aligned.json \\
+        --exclude runs/data/labelled/unaligned.json
+    python -m training.label runs/data/next.jsonl --out runs/data/labelled-2 --backend openai ...
+
+The judge scores every pair in fast mode (P(对齐)); the rules backend labels it too. Of the ``--count``
+budget, ``--random-share`` (default 0.1) is drawn at random (seeded) so the labelled set still shows the
+judge's real error rate; the rest goes half to judge-vs-rules disagreements (the least confident first) and
+half to the scores nearest ``--threshold``, each half giving what it cannot use to the other. A judge without
+scores (think mode only) contributes disagreements only. Each chosen pair keeps its fields and gains
+``select_reason`` (disagreement, uncertain, random), ``judge_score``, ``judge_label``, ``rules_label`` and
+``rules_rule``. ``--exclude`` drops pairs already labelled (any teacher file or pairs JSONL). Unreadable lines
+go to ``OUT.rejects.jsonl``; ``OUT.stats.json`` reconciles: ``input_lines == rejected + excluded + duplicates
++ not_chosen + written``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from training.mine import rules_groups
+from training.records import DataFileError, pair_key, read_jsonl, text_field, write_json, write_jsonl
+
+
+@dataclass(frozen=True)
+class Candidate:
+    record: dict[str, Any]
+    judge_label: str | None
+    judge_score: float | None
+    rules_label: str
+    rules_rule: str
+
+    @property
+    def disagrees(self) -> bool:
+        return self.judge_label is not None and self.judge_label != self.rules_label
+
+    def distance(self, threshold: float) -> float:
+        return math.inf if self.judge_score is None else abs(self.judge_score - threshold)
+
+
+def judged(records: list[dict[str, Any]], judge: Any) -> list[Candidate]:
+    """The one place that reads the judge's verdicts here (label and fast score)."""
+    pairs = [(r["question"], r["chunk"]) for r in records]
+    verdicts = judge.judge_pairs(pairs)
+    groups = rules_groups(pairs)
+    return [Candidate(r, v.label, v.score, *g) for r, v, g in zip(records, verdicts, groups, strict=True)]
+
+
+def choose(candidates: Sequence[Candidate], count: int, random_share: float, threshold: float,
+           seed: int) -> list[tuple[int, str]]:
+    """(index, reason) of the chosen candidates, in input order."""
+    n_random = min(round(count * random_share), len(candidates))
+    informed = min(count - n_random, len(candidates))
+    order = sorted(range(len(candidates)), key=lambda i: candidates[i].distance(threshold))
+    disagreeing = [i for i in order if candidates[i].disagrees]
+    uncertain = [i for i in order if not candidates[i].disagrees and candidates[i].judge_score is not None]
+    first = min(len(disagreeing), max(math.ceil(informed / 2), informed - len(uncertain)))
+    chosen = {i: "disagreement" for i in disagreeing[:first]}
+    chosen.update({i: "uncertain" for i in uncertain[: informed - first]})
+    rest = [i for i in range(len(candidates)) if i not in chosen]
+    rng = random.Random(seed)
+    chosen.update({i: "random" for i in rng.sample(rest, min(count - len(chosen), len(rest)))})
+    return sorted(chosen.items())
+
+
+def select(args: argparse.Namespace) -> dict[str, Any]:
+    from ea_plugin.judge import load_judge
+    from training.evaluate import parse_options
+    from training.teacher import read_records
+
+    out = Path(args.out)
+    stats: Counter[str] = Counter()
+    rejects, records = [], []
+    excluded = {pair_key(r.value["question"], r.value["chunk"]) for path in args.exclude
+                for r in read_records(path) if isinstance(r.value, dict) and _has_pair(r.value)}
+    seen: set[tuple[str, str]] = set()
+    for line in read_jsonl(args.pairs):
+        stats["input_lines"] += 1
+        if line.record is None or not _has_pair(line.record):
+            stats["rejected"] += 1
+            rejects.append(line.reject(line.error or "needs non-empty string fields 'question' and 'chunk'"))
+            continue
+        key = pair_key(line.record["question"], line.record["chunk"])
+        if key in excluded or key in seen:
+            stats["excluded" if key in excluded else "duplicates"] += 1
+            continue
+        seen.add(key)
+        records.append(line.record)
+    options = {k: v for k, v in {"model": args.model, "adapter": args.adapter, "base_url": args.base_url}.items() if v}
+    judge = load_judge(args.backend, mode="fast", threshold=args.threshold, batch_size=args.batch_size,
+                       **options, **parse_options(args.option))
+    candidates = judged(records, judge)
+    picked = choose(candidates, args.count, args.random_share, args.threshold, args.seed)
+    rows = [{**candidates[i].record, "select_reason": reason, "judge_score": candidates[i].judge_score,
+             "judge_label": candidates[i].judge_label, "rules_label": candidates[i].rules_label,
+             "rules_rule": candidates[i].rules_rule} for i, reason in picked]
+    stats["written"] = write_jsonl(out, rows)
+    stats["not_chosen"] = len(candidates) - len(rows)
+    stats.update({f"chosen_{reason}": n for reason, n in Counter(r for _, r in picked).items()})
+    stats["disagreements_seen"] = sum(c.disagrees for c in candidates)
+    write_jsonl(out.with_suffix(".rejects.jsonl"), rejects)
+    parts = ("rejected", "excluded", "duplicates", "not_chosen", "written")
+    if stats["input_lines"] != sum(stats[k] for k in parts):
+        raise AssertionError(f"select counts do not reconcile: {dict(stats)}")
+    write_json(out.with_suffix(".stats.json"), dict(stats))
+    return dict(stats)
+
+
+def _has_pair(record: dict[str, Any]) -> bool:
+    return text_field(record, "question") is not None and text_field(record, "chunk") is not None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m training.select", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("pairs", help="pairs JSONL ({question, chunk, ...})")
+    p.add_argument("--out", required=True, help="JSONL of the chosen pairs (input for training.label)")
+    p.add_argument("--count", type=int, required=True, help="how many pairs to choose (the teacher budget)")
+    p.add_argument("--random-share", type=float, default=0.1, help="share of --count drawn at random (0.1)")
+    p.add_argument("--threshold", type=float, default=0.5, help="the judge's decision threshold (0.5)")
+    p.add_argument("--backend", default="transformers", help="the trained judge's backend (transformers)")
+    p.add_argument("--model", help="model dir or served name")
+    p.add_argument("--adapter", help="transformers: LoRA adapter dir")
+    p.add_argument("--base-url", help="openai: the judge's server")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="other backend options")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--exclude", action="append", default=[], help="teacher or pairs file already labelled")
+    p.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.count < 1 or not 0.0 <= args.random_share <= 1.0:
+        print("error: --count must be >= 1 and --random-share in [0, 1]", file=sys.stderr)
+        return 2
+    try:
+        stats = select(args)
+    except (DataFileError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(" ".join(f"{k}={v}" for k, v in stats.items()), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
