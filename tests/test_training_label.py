@@ -251,3 +251,15 @@ def test_label_against_llamafactory_sends_the_teacher_prompt_and_resumes(llamafa
     assert stats["input_lines"] == 3 == stats["aligned"] + stats["unaligned"] + stats["rejected"]
     assert all(r["category"] in ("no_label", "empty_answer", "no_step3") for r in rejects), rejects
     assert label_main(args) == 0 and outputs(out)[3]["prompt_tokens"] == sum(expected)  # nothing asked again
+
+
+def test_the_teacher_prompt_is_think_mode_only_and_checked_where_given():
+    from ea_plugin.backends.openai import OpenAIBackend
+    from ea_plugin.errors import ModeNotSupportedError
+    from ea_plugin.verdict import Pair
+
+    with pytest.raises(ValueError, match="prompt must be one of"):
+        OpenAIBackend("http://127.0.0.1:9/v1", "m", prompt="teacher-ish")
+    with OpenAIBackend("http://127.0.0.1:9/v1", "m", prompt="teacher") as backend, \
+            pytest.raises(ModeNotSupportedError, match="think mode only"):
+        backend.score([Pair("q", "c")])
