@@ -36,7 +36,7 @@ from typing import Any
 
 from ea_plugin.judge import AlignmentJudge, load_judge
 from ea_plugin.prompts import ALIGNED, UNALIGNED, teacher_analysis
-from training.records import DataFileError, Line, read_jsonl, text_field, write_json, write_jsonl
+from training.records import DataFileError, Line, read_jsonl, run_tool, text_field, write_json, write_jsonl
 from training.teacher import Example, RawRecord, validate
 
 JOURNAL = "label_journal.jsonl"
@@ -291,13 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: --samples and --chunk-size must be >= 1, --min-agreement in (0, 1]", file=sys.stderr)
         return 2
     settings = Settings(args.backend, backend_options(args), args.samples, args.min_agreement)
-    try:
-        stats = run(args, settings)
-    except (DataFileError, ValueError, ImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(" ".join(f"{k}={v}" for k, v in stats.items()), file=sys.stderr)
-    return 0
+    return run_tool(lambda: run(args, settings))
 
 
 if __name__ == "__main__":

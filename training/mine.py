@@ -35,6 +35,7 @@ from training.records import (
     number_field,
     pair_key,
     read_jsonl,
+    run_tool,
     text_field,
     write_json,
     write_jsonl,
@@ -258,13 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.top_k < 1 or (args.stratify is not None and args.stratify < 1):
         print("error: --top-k and --stratify must be >= 1", file=sys.stderr)
         return 2
-    try:
-        stats = mine(args)
-    except DataFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(" ".join(f"{k}={v}" for k, v in asdict(stats).items()), file=sys.stderr)
-    return 0
+    return run_tool(lambda: asdict(mine(args)))
 
 
 if __name__ == "__main__":

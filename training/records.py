@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,14 @@ def pair_key(question: str, chunk: str) -> tuple[str, str]:
 
 def _normal(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def run_tool(work: Callable[[], Mapping[str, Any]]) -> int:
+    """A data tool's exit: its counts on stderr (0), or the named error that stopped it (1)."""
+    try:
+        stats = work()
+    except (DataFileError, ValueError, ImportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(" ".join(f"{k}={v}" for k, v in stats.items()), file=sys.stderr)
+    return 0

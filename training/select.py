@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from training.mine import rules_groups
-from training.records import DataFileError, pair_key, read_jsonl, text_field, write_json, write_jsonl
+from training.records import pair_key, read_jsonl, run_tool, text_field, write_json, write_jsonl
 
 
 @dataclass(frozen=True)
@@ -145,13 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.count < 1 or not 0.0 <= args.random_share <= 1.0:
         print("error: --count must be >= 1 and --random-share in [0, 1]", file=sys.stderr)
         return 2
-    try:
-        stats = select(args)
-    except (DataFileError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(" ".join(f"{k}={v}" for k, v in stats.items()), file=sys.stderr)
-    return 0
+    return run_tool(lambda: select(args))
 
 
 if __name__ == "__main__":
