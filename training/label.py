@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.policy import Decision
 from ea_plugin.prompts import ALIGNED, UNALIGNED, teacher_analysis
 from training.records import DataFileError, Line, read_jsonl, run_tool, text_field, write_json, write_jsonl
 from training.teacher import Example, RawRecord, validate
@@ -89,16 +90,19 @@ def teacher_record(pair: dict[str, Any], question: str, chunk: str, label: str, 
     return record
 
 
-def read_sample(pair: dict[str, Any], chunk: str, verdict: Any, teacher: str, record_id: str) -> Sample:
-    """The one place that reads a judge verdict (label, reasoning, error, raw, usage) for training data."""
-    extra = getattr(verdict, "extra", {}) or {}
-    usage = {k: extra[k] for k in ("prompt_tokens", "completion_tokens") if isinstance(extra.get(k), int)}
-    raw = verdict.raw or verdict.reasoning or ""  # a server may hand the text back as reasoning only
-    if verdict.error or verdict.label is None:
+def read_sample(pair: dict[str, Any], chunk: str, decision: Decision, teacher: str, record_id: str) -> Sample:
+    """The one place that reads what the teacher said (the Judgement behind the judge's Decision)."""
+    judgement = decision.judgement
+    if judgement is None:
+        return Sample(None, "teacher_error", f"not judged ({decision.why})", "", {})
+    usage = {k: judgement.extra[k] for k in ("prompt_tokens", "completion_tokens")
+             if isinstance(judgement.extra.get(k), int)}
+    raw = judgement.raw or judgement.reasoning or ""  # a server may hand the text back as reasoning only
+    if not judgement.ok:
         # A reply with no text still reports usage; a request that failed for good (after retries) does not.
         category = "no_label" if raw.strip() else "empty_answer" if usage else "teacher_error"
-        return Sample(None, category, verdict.error or "the teacher gave no label", raw, usage)
-    record = teacher_record(pair, pair["question"], chunk, verdict.label, verdict.reasoning, teacher)
+        return Sample(None, category, judgement.error or "the teacher gave no label", raw, usage)
+    record = teacher_record(pair, pair["question"], chunk, judgement.label, judgement.reasoning, teacher)
     checked = validate(RawRecord(record_id, record))
     if isinstance(checked, Example):
         return Sample(checked, None, None, raw, usage)

@@ -181,7 +181,8 @@ def rules_groups(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     from ea_plugin.judge import load_judge
 
     verdicts = load_judge("rules", mode="fast", batch_size=1024).judge_pairs(pairs)
-    return [(v.label or "none", str(v.extra.get("rule", "none"))) for v in verdicts]
+    return [(d.label or "none", str(d.judgement.extra.get("rule", "none")) if d.judgement else "none")
+            for d in verdicts]
 
 
 def stratified_sample(groups: Sequence[Any], count: int, seed: int) -> list[int]:
