@@ -114,7 +114,7 @@ def cmd_filter(args: argparse.Namespace) -> int:
     try:
         paths = check_paths(args.input, args.output, args.rejects)
         judge = judge_from_args(args)
-        counts = filter_file(judge, paths, args.chunk_size,
+        counts = filter_file(judge, paths, args.records_per_step,
                              lambda total: tqdm(total=total, desc="judging", unit="pair", disable=args.quiet))
     except EAPluginError as exc:
         print(f"ea-judge filter: error: {exc}", file=sys.stderr)
@@ -150,7 +150,10 @@ def ea_register_commands(subparsers: argparse._SubParsersAction) -> None:
     filt.add_argument("input")
     filt.add_argument("-o", "--output", required=True, help="JSONL with each record and its verdict (appended)")
     filt.add_argument("--rejects", help="JSONL of unreadable records with reasons (default: OUTPUT.rejects.jsonl)")
-    filt.add_argument("--chunk-size", type=positive_int, default=256, help="records judged and written per step")
+    filt.add_argument("--records-per-step", type=positive_int, default=256,
+                      help="records judged and written per step (a rerun resumes after the last one written)")
+    # The option's old name (a "chunk" here is a passage, not a slice of the file): still accepted, not shown.
+    filt.add_argument("--chunk-size", dest="records_per_step", type=positive_int, help=argparse.SUPPRESS)
     filt.add_argument("--quiet", action="store_true", help="no progress bar")
     add_backend_arguments(filt)
     filt.set_defaults(func=cmd_filter)

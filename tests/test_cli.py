@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from ea_plugin import ALIGNED
 from ea_plugin.cli import main
 from ea_plugin.examples import WORKED_EXAMPLES
@@ -71,3 +73,16 @@ def test_an_option_the_backend_does_not_take_is_a_one_line_usage_error(capsys):
     err = capsys.readouterr().err
     assert err.startswith("ea-judge judge: error: load_judge('rules'): unknown option 'model'")
     assert "Traceback" not in err
+
+
+def test_filter_steps_by_records_per_step_and_still_takes_the_old_chunk_size_name(tmp_path, capsys):
+    source = tmp_path / "pairs.jsonl"
+    _write(source, [json.dumps({"question": "sv660n报e100", "chunk": c}, ensure_ascii=False)
+                    for c in ("md500 e100", "sv660 e100.1", "sv660n e101")])
+    for flag, output in (("--records-per-step", "a.jsonl"), ("--chunk-size", "b.jsonl")):
+        assert main(["filter", str(source), "-o", str(tmp_path / output), flag, "2", "--quiet"]) == 0
+    assert (tmp_path / "a.jsonl").read_text(encoding="utf-8") == (tmp_path / "b.jsonl").read_text(encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["filter", "--help"])
+    out = capsys.readouterr().out
+    assert "--records-per-step" in out and "--chunk-size" not in out

@@ -114,7 +114,7 @@ def test_bad_paths_and_options_stop_with_one_clear_line(case: str, tmp_path: Pat
             pytest.skip("needs /sys, which even root cannot write files into")
         output = Path("/sys/ea-judged.jsonl")
     elif case == "zero_chunk_size":
-        extra = ("--chunk-size", "0")
+        extra = ("--records-per-step", "0")
     elif case == "rejects_is_output":
         extra = ("--rejects", str(output))
     assert run_filter(source, output, *extra) != 0

@@ -19,7 +19,7 @@ from ea_plugin.prompts import (
 )
 from training.convert import ConvertOptions, OutputExistsError, Source, convert
 from training.convert import main as convert_main
-from training.selection import question_group
+from training.split import question_group
 from training.teacher import TeacherFileError, read_records, validate
 
 REPO = Path(__file__).resolve().parents[1]

@@ -28,15 +28,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.errors import EAPluginError
 from ea_plugin.jsonl import LineCounts, dumps_line
 from ea_plugin.prompts import ALIGNED, UNALIGNED, assistant_target, build_messages
 from training.audit import AuditFlag, audit, summarize
-from training.selection import SPLITS, balance, deduplicate, split
+from training.split import SPLITS, balance, deduplicate, split
 from training.teacher import Example, Rejection, read_records, validate
 
 
 class OutputExistsError(FileExistsError):
     """An output file exists and --overwrite was not given."""
+
+
+class CountsMismatchError(EAPluginError, RuntimeError):
+    """The conversion's counts do not add up: a bug in the converter (never a data problem), so it stops."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +186,7 @@ def convert(
     _write_jsonl(paths["audit"], [f.to_dict() for f in flags])
     stats.files = {name: str(path) for name, path in paths.items()}
     if not stats.reconciles():  # a bug, never a data problem: refuse to pretend
-        raise AssertionError(f"counts do not reconcile: {stats.to_dict()}")
+        raise CountsMismatchError(f"counts do not reconcile: {stats.to_dict()}")
     paths["stats"].write_text(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return stats, flags
 

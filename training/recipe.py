@@ -242,11 +242,6 @@ def with_deepspeed_file(path: str | Path, config: dict[str, Any]) -> dict[str, A
     return {**config, "deepspeed": str(ds_path)}
 
 
-def write_train_config(path: str | Path, config: dict[str, Any]) -> Path:
-    """Write the YAML, and the DeepSpeed JSON beside it when the config names one by file name."""
-    return write_yaml(path, with_deepspeed_file(path, config))
-
-
 def validate(config: dict[str, Any]) -> tuple[Any, ...]:
     """Parse ``config`` with LLaMA-Factory's own argument parser; raises on any key or value it refuses.
 

@@ -53,7 +53,9 @@ class StepError(RuntimeError):
 
 
 @dataclass
-class Layout:
+class WorkDir:
+    """Where each step of a run reads and writes, under ``--work``."""
+
     work: Path
 
     def __post_init__(self) -> None:
@@ -73,21 +75,21 @@ class Layout:
 
 @dataclass
 class Plan:
-    layout: Layout
+    workdir: WorkDir
     args: argparse.Namespace
     overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def train_yaml(self) -> Path:
-        return self.layout.configs / "train.yaml"
+        return self.workdir.configs / "train.yaml"
 
     @property
     def export_yaml(self) -> Path:
-        return self.layout.configs / "export.yaml"
+        return self.workdir.configs / "export.yaml"
 
     def config(self) -> dict[str, Any]:
-        has_val = _records(self.layout.data / "train_val.json") > 0
-        return train_config(self.args.profile, dataset_dir=self.layout.data, output_dir=self.layout.model,
+        has_val = _records(self.workdir.data / "train_val.json") > 0
+        return train_config(self.args.profile, dataset_dir=self.workdir.data, output_dir=self.workdir.model,
                             model=self.args.model, with_eval=has_val, overrides=self.overrides)
 
     def written_config(self) -> dict[str, Any]:
@@ -100,17 +102,17 @@ class Plan:
 
     def inputs(self, step: str) -> dict[str, Any]:
         """What ``step`` is made from (training.step_inputs), kept in its marker and compared on a rerun."""
-        layout, args = self.layout, self.args
+        workdir, args = self.workdir, self.args
         if step == "convert":
             return step_inputs.convert_inputs(args)
         if step == "configs":
-            return step_inputs.configs_inputs(args, layout.train_file, self.overrides)
+            return step_inputs.configs_inputs(args, workdir.train_file, self.overrides)
         if step == "train":
-            return step_inputs.train_inputs(args, self.train_yaml, layout.train_file)
+            return step_inputs.train_inputs(args, self.train_yaml, workdir.train_file)
         if step == "export":
-            return step_inputs.export_inputs(self.export_yaml, layout.marker("train"))
-        eval_data = Path(args.eval_data) if args.eval_data else _eval_split_or_none(layout)
-        return step_inputs.evaluate_inputs(args, eval_data, [layout.marker("train"), layout.marker("export")])
+            return step_inputs.export_inputs(self.export_yaml, workdir.marker("train"))
+        eval_data = Path(args.eval_data) if args.eval_data else _eval_split_or_none(workdir)
+        return step_inputs.evaluate_inputs(args, eval_data, [workdir.marker("train"), workdir.marker("export")])
 
 
 def _records(path: Path) -> int:
@@ -127,22 +129,22 @@ def step_convert(plan: Plan) -> str:
     args.mode = "single" if args.input else "merge"
     options = convert_mod.ConvertOptions(val=args.val, test=args.test, seed=args.seed, balance=args.balance,
                                          fast_share=args.fast_share, overwrite=args.overwrite)
-    stats, flags = convert_mod.convert(convert_mod.sources_from_args(args), plan.layout.train_file, options)
+    stats, flags = convert_mod.convert(convert_mod.sources_from_args(args), plan.workdir.train_file, options)
     print(convert_mod.report(stats, flags))
     return f"{stats.converted} converted, {stats.total_rejected} rejected"
 
 
 def step_configs(plan: Plan) -> str:
-    layout = plan.layout
-    has_val = _records(layout.data / "train_val.json") > 0
+    workdir = plan.workdir
+    has_val = _records(workdir.data / "train_val.json") > 0
     config = with_deepspeed_file(plan.train_yaml, plan.config())
     wanted = {plan.train_yaml: config}
     if config.get("finetuning_type", "lora") == "lora":
-        wanted[plan.export_yaml] = export_config(config["model_name_or_path"], layout.model, layout.merged)
+        wanted[plan.export_yaml] = export_config(config["model_name_or_path"], workdir.model, workdir.merged)
     for path, content in wanted.items():
         if path.exists() and path.read_text(encoding="utf-8") != yaml_text(content) and not plan.args.overwrite:
             raise StepError(f"{path} exists with other settings (pass --overwrite to replace it)")
-    write_dataset_info(layout.data, layout.train_file.name, "train_val.json" if has_val else None)
+    write_dataset_info(workdir.data, workdir.train_file.name, "train_val.json" if has_val else None)
     for path, content in wanted.items():
         write_yaml(path, content)
     return f"profile {plan.args.profile} -> {plan.train_yaml}"
@@ -157,7 +159,7 @@ def step_train(plan: Plan) -> str:
         command = train_command(plan.args.launcher, plan.train_yaml)
     except FileNotFoundError as exc:
         raise StepError(str(exc)) from exc
-    _stream(command, plan.layout.logs / "train.log", profile_env(plan.args.profile))
+    _stream(command, plan.workdir.logs / "train.log", profile_env(plan.args.profile))
     if not (output / "trainer_state.json").exists() and not (output / "all_results.json").exists():
         raise StepError(f"training finished without results in {output}")
     return f"model in {output}"
@@ -174,7 +176,7 @@ def step_export(plan: Plan) -> str:
         if not plan.args.overwrite:
             raise StepError(f"{export_dir} exists (pass --overwrite to replace it)")
         shutil.rmtree(export_dir)
-    _stream([_llamafactory_cli(), "export", str(plan.export_yaml)], plan.layout.logs / "export.log")
+    _stream([_llamafactory_cli(), "export", str(plan.export_yaml)], plan.workdir.logs / "export.log")
     return f"merged model in {export_dir}"
 
 
@@ -182,13 +184,13 @@ def step_evaluate(plan: Plan) -> str:
     from ea_plugin.judge import load_judge
     from training.evaluate import evaluate, load_labelled, summary, write_outputs
 
-    data = Path(plan.args.eval_data) if plan.args.eval_data else _eval_split(plan.layout)
+    data = Path(plan.args.eval_data) if plan.args.eval_data else _eval_split(plan.workdir)
     pairs, _ = load_labelled(data)
     pairs = pairs[: plan.args.eval_limit] if plan.args.eval_limit else pairs
     kwargs = judge_model_kwargs(plan)
     lines = []
     for mode in plan.args.eval_mode:
-        out = plan.layout.eval / mode
+        out = plan.workdir.eval / mode
         if (out / "metrics.json").exists() and not plan.args.overwrite:
             raise StepError(f"{out}/metrics.json exists (pass --overwrite to replace it)")
         judge = load_judge("transformers", mode=mode, batch_size=plan.args.eval_batch_size, **kwargs)
@@ -203,22 +205,22 @@ def judge_model_kwargs(plan: Plan) -> dict[str, Any]:
     """How the transformers backend loads what training produced: merged, base + adapter, or full model."""
     config = plan.written_config()
     output = Path(config["output_dir"])
-    if plan.layout.marker("export").exists() and plan.layout.merged.exists():
-        return {"model": str(plan.layout.merged)}
+    if plan.workdir.marker("export").exists() and plan.workdir.merged.exists():
+        return {"model": str(plan.workdir.merged)}
     if config.get("finetuning_type", "lora") == "lora":
         return {"model": config["model_name_or_path"], "adapter": str(output), "tokenizer": str(output)}
     return {"model": str(output)}
 
 
-def _eval_split_or_none(layout: Layout) -> Path | None:
+def _eval_split_or_none(workdir: WorkDir) -> Path | None:
     for name in ("train_test.json", "train_val.json"):
-        if _records(layout.data / name) > 0:
-            return layout.data / name
+        if _records(workdir.data / name) > 0:
+            return workdir.data / name
     return None
 
 
-def _eval_split(layout: Layout) -> Path:
-    found = _eval_split_or_none(layout)
+def _eval_split(workdir: WorkDir) -> Path:
+    found = _eval_split_or_none(workdir)
     if found is None:
         raise StepError("no test or validation split to evaluate on: pass --eval-data")
     return found
@@ -249,9 +251,9 @@ def _stream(command: list[str], log: Path, extra_env: dict[str, str] | None = No
             raise StepError(f"{command[0]} exited with {process.returncode}; log: {log}")
 
 
-def _profile_of(layout: Layout) -> str | None:
+def _profile_of(workdir: WorkDir) -> str | None:
     """The profile an earlier run over this --work wrote its configs with (None: none yet)."""
-    marker = layout.marker("configs")
+    marker = workdir.marker("configs")
     if not marker.exists():
         return None
     return (json.loads(marker.read_text()).get("inputs") or {}).get("--profile")
@@ -266,14 +268,14 @@ RUNNERS: dict[str, Callable[[Plan], str]] = {
 def run(plan: Plan, steps: Sequence[str]) -> dict[str, str]:
     results: dict[str, str] = {}
     for number, step in enumerate(steps, start=1):
-        marker = plan.layout.marker(step)
+        marker = plan.workdir.marker(step)
         header = f"==> [{number}/{len(steps)}] {step}"
         inputs = plan.inputs(step)
         if marker.exists() and not plan.args.overwrite:
             done = json.loads(marker.read_text())
             different = step_inputs.changed(done.get("inputs"), inputs)
             if different:
-                raise StepError(f"{step} was done in {plan.layout.work} with other inputs ({', '.join(different)} "
+                raise StepError(f"{step} was done in {plan.workdir.work} with other inputs ({', '.join(different)} "
                                 "changed): pass --overwrite to redo it and the steps after it, or use another --work")
             results[step] = "already done: " + done["result"]
             print(f"{header}: {results[step]} (pass --overwrite to redo)", flush=True)
@@ -337,9 +339,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if not args.export:
         skip.add("export")
-    layout = Layout(args.work)
-    args.profile = args.profile or _profile_of(layout) or "lora"
-    plan = Plan(layout, args, parse_options(args.set))
+    workdir = WorkDir(args.work)
+    args.profile = args.profile or _profile_of(workdir) or "lora"
+    plan = Plan(workdir, args, parse_options(args.set))
     try:
         run(plan, [s for s in STEPS if s not in skip])
     except (StepError, convert_mod.OutputExistsError, ValueError) as exc:
