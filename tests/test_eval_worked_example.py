@@ -48,3 +48,13 @@ def test_worked_example_retrieval_has_near_misses_and_the_filter_keeps_every_exp
     assert before.expected_total() == after.expected_total()  # nothing relevant lost
     records = [json.loads(line) for line in (tmp_path / "filtered.jsonl").read_text(encoding="utf-8").splitlines()]
     assert all(c["id"] and c["text"] for r in records for c in r["contexts"])
+
+
+def test_retrieve_names_a_bad_questions_line_and_writes_nothing(tmp_path, capsys):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "sv660n报e100"}\n{"question": "x", "expected_ids": "sv660n-e100"}\n',
+                         encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert retrieve_main(["-o", str(out), "--questions", str(questions)]) == 1
+    assert f"{questions}:2: 'expected_ids' must be a list of strings" in capsys.readouterr().err
+    assert not out.exists()
