@@ -33,8 +33,8 @@ _RUNNING_TEXT = re.compile(r"(关节|Axis |axis |Joint |joint |sensor |Sensor )\
 # A description that names a product or brand would change what a pair is about: such rows are skipped.
 _NAMES = re.compile(
     r"xArm|Dobot|JAKA|AKD|AZD|Nanotec|Beckhoff|Delta|Omron|Kollmorgen|UFACTORY|MINAS|Panasonic|SINAMICS|Siemens"
-    r"|Yaskawa|SERVOPACK|SGD|Mitsubishi|MELSERVO|MR-J"
-    r"|节卡|越疆|台达|欧姆龙|倍福|松下|西门子|安川|三菱"
+    r"|Yaskawa|SERVOPACK|SGD|Mitsubishi|MELSERVO|MR-J|AUBO"
+    r"|节卡|越疆|台达|欧姆龙|倍福|松下|西门子|安川|三菱|遨博"
     r"|[A-Za-z]{2,}\s*(系列|型|驱动器|驅動器|变频器|變頻器|伺服|机器人|機器人|机械臂|機械臂)",
     re.IGNORECASE,
 )
@@ -149,6 +149,9 @@ PROFILES = {
                                   heading="保护功能（报警）"),
     "mitsubishi_mrj4": Profile("mitsubishi_mrj4", "al", ("MR-J4", "mr-j4", "MR-J4伺服", "MR-J4-10B"),
                                ("三菱", "Mitsubishi"), ("MR-J4",), sibling="MR-J5", catalogued=True),
+    # the SDK's codes serve every AUBO arm; the pairs name the i5 with its hyphen (AUBO-i5 -> auboi5), never "AUBO i5"
+    "aubo_hal": Profile("aubo_hal", "bare", ("AUBO-i5", "aubo-i5", "AUBO-i5机械臂", "AUBO-i5"), kind_word="机械臂",
+                        sibling="AUBO-i10", heading="错误码"),
 }
 SPLITS = ("devset", "holdout")  # which table goes where is recorded in sources/provenance.json
 

@@ -160,6 +160,19 @@ def parse_mitsubishi_sscnet(text: str) -> list[Row]:
             for r in _md_rows(text, 4) if r[0] == "20" and re.fullmatch(r"[0-9A-F]+", r[1])]
 
 
+def parse_aubo_hal(text: str) -> list[Row]:
+    # rows with a literal five-digit code (codeCompose(...) rows have none); a joint row's text is
+    # "joint" _PH1_ " error: ..." (the joint number filled in at run time), an interface-board row "English! 中文"
+    rows = []
+    for code, first, rest in re.findall(r'_D\(\w+,\s*(\d{5}),\s*"([^"]*)"(?:\s*_PH1_\s*"([^"]*)")?', text):
+        if rest:
+            rows.append(_row(code, f"{first} {rest.strip()}"))
+        else:
+            english, _, chinese = first.partition("! ")
+            rows.append(_row(code, english.rstrip("!"), chinese))
+    return rows
+
+
 GBEM = ("glowbuzzer/gbem", "b7dc2075f4d544199aedfa041b80eae5ad16ce0f",
         "GPL-2.0 with the SOEM linking exception (repository LICENSE); files marked Copyright Glowbuzzer")
 HT9050 = "ec34e1eb717eab75f7f998564f2e73b0e2373968"
@@ -202,6 +215,9 @@ SOURCES = [
     Source("mitsubishi_mrj4", "dhsys21/IND_NGSORTER", "4430e7d049944bacf1f51b3ed97b08e68a4746c9",
            "FMS_SERVO_ERROR_CODES.md", "Mitsubishi", "MELSERVO-J4 (SSCNET III/H) amplifier alarms, AL.xx hex",
            "not stated in the repository", "devset", parse_mitsubishi_sscnet),
+    Source("aubo_hal", "dingchenzy/aubo", "8796490a47119781d1d090b0f1994f0c23bcca9e",
+           "include/aubo/error_stack/hal_error.h", "AUBO", "AUBO cobots (ARCS SDK hardware-layer errors), bare numbers",
+           "not stated in the repository", "devset", parse_aubo_hal),
 ]
 
 
