@@ -44,7 +44,7 @@ def repository_commands() -> None:
 @pytest.fixture(scope="session")
 def tiny_model_dir() -> Path:
     """Directory of the tiny random Qwen3 with the real tokenizer (built on first use, then reused)."""
-    from training.tiny_model import build_tiny_qwen3
+    from tests.tiny_model import build_tiny_qwen3
 
     return build_tiny_qwen3(CACHE / "tiny-qwen3")
 

@@ -36,7 +36,7 @@ def test_every_profile_parses_with_llamafactory(profile, tmp_path):
     assert data_args.template == "qwen3" and data_args.cutoff_len == 2048
     assert data_args.enable_thinking is None  # fast examples' empty think block goes to the prompt
     assert finetuning_args.lora_target == ["all"] and finetuning_args.lora_rank == 8
-    if profile not in ("seed", "tiny"):
+    if profile != "tiny":
         assert training_args.bf16
     if profile == "ds_z3":
         assert training_args.hf_deepspeed_config.config["zero_optimization"]["stage"] == 3
@@ -50,8 +50,12 @@ def test_default_profile_is_qwen3_8b_lora():
     assert config["finetuning_type"] == "lora" and config["template"] == "qwen3" and config["bf16"] is True
 
 
-def test_seed_profile_has_no_bf16_key():
-    assert "bf16" not in train_config("seed")
+def test_the_benchmarks_seed_baseline_has_no_bf16_key_and_is_not_a_product_profile():
+    from benchmarks.train_throughput import BENCH_PROFILES
+
+    assert "bf16" not in train_config("seed", profiles=BENCH_PROFILES) and "seed" not in PROFILES
+    with pytest.raises(ValueError, match="unknown profile 'seed'"):
+        train_config("seed")
 
 
 def test_an_unknown_key_is_refused_by_the_parser(tmp_path):

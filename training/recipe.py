@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,8 @@ PROFILES: dict[str, dict[str, Any]] = {
     "ddp": {**COMPILED, "gradient_accumulation_steps": 2, "ddp_find_unused_parameters": False},
     # ZeRO-3 gathers parameters in hooks that torch.compile does not trace well: eager, with Liger.
     "ds_z3": {**LIGER, "gradient_accumulation_steps": 2, "deepspeed": DEEPSPEED_FILE},
-    "seed": {"bf16": REMOVE},  # the seed YAML: 2 x 8, checkpointing (LLaMA-Factory's default), no bf16 key
+    # The CPU smoke run: a tiny Qwen3 (any small local one with --model; the random test model is built
+    # from a checkout by `python -m tests.tiny_model`), no GPU, to check an installation end to end.
     "tiny": {
         "model_name_or_path": ".cache/tiny-qwen3",
         "use_cpu": True,
@@ -184,11 +186,16 @@ def train_config(
     model: str | Path | None = None,
     with_eval: bool = True,
     overrides: dict[str, Any] | None = None,
+    profiles: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The training YAML's content for ``profile``; ``overrides`` win (the value REMOVE drops a key)."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
-    config = {**BASE, **PROFILES[profile], "dataset_dir": str(dataset_dir), "output_dir": str(output_dir)}
+    """The training YAML's content for ``profile``; ``overrides`` win (the value REMOVE drops a key).
+
+    ``profiles`` adds profiles to PROFILES for this call (the benchmarks' seed baseline is one).
+    """
+    known = {**PROFILES, **(profiles or {})}
+    if profile not in known:
+        raise ValueError(f"unknown profile {profile!r}; choose from {sorted(known)}")
+    config = {**BASE, **known[profile], "dataset_dir": str(dataset_dir), "output_dir": str(output_dir)}
     if model is not None:
         config["model_name_or_path"] = str(model)
     if not with_eval:
