@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 import yaml
@@ -82,8 +82,7 @@ class Series:
     codes: tuple[CodeForm, ...] = ()
 
 
-@dataclass(frozen=True)
-class AliasHit:
+class AliasHit(NamedTuple):
     """A catalog alias found in a text: a brand, or a series (``context`` when it needs a context word)."""
 
     start: int
@@ -93,7 +92,7 @@ class AliasHit:
     context: bool = False
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: readings are cached per catalog
 class Catalog:
     brands: dict[str, Brand] = field(default_factory=dict)
     series: dict[str, Series] = field(default_factory=dict)

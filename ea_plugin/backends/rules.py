@@ -8,9 +8,8 @@ compares teacher labels with. Each verdict records which rule decided and on whi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ea_plugin.catalog import Catalog, load_catalog
 from ea_plugin.entities import Entities, Entity, FaultCode, Product, describe, extract_entities
@@ -21,8 +20,7 @@ from ea_plugin.verdict import Judgement, Pair
 MATCH, MISMATCH, UNDECIDED = "match", "mismatch", "undecided"
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     """One rule applied to both sides: its outcome and the entities it rests on."""
 
     rule: str  # product, fault, parameter
@@ -32,8 +30,7 @@ class Check:
     reason: str
 
 
-@dataclass(frozen=True)
-class RuleDecision:
+class RuleDecision(NamedTuple):
     label: str
     reason: str
     rule: str  # which rule decided: product, fault, parameter, default

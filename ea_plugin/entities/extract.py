@@ -1,4 +1,4 @@
-"""extract_entities: the passes of spec v2 in order, each masking what it read.
+"""extract_entities: the passes of spec v2 in order, each taking the spans it read.
 
 Order: parameters, codes with a family prefix, products (catalog, models, context), then bare numbers
 next to a code cue. A span read as one entity is never read again (``MG 400报警17``: 400 is the model's).
@@ -10,61 +10,46 @@ from dataclasses import replace
 
 from ea_plugin.catalog import Catalog, load_catalog
 from ea_plugin.entities import codes, products
-from ea_plugin.entities.records import Entities, Entity, Product
-from ea_plugin.normalize import lower_same_length, nfkc
-
-_MASK = "\x00"
-
-
-class _Claims:
-    """The text with read spans masked; each accepted entity gets its written text from the span."""
-
-    def __init__(self, written: str) -> None:
-        self.written = written
-        self.masked = lower_same_length(written)
-        self.spans: list[tuple[int, int]] = []
-
-    def free(self, span: tuple[int, int]) -> bool:
-        return not any(span[0] < end and start < span[1] for start, end in self.spans)
-
-    def take(self, entity: Entity) -> Entity:
-        start, end = entity.span
-        self.spans.append(entity.span)
-        self.masked = self.masked[:start] + _MASK * (end - start) + self.masked[end:]
-        return replace(entity, text=self.written[start:end])
+from ea_plugin.entities.records import Entities, FaultCode, Parameter, Product
+from ea_plugin.entities.text import Text
 
 
 def extract_entities(text: str, catalog: Catalog | None = None) -> Entities:
     """Products (brands too), fault codes and parameter numbers of ``text``, in order, with spans in the
     NFKC-normalised text and the reason each was read."""
-    return _extract(text, catalog if catalog is not None else load_catalog())
-
-
-def _extract(text: str, catalog: Catalog) -> Entities:
-    claims = _Claims(nfkc(text))
-    has_digit = any(c.isdigit() for c in claims.masked)
-    params = [claims.take(p) for p in codes.read_parameters(claims.masked)] if has_digit else []
-    faults = [claims.take(f) for f in codes.read_family_codes(claims.masked, catalog) if claims.free(f.span)] \
-        if has_digit else []
-    found = _products(claims, catalog)
-    if has_digit:
-        faults += [claims.take(f) for f in codes.read_bare_codes(claims.masked) if claims.free(f.span)]
+    catalog = catalog if catalog is not None else load_catalog()
+    read = Text(text)
+    if not read.tokens:  # no letters or digits: only a brand name can be read
+        return Entities(tuple(_products(read, catalog)))
+    params: list[Parameter] = _take(read, codes.read_parameters(read))
+    faults: list[FaultCode] = _take(read, codes.read_family_codes(read, catalog))
+    found = _products(read, catalog)
+    faults += _take(read, codes.read_bare_codes(read))
     faults.sort(key=lambda f: f.span)
     return Entities(tuple(found), tuple(faults), tuple(params))
 
 
-def _products(claims: _Claims, catalog: Catalog) -> list[Product]:
-    lowered = claims.masked
-    ordered = sorted(products.candidates(lowered, catalog), key=lambda c: (c.start, c.start - c.end, c.rank))
+def _take(read: Text, entities) -> list:  # noqa: ANN001 - any iterable of entities
+    taken = []
+    for entity in entities:
+        if read.free(*entity.span):
+            read.take(*entity.span)
+            taken.append(entity)
+    return taken
+
+
+def _products(read: Text, catalog: Catalog) -> list[Product]:
+    ordered = sorted(products.candidates(read, catalog), key=lambda c: (c.start, c.start - c.end, c.rank))
     found: list[Product] = []
     for candidate in ordered:
-        if not claims.free((candidate.start, candidate.end)):
+        if not read.free(candidate.start, candidate.end):
             continue
-        product = products.read_candidate(candidate, lowered, claims.written, catalog)
+        product = products.read_candidate(candidate, read, catalog)
         if product is not None:
-            found.append(claims.take(product))
+            read.take(candidate.start, candidate.end)
+            found.append(product)
     found.sort(key=lambda p: p.span)
-    return _with_brands(found, lowered)
+    return _with_brands(found, read.lowered)
 
 
 def _with_brands(found: list[Product], lowered: str) -> list[Product]:

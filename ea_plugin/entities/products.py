@@ -5,31 +5,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
-from ea_plugin.catalog import AliasHit, Catalog
+from ea_plugin.catalog import AliasHit, Catalog, Series
 from ea_plugin.entities.records import Product
-from ea_plugin.entities.words import NEVER_PRODUCT, PRODUCT_WORD_AFTER, RUNNING_TEXT
-from ea_plugin.normalize import PRODUCT_WORDS, main_model, normalize_product
+from ea_plugin.entities.text import Text
+from ea_plugin.entities.words import NEVER_PRODUCT, RUNNING_TEXT
+from ea_plugin.normalize import PRODUCT_WORDS, main_model_of, product_normal
 
 # Letters, then (a separator and) digits, or a hyphen and a letter group with a digit (ASDA-A2, MR-J4);
-# then option segments of an order code (-10A, -0421-L).
+# then option segments of an order code (-10A, -0421-L). A space may stand only between letters and digits.
 _MODEL = re.compile(
-    r"(?<![a-z0-9])(?P<letters>[a-z]{1,8})(?:(?P<sep>[ \-_])?(?P<digits>\d+)[a-z0-9]*|[\-_][a-z]{1,3}\d[a-z0-9]*)"
-    r"(?:[\-_][a-z0-9]+)*(?![a-z0-9])"
-)
-# Any letter-led token right before a product word: G5系列, A6伺服, AKD驱动器.
-_BEFORE_PRODUCT_WORD = re.compile(
-    r"(?<![a-z0-9])[a-z][a-z0-9]*(?:[\-_][a-z0-9]+)*(?=\s?(?:" + "|".join(PRODUCT_WORDS) + "))"
+    r"(?P<letters>[a-z]{1,8})(?:(?P<sep>[ \-_])?(?P<digits>\d+)[a-z0-9]*|[\-_][a-z]{1,3}\d[a-z0-9]*)"
+    r"(?:[\-_][a-z0-9]+)*"
 )
 # A short model right after a brand or series word: 欧姆龙G5, MINAS A6, Omron 1S.
-_AFTER_BRAND = re.compile(r"\s?([a-z]{1,3}\d{1,4}[a-z]{0,3}|\d[a-z]{1,2})(?![a-z0-9])")
+_SHORT = re.compile(r"[a-z]{1,3}\d{1,4}[a-z]{0,3}|\d[a-z]{1,2}")
 _TERMINAL = re.compile(r"[a-z]+\d")  # DI1, SW1, CN1: letters and one digit name a terminal or part
 _CAMEL = re.compile(r"[a-z][A-Z]")
+_PRODUCT_WORD_NEXT = re.compile(r" ?(?:" + "|".join(PRODUCT_WORDS) + ")")
+_PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS)) - {""}
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     start: int
     end: int
     rank: int  # at the same start, longer first, then lower rank (catalog before heuristics)
@@ -58,22 +57,28 @@ def plausible_model(written: str, m: re.Match[str]) -> bool:
     return not (len(letters) <= 3 and _TERMINAL.fullmatch(m.group(0)))
 
 
-def candidates(lowered: str, catalog: Catalog) -> Iterator[Candidate]:
+def candidates(text: Text, catalog: Catalog) -> Iterator[Candidate]:
+    lowered = text.lowered
     hits = catalog.find_aliases(lowered)
     ends = {h.end for h in hits if not h.context}
     for hit in hits:
-        if hit.context and not (_after(ends, lowered, hit.start) or PRODUCT_WORD_AFTER.match(lowered, hit.end)):
+        if hit.context and not (_after(ends, lowered, hit.start) or _PRODUCT_WORD_NEXT.match(lowered, hit.end)):
             continue
         yield Candidate(hit.start, hit.end, 0, "alias", hit, f"catalog {hit.kind} alias")
         if not hit.context:
-            short = _AFTER_BRAND.match(lowered, hit.end)
-            if short:
-                yield Candidate(short.start(1), short.end(1), 1, "after_brand",
-                                why=f"short model after {hit.kind} {lowered[hit.start:hit.end]!r}")
-    for m in _MODEL.finditer(lowered):
-        yield Candidate(m.start(), m.end(), 2, "model")
-    for m in _BEFORE_PRODUCT_WORD.finditer(lowered):
-        yield Candidate(m.start(), m.end(), 3, "product_word", why="model before a product word")
+            start = hit.end + (lowered[hit.end : hit.end + 1] == " ")
+            end = text.token_at.get(start)
+            if end is not None and _SHORT.fullmatch(lowered, start, end):
+                word = lowered[hit.start : hit.end]
+                yield Candidate(start, end, 1, "after_brand", why=f"short model after {hit.kind} {word!r}")
+    for start, end in text.tokens:
+        if not lowered[start].isalpha():
+            continue
+        if lowered[end : end + 1] in _PRODUCT_WORD_FIRST and _PRODUCT_WORD_NEXT.match(lowered, end):
+            yield Candidate(start, end, 3, "product_word", why="model before a product word")
+        if lowered[start:end].isalpha() and lowered[end : end + 1] == " " and lowered[end + 1 : end + 2].isdigit():
+            end = text.token_at.get(end + 1, end)  # "MG 400", "xArm 6": letters and number apart
+        yield Candidate(start, end, 2, "model")
 
 
 def _after(ends: set[int], text: str, start: int) -> bool:
@@ -81,22 +86,28 @@ def _after(ends: set[int], text: str, start: int) -> bool:
     return start in ends or (start > 0 and text[start - 1] == " " and start - 1 in ends)
 
 
-def read_candidate(c: Candidate, lowered: str, written: str, catalog: Catalog) -> Product | None:
+@lru_cache(maxsize=16384)
+def _model_reading(token: str, catalog: Catalog) -> tuple[str, str, Series | None]:
+    """Normal form, main model and catalog series of a model token (the same tokens recur in every chunk)."""
+    normal, main = product_normal(token), main_model_of(token)
+    return normal, main, catalog.lookup_model(normal, main)
+
+
+def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None:
     """The product a candidate names, or None where it is not one (text, terminal, unit, interface)."""
-    token, shown = lowered[c.start : c.end], written[c.start : c.end]
+    token, shown = text.lowered[c.start : c.end], text.written[c.start : c.end]
     if c.hit is not None and c.hit.kind == "brand":
         return Product(shown, (c.start, c.end), c.why, c.hit.id, c.hit.id, brand=c.hit.id, is_brand=True)
-    normal, main = normalize_product(token), main_model(token)
+    normal, main, series = _model_reading(token, catalog)
     if c.hit is not None:
         series = catalog.series[c.hit.id]
         return Product(shown, (c.start, c.end), f"{c.why} → {series.id}", normal, main, series.brand, series.id)
-    series = catalog.lookup_model(normal, main)
     if series is not None:
         return Product(shown, (c.start, c.end), f"model pattern, catalog → {series.id}", normal, main, series.brand,
                        series.id)
     if c.how == "model":
         m = _MODEL.fullmatch(token)
-        if not plausible_model(shown, m):
+        if m is None or not plausible_model(shown, m):
             return None
         why = "model pattern (letters + digits)"
     else:

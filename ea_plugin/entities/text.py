@@ -1,0 +1,33 @@
+"""The text being read: NFKC-normalised, lower-cased with offsets kept, its ASCII tokens, and what is taken.
+
+Every entity of spec v2 contains an ASCII token (a model, a code, a number) except brand names, which the
+catalog's automaton finds. So extraction scans the text once for tokens and then looks at each token and
+the characters around it, instead of running every pattern over the whole text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ea_plugin.normalize import lower_same_length, nfkc
+
+# Letters and digits, joined by single dots, hyphens or underscores (E100.1, ASDA-A2, fault_02, 0x0F0001).
+_TOKEN = re.compile(r"[0-9a-z]+(?:[.\-_][0-9a-z]+)*")
+
+
+class Text:
+    def __init__(self, text: str) -> None:
+        self.written = nfkc(text)
+        self.lowered = lower_same_length(self.written)
+        self.tokens: list[tuple[int, int]] = [m.span() for m in _TOKEN.finditer(self.lowered)]
+        self.token_at: dict[int, int] = dict(self.tokens)  # start -> end
+        self._taken = bytearray(len(self.written))
+
+    def free(self, start: int, end: int) -> bool:
+        return self._taken.find(1, start, end) == -1
+
+    def take(self, start: int, end: int) -> None:
+        self._taken[start:end] = b"\x01" * (end - start)
+
+    def free_tokens(self) -> list[tuple[int, int]]:
+        return [(s, e) for s, e in self.tokens if self.free(s, e)]
