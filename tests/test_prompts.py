@@ -69,8 +69,9 @@ def test_assistant_target_formats():
 
 
 def test_system_prompt_states_every_rule_without_placeholders():
-    for must in ("产品实体优先", "主型号", "故障码族", "主码", "子码", "参数编号", "默认对齐", "err", "a.", "fault",
-                 "H、P、F", "1. 提取question中的实体", "4. 给出判断理由", "对齐", "不对齐"):
+    for must in ("产品实体优先", "主型号", "故障码族", "主码", "子码", "参数编号", "默认对齐", "err", "A.C90", "fault",
+                 "H、P、F", "NFKC", "品牌", "不是产品", "F 族", "N 族", "HEX 族", "纯数字故障码", "提示词", "产品目录",
+                 "1. 提取question中的实体", "4. 给出判断理由", "对齐", "不对齐"):
         assert must in SYSTEM_PROMPT, must
     assert "..." not in SYSTEM_PROMPT and "…" not in SYSTEM_PROMPT
     assert "<think>" not in SYSTEM_PROMPT  # tags in the system prompt would become control tokens

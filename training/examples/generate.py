@@ -3,7 +3,10 @@
 Each record looks like the teacher LLM's filter output (question, chunk, llm_analysis with the four
 steps and ``<label>…</label>``) plus a ``kind`` naming the case of spec/alignment-rules.md it covers,
 so evaluation can break results down per case. Products, fault codes and parameters are written in
-varied forms (case, spaces, hyphens, suffix words, code separators, sub-codes, bare numbers).
+varied forms (case, spaces, hyphens, suffix words, code separators, sub-codes, bare numbers), and the forms
+of spec v2 from other vendors: brands, short and letter-only models, order codes, F/N/HEX families, AL codes
+with hex letters, bare numbers next to cues, a model's digits, running text with numbers, full-width text.
+Labels are set by construction from the spec, never by running the rules backend.
 
 A few records are teacher noise on purpose, so the converter's rejects and the audit have something
 to find (their kind starts with ``noise_``): a missing label tag, step 3 contradicting the tag, a record
@@ -239,6 +242,159 @@ def parameter_differs(rng: random.Random) -> Case:
     return question, chunk + filler(rng), UNALIGNED, f"产品相同，但参数编号不同：{param}与{c_param}"
 
 
+# --- other vendors (spec v2) -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Series:
+    """One series of another vendor: its brand, written forms, device word and codes of its alarm table."""
+
+    brand: str
+    forms: tuple[str, ...]
+    device: str
+    codes: tuple[str, ...]  # as the vendor writes them; bare numbers are read next to a cue
+
+
+VENDOR_SERIES: dict[str, Series] = {
+    "asdaa2": Series("台达", ("ASDA-A2", "asda-a2", "ASD-A2-0421-L"), "伺服驱动器",
+                     ("AL003", "AL013", "AL025", "AL009")),
+    "asdab3": Series("台达", ("ASDA-B3", "asda-b3"), "伺服驱动器",
+                     ("AL001", "AL013", "AL3E1", "AL3E3", "AL022")),
+    "mrj4": Series("三菱", ("MR-J4", "MR-J4-10A", "mr-j4"), "伺服放大器", ("AL.13", "AL.16", "AL.1A", "AL.E6")),
+    "akd": Series("科尔摩根", ("AKD", "AKD-P00306"), "驱动器", ("F436", "F438", "F501", "F534")),
+    "g5": Series("欧姆龙", ("欧姆龙G5", "G5系列", "R88D-KN01H"), "伺服", ("38.0", "21.1", "16.0", "27.6")),
+    "minasa6": Series("松下", ("MINAS A6", "A6伺服", "MADLN05SE"), "驱动器",
+                      ("Err15.0", "Err16.1", "Err21.0", "Err36.2")),
+    "sgd7": Series("安川", ("SGD7S", "SGD7S-2R8A00A", "Σ-7"), "伺服单元", ("A.C90", "A.7Ab", "A.020", "A.710")),
+    "mg400": Series("越疆", ("MG400", "MG 400"), "机械臂", ("17", "24", "31", "52")),
+}
+SAME_BRAND = (("asdaa2", "asdab3"),)  # two series of one brand: their models differ, the brand adds nothing
+CODE_CUES = ("报警{c}怎么办", "显示{c}是什么意思", "出现{c}故障如何处理", "报{c}，怎么复位？")
+ENGLISH = ("Overcurrent", "Encoder error", "Undervoltage", "Overload", "Emergency stop")
+RUNNING_TEXT = ("（sensor 1 below limit）", "，请检查 DI1 输入和 Axis 3 的编码器线缆。",
+                "。DC24V 电源电压低于 20V 时发生。", "。出现10次以上请更换驱动器，负载超过50%时更易发生。",
+                "，Step 2: check the RS485 wiring.")
+
+
+def vendor(rng: random.Random, key: str | None = None) -> tuple[str, Series]:
+    key = key or rng.choice(sorted(VENDOR_SERIES))
+    return key, VENDOR_SERIES[key]
+
+
+def vendor_question(rng: random.Random, model: str, code: str) -> str:
+    return model + rng.choice(CODE_CUES).format(c=code)
+
+
+def vendor_chunk(rng: random.Random, model: str, code: str) -> str:
+    head = rng.choice(("【{p}】报警{c}：{m}", "{p} {c}：{m}", "{p}报警{c}：{m}"))
+    return head.format(p=model, c=code, m=rng.choice(ENGLISH + MEANINGS)) + "。" + filler(rng, 0, 2)
+
+
+def vendor_same_code(rng: random.Random) -> Case:
+    _, series = vendor(rng)
+    code = rng.choice(series.codes)
+    q, c = rng.choice(series.forms), rng.choice(series.forms)
+    return vendor_question(rng, q, code), vendor_chunk(rng, c, code), ALIGNED, f"{q}与{c}是同一系列，故障码{code}相同"
+
+
+def vendor_code_differs(rng: random.Random) -> Case:
+    _, series = vendor(rng)
+    code, other = rng.sample(series.codes, 2)
+    q, c = rng.choice(series.forms), rng.choice(series.forms)
+    reason = f"产品相同，但故障码不同：{code}与{other}主码不同"
+    return vendor_question(rng, q, code), vendor_chunk(rng, c, other), UNALIGNED, reason
+
+
+def vendor_product_differs(rng: random.Random) -> Case:
+    key, series = vendor(rng)
+    _, other = vendor(rng, rng.choice([k for k in sorted(VENDOR_SERIES) if k != key]))
+    q, c = rng.choice(series.forms), rng.choice(other.forms)
+    reason = f"产品不同：{q}与{c}是不同的系列（产品实体优先）"
+    return vendor_question(rng, q, rng.choice(series.codes)), vendor_chunk(rng, c, rng.choice(other.codes)), \
+        UNALIGNED, reason
+
+
+def brand_own_model(rng: random.Random) -> Case:
+    _, series = vendor(rng, rng.choice(("asdab3", "mrj4", "akd", "sgd7")))
+    code = rng.choice(series.codes)
+    model = series.forms[0]
+    question = f"{series.brand}{rng.choice(('伺服', '驱动器', ''))}报{code}"
+    return question, vendor_chunk(rng, model, code), ALIGNED, f"品牌{series.brand}与其型号{model}对齐，故障码{code}相同"
+
+
+def brand_other_model(rng: random.Random) -> Case:
+    key, series = vendor(rng, rng.choice(("asdab3", "mrj4", "akd", "sgd7")))
+    _, other = vendor(rng, rng.choice([k for k in ("asdab3", "mrj4", "akd", "sgd7") if k != key]))
+    model = other.forms[0]
+    question = f"{series.brand}伺服报{rng.choice(series.codes)}"
+    reason = f"品牌{series.brand}与另一品牌{other.brand}的型号{model}不对齐（产品实体优先）"
+    return question, vendor_chunk(rng, model, rng.choice(other.codes)), UNALIGNED, reason
+
+
+def brand_models_differ(rng: random.Random) -> Case:
+    a, b = (VENDOR_SERIES[k] for k in rng.choice(SAME_BRAND))
+    code = rng.choice(a.codes)
+    question = f"{a.brand}{a.forms[0]}报{code}"
+    chunk = f"{b.brand}{b.forms[0]}报警{code}：{rng.choice(MEANINGS)}。"
+    return question, chunk, UNALIGNED, f"型号{a.forms[0]}与{b.forms[0]}不同，同为{a.brand}的品牌词不起作用"
+
+
+def fault_vs_warning(rng: random.Random) -> Case:
+    main = rng.choice((436, 501, 534))
+    question = f"AKD{rng.choice(('报', '出现', '显示'))}F{main}怎么处理"
+    chunk = f"AKD{rng.choice(('警告', '驱动器警告', ' '))}n{main}：电机温度高，{rng.choice(MEANINGS)}。"
+    return question, chunk, UNALIGNED, f"F{main}是故障（F 族），n{main}是警告（N 族），族不同"
+
+
+def hex_vs_panel_code(rng: random.Random) -> Case:
+    value = rng.choice(("0x2310", "0x3210", "2310h", "0x7305"))
+    _, series = vendor(rng, rng.choice(("asdab3", "mrj4")))
+    chunk = vendor_chunk(rng, series.forms[0], rng.choice(series.codes))
+    reason = f"HEX值{value}与其他族的故障码不作判断，question没有产品，默认对齐"
+    return f"{value}是什么错误", chunk, ALIGNED, reason
+
+
+def hex_codes(rng: random.Random) -> Case:
+    a, b = rng.sample(("0x0F0043", "0x0F0045", "0x0F0080", "0x0F0006"), 2)
+    same = rng.random() < 0.5
+    chunk = f"【JAKA 机器人】{a if same else b} {rng.choice(MEANINGS)}。"
+    label = ALIGNED if same else UNALIGNED
+    reason = f"HEX 族主码{'相同' if same else '不同'}：{a}与{a if same else b}"
+    return f"节卡机器人显示{a}是什么意思", chunk, label, reason
+
+
+def bare_cue_codes(rng: random.Random) -> Case:
+    n, m = rng.sample(range(1, 60), 2)
+    same = rng.random() < 0.5
+    question = rng.choice(("机械臂显示{n}是什么意思", "控制器报警{n}怎么办", "出现{n}号故障")).format(n=n)
+    c_code = n if same else m
+    chunk = rng.choice(("报警{c}：{t}", "{c}：{t}", "故障{c}（{t}）")).format(c=c_code, t=rng.choice(MEANINGS)) + "。"
+    label = ALIGNED if same else UNALIGNED
+    return question, chunk, label, f"纯数字故障码{n}与{c_code}主码{'相同' if same else '不同'}"
+
+
+def model_digits_not_code(rng: random.Random) -> Case:
+    n = rng.choice(VENDOR_SERIES["mg400"].codes)
+    question = f"MG 400报警{n}怎么办"
+    chunk = f"报警{n}：{rng.choice(MEANINGS)}。" + filler(rng, 0, 2)
+    return question, chunk, ALIGNED, f"MG 400是型号，400不是故障码；纯数字故障码{n}相同"
+
+
+def running_text_numbers(rng: random.Random) -> Case:
+    _, series = vendor(rng, rng.choice(("asdaa2", "asdab3", "mrj4", "akd")))
+    code, model = rng.choice(series.codes), series.forms[0]
+    chunk = f"【{model}】报警{code}：{rng.choice(ENGLISH)}{rng.choice(RUNNING_TEXT)}"
+    reason = "正文中的 sensor 1、DI1、Axis 3、24V、10次、50% 不是实体；产品和故障码都相同"
+    return vendor_question(rng, model, code), chunk, ALIGNED, reason
+
+
+def to_fullwidth(text: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+def fullwidth_question(rng: random.Random) -> Case:
+    question, chunk, label, reason = (vendor_same_code if rng.random() < 0.5 else vendor_code_differs)(rng)
+    return to_fullwidth(question), chunk, label, f"全角字符按半角读取；{reason}"
+
+
 CASES: dict[str, tuple[Callable[[random.Random], Case], int]] = {
     # aligned (kind -> generator, how many)
     "product_variant": (product_variant, 34),
@@ -254,6 +410,20 @@ CASES: dict[str, tuple[Callable[[random.Random], Case], int]] = {
     "fault_main_differs": (fault_main_differs, 46),
     "fault_family_differs": (fault_family_differs, 24),
     "parameter_differs": (parameter_differs, 24),
+    # spec v2: other vendors, brands, F/N/HEX, bare numbers, running text, full width (both labels)
+    "vendor_same_code": (vendor_same_code, 24),
+    "vendor_code_differs": (vendor_code_differs, 20),
+    "vendor_product_differs": (vendor_product_differs, 20),
+    "brand_own_model": (brand_own_model, 12),
+    "brand_other_model": (brand_other_model, 12),
+    "brand_models_differ": (brand_models_differ, 8),
+    "fault_vs_warning": (fault_vs_warning, 10),
+    "hex_vs_panel_code": (hex_vs_panel_code, 8),
+    "hex_codes": (hex_codes, 10),
+    "bare_cue_codes": (bare_cue_codes, 16),
+    "model_digits_not_code": (model_digits_not_code, 6),
+    "running_text_numbers": (running_text_numbers, 12),
+    "fullwidth_question": (fullwidth_question, 12),
 }
 
 
