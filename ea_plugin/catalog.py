@@ -127,9 +127,6 @@ class Catalog:
                 return self.series[self._order_ids[match.lastgroup]]
         return None
 
-    def brand_of(self, series_id: str) -> str:
-        return self.series[series_id].brand
-
     @property
     def code_forms(self) -> tuple[CodeForm, ...]:
         return self._code_forms

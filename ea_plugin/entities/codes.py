@@ -84,15 +84,16 @@ def read_family_codes(text: Text, catalog: Catalog) -> Iterator[FaultCode]:
         reading = _family_reading(lowered[start:end], catalog)
         if reading is None:
             continue
-        length, why, family, main, sub = reading
-        if family != "HEX" and not why.startswith("catalog") and _PRODUCT_WORD_NEXT.match(lowered, start + length):
+        length, why, family, main, sub, may_name_a_model = reading
+        if may_name_a_model and _PRODUCT_WORD_NEXT.match(lowered, start + length):
             continue  # "E700系列" names a product
         yield FaultCode(text.written[start : start + length], (start, start + length), why, family, main, sub)
 
 
 @lru_cache(maxsize=16384)
-def _family_reading(token: str, catalog: Catalog) -> tuple[int, str, str, str, str | None] | None:
-    """(length, why, family, main, sub) of the code a token starts with; the same tokens recur in every chunk."""
+def _family_reading(token: str, catalog: Catalog) -> tuple[int, str, str, str, str | None, bool] | None:
+    """(length, why, family, main, sub, may name a model) of the code a token starts with (cached: the same
+    tokens recur in every chunk). A spec family code other than HEX may be a model before a product word."""
     if token.isdigit() or token.isalpha():
         return None  # a family code has a letter prefix and a digit (a bare number is read later)
     forms = catalog.code_forms
@@ -102,7 +103,7 @@ def _family_reading(token: str, catalog: Catalog) -> tuple[int, str, str, str, s
         form = forms[int(m.lastgroup[1:])]
         digits = re.search(r"\d+", m.group(0)).group(0)
         why = f"catalog code form {form.prefix.upper()} ({form.family} family)"
-        return m.end(), why, form.family, normalize_code_main(digits), None
+        return m.end(), why, form.family, normalize_code_main(digits), None, False
     m = _FAMILY.match(token)
     if m is None:
         return None
@@ -110,7 +111,8 @@ def _family_reading(token: str, catalog: Catalog) -> tuple[int, str, str, str, s
     main = m.group(group)
     if group == "hex_h" and len(main) < 4:
         return None  # "10h" is ten hours; hex values written with h have 4+ digits (2310h)
-    return m.end(), _GROUP_WHY[group], _GROUP_FAMILY[group], normalize_code_main(main), m.group("sub")
+    family = _GROUP_FAMILY[group]
+    return m.end(), _GROUP_WHY[group], family, normalize_code_main(main), m.group("sub"), family != "HEX"
 
 
 @lru_cache(maxsize=64)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from ea_plugin.normalize import PRODUCT_WORDS
-
 # Letter prefixes of tokens that are never products (spec v2, "Never products"): interfaces, buses,
 # standards, units, terminals and parts, and the code/parameter words. Longer lower-case words of
 # running text (sensor, status, overload...) are caught by shape instead (see products.plausible_model).
@@ -49,9 +47,6 @@ UNIT_AFTER = re.compile(
     r"h|min|secs?|seconds?|minutes?|hours?|times|ppr|pulses?|degrees?|db)(?![a-z])"
     r"|[次个种台根条项行页章节轴路位倍度转圈年月日天秒分时周帧组把只件处段层级遍毫微伏安瓦赫米千万亿])"
 )
-
-# A model followed by one of these is read as a product even where its shape alone would not be.
-PRODUCT_WORD_AFTER = re.compile(r"\s?(?:" + "|".join(PRODUCT_WORDS) + ")")
 
 # Words that, standing right before "N:", make it a step or a note, not a table row of codes.
 ROW_NOT_AFTER = frozenset("step item note figure fig table tab page chapter section no ratio time version".split())
