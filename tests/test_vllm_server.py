@@ -245,6 +245,40 @@ def test_48_requests_in_flight_come_back_in_input_order(lora_server, tiny_judge)
     assert max(seen) >= 32, f"the server never had 32 requests at once (peak {max(seen)})"
 
 
+# -- the served judge as training.label's teacher ---------------------------------------------------------
+def test_training_label_with_the_served_judge_writes_its_labels_concurrently_and_resumes(lora_server, tiny_judge,
+                                                                                       tmp_path):
+    from ea_plugin.prompts import teacher_analysis
+    from training.label import main as label_main
+
+    pairs = [TAUGHT[i % len(TAUGHT)] for i in range(24)]
+    source = tmp_path / "pairs.jsonl"
+    source.write_text("".join(json.dumps({"question": p.question, "chunk": p.chunk}, ensure_ascii=False) + "\n"
+                              for p in pairs), encoding="utf-8")
+    out = tmp_path / "labelled"
+    args = [str(source), "--out", str(out), "--backend", "openai", "--base-url", lora_server.base_url, "--model",
+            lora_server.model, "--prompt", "judge", "--max-tokens", "256", "--concurrency", "24", "--quiet"]
+    assert label_main([*args, "--limit", "4"]) == 0  # a first run stopped early ...
+    stop, seen = threading.Event(), []
+    watcher = threading.Thread(target=_peak_requests, args=(lora_server.root, stop, seen))
+    watcher.start()
+    try:
+        assert label_main(args) == 0  # ... and the rest
+    finally:
+        stop.set()
+        watcher.join()
+    assert max(seen) >= 12, f"the teacher never had 12 requests at once (peak {max(seen)})"
+    stats = json.loads((out / "label_stats.json").read_text())
+    assert (stats["input_lines"], stats["rejected"], stats["teacher_calls"]) == (24, 0, 24)
+    assert stats["usage_reported"] == 24 and stats["prompt_tokens"] > 0 and stats["completion_tokens"] > 0
+    for label, name in ((ALIGNED, "aligned.json"), ("不对齐", "unaligned.json")):
+        records = json.loads((out / name).read_text(encoding="utf-8"))
+        expected = [p for p in pairs if tiny_judge.answer(p).label == label]
+        assert [(r["question"], r["chunk"]) for r in records] == [(p.question, p.chunk) for p in expected]
+        assert {r["llm_analysis"] for r in records} == {teacher_analysis(tiny_judge.answer(p).analysis, label)
+                                                        for p in expected}
+
+
 # -- a server that dies mid-batch (last: it kills merged_server) --------------------------------------
 def crash(server: ServerProcess) -> None:
     """SIGKILL the server's whole process group, as a crash would, and remove the shared memory its vLLM
