@@ -7,6 +7,7 @@ next to a code cue. A span read as one entity is never read again (``MG 400æŠ¥è­
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from ea_plugin.catalog import Catalog, load_catalog
 from ea_plugin.entities import codes, products
@@ -17,7 +18,11 @@ from ea_plugin.entities.text import Text
 def extract_entities(text: str, catalog: Catalog | None = None) -> Entities:
     """Products (brands too), fault codes and parameter numbers of ``text``, in order, with spans in the
     NFKC-normalised text and the reason each was read."""
-    catalog = catalog if catalog is not None else load_catalog()
+    return _extract(text, catalog if catalog is not None else load_catalog())
+
+
+@lru_cache(maxsize=4096)  # a question is judged against every chunk retrieved for it; Entities are immutable
+def _extract(text: str, catalog: Catalog) -> Entities:
     read = Text(text)
     if not read.tokens:  # no letters or digits: only a brand name can be read
         return Entities(tuple(_products(read, catalog)))
@@ -27,6 +32,11 @@ def extract_entities(text: str, catalog: Catalog | None = None) -> Entities:
     faults += _take(read, codes.read_bare_codes(read))
     faults.sort(key=lambda f: f.span)
     return Entities(tuple(found), tuple(faults), tuple(params))
+
+
+def clear_cache() -> None:
+    """Forget cached readings (benchmarks time cold runs)."""
+    _extract.cache_clear()
 
 
 def _take(read: Text, entities) -> list:  # noqa: ANN001 - any iterable of entities

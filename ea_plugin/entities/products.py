@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
-from ea_plugin.catalog import AliasHit, Catalog, Series
+from ea_plugin.catalog import AliasHit, Catalog
 from ea_plugin.entities.records import Product
 from ea_plugin.entities.text import Text
 from ea_plugin.entities.words import NEVER_PRODUCT, RUNNING_TEXT
@@ -86,33 +86,32 @@ def _after(ends: set[int], text: str, start: int) -> bool:
     return start in ends or (start > 0 and text[start - 1] == " " and start - 1 in ends)
 
 
-@lru_cache(maxsize=16384)
-def _model_reading(token: str, catalog: Catalog) -> tuple[str, str, Series | None]:
-    """Normal form, main model and catalog series of a model token (the same tokens recur in every chunk)."""
-    normal, main = product_normal(token), main_model_of(token)
-    return normal, main, catalog.lookup_model(normal, main)
-
-
 def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None:
     """The product a candidate names, or None where it is not one (text, terminal, unit, interface)."""
-    token, shown = text.lowered[c.start : c.end], text.written[c.start : c.end]
+    shown = text.written[c.start : c.end]
     if c.hit is not None and c.hit.kind == "brand":
         return Product(shown, (c.start, c.end), c.why, c.hit.id, c.hit.id, brand=c.hit.id, is_brand=True)
-    normal, main, series = _model_reading(token, catalog)
-    if c.hit is not None:
-        series = catalog.series[c.hit.id]
-        return Product(shown, (c.start, c.end), f"{c.why} → {series.id}", normal, main, series.brand, series.id)
+    reading = _reading(shown, c.how, c.why, c.hit.id if c.hit is not None else None, catalog)
+    return None if reading is None else Product(shown, (c.start, c.end), *reading)
+
+
+@lru_cache(maxsize=16384)
+def _reading(
+    shown: str, how: str, why: str, series_id: str | None, catalog: Catalog
+) -> tuple[str, str, str, str | None, str | None] | None:
+    """(why, normal, main, brand, series) of a model candidate, or None; cached, as the same models recur."""
+    token = shown.lower()
+    normal, main = product_normal(token), main_model_of(token)
+    series = catalog.series[series_id] if series_id is not None else catalog.lookup_model(normal, main)
     if series is not None:
-        return Product(shown, (c.start, c.end), f"model pattern, catalog → {series.id}", normal, main, series.brand,
-                       series.id)
-    if c.how == "model":
+        why = f"{why} → {series.id}" if series_id is not None else f"model pattern, catalog → {series.id}"
+        return why, normal, main, series.brand, series.id
+    if how == "model":
         m = _MODEL.fullmatch(token)
         if m is None or not plausible_model(shown, m):
             return None
-        why = "model pattern (letters + digits)"
-    else:
-        letters = re.match(r"[a-z]*", token).group(0)
-        if letters in NEVER_PRODUCT or letters in RUNNING_TEXT or len(token) < 2:
-            return None
-        why = c.why
-    return Product(shown, (c.start, c.end), why, normal, main)
+        return "model pattern (letters + digits)", normal, main, None, None
+    letters = re.match(r"[a-z]*", token).group(0)
+    if letters in NEVER_PRODUCT or letters in RUNNING_TEXT or len(token) < 2:
+        return None
+    return why, normal, main, None, None
