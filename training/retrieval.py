@@ -90,8 +90,10 @@ class BM25Retriever:
     """bm25s over the corpus; hits with no shared token (score 0) are not returned."""
 
     def __init__(self, chunks: Sequence[CorpusChunk]) -> None:
-        import bm25s
-
+        try:
+            import bm25s
+        except ImportError as exc:
+            raise ImportError("the built-in BM25 needs bm25s: pip install 'ea-plugin[train]' (or bm25s)") from exc
         if not chunks:
             raise DataFileError("the corpus has no usable chunks")
         self.chunks = list(chunks)
