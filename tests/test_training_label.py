@@ -263,3 +263,18 @@ def test_the_teacher_prompt_is_think_mode_only_and_checked_where_given():
     with OpenAIBackend("http://127.0.0.1:9/v1", "m", prompt="teacher") as backend, \
             pytest.raises(ModeNotSupportedError, match="think mode only"):
         backend.score([Pair("q", "c")])
+
+
+def test_a_hosted_teacher_that_refuses_unknown_fields_gets_none(tmp_path: Path):
+    def strict(request: Request) -> Reply:  # as hosted APIs answer a field they do not know
+        if "chat_template_kwargs" in request.body:
+            return Reply(status=400, body={"error": {"message": "Unrecognized request argument: chat_template_kwargs"}})
+        return Reply(body=chat_completion(answer(UNALIGNED)))
+
+    pairs = write_pairs(tmp_path / "pairs.jsonl", 2)
+    with LoopbackHTTPServer(strict) as server:
+        assert label_main([str(pairs), "--out", str(tmp_path / "a"), *openai_teacher(server.url)]) == 0
+        assert outputs(tmp_path / "a")[3]["rejected_by_category"] == {"teacher_error": 2}
+        assert label_main([str(pairs), "--out", str(tmp_path / "b"), *openai_teacher(server.url),
+                           "--option", "template_kwargs=false"]) == 0
+    assert outputs(tmp_path / "b")[3]["unaligned"] == 2

@@ -103,6 +103,8 @@ class OpenAIBackend:
     ``prompt="teacher"`` makes a labelling teacher of a large model (training.label): think mode sends
     TEACHER_PROMPT with thinking off and reads the four steps and the ``<label>`` tag from the visible answer
     (parse_teacher_answer); fast mode is refused. ``temperature`` (default 0) matters for sampled votes.
+    ``template_kwargs=False`` leaves ``chat_template_kwargs`` out of the requests, for hosted APIs that refuse
+    fields they do not know (thinking is then whatever the server does).
     """
 
     name = "openai"
@@ -124,6 +126,7 @@ class OpenAIBackend:
         extra_body: dict[str, Any] | None = None,
         prompt: str = "judge",
         temperature: float = 0.0,
+        template_kwargs: bool = True,
     ) -> None:
         if prompt not in PROMPTS:
             raise ValueError(f"prompt must be one of {PROMPTS}, got {prompt!r}")
@@ -158,6 +161,7 @@ class OpenAIBackend:
         self.extra_body = dict(extra_body or {})  # sent with every request (e.g. vLLM sampling options)
         self.prompt = prompt
         self.temperature = temperature
+        self.template_kwargs = template_kwargs
         # Set once the server refused a follow-up request: later pairs approximate without asking again.
         self._no_continuation: str | None = None
         # One semaphore per event loop, so the limit holds across concurrent calls on a loop. A plain dict,
@@ -374,6 +378,8 @@ class OpenAIBackend:
 
         kwargs = template_kwargs if template_kwargs is not None else chat_template_kwargs(mode)
         extra_body: dict[str, Any] = {**self.extra_body, "chat_template_kwargs": kwargs}
+        if not self.template_kwargs:
+            del extra_body["chat_template_kwargs"]
         if continuation:
             extra_body.update(continue_final_message=True, add_generation_prompt=False)
         attempts = 0
