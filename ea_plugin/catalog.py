@@ -17,8 +17,8 @@ A catalog file (YAML or JSON) has up to two lists, ``brands`` and ``series``::
           - {prefix: A, digits: 5, family: N}      # Siemens warnings A07850 (digits: n or [min, max])
 
 A model written ``ASD-A2-0421-L`` belongs to a series when its normal form (lower-case, no spaces, hyphens
-or product words) starts with an alias's normal form (``asda2``; an alias ending in a digit must not be
-followed by another digit) or matches an order-code pattern. The built-in catalog
+or product words) or main model is an alias's normal form, starts with one of 3+ characters (``asda2``; an
+alias ending in a digit must not be followed by another digit) or matches an order-code pattern. The built-in catalog
 (``ea_plugin/data/catalog.yaml``) is always loaded first; user files extend it: a brand or series whose id
 exists already adds its aliases, patterns and codes to it. Mistakes raise :class:`CatalogError` naming the
 file, the entry and the field.
@@ -111,15 +111,17 @@ class Catalog:
                 hits.append(AliasHit(start, end, kind, ident, context))
         return hits
 
-    def lookup_model(self, normal: str, main: str = "") -> Series | None:
+    def lookup_model(self, normal: str, main: str = "", context: bool = False) -> Series | None:
         """The series of a model: its normal form or main model is an alias, or its normal form starts with
-        an alias (the longest), or matches an order-code pattern."""
+        an alias of 3+ characters (the longest), or matches an order-code pattern. Context aliases count only
+        with ``context`` (a brand or series word before, a product word after)."""
+        aliases = self._all_aliases if context else self._model_aliases
         for key in (normal, main):
-            if key in self._model_aliases:
-                return self.series[self._model_aliases[key]]
-        for length in range(len(normal), 1, -1):
-            ident = self._model_aliases.get(normal[:length])
-            if ident is not None and not (normal[length - 1].isdigit() and normal[length:length + 1].isdigit()):
+            if key in aliases:
+                return self.series[aliases[key]]
+        for length in range(len(normal) - 1, 2, -1):
+            ident = aliases.get(normal[:length])
+            if ident is not None and not (normal[length - 1].isdigit() and normal[length].isdigit()):
                 return self.series[ident]
         if self._order_codes is not None:
             match = self._order_codes.match(normal)
@@ -134,7 +136,8 @@ class Catalog:
     # -- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
         automaton = ahocorasick.Automaton()
-        self._model_aliases: dict[str, str] = {}
+        self._model_aliases: dict[str, str] = {}  # normal form -> series id (aliases read anywhere)
+        self._all_aliases: dict[str, str] = {}  # the same with context aliases
         seen: dict[str, str] = {}  # alias key -> owner, to report clashes
 
         def add(alias: str, kind: str, ident: str, context: bool, where: str) -> None:
@@ -154,8 +157,10 @@ class Catalog:
                 add(alias, "series", series.id, False, f"series {series.id!r}")
             for alias in series.context_aliases:
                 add(alias, "series", series.id, True, f"series {series.id!r}")
-            for alias in series.aliases + series.context_aliases:
+            for alias in series.aliases:
                 self._model_aliases.setdefault(normalize_product(alias), series.id)
+            for alias in series.aliases + series.context_aliases:
+                self._all_aliases.setdefault(normalize_product(alias), series.id)
             for pattern in series.order_codes:
                 group = f"s{len(self._order_ids)}"
                 self._order_ids[group] = series.id

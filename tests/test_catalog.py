@@ -40,6 +40,18 @@ def test_builtin_catalog_maps_models_and_order_codes_to_their_series(model, seri
     assert product.series == series
 
 
+def test_context_aliases_need_their_context_and_short_aliases_are_never_a_prefix():
+    assert extract_entities("A2A1 电流校准").products == ()  # Delta's A2 only as 台达A2 or A2系列
+    assert [p.series for p in extract_entities("台达A2系列").models] == ["delta/asda-a2"]
+    assert [p.series for p in extract_entities("台达 A2").models] == ["delta/asda-a2"]
+
+
+def test_vendor_code_forms_of_the_builtin_catalog_are_codes_not_models():
+    entities = extract_entities("FANUC 0i-F出现SV0401报警，KUKA KSS15002，SRVO-050")
+    assert [(f.family, f.main) for f in entities.faults] == [("SV", "401"), ("KSS", "15002"), ("SRVO", "50")]
+    assert load_judge("rules").judge("0i-F出现SV0401", "0i-MF SV0404 伺服准备未完成").label == UNALIGNED
+
+
 def test_an_empty_catalog_still_reads_by_the_heuristics():
     empty = parse_catalog([("empty", {})])
     (product,) = extract_entities("SV660N报E100", empty).products

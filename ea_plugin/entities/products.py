@@ -102,7 +102,7 @@ def _reading(
     """(why, normal, main, brand, series) of a model candidate, or None; cached, as the same models recur."""
     token = shown.lower()
     normal, main = product_normal(token), main_model_of(token)
-    series = catalog.series[series_id] if series_id is not None else catalog.lookup_model(normal, main)
+    series = catalog.series[series_id] if series_id is not None else catalog.lookup_model(normal, main, how != "model")
     if series is not None:
         why = f"{why} → {series.id}" if series_id is not None else f"model pattern, catalog → {series.id}"
         return why, normal, main, series.brand, series.id
