@@ -10,7 +10,8 @@ import re
 import unicodedata
 
 # Words that follow a model and are not part of it (spec v2, product normal form).
-PRODUCT_WORDS: tuple[str, ...] = ("系列", "驱动器", "变频器", "伺服", "机器人", "机械臂", "型")
+PRODUCT_WORDS: tuple[str, ...] = ("系列", "驱动器", "变频器", "伺服", "机器人", "机械臂", "型",
+                                  "驅動器", "變頻器", "機器人", "機械臂")  # traditional script too
 _PRODUCT_WORD = re.compile("|".join(PRODUCT_WORDS))
 _SEPARATORS = re.compile(r"[\s\-_]+")
 _LEADING_MODEL = re.compile(r"[a-z]+\d+")

@@ -227,3 +227,17 @@ def test_decide_is_what_the_backend_applies():
     decision = decide(extract_entities("is620p报警AL001"), extract_entities("is620p出现E001…"))
     assert (decision.label, decision.rule) == (UNALIGNED, "fault")
     assert [e.text for e in decision.question] == ["AL001"] and [e.text for e in decision.chunk] == ["E001"]
+
+
+@pytest.mark.parametrize(
+    ("question", "chunk", "expected"),
+    [
+        ("台達伺服報警AL013", "ASDA-B3報警AL013：緊急停止", ALIGNED),  # traditional-script brand and cues
+        ("台達伺服報警AL013", "MR-J4報警AL.13：時鐘錯誤", UNALIGNED),
+        ("機械臂顯示7是什麼意思", "報警12表示關節2超速", UNALIGNED),
+        ("歐姆龍G5報警38.1", "G5系列 38.0：驅動禁止輸入異常", ALIGNED),
+        ("出現10次報警", "報警10：過流", ALIGNED),  # 10次 is a count: the question names no code
+    ],
+)
+def test_traditional_script_reads_like_simplified(rules, question, chunk, expected):
+    assert judge(rules, question, chunk).label == expected

@@ -16,6 +16,7 @@ from ea_plugin.entities.words import (
     CUES_AFTER,
     CUES_BEFORE_EN,
     CUES_BEFORE_ZH,
+    CUES_BEFORE_ZH_HANT,
     INDEX_NOUNS,
     ROW_NOT_AFTER,
     UNIT_AFTER,
@@ -49,7 +50,7 @@ _PRODUCT_WORD_NEXT = re.compile("|".join(PRODUCT_WORDS))  # E700系列 is a mode
 
 _NUMBER = re.compile(r"(?P<main>\d+)(?:\.(?P<sub>\d+))?|a(?P<a>\d{3})")  # 21, 21.1; A710 (A family, cue only)
 _CUE_BEFORE = re.compile(
-    r"(?P<cue>" + "|".join(CUES_BEFORE_ZH)
+    r"(?P<cue>" + "|".join(CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT)
     + r"|(?<![a-z])(?:" + "|".join(CUES_BEFORE_EN) + r")(?:\s*(?:code|no\.?|number|#))?)"
     r"\s*(?:[:#=]|no\.?|号|为|是|编号)?\s*$"
 )

@@ -36,16 +36,21 @@ zone area region field object entry record sample trial range scale class grade 
 # as words, optionally followed by "code", "no." or "#"; after it: 故障/报警/错误, optionally after 号.
 CUES_BEFORE_ZH = ("报警码", "报警号", "报警代码", "故障码", "故障代码", "故障号", "错误码", "错误代码", "代码",
                   "报警", "报错", "出现", "显示", "提示", "故障", "错误", "告警", "警报", "报")
+# The same cues as traditional-script manuals (Delta, Taiwan) write them.
+CUES_BEFORE_ZH_HANT = ("報警碼", "報警號", "報警代碼", "故障碼", "故障代碼", "故障號", "錯誤碼", "錯誤代碼", "代碼",
+                       "報警", "報錯", "出現", "顯示", "錯誤", "報")
 CUES_BEFORE_EN = ("alarm", "error", "fault", "code", "err", "alm")
-CUES_AFTER = ("故障", "报警", "错误")
+CUES_AFTER = ("故障", "报警", "错误", "報警", "錯誤")
 # A number right after these part nouns is an index (关节5错误: joint 5 has an error), never a code.
-INDEX_NOUNS = ("关节", "轴", "通道", "端口", "节点", "电机", "模块", "站", "槽", "第", "序号")
+INDEX_NOUNS = ("关节", "轴", "通道", "端口", "节点", "电机", "模块", "站", "槽", "第", "序号",
+               "關節", "軸", "節點", "電機", "模組", "序號")
 
 # After a number, these make it a quantity, never a code: units, %, and Chinese measure words.
 UNIT_AFTER = re.compile(
     r"\s*(?:[%‰°℃Ω]|(?:[kmμu]?(?:v|a|w|hz|s|m|g|b|va|ohm)|mm|cm|nm|n·m|rpm|r/min|kg|bits?|bytes?|kb|mb|"
     r"h|min|secs?|seconds?|minutes?|hours?|times|ppr|pulses?|degrees?|db)(?![a-z])"
-    r"|[次个种台根条项行页章节轴路位倍度转圈年月日天秒分时周帧组把只件处段层级遍毫微伏安瓦赫米千万亿])"
+    r"|[次个种台根条项行页章节轴路位倍度转圈年月日天秒分时周帧组把只件处段层级遍毫微伏安瓦赫米千万亿"
+    r"個種臺條項頁節軸轉時幀組處層級萬億])"
 )
 
 # Words that, standing right before "N:", make it a step or a note, not a table row of codes.
