@@ -101,6 +101,9 @@ def test_fault_code_family_main_code_and_sub_code(text, family, main, sub):
         ("Fault 2", "2", None),
         ("alarm code: 31", "31", None),
         ("G5系列 38.0：驱动禁止", "38", "0"),
+        ("故障（21）", "21", None),
+        ("报警No.21", "21", None),
+        ("Alarm No.16: encoder", "16", None),
     ],
 )
 def test_bare_numbers_next_to_a_code_cue_are_codes_of_no_family(text, main, sub):

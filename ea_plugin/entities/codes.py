@@ -52,7 +52,7 @@ _NUMBER = re.compile(r"(?P<main>\d+)(?:\.(?P<sub>\d+))?|a(?P<a>\d{3})")  # 21, 2
 _CUE_BEFORE = re.compile(
     r"(?P<cue>" + "|".join(CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT)
     + r"|(?<![a-z])(?:" + "|".join(CUES_BEFORE_EN) + r")(?:\s*(?:code|no\.?|number|#))?)"
-    r"\s*(?:[:#=]|no\.?|号|为|是|编号)?\s*$"
+    r"\s*(?:[:#=]|no\.?|号|為|为|是|编号)?\s*[(\[“\"「『]?\s*$"
 )
 _CUE_WINDOW = 24  # characters before a number that can hold a cue and its filler ("error code no. ")
 _CUE_AFTER = re.compile(r"\s*(?P<cue>号?(?:" + "|".join(CUES_AFTER) + "))")

@@ -12,7 +12,8 @@ import re
 from ea_plugin.normalize import lower_same_length, nfkc
 
 # Letters and digits, joined by single dots, hyphens or underscores (E100.1, ASDA-A2, fault_02, 0x0F0001).
-_TOKEN = re.compile(r"[0-9a-z]+(?:[.\-_][0-9a-z]+)*")
+# "No.21" is the word and the number, as "No. 21" is.
+_TOKEN = re.compile(r"no\.(?=\d)|[0-9a-z]+(?:[.\-_][0-9a-z]+)*")
 
 
 class Text:
