@@ -221,7 +221,8 @@ def _write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
     path.write_text("".join(dumps_line(r) for r in records), encoding="utf-8")
 
 
-def sources_from_args(args: argparse.Namespace) -> list[Source]:
+def sources_from_args(args: Any) -> list[Source]:
+    """The teacher files named by ``args`` (argparse options or training.run's RunOptions)."""
     if args.mode == "single":
         if not args.input:
             raise SystemExit("--mode single needs --input")

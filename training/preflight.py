@@ -39,7 +39,7 @@ def check(step: str, plan: Plan) -> None:
     try:
         if step == "train":
             config = plan.written_config()
-            gpu_problem(config, plan.args.profile)
+            gpu_problem(config, plan.options.profile)
             model_problem(config["model_name_or_path"])
         elif step == "export" and plan.export_yaml.exists():
             model_problem(plan.written_config()["model_name_or_path"])

@@ -21,6 +21,7 @@ changes a YAML key (e.g. ``--set num_train_epochs=2``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -73,10 +74,44 @@ class WorkDir:
         return self.work / ".done" / f"{step}.json"
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """What the steps of a run are told (the command line's options, resolved once in main)."""
+
+    input: str | None = None  # single mode: one teacher file
+    aligned: str | None = None  # merge mode: the 对齐 and 不对齐 files
+    unaligned: str | None = None
+    include_unaligned: bool = False
+    val: float = 0.1
+    test: float = 0.1
+    fast_share: float = 0.3
+    balance: bool = False
+    seed: int = 42
+    profile: str = "lora"
+    model: str | None = None
+    launcher: str = "lf_train"
+    eval_mode: tuple[str, ...] = ("fast",)
+    eval_data: str | None = None
+    eval_limit: int | None = None
+    eval_batch_size: int = 16
+    overwrite: bool = False
+
+    @property
+    def mode(self) -> str:
+        """The conversion mode: "single" with --input, else "merge"."""
+        return "single" if self.input else "merge"
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, **changes: Any) -> RunOptions:
+        values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if hasattr(args, f.name)}
+        values["eval_mode"] = tuple(values.get("eval_mode") or ("fast",))
+        return cls(**{**values, **changes})
+
+
 @dataclass
 class Plan:
     workdir: WorkDir
-    args: argparse.Namespace
+    options: RunOptions
     overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -89,8 +124,8 @@ class Plan:
 
     def config(self) -> dict[str, Any]:
         has_val = _records(self.workdir.data / "train_val.json") > 0
-        return train_config(self.args.profile, dataset_dir=self.workdir.data, output_dir=self.workdir.model,
-                            model=self.args.model, with_eval=has_val, overrides=self.overrides)
+        return train_config(self.options.profile, dataset_dir=self.workdir.data, output_dir=self.workdir.model,
+                            model=self.options.model, with_eval=has_val, overrides=self.overrides)
 
     def written_config(self) -> dict[str, Any]:
         import yaml
@@ -102,7 +137,7 @@ class Plan:
 
     def inputs(self, step: str) -> dict[str, Any]:
         """What ``step`` is made from (training.step_inputs), kept in its marker and compared on a rerun."""
-        workdir, args = self.workdir, self.args
+        workdir, args = self.workdir, self.options
         if step == "convert":
             return step_inputs.convert_inputs(args)
         if step == "configs":
@@ -123,10 +158,9 @@ def _records(path: Path) -> int:
 
 # -- steps ----------------------------------------------------------------------------------------
 def step_convert(plan: Plan) -> str:
-    args = plan.args
+    args = plan.options
     if not (args.input or args.aligned):
         raise StepError("convert needs --input (single mode) or --aligned/--unaligned (merge mode)")
-    args.mode = "single" if args.input else "merge"
     options = convert_mod.ConvertOptions(val=args.val, test=args.test, seed=args.seed, balance=args.balance,
                                          fast_share=args.fast_share, overwrite=args.overwrite)
     stats, flags = convert_mod.convert(convert_mod.sources_from_args(args), plan.workdir.train_file, options)
@@ -142,24 +176,24 @@ def step_configs(plan: Plan) -> str:
     if config.get("finetuning_type", "lora") == "lora":
         wanted[plan.export_yaml] = export_config(config["model_name_or_path"], workdir.model, workdir.merged)
     for path, content in wanted.items():
-        if path.exists() and path.read_text(encoding="utf-8") != yaml_text(content) and not plan.args.overwrite:
+        if path.exists() and path.read_text(encoding="utf-8") != yaml_text(content) and not plan.options.overwrite:
             raise StepError(f"{path} exists with other settings (pass --overwrite to replace it)")
     write_dataset_info(workdir.data, workdir.train_file.name, "train_val.json" if has_val else None)
     for path, content in wanted.items():
         write_yaml(path, content)
-    return f"profile {plan.args.profile} -> {plan.train_yaml}"
+    return f"profile {plan.options.profile} -> {plan.train_yaml}"
 
 
 def step_train(plan: Plan) -> str:
     config = plan.written_config()
     output = Path(config["output_dir"])
-    if plan.args.overwrite and output.exists():
+    if plan.options.overwrite and output.exists():
         shutil.rmtree(output)
     try:
-        command = train_command(plan.args.launcher, plan.train_yaml)
+        command = train_command(plan.options.launcher, plan.train_yaml)
     except FileNotFoundError as exc:
         raise StepError(str(exc)) from exc
-    _stream(command, plan.workdir.logs / "train.log", profile_env(plan.args.profile))
+    _stream(command, plan.workdir.logs / "train.log", profile_env(plan.options.profile))
     if not (output / "trainer_state.json").exists() and not (output / "all_results.json").exists():
         raise StepError(f"training finished without results in {output}")
     return f"model in {output}"
@@ -173,7 +207,7 @@ def step_export(plan: Plan) -> str:
 
     export_dir = Path(yaml.safe_load(plan.export_yaml.read_text(encoding="utf-8"))["export_dir"])
     if export_dir.exists():
-        if not plan.args.overwrite:
+        if not plan.options.overwrite:
             raise StepError(f"{export_dir} exists (pass --overwrite to replace it)")
         shutil.rmtree(export_dir)
     _stream([_llamafactory_cli(), "export", str(plan.export_yaml)], plan.workdir.logs / "export.log")
@@ -184,16 +218,16 @@ def step_evaluate(plan: Plan) -> str:
     from ea_plugin.judge import load_judge
     from training.evaluate import evaluate, load_labelled, summary, write_outputs
 
-    data = Path(plan.args.eval_data) if plan.args.eval_data else _eval_split(plan.workdir)
+    data = Path(plan.options.eval_data) if plan.options.eval_data else _eval_split(plan.workdir)
     pairs, _ = load_labelled(data)
-    pairs = pairs[: plan.args.eval_limit] if plan.args.eval_limit else pairs
+    pairs = pairs[: plan.options.eval_limit] if plan.options.eval_limit else pairs
     kwargs = judge_model_kwargs(plan)
     lines = []
-    for mode in plan.args.eval_mode:
+    for mode in plan.options.eval_mode:
         out = plan.workdir.eval / mode
-        if (out / "metrics.json").exists() and not plan.args.overwrite:
+        if (out / "metrics.json").exists() and not plan.options.overwrite:
             raise StepError(f"{out}/metrics.json exists (pass --overwrite to replace it)")
-        judge = load_judge("transformers", mode=mode, batch_size=plan.args.eval_batch_size, **kwargs)
+        judge = load_judge("transformers", mode=mode, batch_size=plan.options.eval_batch_size, **kwargs)
         report, items = evaluate(judge, pairs)
         write_outputs(out, report, pairs, items)
         print(summary(report))
@@ -271,7 +305,7 @@ def run(plan: Plan, steps: Sequence[str]) -> dict[str, str]:
         marker = plan.workdir.marker(step)
         header = f"==> [{number}/{len(steps)}] {step}"
         inputs = plan.inputs(step)
-        if marker.exists() and not plan.args.overwrite:
+        if marker.exists() and not plan.options.overwrite:
             done = json.loads(marker.read_text())
             different = step_inputs.changed(done.get("inputs"), inputs)
             if different:
@@ -306,8 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fast-share", type=float, default=0.3)
     p.add_argument("--balance", action="store_true")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--profile", help="lora (default; a rerun keeps the profile of --work), qlora, ddp, ds_z3, seed, "
-                   "tiny")
+    p.add_argument("--profile", help="lora (default; a rerun keeps the profile of --work), qlora, ddp, ds_z3, or "
+                   "tiny (the CPU smoke run)")
     p.add_argument("--model", help="base model (default: the profile's, Qwen/Qwen3-8B)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a YAML key")
     p.add_argument("--launcher", choices=LAUNCHERS, default="lf_train",
@@ -340,8 +374,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.export:
         skip.add("export")
     workdir = WorkDir(args.work)
-    args.profile = args.profile or _profile_of(workdir) or "lora"
-    plan = Plan(workdir, args, parse_options(args.set))
+    options = RunOptions.from_args(args, profile=args.profile or _profile_of(workdir) or "lora")
+    plan = Plan(workdir, options, parse_options(args.set))
     try:
         run(plan, [s for s in STEPS if s not in skip])
     except (StepError, convert_mod.OutputExistsError, ValueError) as exc:

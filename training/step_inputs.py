@@ -11,9 +11,11 @@ changed input shows first at the step that reads it.
 from __future__ import annotations
 
 import hashlib
-from argparse import Namespace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # training.run imports this module
+    from training.run import RunOptions
 
 
 def digest(path: str | Path | None) -> str | None:
@@ -30,7 +32,7 @@ def digest(path: str | Path | None) -> str | None:
     return sha.hexdigest()
 
 
-def convert_inputs(args: Namespace) -> dict[str, Any]:
+def convert_inputs(args: RunOptions) -> dict[str, Any]:
     """The teacher files' contents and the conversion options; nothing when no teacher file is given (a rerun
     that only continues)."""
     if not (args.input or args.aligned):
@@ -42,12 +44,12 @@ def convert_inputs(args: Namespace) -> dict[str, Any]:
     }
 
 
-def configs_inputs(args: Namespace, train_file: Path, overrides: dict[str, Any]) -> dict[str, Any]:
+def configs_inputs(args: RunOptions, train_file: Path, overrides: dict[str, Any]) -> dict[str, Any]:
     return {"--profile": args.profile, "--model": args.model, "--set": sorted(f"{k}={v}" for k, v in overrides.items())
             or None, "data/train.json": digest(train_file)}
 
 
-def train_inputs(args: Namespace, train_yaml: Path, train_file: Path) -> dict[str, Any]:
+def train_inputs(args: RunOptions, train_yaml: Path, train_file: Path) -> dict[str, Any]:
     return {"configs/train.yaml": digest(train_yaml), "data/train.json": digest(train_file),
             "--launcher": args.launcher}
 
@@ -56,7 +58,7 @@ def export_inputs(export_yaml: Path, train_marker: Path) -> dict[str, Any]:
     return {"configs/export.yaml": digest(export_yaml), "trained model": digest(train_marker)}
 
 
-def evaluate_inputs(args: Namespace, eval_data: Path | None, markers: list[Path]) -> dict[str, Any]:
+def evaluate_inputs(args: RunOptions, eval_data: Path | None, markers: list[Path]) -> dict[str, Any]:
     return {"--eval-data": digest(eval_data), "--eval-mode": sorted(args.eval_mode), "--eval-limit": args.eval_limit,
             "model": [digest(m) for m in markers]}
 
