@@ -49,9 +49,8 @@ def _take(read: Text, entities) -> list:  # noqa: ANN001 - any iterable of entit
 
 
 def _products(read: Text, catalog: Catalog) -> list[Product]:
-    ordered = sorted(products.candidates(read, catalog), key=lambda c: (c.start, c.start - c.end, c.rank))
     found: list[Product] = []
-    for candidate in ordered:
+    for candidate in products.candidates(read, catalog):
         if not read.free(candidate.start, candidate.end):
             continue
         product = products.read_candidate(candidate, read, catalog)

@@ -4,7 +4,6 @@ models that a context makes sure of (a brand/series word before, a product word 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -29,12 +28,19 @@ _PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS)) - {"
 
 
 class Candidate(NamedTuple):
+    """A span that may name a product; candidates sort by start, longer first, then rank."""
+
     start: int
+    neg_length: int  # -(end - start): at the same start, the longer candidate first
+    rank: int  # then the lower rank (catalog alias, after a brand, model shape, before a product word)
     end: int
-    rank: int  # at the same start, longer first, then lower rank (catalog before heuristics)
-    how: str  # alias, model, product_word, after_brand
+    how: str  # alias, after_brand, model, product_word
     hit: AliasHit | None = None
     why: str = ""
+
+
+def _candidate(start: int, end: int, rank: int, how: str, hit: AliasHit | None = None, why: str = "") -> Candidate:
+    return Candidate(start, start - end, rank, end, how, hit, why)
 
 
 def plausible_model(written: str, m: re.Match[str]) -> bool:
@@ -57,28 +63,35 @@ def plausible_model(written: str, m: re.Match[str]) -> bool:
     return not (len(letters) <= 3 and _TERMINAL.fullmatch(m.group(0)))
 
 
-def candidates(text: Text, catalog: Catalog) -> Iterator[Candidate]:
+def candidates(text: Text, catalog: Catalog) -> list[Candidate]:
+    """Every span that may name a product, in the order they are tried (spans already taken are left out)."""
     lowered = text.lowered
     hits = catalog.find_aliases(lowered)
-    ends = {h.end for h in hits if not h.context}
-    for hit in hits:
-        if hit.context and not (_after(ends, lowered, hit.start) or _PRODUCT_WORD_NEXT.match(lowered, hit.end)):
-            continue
-        yield Candidate(hit.start, hit.end, 0, "alias", hit, f"catalog {hit.kind} alias")
-        if not hit.context:
-            start = hit.end + (lowered[hit.end : hit.end + 1] == " ")
-            end = text.token_at.get(start)
-            if end is not None and _SHORT.fullmatch(lowered, start, end):
-                word = lowered[hit.start : hit.end]
-                yield Candidate(start, end, 1, "after_brand", why=f"short model after {hit.kind} {word!r}")
+    found = []
+    if hits:
+        ends = {h.end for h in hits if not h.context}
+        for hit in hits:
+            if hit.context and not (_after(ends, lowered, hit.start) or _PRODUCT_WORD_NEXT.match(lowered, hit.end)):
+                continue
+            found.append(_candidate(hit.start, hit.end, 0, "alias", hit, f"catalog {hit.kind} alias"))
+            if not hit.context:
+                start = hit.end + (lowered[hit.end : hit.end + 1] == " ")
+                end = text.token_at.get(start)
+                if end is not None and _SHORT.fullmatch(lowered, start, end):
+                    word = lowered[hit.start : hit.end]
+                    found.append(_candidate(start, end, 1, "after_brand", why=f"short model after {hit.kind} {word!r}"))
     for start, end in text.tokens:
-        if not lowered[start].isalpha():
+        if not lowered[start].isalpha() or not text.free(start, end):
             continue
-        if lowered[end : end + 1] in _PRODUCT_WORD_FIRST and _PRODUCT_WORD_NEXT.match(lowered, end):
-            yield Candidate(start, end, 3, "product_word", why="model before a product word")
-        if lowered[start:end].isalpha() and lowered[end : end + 1] == " " and lowered[end + 1 : end + 2].isdigit():
-            end = text.token_at.get(end + 1, end)  # "MG 400", "xArm 6": letters and number apart
-        yield Candidate(start, end, 2, "model")
+        after = lowered[end : end + 1]
+        if after in _PRODUCT_WORD_FIRST and _PRODUCT_WORD_NEXT.match(lowered, end):
+            found.append(_candidate(start, end, 3, "product_word", why="model before a product word"))
+        if not lowered[start:end].isalpha():
+            found.append(_candidate(start, end, 2, "model"))
+        elif after == " " and lowered[end + 1 : end + 2].isdigit():  # "MG 400", "xArm 6": letters and number apart
+            found.append(_candidate(start, text.token_at.get(end + 1, end), 2, "model"))
+    found.sort()
+    return found
 
 
 def _after(ends: set[int], text: str, start: int) -> bool:

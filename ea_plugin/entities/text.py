@@ -8,6 +8,7 @@ the characters around it, instead of running every pattern over the whole text.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from ea_plugin.normalize import lower_same_length, nfkc
 
@@ -21,8 +22,12 @@ class Text:
         self.written = nfkc(text)
         self.lowered = lower_same_length(self.written)
         self.tokens: list[tuple[int, int]] = [m.span() for m in _TOKEN.finditer(self.lowered)]
-        self.token_at: dict[int, int] = dict(self.tokens)  # start -> end
         self._taken = bytearray(len(self.written))
+
+    @cached_property
+    def token_at(self) -> dict[int, int]:
+        """Token end by token start."""
+        return dict(self.tokens)
 
     def free(self, start: int, end: int) -> bool:
         return self._taken.find(1, start, end) == -1
