@@ -180,15 +180,14 @@ def _alias_keys(alias: str) -> set[str]:
     return {sep.join(parts) for sep in (" ", "-", "")} if parts else set()
 
 
-def _is_word_char(char: str) -> bool:
-    return char.isascii() and char.isalnum()
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
     """An ASCII alias edge must not touch another ASCII letter or digit (``a6`` is not read in ``ma6x``)."""
-    if _is_word_char(text[start]) and start > 0 and _is_word_char(text[start - 1]):
+    if start > 0 and text[start] in _WORD_CHARS and text[start - 1] in _WORD_CHARS:
         return False
-    return not (_is_word_char(text[end - 1]) and end < len(text) and _is_word_char(text[end]))
+    return not (end < len(text) and text[end - 1] in _WORD_CHARS and text[end] in _WORD_CHARS)
 
 
 # -- reading files --------------------------------------------------------------------------------------

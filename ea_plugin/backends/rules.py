@@ -44,6 +44,8 @@ class RuleDecision(NamedTuple):
 # -- product rule -------------------------------------------------------------------------------------
 def _product_side(entities: Entities) -> tuple[Product, ...]:
     """A side naming a model is read by its models only; its brand words add nothing (spec v2)."""
+    if not entities.products:
+        return ()
     return entities.models or entities.brands
 
 

@@ -82,7 +82,10 @@ def read_family_codes(text: Text, catalog: Catalog) -> Iterator[FaultCode]:
     """Codes written with a family prefix at the start of a token (catalog code forms first)."""
     lowered = text.lowered
     for start, end in text.free_tokens():
-        reading = _family_reading(lowered[start:end], catalog)
+        token = lowered[start:end]
+        if token.isalpha() or token.isdigit():
+            continue  # a family code has a letter prefix and a digit (a bare number is read later)
+        reading = _family_reading(token, catalog)
         if reading is None:
             continue
         length, why, family, main, sub, may_name_a_model = reading
@@ -95,8 +98,6 @@ def read_family_codes(text: Text, catalog: Catalog) -> Iterator[FaultCode]:
 def _family_reading(token: str, catalog: Catalog) -> tuple[int, str, str, str, str | None, bool] | None:
     """(length, why, family, main, sub, may name a model) of the code a token starts with (cached: the same
     tokens recur in every chunk). A spec family code other than HEX may be a model before a product word."""
-    if token.isdigit() or token.isalpha():
-        return None  # a family code has a letter prefix and a digit (a bare number is read later)
     forms = catalog.code_forms
     vendor = _vendor_pattern(forms)
     m = vendor.match(token) if vendor is not None else None

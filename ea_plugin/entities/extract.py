@@ -21,15 +21,21 @@ def extract_entities(text: str, catalog: Catalog | None = None) -> Entities:
     return _extract(text, catalog if catalog is not None else load_catalog())
 
 
+_NONE = Entities()  # what most texts without a model or code read as; Entities are immutable, so shared
+
+
 @lru_cache(maxsize=4096)  # a question is judged against every chunk retrieved for it; Entities are immutable
 def _extract(text: str, catalog: Catalog) -> Entities:
     read = Text(text)
     if not read.tokens:  # no letters or digits: only a brand name can be read
-        return Entities(tuple(_products(read, catalog)))
+        found = _products(read, catalog)
+        return Entities(tuple(found)) if found else _NONE
     params: list[Parameter] = _take(read, codes.read_parameters(read))
     faults: list[FaultCode] = _take(read, codes.read_family_codes(read, catalog))
     found = _products(read, catalog)
     faults += _take(read, codes.read_bare_codes(read))
+    if not (found or faults or params):
+        return _NONE
     faults.sort(key=lambda f: f.span)
     return Entities(tuple(found), tuple(faults), tuple(params))
 
@@ -42,8 +48,9 @@ def clear_cache() -> None:
 def _take(read: Text, entities) -> list:  # noqa: ANN001 - any iterable of entities
     taken = []
     for entity in entities:
-        if read.free(*entity.span):
-            read.take(*entity.span)
+        start, end = entity.span
+        if read.free(start, end):
+            read.take(start, end)
             taken.append(entity)
     return taken
 
@@ -63,6 +70,8 @@ def _products(read: Text, catalog: Catalog) -> list[Product]:
 
 def _with_brands(found: list[Product], lowered: str) -> list[Product]:
     """A model of unknown brand written right after a brand word (汇川XYZ100) belongs to that brand."""
+    if len(found) < 2:
+        return found
     out = []
     for i, product in enumerate(found):
         before = found[i - 1] if i else None

@@ -24,6 +24,7 @@ _SHORT = re.compile(r"[a-z]{1,3}\d{1,4}[a-z]{0,3}|\d[a-z]{1,2}")
 _TERMINAL = re.compile(r"[a-z]+\d")  # DI1, SW1, CN1: letters and one digit name a terminal or part
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _PRODUCT_WORD_NEXT = re.compile(r" ?(?:" + "|".join(PRODUCT_WORDS) + ")")
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")  # a token starts with an ASCII letter or digit
 _PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS)) - {""}
 
 
@@ -80,14 +81,14 @@ def candidates(text: Text, catalog: Catalog) -> list[Candidate]:
                 if end is not None and _SHORT.fullmatch(lowered, start, end):
                     word = lowered[hit.start : hit.end]
                     found.append(_candidate(start, end, 1, "after_brand", why=f"short model after {hit.kind} {word!r}"))
-    for start, end in text.tokens:
-        if not lowered[start].isalpha() or not text.free(start, end):
+    for start, end in text.free_tokens():
+        if lowered[start] not in _LETTERS:
             continue
         after = lowered[end : end + 1]
         if after in _PRODUCT_WORD_FIRST and _PRODUCT_WORD_NEXT.match(lowered, end):
-            found.append(_candidate(start, end, 3, "product_word", why="model before a product word"))
+            found.append(Candidate(start, start - end, 3, end, "product_word", None, "model before a product word"))
         if not lowered[start:end].isalpha():
-            found.append(_candidate(start, end, 2, "model"))
+            found.append(Candidate(start, start - end, 2, end, "model"))
         elif after == " " and lowered[end + 1 : end + 2].isdigit():  # "MG 400", "xArm 6": letters and number apart
             found.append(_candidate(start, text.token_at.get(end + 1, end), 2, "model"))
     found.sort()

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import MISSING, asdict, dataclass, fields
+from typing import Any, TypeVar
+
+_T = TypeVar("_T", bound=type)
+
+
+def _direct_init(cls: _T) -> _T:
+    """Give a frozen dataclass an ``__init__`` that fills ``__dict__`` in one step. The generated one sets
+    each field through ``object.__setattr__`` (about 0.3 µs a field), and extraction makes entities by the
+    thousand; the class stays frozen (assignment still raises). Defaults must be immutable values."""
+    params, names = [], []
+    for f in fields(cls):
+        names.append(f.name)
+        params.append(f.name if f.default is MISSING else f"{f.name}={f.default!r}")
+    body = ", ".join(f"{n!r}: {n}" for n in names)
+    namespace: dict[str, Any] = {}
+    exec(f"def __init__(self, {', '.join(params)}):\n    self.__dict__.update({{{body}}})", namespace)  # noqa: S102
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init
+    return cls
 
 # The teacher's names of the three entity types (spec: 产品信息 / 故障码信息 / 其他实体).
 PRODUCT_TYPE, FAULT_TYPE, OTHER_TYPE = "产品信息", "故障码信息", "其他实体"
@@ -23,6 +42,7 @@ class Entity:
         raise NotImplementedError
 
 
+@_direct_init
 @dataclass(frozen=True)
 class Product(Entity):
     """A model or series (``is_brand`` False) or a brand; ``series``/``brand`` come from the catalog."""
@@ -43,6 +63,7 @@ class Product(Entity):
         return f"series:{self.series}" if self.series else f"main:{self.main}"
 
 
+@_direct_init
 @dataclass(frozen=True)
 class FaultCode(Entity):
     family: str | None  # E, AL, A, F, N, HEX or a catalog family; None for a bare number
@@ -55,6 +76,7 @@ class FaultCode(Entity):
         return f"{self.family or '*'}/{self.main}{sub}"
 
 
+@_direct_init
 @dataclass(frozen=True)
 class Parameter(Entity):
     number: str  # normal form: h2-0 (H02-00), pn100
@@ -64,11 +86,12 @@ class Parameter(Entity):
         return self.number
 
 
+@_direct_init
 @dataclass(frozen=True)
 class Entities:
-    products: tuple[Product, ...] = field(default_factory=tuple)
-    faults: tuple[FaultCode, ...] = field(default_factory=tuple)
-    parameters: tuple[Parameter, ...] = field(default_factory=tuple)
+    products: tuple[Product, ...] = ()
+    faults: tuple[FaultCode, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -86,13 +109,9 @@ class Entities:
         return sorted((*self.products, *self.faults, *self.parameters), key=lambda e: e.span)
 
 
-def _unique_texts(entities: tuple[Entity, ...]) -> list[str]:
-    return list(dict.fromkeys(e.text for e in entities))
-
-
 def describe(entities: Entities) -> str:
     """The entity list in the teacher's wording: ``产品信息-sv660n, 故障码信息-e100``."""
-    parts = [f"{PRODUCT_TYPE}-{t}" for t in _unique_texts(entities.products)]
-    parts += [f"{FAULT_TYPE}-{t}" for t in _unique_texts(entities.faults)]
-    parts += [f"{OTHER_TYPE}-{t}" for t in _unique_texts(entities.parameters)]
+    parts = [f"{kind}-{t}" for kind, group in ((PRODUCT_TYPE, entities.products), (FAULT_TYPE, entities.faults),
+                                               (OTHER_TYPE, entities.parameters)) if group
+             for t in dict.fromkeys([e.text for e in group])]
     return ", ".join(parts) if parts else "无"

@@ -8,32 +8,33 @@ the characters around it, instead of running every pattern over the whole text.
 from __future__ import annotations
 
 import re
-from functools import cached_property
 
 from ea_plugin.normalize import lower_same_length, nfkc
 
 # Letters and digits, joined by single dots, hyphens or underscores (E100.1, ASDA-A2, fault_02, 0x0F0001).
 # "No.21" is the word and the number, as "No. 21" is.
 _TOKEN = re.compile(r"no\.(?=\d)|[0-9a-z]+(?:[.\-_][0-9a-z]+)*")
+_SPAN = re.Match.span
 
 
 class Text:
     def __init__(self, text: str) -> None:
         self.written = nfkc(text)
         self.lowered = lower_same_length(self.written)
-        self.tokens: list[tuple[int, int]] = [m.span() for m in _TOKEN.finditer(self.lowered)]
+        self.tokens: list[tuple[int, int]] = list(map(_SPAN, _TOKEN.finditer(self.lowered)))
+        self.token_at: dict[int, int] = dict(self.tokens)  # token end by token start
         self._taken = bytearray(len(self.written))
-
-    @cached_property
-    def token_at(self) -> dict[int, int]:
-        """Token end by token start."""
-        return dict(self.tokens)
+        self._any_taken = False  # most texts are asked "free?" many times before anything is taken
 
     def free(self, start: int, end: int) -> bool:
-        return self._taken.find(1, start, end) == -1
+        return not self._any_taken or self._taken.find(1, start, end) == -1
 
     def take(self, start: int, end: int) -> None:
         self._taken[start:end] = b"\x01" * (end - start)
+        self._any_taken = True
 
     def free_tokens(self) -> list[tuple[int, int]]:
-        return [(s, e) for s, e in self.tokens if self.free(s, e)]
+        if not self._any_taken:
+            return self.tokens
+        find = self._taken.find
+        return [(s, e) for s, e in self.tokens if find(1, s, e) == -1]
