@@ -19,8 +19,8 @@ _SEGMENT_HEAD = re.compile(r"[a-z]+\d*|\d+")
 
 
 # Full-width ASCII forms and the ideographic space: NFKC maps each to its ASCII character.
-_WIDE = re.compile("[\uff01-\uff5e\u3000]+")
-_WIDE_TABLE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_WIDE = re.compile("[\uff01-\uff5e\u3000]")
+_WIDE_TABLE = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
 
 
 def nfkc(text: str) -> str:
@@ -28,7 +28,8 @@ def nfkc(text: str) -> str:
     is mapped first, and the full normalisation runs only where something else still needs it."""
     if unicodedata.is_normalized("NFKC", text):
         return text
-    text = _WIDE.sub(lambda m: m.group(0).translate(_WIDE_TABLE), text)
+    for wide in set(_WIDE.findall(text)):  # a few distinct marks (，：（）) written many times: replace each once
+        text = text.replace(wide, _WIDE_TABLE[wide])
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from ea_plugin.backends.rules import decide
 from ea_plugin.entities import extract_entities
+from ea_plugin.entities.text import Text
 from ea_plugin.normalize import nfkc
 
 # Text built from the pieces that entity forms are made of, so the generator reaches the interesting paths.
@@ -48,3 +49,20 @@ def test_fullwidth_text_reads_as_its_halfwidth_form(text):
         (type(e), e.normal, e.span) for e in narrow.in_order()
     ]
     assert unicodedata.normalize("NFKC", to_fullwidth(ascii_only)) == ascii_only
+
+
+@SETTINGS
+@given(texts | st.text(alphabet=st.sampled_from("，：（）！？　ＡＢ１２ａ。、ｶﾞ①㎏ﬁ abc12"), max_size=40))
+def test_fast_nfkc_is_unicode_nfkc(text):
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+@SETTINGS
+@given(texts, st.lists(st.tuples(st.integers(0, 90), st.integers(0, 12)), max_size=8))
+def test_free_tokens_are_the_tokens_no_taken_span_touches(text, takes):
+    read = Text(text)
+    taken = set()
+    for start, length in takes:
+        read.take(start, min(start + length, len(read.written)))
+        taken.update(range(start, min(start + length, len(read.written))))
+        assert read.free_tokens() == [(s, e) for s, e in read.tokens if not taken.intersection(range(s, e))]

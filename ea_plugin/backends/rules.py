@@ -122,8 +122,16 @@ def check_parameters(question: Entities, chunk: Entities) -> Check | None:
                  f"参数编号不同：question为{q_text}，chunk为{c_text}")
 
 
+_NO_QUESTION_ENTITY = RuleDecision(ALIGNED, "question中没有实体，默认对齐", "default")
+_NO_CHUNK_ENTITY = RuleDecision(ALIGNED, "chunk中没有question所含类型的实体，默认对齐", "default")
+
+
 def decide(question: Entities, chunk: Entities) -> RuleDecision:
     """Spec v2's order: products, then fault codes, then parameters; the first mismatch drops; default keep."""
+    if question.empty:  # every rule needs an entity on both sides: the common cases need no check
+        return _NO_QUESTION_ENTITY
+    if chunk.empty:
+        return _NO_CHUNK_ENTITY
     checks = [c for c in (check(question, chunk) for check in (check_products, check_faults, check_parameters)) if c]
     for check in checks:
         if check.outcome == MISMATCH:
@@ -133,13 +141,9 @@ def decide(question: Entities, chunk: Entities) -> RuleDecision:
     if matched:
         return RuleDecision(ALIGNED, "，".join([c.reason for c in matched] + notes), matched[0].rule,
                             sum((c.question for c in matched), ()), sum((c.chunk for c in matched), ()))
-    if question.empty:
-        reason = "question中没有实体，默认对齐"
-    elif notes:
-        reason = "，".join(notes) + "，默认对齐"
-    else:
-        reason = "chunk中没有question所含类型的实体，默认对齐"
-    return RuleDecision(ALIGNED, reason, "default")
+    if notes:
+        return RuleDecision(ALIGNED, "，".join(notes) + "，默认对齐", "default")
+    return _NO_CHUNK_ENTITY
 
 
 class RulesBackend:

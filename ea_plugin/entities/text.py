@@ -8,6 +8,7 @@ the characters around it, instead of running every pattern over the whole text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from ea_plugin.normalize import lower_same_length, nfkc
 
@@ -23,18 +24,27 @@ class Text:
         self.lowered = lower_same_length(self.written)
         self.tokens: list[tuple[int, int]] = list(map(_SPAN, _TOKEN.finditer(self.lowered)))
         self.token_at: dict[int, int] = dict(self.tokens)  # token end by token start
-        self._taken = bytearray(len(self.written))
-        self._any_taken = False  # most texts are asked "free?" many times before anything is taken
+        self._taken: bytearray | None = None  # made on the first take: many texts take nothing
+        self._free = self.tokens  # tokens no taken span touches, kept up to date by take()
 
     def free(self, start: int, end: int) -> bool:
-        return not self._any_taken or self._taken.find(1, start, end) == -1
+        return self._taken is None or self._taken.find(1, start, end) == -1
 
     def take(self, start: int, end: int) -> None:
+        if start >= end:
+            return
+        if self._taken is None:
+            self._taken = bytearray(len(self.written))
         self._taken[start:end] = b"\x01" * (end - start)
-        self._any_taken = True
+        # Drop the tokens the span overlaps (tokens are sorted and disjoint); a new list, so a pass that is
+        # iterating the old one is not disturbed.
+        free = self._free
+        first = bisect_right(free, (start, len(self.written)))  # the first token starting after ``start``
+        if first and free[first - 1][1] > start:
+            first -= 1
+        last = bisect_left(free, (end, -1))  # the first token starting at or after ``end``
+        if first < last:
+            self._free = free[:first] + free[last:]
 
     def free_tokens(self) -> list[tuple[int, int]]:
-        if not self._any_taken:
-            return self.tokens
-        find = self._taken.find
-        return [(s, e) for s, e in self.tokens if find(1, s, e) == -1]
+        return self._free
