@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ea_plugin.backends.base import Backend, call_async
-from ea_plugin.errors import InvalidPairError, OptionError, UnknownBackendError, UnknownOptionError
+from ea_plugin.errors import InvalidPairError, UnknownBackendError, UnknownOptionError
+from ea_plugin.options import check_choice, check_int
 from ea_plugin.policy import Decision, OnError, Policy
 from ea_plugin.prompts import Mode
 from ea_plugin.verdict import Judgement, Pair, is_blank
@@ -64,10 +65,9 @@ class JudgeOptions:
     max_chunk_chars: int = DEFAULT_MAX_CHUNK_CHARS
 
     def __post_init__(self) -> None:
-        if self.mode not in _METHOD:
-            raise OptionError(f"mode must be 'fast' or 'think', got {self.mode!r}", option="mode")
-        _check_positive("batch_size", self.batch_size)
-        _check_positive("max_chunk_chars", self.max_chunk_chars)
+        check_choice("mode", self.mode, tuple(_METHOD))
+        check_int("batch_size", self.batch_size)
+        check_int("max_chunk_chars", self.max_chunk_chars)
         self.policy  # noqa: B018 - building the policy checks its options now, not at the first call
 
     @property
@@ -233,11 +233,6 @@ def _check_text(field: str, value: Any) -> None:
     if is_blank(value):
         raise InvalidPairError("must not be empty (or only whitespace and invisible characters)", field=field,
                                value=value)
-
-
-def _check_positive(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise OptionError(f"{name} must be a positive integer, got {value!r}", option=name)
 
 
 def load_judge(backend: str = "rules", **options: Any) -> AlignmentJudge:

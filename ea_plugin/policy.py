@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ea_plugin.errors import JudgeError, OptionError
+from ea_plugin.options import check_choice, check_int, check_number
 from ea_plugin.prompts import ALIGNED, UNALIGNED, analysis_reason
 from ea_plugin.verdict import Judgement, Pair
 
@@ -127,18 +128,14 @@ class Policy:
     min_keep: int = 0
 
     def __post_init__(self) -> None:
-        if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)) \
-                or not 0.0 <= self.threshold <= 1.0:
-            raise OptionError(f"threshold must lie in [0, 1], got {self.threshold!r}", option="threshold")
-        if self.on_error not in ON_ERROR:
-            raise OptionError(f"on_error must be one of {ON_ERROR}, got {self.on_error!r}", option="on_error")
+        check_number("threshold", self.threshold, 0.0, 1.0)
+        check_choice("on_error", self.on_error, ON_ERROR)
         if self.cascade is not None:
             if len(self.cascade) != 2 or not 0.0 <= self.cascade[0] <= self.cascade[1] <= 1.0:
                 raise OptionError(f"cascade must be (low, high) with 0 <= low <= high <= 1, got {self.cascade!r}",
                                   option="cascade")
             object.__setattr__(self, "cascade", (float(self.cascade[0]), float(self.cascade[1])))
-        if isinstance(self.min_keep, bool) or not isinstance(self.min_keep, int) or self.min_keep < 0:
-            raise OptionError(f"min_keep must be a non-negative integer, got {self.min_keep!r}", option="min_keep")
+        check_int("min_keep", self.min_keep, minimum=0)
 
     def replace(self, **changes: Any) -> Policy:
         return dataclasses.replace(self, **changes)

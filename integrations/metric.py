@@ -22,6 +22,7 @@ from typing import Any
 
 from ea_plugin.errors import EAPluginError
 from ea_plugin.judge import AlignmentJudge
+from ea_plugin.options import check_int, check_number
 from ea_plugin.policy import JUDGED_ALIGNED, Decision, Policy
 from integrations.selection import ajudge_texts, judge_texts
 
@@ -196,10 +197,9 @@ class JudgedEvaluation:
     ) -> None:
         from integrations.selection import resolve_judge
 
-        if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
-        if k is not None and k < 1:
-            raise ValueError(f"k must be at least 1 or None, got {k}")
+        check_number("threshold", threshold, 0.0, 1.0)
+        if k is not None:
+            check_int("k", k)
         self.judge = resolve_judge(judge, backend, judge_options)
         self.threshold = threshold
         self.k = k

@@ -37,7 +37,8 @@ from ea_plugin.backends.label_logprobs import (
     walk,
 )
 from ea_plugin.backends.loop_thread import LoopThread
-from ea_plugin.errors import ModeNotSupportedError
+from ea_plugin.errors import ModeNotSupportedError, OptionError
+from ea_plugin.options import check_choice, check_http_url, check_int, check_number, check_type, from_arguments
 from ea_plugin.plugins import hookimpl
 from ea_plugin.prompts import (
     ALIGNED,
@@ -63,6 +64,7 @@ THINKING_IN_FAST_MODE = (
 )
 MAX_RETRY_AFTER_S = 30.0
 PROMPTS = ("judge", "teacher")
+MAX_TOP_LOGPROBS = 20  # the OpenAI API's limit, and vLLM's default --max-logprobs
 
 
 class RequestFailed(Exception):
@@ -89,12 +91,16 @@ class _Batch:
     down: str | None = None
 
 
-class OpenAIBackend:
-    """Backend over an OpenAI-compatible ``/v1/chat/completions`` endpoint.
+@dataclass(frozen=True)
+class OpenAIOptions:
+    """The openai backend's options, checked when built (a bad value raises OptionError naming it).
 
+    ``base_url``: the server's http(s) URL up to ``/v1``. ``model``: the served model's name.
     ``max_retries`` is the number of retries after the first attempt; the n-th retry waits
     ``retry_backoff * 2**(n-1)`` seconds (or the server's Retry-After, at most 30 s). ``timeout`` bounds
-    each request.
+    each request; at most ``concurrency`` requests are in flight. ``max_tokens`` bounds a think-mode answer,
+    ``fast_max_tokens`` a fast-mode one, which asks for ``top_logprobs`` alternatives per token (0-20, the
+    OpenAI API's range).
 
     Fast mode: a follow-up request is made only where the missing conditional can move the score by
     ``score_tolerance`` or more (a confident model needs none: one request per pair); ``exact_score=False``
@@ -102,9 +108,54 @@ class OpenAIBackend:
 
     ``prompt="teacher"`` makes a labelling teacher of a large model (training.label): think mode sends
     TEACHER_PROMPT with thinking off and reads the four steps and the ``<label>`` tag from the visible answer
-    (parse_teacher_answer); fast mode is refused. ``temperature`` (default 0) matters for sampled votes.
+    (parse_teacher_answer); fast mode is refused. ``temperature`` (0-2, default 0) matters for sampled votes.
     ``template_kwargs=False`` leaves ``chat_template_kwargs`` out of the requests, for hosted APIs that refuse
-    fields they do not know (thinking is then whatever the server does).
+    fields they do not know (thinking is then whatever the server does). ``extra_body`` is sent with every
+    request (e.g. vLLM sampling options).
+    """
+
+    base_url: str
+    model: str
+    api_key: str = "EMPTY"
+    timeout: float = 30.0
+    max_retries: int = 2
+    concurrency: int = 16
+    max_tokens: int = 1024
+    fast_max_tokens: int = 4
+    top_logprobs: int = 20
+    retry_backoff: float = 0.5
+    exact_score: bool = True
+    score_tolerance: float = 1e-3
+    extra_body: dict[str, Any] | None = None
+    prompt: str = "judge"
+    temperature: float = 0.0
+    template_kwargs: bool = True
+
+    def __post_init__(self) -> None:
+        check_http_url("base_url", self.base_url)
+        for name in ("model", "api_key"):
+            check_type(name, getattr(self, name), str, "a string")
+        if not self.model.strip():
+            raise OptionError(f"model must name the served model, got {self.model!r}", option="model")
+        check_number("timeout", self.timeout, 0.0, low_open=True)
+        check_int("max_retries", self.max_retries, minimum=0)
+        for name in ("concurrency", "max_tokens", "fast_max_tokens"):
+            check_int(name, getattr(self, name))
+        check_int("top_logprobs", self.top_logprobs, minimum=0, maximum=MAX_TOP_LOGPROBS)
+        check_number("retry_backoff", self.retry_backoff, 0.0)
+        check_number("score_tolerance", self.score_tolerance, 0.0, 1.0)
+        check_choice("prompt", self.prompt, PROMPTS)
+        check_number("temperature", self.temperature, 0.0, 2.0)
+        for name in ("exact_score", "template_kwargs"):
+            check_type(name, getattr(self, name), bool, "True or False")
+        check_type("extra_body", self.extra_body, (dict, type(None)), "a dict of request fields or None")
+        object.__setattr__(self, "extra_body", dict(self.extra_body or {}))  # the caller's dict is not shared
+
+
+class OpenAIBackend:
+    """Backend over an OpenAI-compatible ``/v1/chat/completions`` endpoint.
+
+    The options are OpenAIOptions' (keywords; ``self.options`` holds them, checked).
     """
 
     name = "openai"
@@ -128,40 +179,9 @@ class OpenAIBackend:
         temperature: float = 0.0,
         template_kwargs: bool = True,
     ) -> None:
-        if prompt not in PROMPTS:
-            raise ValueError(f"prompt must be one of {PROMPTS}, got {prompt!r}")
-        if not 0.0 <= temperature <= 2.0:
-            raise ValueError(f"temperature must lie in [0, 2], got {temperature}")
-        if timeout <= 0:
-            raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
-        if max_tokens < 1 or fast_max_tokens < 1:
-            raise ValueError(f"max_tokens and fast_max_tokens must be >= 1, got {max_tokens}, {fast_max_tokens}")
-        if top_logprobs < 0:
-            raise ValueError(f"top_logprobs must be >= 0, got {top_logprobs}")
-        if not 0.0 <= score_tolerance < 1.0:
-            raise ValueError(f"score_tolerance must lie in [0, 1), got {score_tolerance}")
+        self.options = from_arguments(OpenAIOptions, locals())
         if importlib.util.find_spec("openai") is None:
             raise ImportError("the openai backend needs the openai package: pip install 'ea-plugin[openai]'")
-        self.base_url = base_url
-        self.model = model
-        self.api_key = api_key
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.concurrency = concurrency
-        self.max_tokens = max_tokens
-        self.fast_max_tokens = fast_max_tokens
-        self.top_logprobs = top_logprobs
-        self.retry_backoff = retry_backoff
-        self.exact_score = exact_score
-        self.score_tolerance = score_tolerance
-        self.extra_body = dict(extra_body or {})  # sent with every request (e.g. vLLM sampling options)
-        self.prompt = prompt
-        self.temperature = temperature
-        self.template_kwargs = template_kwargs
         # Set once the server refused a follow-up request: later pairs approximate without asking again.
         self._no_continuation: str | None = None
         # One semaphore per event loop, so the limit holds across concurrent calls on a loop. A plain dict,
@@ -173,7 +193,7 @@ class OpenAIBackend:
         self._ssl_context: ssl.SSLContext | None = None
 
     def __repr__(self) -> str:
-        return f"OpenAIBackend(base_url={self.base_url!r}, model={self.model!r})"
+        return f"OpenAIBackend(base_url={self.options.base_url!r}, model={self.options.model!r})"
 
     # -- Backend protocol ---------------------------------------------------------------------------
     def score(self, pairs: list[Pair]) -> list[Judgement]:
@@ -183,7 +203,7 @@ class OpenAIBackend:
         return self._loop_thread().run(self.agenerate(pairs))
 
     async def ascore(self, pairs: list[Pair]) -> list[Judgement]:
-        if self.prompt == "teacher":
+        if self.options.prompt == "teacher":
             raise ModeNotSupportedError("the teacher prompt answers in think mode only (four steps, then the tag)")
         return await self._batch(pairs, "fast")
 
@@ -208,7 +228,7 @@ class OpenAIBackend:
     def _loop_thread(self) -> LoopThread:
         with self._runner_lock:
             if self._runner is None:
-                self._runner = LoopThread(name=f"ea-openai-{self.model}")
+                self._runner = LoopThread(name=f"ea-openai-{self.options.model}")
                 weakref.finalize(self, self._runner.stop)  # the callback holds the runner, not the backend
             return self._runner
 
@@ -219,7 +239,7 @@ class OpenAIBackend:
             self._ssl_context = _default_ssl_context()
         # Retries are ours (explicit, with Retry-After), so the client's own are off.
         return openai.AsyncOpenAI(
-            base_url=self.base_url, api_key=self.api_key, timeout=self.timeout, max_retries=0,
+            base_url=self.options.base_url, api_key=self.options.api_key, timeout=self.options.timeout, max_retries=0,
             http_client=openai.DefaultAsyncHttpxClient(verify=self._ssl_context),
         )
 
@@ -243,7 +263,7 @@ class OpenAIBackend:
         if loop not in self._semaphores:
             for dead in [other for other in self._semaphores if other.is_closed()]:
                 del self._semaphores[dead]
-            self._semaphores[loop] = asyncio.Semaphore(self.concurrency)
+            self._semaphores[loop] = asyncio.Semaphore(self.options.concurrency)
         return self._semaphores[loop]
 
     # -- batch and pair -----------------------------------------------------------------------------
@@ -262,18 +282,18 @@ class OpenAIBackend:
             except RequestFailed as exc:
                 return Judgement.failed(str(exc), mode=mode, backend=self.name, extra={"attempts": exc.attempts})
             except MalformedLogprobs as exc:
-                error = f"malformed log-probs from {self.base_url}: {exc}"
+                error = f"malformed log-probs from {self.options.base_url}: {exc}"
                 return Judgement.failed(error, mode=mode, backend=self.name)
 
     async def _think(self, batch: _Batch, pair: Pair) -> Judgement:
-        teacher = self.prompt == "teacher"
+        teacher = self.options.prompt == "teacher"
         messages = (build_teacher_messages if teacher else build_messages)(pair.question, pair.chunk)
         completion, attempts = await self._request(
-            batch, messages, mode="think", max_tokens=self.max_tokens,
+            batch, messages, mode="think", max_tokens=self.options.max_tokens,
             template_kwargs=TEACHER_TEMPLATE_KWARGS if teacher else None,
         )
         choice = _first_choice(completion, attempts)
-        extra = {**_reply_facts(completion, choice, attempts), "prompt": self.prompt}
+        extra = {**_reply_facts(completion, choice, attempts), "prompt": self.options.prompt}
         return self._verdict(choice.message, "think", score=None, extra=extra)
 
     async def _fast(self, batch: _Batch, pair: Pair) -> Judgement:
@@ -281,9 +301,9 @@ class OpenAIBackend:
             batch,
             build_messages(pair.question, pair.chunk),
             mode="fast",
-            max_tokens=self.fast_max_tokens,
+            max_tokens=self.options.fast_max_tokens,
             logprobs=True,
-            top_logprobs=self.top_logprobs,
+            top_logprobs=self.options.top_logprobs,
         )
         choice = _first_choice(completion, attempts)
         extra = _reply_facts(completion, choice, attempts)
@@ -298,7 +318,7 @@ class OpenAIBackend:
             if not label_walk.needs_more:
                 continue
             share = unfinished_share(walks, label)
-            if share is not None and share < self.score_tolerance:  # cannot move the score enough to matter
+            if share is not None and share < self.options.score_tolerance:  # cannot move the score enough to matter
                 notes.append(f"{label}: follow-up skipped, it moves the score by < {share:.1e}")
                 continue
             more, note = await self._continue_label(batch, pair, label, label_walk)
@@ -316,7 +336,7 @@ class OpenAIBackend:
 
     async def _continue_label(self, batch: _Batch, pair: Pair, label: str, so_far: Walk) -> tuple[Walk | None, str]:
         """The rest of ``label`` after its consumed prefix, read from a continuation of the assistant message."""
-        if not self.exact_score:
+        if not self.options.exact_score:
             return None, "exact scoring is off (exact_score=False)"
         if self._no_continuation:
             return None, self._no_continuation
@@ -332,9 +352,9 @@ class OpenAIBackend:
                 batch,
                 messages,
                 mode="fast",
-                max_tokens=self.fast_max_tokens,
+                max_tokens=self.options.fast_max_tokens,
                 logprobs=True,
-                top_logprobs=self.top_logprobs,
+                top_logprobs=self.options.top_logprobs,
                 continuation=True,
             )
             steps = read_steps(_first_choice(completion, attempts).logprobs)
@@ -352,7 +372,7 @@ class OpenAIBackend:
         content = getattr(message, "content", None) or ""
         # vLLM's reasoning parser puts the thinking in `reasoning` (older servers: `reasoning_content`).
         reasoning = getattr(message, "reasoning", None) or getattr(message, "reasoning_content", None)
-        parse = parse_teacher_answer if self.prompt == "teacher" else parse_answer
+        parse = parse_teacher_answer if self.options.prompt == "teacher" else parse_answer
         parsed: ParsedAnswer = parse(content, reasoning=reasoning if isinstance(reasoning, str) else None)
         fields = dict(score=score, reasoning=parsed.reasoning, raw=content, mode=mode, backend=self.name, extra=extra)
         if parsed.label is None:
@@ -377,8 +397,8 @@ class OpenAIBackend:
         import openai
 
         kwargs = template_kwargs if template_kwargs is not None else chat_template_kwargs(mode)
-        extra_body: dict[str, Any] = {**self.extra_body, "chat_template_kwargs": kwargs}
-        if not self.template_kwargs:
+        extra_body: dict[str, Any] = {**self.options.extra_body, "chat_template_kwargs": kwargs}
+        if not self.options.template_kwargs:
             del extra_body["chat_template_kwargs"]
         if continuation:
             extra_body.update(continue_final_message=True, add_generation_prompt=False)
@@ -391,34 +411,34 @@ class OpenAIBackend:
             status: int | None = None
             try:
                 completion = await batch.client.chat.completions.create(
-                    model=self.model,
+                    model=self.options.model,
                     messages=messages,  # type: ignore[arg-type]
                     max_tokens=max_tokens,
-                    temperature=self.temperature,
+                    temperature=self.options.temperature,
                     extra_body=extra_body,
                     **options,
                 )
                 return completion, attempts
             except openai.APITimeoutError:
-                error, retryable = f"timeout: no reply within {self.timeout}s", True
+                error, retryable = f"timeout: no reply within {self.options.timeout}s", True
             except openai.APIConnectionError as exc:
-                error, retryable = f"server unreachable at {self.base_url}: {exc.__cause__ or exc}", True
+                error, retryable = f"server unreachable at {self.options.base_url}: {exc.__cause__ or exc}", True
                 # Only a refused connection says the server is down; one dropped after the request was sent
                 # (the server crashed on it, a proxy cut it) is this request's failure, not its neighbours'.
-                if attempts > self.max_retries and _refused_connection(exc):
+                if attempts > self.options.max_retries and _refused_connection(exc):
                     batch.down = f"{error} (after {attempts} attempts)"
                 elif not _refused_connection(exc):
-                    error = f"connection dropped by {self.base_url}: {exc.__cause__ or exc}"
+                    error = f"connection dropped by {self.options.base_url}: {exc.__cause__ or exc}"
             except openai.APIStatusError as exc:
                 status = exc.status_code
-                error = f"HTTP {status} from {self.base_url}: {_error_detail(exc)}"
+                error = f"HTTP {status} from {self.options.base_url}: {_error_detail(exc)}"
                 retryable = status in RETRY_STATUS or status >= 500
                 retry_after = _retry_after(exc)
             except ValueError as exc:  # a 200 whose body is not JSON (a proxy's page, a broken server)
-                error, retryable = f"malformed reply from {self.base_url}: {exc}", False
-            if not retryable or attempts > self.max_retries:
+                error, retryable = f"malformed reply from {self.options.base_url}: {exc}", False
+            if not retryable or attempts > self.options.max_retries:
                 raise RequestFailed(f"{error} (after {attempts} attempt{'s' * (attempts > 1)})", attempts, status)
-            delay = self.retry_backoff * 2 ** (attempts - 1)
+            delay = self.options.retry_backoff * 2 ** (attempts - 1)
             await asyncio.sleep(max(delay, retry_after or 0.0))
 
 

@@ -7,12 +7,15 @@ compares teacher labels with. Each verdict records which rule decided and on whi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ea_plugin.catalog import Catalog, load_catalog
 from ea_plugin.entities import Entities, Entity, FaultCode, Product, describe, extract_entities
+from ea_plugin.errors import OptionError
+from ea_plugin.options import from_arguments
 from ea_plugin.plugins import hookimpl
 from ea_plugin.prompts import ALIGNED, UNALIGNED, format_analysis
 from ea_plugin.verdict import Judgement, Pair
@@ -146,15 +149,35 @@ def decide(question: Entities, chunk: Entities) -> RuleDecision:
     return _NO_CHUNK_ENTITY
 
 
+CatalogOption = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | Catalog | None
+
+
+@dataclass(frozen=True)
+class RulesOptions:
+    """The rules backend's options. ``catalog``: a path or list of paths of user catalogs that extend the
+    built-in one (a file that cannot be read or has a mistake raises CatalogError), or a built Catalog."""
+
+    catalog: CatalogOption = None
+
+    def __post_init__(self) -> None:
+        if self.catalog is None or isinstance(self.catalog, Catalog):
+            return
+        paths = [self.catalog] if isinstance(self.catalog, (str, os.PathLike)) else self.catalog
+        if not isinstance(paths, Sequence) or not all(isinstance(p, (str, os.PathLike)) for p in paths):
+            raise OptionError(f"catalog must be a path, a list of paths or a Catalog, got {self.catalog!r}",
+                              option="catalog")
+
+
 class RulesBackend:
     """Decides by the spec's rules; ``score`` is 1.0 or 0.0, ``generate`` writes the four-step analysis.
 
-    ``catalog``: a path or list of paths of user catalogs that extend the built-in one.
+    The options are RulesOptions' (``catalog``).
     """
 
     name = "rules"
 
-    def __init__(self, catalog: str | Path | Sequence[str | Path] | Catalog | None = None) -> None:
+    def __init__(self, catalog: CatalogOption = None) -> None:
+        self.options = from_arguments(RulesOptions, locals())
         self.catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
 
     def judge_pair(self, pair: Pair) -> tuple[Entities, Entities, RuleDecision]:

@@ -1,0 +1,100 @@
+"""Each backend's options are a checked dataclass: a bad value fails at construction, naming the option."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+import pytest
+
+from ea_plugin import load_judge
+from ea_plugin.backends.openai import OpenAIBackend, OpenAIOptions
+from ea_plugin.backends.rules import RulesBackend, RulesOptions
+from ea_plugin.catalog import CatalogError
+from ea_plugin.cli import main
+from ea_plugin.errors import OptionError
+
+URL = "http://127.0.0.1:9/v1"  # nothing listens there: building a backend must not connect
+
+OPENAI_BAD = [
+    ("base_url", "127.0.0.1:8000/v1"),  # no scheme: would fail later as a confusing connection error
+    ("base_url", "ftp://127.0.0.1/v1"),
+    ("base_url", "http:///v1"),
+    ("base_url", None),
+    ("model", ""),
+    ("model", 7),
+    ("api_key", None),
+    ("timeout", 0),
+    ("timeout", -1),
+    ("timeout", "30"),
+    ("max_retries", -1),
+    ("max_retries", 1.5),
+    ("concurrency", 0),
+    ("concurrency", True),
+    ("max_tokens", 0),
+    ("fast_max_tokens", 0),
+    ("top_logprobs", -1),
+    ("top_logprobs", 21),
+    ("retry_backoff", -0.1),
+    ("exact_score", "yes"),
+    ("score_tolerance", -0.01),
+    ("score_tolerance", 1.5),
+    ("extra_body", [("top_k", 1)]),
+    ("prompt", "teacher-ish"),
+    ("temperature", 2.5),
+    ("template_kwargs", 0),
+]
+
+
+@pytest.mark.parametrize(("option", "value"), OPENAI_BAD)
+def test_each_bad_openai_option_fails_at_construction_naming_it(option, value):
+    given = {"base_url": URL, "model": "m", option: value}
+    with pytest.raises(OptionError, match=rf"^{option} must ") as info:
+        OpenAIBackend(**given)
+    assert info.value.option == option and repr(value)[:20] in str(info.value)
+    with pytest.raises(OptionError, match=rf"^{option} must "):  # the same check through load_judge
+        load_judge("openai", **given)
+
+
+@pytest.mark.parametrize(("option", "value"), [("catalog", 5), ("catalog", [3]), ("catalog", b"catalog.yaml")])
+def test_a_bad_rules_option_fails_at_construction_naming_it(option, value):
+    with pytest.raises(OptionError, match=rf"^{option} must ") as info:
+        RulesBackend(**{option: value})
+    assert info.value.option == option
+
+
+def test_a_missing_catalog_file_is_the_catalogs_own_error(tmp_path):
+    missing = tmp_path / "no-such-catalog.yaml"
+    with pytest.raises(CatalogError, match="no-such-catalog.yaml: cannot read the catalog"):
+        RulesBackend(missing)
+    with pytest.raises(CatalogError, match="no-such-catalog.yaml"):
+        load_judge("rules", catalog=[str(missing)])
+
+
+def test_valid_options_construct_and_are_kept_checked_on_the_backend():
+    extra = {"top_k": 1}
+    with OpenAIBackend(URL, "m", top_logprobs=20, score_tolerance=1.0, timeout=0.5, extra_body=extra) as backend:
+        assert backend.options == OpenAIOptions(URL, "m", top_logprobs=20, score_tolerance=1.0, timeout=0.5,
+                                                extra_body={"top_k": 1})
+        assert backend.options.extra_body is not extra  # the caller's dict is copied, not shared
+    with OpenAIBackend("https://api.example.com/v1", "m", max_retries=0, retry_backoff=0, temperature=2) as backend:
+        assert backend.options.max_retries == 0
+    assert RulesBackend().options == RulesOptions()
+
+
+@pytest.mark.parametrize(("backend", "options"), [(OpenAIBackend, OpenAIOptions), (RulesBackend, RulesOptions)])
+def test_a_backends_keywords_are_its_options_fields_with_the_same_defaults(backend, options):
+    # The constructor keeps its keywords (load_judge checks names against them); the dataclass checks values.
+    parameters = list(inspect.signature(backend).parameters.values())
+    fields = dataclasses.fields(options)
+    assert [p.name for p in parameters] == [f.name for f in fields]
+    assert [p.default for p in parameters] == [
+        inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default for f in fields]
+
+
+def test_ea_judge_prints_a_bad_option_as_one_line(capsys):
+    code = main(["judge", "--backend", "openai", "--base-url", "127.0.0.1:8000/v1", "--model", "m", "q", "c"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.splitlines() == ["ea-judge judge: error: base_url must be an http:// or https:// URL with a host, "
+                                "got '127.0.0.1:8000/v1'"]
