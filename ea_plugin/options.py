@@ -16,12 +16,15 @@ from ea_plugin.errors import OptionError
 T = TypeVar("T")
 
 
-def check_int(name: str, value: Any, minimum: int = 1, maximum: int | None = None) -> None:
-    """An integer (not a bool) in [minimum, maximum]."""
+def check_int(name: str, value: Any, minimum: int = 1, maximum: int | None = None, *, none_ok: bool = False) -> None:
+    """An integer (not a bool) in [minimum, maximum]; with ``none_ok``, None too (meaning "the default")."""
+    if value is None and none_ok:
+        return
     bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum or \
             (maximum is not None and value > maximum):
-        raise OptionError(f"{name} must be an integer {bounds}, got {value!r}", option=name)
+        raise OptionError(f"{name} must be an integer {bounds}{' or None' if none_ok else ''}, got {value!r}",
+                          option=name)
 
 
 def check_number(name: str, value: Any, low: float, high: float | None = None, *, low_open: bool = False,

@@ -198,8 +198,7 @@ class JudgedEvaluation:
         from integrations.selection import resolve_judge
 
         check_number("threshold", threshold, 0.0, 1.0)
-        if k is not None:
-            check_int("k", k)
+        check_int("k", k, none_ok=True)
         self.judge = resolve_judge(judge, backend, judge_options)
         self.threshold = threshold
         self.k = k
