@@ -24,6 +24,7 @@ _SHORT = re.compile(r"[a-z]{1,3}\d{1,4}[a-z]{0,3}|\d[a-z]{1,2}")
 _TERMINAL = re.compile(r"[a-z]+\d")  # DI1, SW1, CN1: letters and one digit name a terminal or part
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _PRODUCT_WORD_NEXT = re.compile(r" ?(?:" + "|".join(PRODUCT_WORDS) + ")")
+_ALIAS_WHY = {"brand": "catalog brand alias", "series": "catalog series alias"}
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")  # a token starts with an ASCII letter or digit
 _PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS)) - {""}
 
@@ -74,7 +75,7 @@ def candidates(text: Text, catalog: Catalog) -> list[Candidate]:
         for hit in hits:
             if hit.context and not (_after(ends, lowered, hit.start) or _PRODUCT_WORD_NEXT.match(lowered, hit.end)):
                 continue
-            found.append(_candidate(hit.start, hit.end, 0, "alias", hit, f"catalog {hit.kind} alias"))
+            found.append(Candidate(hit.start, hit.start - hit.end, 0, hit.end, "alias", hit, _ALIAS_WHY[hit.kind]))
             if not hit.context:
                 start = hit.end + (lowered[hit.end : hit.end + 1] == " ")
                 end = text.token_at.get(start)
