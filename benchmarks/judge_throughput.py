@@ -20,7 +20,6 @@ argmax (0 for a greedy choice; a small gap is a near tie that bf16 rounding can 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import datetime
 import gc
@@ -35,6 +34,7 @@ from typing import Any
 import torch
 
 from benchmarks.pairs import make_pairs
+from ea_plugin import load_judge
 from ea_plugin.backends.transformers import TransformersBackend
 from ea_plugin.prompts import LABELS, render_prompt
 from ea_plugin.verdict import Pair
@@ -66,7 +66,7 @@ class Settings:
 
 GPU = Settings(
     fast_pairs=256, think_pairs=256, new_tokens=128, plain_fast_batches=(1, 64), plain_think_batches=(1, 64),
-    backend_fast=((64, 32768), (128, 65536)), backend_think=((16, 65536), (64, 65536), (128, 131072)),
+    backend_fast=((64, 32768), (32, 16384), (128, 65536)), backend_think=((64, 65536), (128, 131072)),
     check_pairs=64, score_tolerance=0.05,
 )
 TINY = Settings(
@@ -252,7 +252,8 @@ def run(args: argparse.Namespace, report: Report) -> Report:
 
 def make_backend(model: Any, tokenizer: Any, settings: Settings, batch: int, tokens: int, **kwargs: Any) -> Any:
     return TransformersBackend(model, tokenizer=tokenizer, forward_batch_size=batch, max_batch_tokens=tokens,
-                               max_new_tokens=settings.new_tokens, min_new_tokens=settings.new_tokens, **kwargs)
+                               max_new_tokens=settings.new_tokens, min_new_tokens=settings.new_tokens,
+                               coalesce=False, **kwargs)
 
 
 def run_fast(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
@@ -275,26 +276,52 @@ def run_fast(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
                          f"(rounding floor, {len(few)} pairs)")
 
     first = settings.backend_fast[0]
-    variants: list[tuple[str, dict[str, Any], Any, tuple[int, int]]] = []
+    variants: list[tuple[str, dict[str, Any], tuple[int, int]]] = []
     if not settings.skip_ablations:
-        variants += [("backend, no prefix cache", {"prefix_cache": False}, contextlib.nullcontext, first)]
-    variants += [(f"backend (<= {tokens} tokens a forward)", {}, contextlib.nullcontext, (batch, tokens))
+        variants += [("backend, no prefix cache", {"prefix_cache": False}, first)]
+    if device.type == "cuda":  # the same-run effect of compiling the layers (on by default on CUDA)
+        variants += [("backend, eager layers", {"compile_layers": False}, first)]
+    variants += [(f"backend (<= {tokens} tokens a forward)", {}, (batch, tokens))
                  for batch, tokens in settings.backend_fast]
-    for label, options, context, (batch, tokens) in variants:
+    for label, options, (batch, tokens) in variants:
 
-        def one(label: str = label, options: dict = options, context: Any = context, batch: int = batch,
-                tokens: int = tokens) -> None:
-            with context():
-                backend = make_backend(model, tokenizer, settings, batch, tokens, **options)
-                verdicts, seconds, peak = measure(device, lambda: backend.score(pairs),
-                                                  warmup=lambda: backend.score(pairs[:batch]))
-            diffs = [abs(v.score - r) for v, r in zip(verdicts, reference, strict=False)]
-            ok = max(diffs) <= settings.score_tolerance and all(v.error is None for v in verdicts)
-            note = f"max |d score| vs reference {max(diffs):.2e} over {len(diffs)} ({'ok' if ok else 'FAIL'})"
+        def one(label: str = label, options: dict = options, batch: int = batch, tokens: int = tokens) -> None:
+            backend = make_backend(model, tokenizer, settings, batch, tokens, **options)
+            (verdicts, seconds, peak), first_s = measure_warm(device, lambda: backend.score(pairs),
+                                                              lambda: backend.score(pairs[:batch]))
+            note = score_check(settings, verdicts, reference) + f"; first call (compiles) {first_s:.1f} s"
             report.add(Row("fast", label, batch, len(pairs), seconds, peak, note))
             release(backend)
 
         attempt(report, f"fast {label}", one)
+
+    def defaults(batch_size: int | None) -> None:
+        options = {} if batch_size is None else {"batch_size": batch_size}
+        judge = load_judge("transformers", model=model, tokenizer=tokenizer, **options)
+        (verdicts, seconds, peak), first_s = measure_warm(device, lambda: judge.judge_pairs(pairs),
+                                                          lambda: judge.judge_pairs(pairs[:64]))
+        sizes = judge.backend.batching("fast")
+        label = (f"load_judge defaults{'' if batch_size is None else f' + batch_size={batch_size}'} "
+                 f"(judge batch {judge.batch_size}, {sizes.pairs} pairs / {sizes.tokens} tokens a forward)")
+        note = score_check(settings, verdicts, reference) + f"; first call {first_s:.1f} s"
+        report.add(Row("fast", label, judge.batch_size, len(pairs), seconds, peak, note))
+        judge.backend.close()
+        release(judge)
+
+    attempt(report, "fast load_judge defaults", lambda: defaults(None))
+    attempt(report, "fast load_judge bulk", lambda: defaults(len(pairs)))
+
+
+def score_check(settings: Settings, verdicts: list[Any], reference: list[float]) -> str:
+    diffs = [abs(v.score - r) for v, r in zip(verdicts, reference, strict=False)]
+    ok = max(diffs) <= settings.score_tolerance and all(v.error is None for v in verdicts)
+    return f"max |d score| vs reference {max(diffs):.2e} over {len(diffs)} ({'ok' if ok else 'FAIL'})"
+
+
+def measure_warm(device: Any, fn: Callable[[], Any], warmup: Callable[[], Any]) -> tuple[tuple[Any, float, Any], float]:
+    """``measure(fn)`` after a timed warm-up call (compilation and graph capture happen there)."""
+    _, first, _ = measure(device, warmup)
+    return measure(device, fn), first
 
 
 def run_think(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
@@ -311,23 +338,23 @@ def run_think(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
         report.add(Row("think", f"model.generate, {new} new tokens", batch, len(subset), seconds, peak, note,
                        baseline=batch == max(settings.plain_think_batches)))
 
-    variants: list[tuple[str, dict[str, Any], Any, tuple[int, int]]] = []
-    base = settings.backend_think[1] if len(settings.backend_think) > 1 else settings.backend_think[0]
+    variants: list[tuple[str, dict[str, Any], tuple[int, int]]] = []
+    base = settings.backend_think[-1]
     if not settings.skip_ablations:
-        variants += [("backend, eager steps (no CUDA graphs)", {"cuda_graphs": False}, contextlib.nullcontext, base)]
-    variants += [("backend", {}, contextlib.nullcontext, bt) for bt in settings.backend_think]
-    for label, options, context, (batch, tokens) in variants:
+        variants += [("backend, eager steps (no CUDA graphs)", {"cuda_graphs": False}, base)]
+    if device.type == "cuda":
+        variants += [("backend, eager prefill layers", {"compile_layers": False}, base)]
+    variants += [("backend", {}, bt) for bt in settings.backend_think]
+    for label, options, (batch, tokens) in variants:
 
-        def one(label: str = label, options: dict = options, context: Any = context, batch: int = batch,
-                tokens: int = tokens) -> None:
-            one_batch = "eager" in label  # the slow ablation runs one batch
+        def one(label: str = label, options: dict = options, batch: int = batch, tokens: int = tokens) -> None:
+            one_batch = "eager steps" in label  # the slow ablation runs one batch
             work = pairs[:batch] if one_batch else pairs
-            with context():
-                backend = make_backend(model, tokenizer, settings, batch, tokens, **options)
-                graphs = backend.cuda_graphs  # warm-up captures each batch shape's step once
-                verdicts, seconds, peak = measure(device, lambda: backend.generate(work),
-                                                  warmup=(lambda: backend.generate(work[:batch])) if graphs else None)
-                ids = backend_token_ids(backend, pairs[: len(reference)], batch)
+            backend = make_backend(model, tokenizer, settings, batch, tokens, **options)
+            # The warm-up captures each batch shape's step once (and compiles the prefill layers).
+            verdicts, seconds, peak = measure(device, lambda: backend.generate(work),
+                                              warmup=lambda: backend.generate(work[:batch]))
+            ids = backend_token_ids(backend, pairs[: len(reference)], batch)
             note = compare_tokens(reference, ids) + "; " + greedy_gaps(model, tokenizer, prompts, ids)
             note += f"; CUDA graphs {'on' if backend.cuda_graphs else 'off'}"
             report.add(Row("think", label, batch, len(work), seconds, peak, note))
@@ -335,6 +362,19 @@ def run_think(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
             release(backend)
 
         attempt(report, f"think {label} batch {batch}", one)
+
+    def defaults() -> None:
+        judge = load_judge("transformers", model=model, tokenizer=tokenizer, mode="think", batch_size=len(pairs),
+                           max_new_tokens=new, min_new_tokens=new)
+        sizes = judge.backend.batching("think")
+        _, seconds, peak = measure(device, lambda: judge.judge_pairs(pairs),
+                                   warmup=lambda: judge.judge_pairs(pairs[: sizes.pairs]))
+        label = f"load_judge defaults ({sizes.pairs} pairs / {sizes.tokens} tokens a forward)"
+        report.add(Row("think", label, sizes.pairs, len(pairs), seconds, peak))
+        judge.backend.close()
+        release(judge)
+
+    attempt(report, "think load_judge defaults", defaults)
 
 
 def backend_token_ids(backend: Any, pairs: list[Pair], batch: int) -> list[list[int]]:

@@ -99,7 +99,7 @@ def test_load_judge_hands_batch_size_to_the_judge_and_forward_batch_size_to_the_
     forwards: list[int] = []
     judge = load_judge("transformers", model=tiny_lm, tokenizer=qwen_tokenizer, mode="fast", batch_size=5,
                        forward_batch_size=2)
-    assert judge.batch_size == 5 and judge.backend.forward_batch_size == 2
+    assert judge.batch_size == 5 and judge.backend.batching("fast").pairs == judge.backend.batching("think").pairs == 2
     handle = tiny_lm.register_forward_pre_hook(lambda _m, args, kwargs: forwards.append(
         (kwargs.get("input_ids") if kwargs.get("input_ids") is not None else args[0]).shape[0]), with_kwargs=True)
     try:
@@ -183,6 +183,24 @@ def test_plan_batches_sorts_by_length_and_keeps_both_budgets():
     assert [lengths[b[0]] for b in batches] == sorted((lengths[b[0]] for b in batches), reverse=True)
 
 
+def test_default_batching_is_the_measured_best_and_shrinks_with_free_memory(tiny_lm):
+    from ea_plugin.backends.hf.sizing import FAST, THINK, default_batching, kv_bytes_per_token
+
+    config = tiny_lm.config
+    assert default_batching("fast", config, 2, None) == default_batching("fast", config, 2, 1 << 40)
+    assert (default_batching("think", config, 2, None).pairs, default_batching("think", config, 2, None).tokens) \
+        == THINK and default_batching("fast", config, 2, None).pairs == FAST[0]
+    # Qwen3-8B's shape in bf16: 144 KiB of K/V a token. 80 GiB free: the whole think budget; 8 GiB: a quarter.
+    qwen = type("Config", (), dict(hidden_size=4096, num_attention_heads=32, head_dim=128, num_hidden_layers=36,
+                                   num_key_value_heads=8))()
+    assert kv_bytes_per_token(qwen, 2) == 144 * 1024
+    roomy, tight = (default_batching("think", qwen, 2, gib << 30) for gib in (80, 8))
+    assert (roomy.pairs, roomy.tokens) == THINK
+    assert tight.tokens * kv_bytes_per_token(qwen, 2) <= (8 << 30) // 2
+    assert tight.pairs == THINK[0] * tight.tokens // THINK[1] < THINK[0]
+    assert default_batching("fast", qwen, 2, 4 << 30).tokens < FAST[1]
+
+
 @pytest.fixture(scope="module")
 def adapter_dir(tiny_model_dir: Path, tmp_path_factory) -> Path:
     """A LoRA adapter whose B matrices are non-zero (a fresh LoRA is an identity until trained)."""
@@ -222,3 +240,22 @@ def test_importing_ea_plugin_and_listing_backends_does_not_import_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parents[1], timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_compiled_decoder_layers_give_the_eager_scores_and_tokens_with_one_graph_for_all_layers(
+    tiny_lm, qwen_tokenizer, backend
+):
+    from torch._dynamo.utils import counters
+
+    # aot_eager traces and partitions exactly as Inductor does, without CPU code generation (seconds, not a minute).
+    compiled = TransformersBackend(tiny_lm, tokenizer=qwen_tokenizer, max_new_tokens=NEW_TOKENS,
+                                   compile_layers="aot_eager", coalesce=False)
+    assert compiled.compiled is not None and backend.compiled is None  # on CUDA only by default
+    counters.clear()
+    scores = [v.score for v in compiled.score(PAIRS)]
+    # Four graphs (the layer and its attention module, each split at the eager attention call) serve every
+    # layer: no compile per layer index (that would be four per layer).
+    assert counters["stats"]["unique_graphs"] == 4 < 4 * tiny_lm.config.num_hidden_layers
+    assert scores == pytest.approx([v.score for v in backend.score(PAIRS)], abs=SCORE_TOL)
+    assert [v.raw for v in compiled.generate(PAIRS)] == [v.raw for v in backend.generate(PAIRS)]
+    assert type(tiny_lm.model.layers[0]).__name__ == "Qwen3DecoderLayer"  # plain again outside the backend's forwards

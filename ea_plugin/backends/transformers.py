@@ -17,6 +17,7 @@ on CUDA each decoding step is a replayed CUDA graph over a static KV arena. The 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import threading
 import weakref
@@ -47,7 +48,8 @@ class TransformersBackend:
             pairs per backend call, so ``load_judge`` hands each to its owner). max_batch_tokens: most
             padded tokens per forward (fast mode: prompt tokens after the shared prefix; think mode:
             those plus ``max_new_tokens``); together they bound activation and KV memory. The pairs of
-            one call are sorted by length first.
+            one call are sorted by length first. Default (None): per mode, from the measured best and
+            the device's free memory after loading (see hf.sizing; ``batching(mode)`` says what).
         max_prompt_tokens: a pair whose rendered prompt is longer gets ``Judgement.failed`` (default:
             the model's context length less what the mode must add).
         tokenizer: directory or object; default: the model's.
@@ -55,6 +57,9 @@ class TransformersBackend:
             the dtype's rounding). cuda_graphs: replay decoding steps as CUDA graphs (default: on CUDA).
         min_new_tokens: suppress stop tokens before this many new tokens (as ``generate`` does);
             for benchmarks that need a fixed number of decoding steps.
+        compile_layers: run the prompt forwards (fast mode, think-mode prefill) through
+            ``torch.compile``-d decoder layers (see hf.compiled); True: Inductor, a string: that
+            torch.compile backend; default: on CUDA. The first forwards of new shapes compile (seconds).
         coalesce: merge concurrent ``score``/``generate`` calls (threads or asyncio tasks) into shared
             batches (see coalesce); ``coalesce_wait``: seconds an idle backend waits for more calls.
     """
@@ -68,8 +73,8 @@ class TransformersBackend:
         device: str | None = None,
         dtype: Any = None,
         max_new_tokens: int = 512,
-        forward_batch_size: int = 64,
-        max_batch_tokens: int = 65536,
+        forward_batch_size: int | None = None,
+        max_batch_tokens: int | None = None,
         max_prompt_tokens: int | None = None,
         *,
         tokenizer: str | Path | Any = None,
@@ -77,6 +82,7 @@ class TransformersBackend:
         prefix_cache: bool = True,
         cuda_graphs: bool | None = None,
         min_new_tokens: int = 0,
+        compile_layers: bool | str | None = None,
         coalesce: bool = True,
         coalesce_wait: float = 0.002,
     ) -> None:
@@ -87,7 +93,7 @@ class TransformersBackend:
         from ea_plugin.backends.hf.forward import compute_prefix
         from ea_plugin.backends.hf.scoring import LabelSequences
 
-        if max_new_tokens < 1 or forward_batch_size < 1 or max_batch_tokens < 1:
+        if max_new_tokens < 1 or any(v is not None and v < 1 for v in (forward_batch_size, max_batch_tokens)):
             raise ValueError("max_new_tokens, forward_batch_size and max_batch_tokens must be >= 1")
         self.causal_lm = _load_model(model, adapter, device, dtype, merge_adapter)
         param = next(self.causal_lm.parameters())
@@ -95,6 +101,8 @@ class TransformersBackend:
         self.tokenizer = _load_tokenizer(tokenizer, model)
         self.forward_batch_size, self.max_batch_tokens = forward_batch_size, max_batch_tokens
         self.max_new_tokens = max_new_tokens
+        self._batching = _resolve_batching(self.causal_lm, self.device, self.dtype, forward_batch_size,
+                                           max_batch_tokens)
         self.labels = LabelSequences.from_tokenizer(self.tokenizer, LABELS)
         self.pad_id = _pad_id(self.tokenizer, self.causal_lm)
         self._max_prompt_tokens = max_prompt_tokens
@@ -110,7 +118,8 @@ class TransformersBackend:
             min_new_tokens=min_new_tokens,
             cuda_graphs=self.device.type == "cuda" if cuda_graphs is None else cuda_graphs,
         )
-        self.decoder = GreedyDecoder(self.causal_lm, self.prefix, settings, self.pad_id)
+        self.compiled = _compiled_layers(self.causal_lm, self.device, compile_layers)
+        self.decoder = GreedyDecoder(self.causal_lm, self.prefix, settings, self.pad_id, self._prompt_forward)
         self.coalescer = _coalescer(self, coalesce_wait) if coalesce else None
 
     # -- Backend protocol -------------------------------------------------------------------------
@@ -145,6 +154,10 @@ class TransformersBackend:
             return await asyncio.to_thread(self._run, method, pairs)
         return await self.coalescer.acall(method, pairs)
 
+    def _prompt_forward(self) -> Any:
+        """Context of a forward over prompt tokens: the compiled decoder layers when they are on."""
+        return self.compiled.active() if self.compiled is not None else contextlib.nullcontext()
+
     def _run(self, method: str, pairs: list[Pair]) -> list[Judgement]:
         return self._score_now(pairs) if method == "score" else self._generate_now(pairs)
 
@@ -152,9 +165,10 @@ class TransformersBackend:
         from ea_plugin.backends.hf.scoring import score_batch
 
         def run_batch(suffixes: list[list[int]]) -> list[Judgement]:
-            logprobs = score_batch(
-                self.causal_lm, suffixes, self.labels, prefix=self.prefix, pad_id=self.pad_id, device=self.device
-            )
+            with self._prompt_forward():
+                logprobs = score_batch(
+                    self.causal_lm, suffixes, self.labels, prefix=self.prefix, pad_id=self.pad_id, device=self.device
+                )
             return [self._fast_verdict(row) for row in logprobs.tolist()]
 
         return self._batched(pairs, "fast", extra_tokens=sum(len(b) for b in self.labels.branches), run=run_batch)
@@ -170,6 +184,10 @@ class TransformersBackend:
     def cuda_graphs(self) -> bool:
         """Whether think-mode steps are replayed as CUDA graphs (False after a failed capture)."""
         return self.decoder.settings.cuda_graphs
+
+    def batching(self, mode: Mode) -> Any:
+        """Most pairs and padded tokens a forward in ``mode`` (a ``hf.sizing.Batching``)."""
+        return self._batching[mode]
 
     def prompt_limit(self, mode: Mode) -> int | None:
         """Longest rendered prompt (tokens) this backend judges in ``mode``."""
@@ -228,7 +246,8 @@ class TransformersBackend:
                 else:
                     fits.append(index)
             lengths = [len(suffixes[i]) for i in fits]
-            for batch in plan_batches(lengths, self.forward_batch_size, self.max_batch_tokens, extra=extra_tokens):
+            sizes = self.batching(mode)
+            for batch in plan_batches(lengths, sizes.pairs, sizes.tokens, extra=extra_tokens):
                 rows = [fits[j] for j in batch]
                 for index, verdict in zip(rows, run([suffixes[i] for i in rows]), strict=True):
                     verdicts[index] = verdict
@@ -277,6 +296,28 @@ class TransformersBackend:
         return list(rows[0][: cuts[-1]])
 
 
+def _resolve_batching(causal_lm: Any, device: Any, dtype: Any, pairs: int | None, tokens: int | None) -> dict:
+    """Each mode's Batching: the explicit values where given, the memory-aware defaults elsewhere."""
+    from ea_plugin.backends.hf.sizing import Batching, default_batching, free_memory
+
+    free = free_memory(device)
+    resolved = {}
+    for mode in ("fast", "think"):
+        auto = default_batching(mode, causal_lm.config, dtype.itemsize, free)
+        resolved[mode] = Batching(pairs or auto.pairs, tokens or auto.tokens)
+    return resolved
+
+
+def _compiled_layers(causal_lm: Any, device: Any, option: bool | str | None) -> Any:
+    from ea_plugin.backends.hf.compiled import CompiledLayers
+
+    if option is None:
+        option = device.type == "cuda"
+    if option is False:
+        return None
+    return CompiledLayers(causal_lm, backend="inductor" if option is True else option)
+
+
 def _coalescer(backend: TransformersBackend, wait: float) -> Any:
     """A coalescer that runs the backend's batches, holding it weakly: a dropped backend frees its model."""
     from ea_plugin.backends.coalesce import Coalescer
@@ -289,7 +330,9 @@ def _coalescer(backend: TransformersBackend, wait: float) -> Any:
             raise BackendError("the backend was closed")
         return owner._run(method, pairs)
 
-    coalescer = Coalescer(run, max_wait=wait, max_items=4 * backend.forward_batch_size, name="ea-transformers")
+    # A merged call of about one forward's pairs: callers get their verdicts as each forward ends.
+    most = max(backend.batching(mode).pairs for mode in ("fast", "think"))
+    coalescer = Coalescer(run, max_wait=wait, max_items=most, name="ea-transformers")
     weakref.finalize(backend, coalescer.close, False)
     return coalescer
 

@@ -162,7 +162,9 @@ def fused_kernels_ok(device: torch.device) -> bool:
 def register() -> None:
     from transformers import AttentionInterface
 
-    AttentionInterface.register(NAME, gqa_sdpa_forward)
+    # Eager even inside compiled decoder layers (see compiled): the prefix lookup by layer index stays out
+    # of the graphs, and the fused kernels' private ops and alignment needs stay as tested here.
+    AttentionInterface.register(NAME, torch.compiler.disable(gqa_sdpa_forward))
 
 
 @contextmanager
