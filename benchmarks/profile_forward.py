@@ -24,8 +24,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--tokens", type=int, default=32768)
     parser.add_argument("--rows", type=int, default=25)
+    parser.add_argument("--tokenizer", help="directory of a built Qwen tokenizer (default: build it)")
     args = parser.parse_args()
-    args.tiny, args.device, args.tokenizer, args.cache = False, "cuda", None, ".cache"
+    args.tiny, args.device, args.cache = False, "cuda", ".cache"
     model, tokenizer = load_model_and_tokenizer(args)
     pairs = make_pairs(args.batch, seed=1)
     sections = []
