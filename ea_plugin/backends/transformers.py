@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import os
 import threading
 import weakref
 from collections.abc import Sequence
@@ -112,6 +113,7 @@ class TransformersBackend:
         attention.register()
         with torch.inference_mode():
             self.prefix = compute_prefix(self.causal_lm, self._prefix_ids(), self.device) if prefix_cache else None
+        self._prefix_text = self._find_prefix_text()
         settings = DecodeSettings(
             max_new_tokens=max_new_tokens,
             stop_ids=_stop_ids(self.tokenizer, self.causal_lm),
@@ -208,10 +210,11 @@ class TransformersBackend:
     def _encode_each(self, pairs: Sequence[Pair], mode: Mode) -> list[list[int] | str]:
         """Like :meth:`encode`, but a pair that cannot be encoded gets the reason instead of failing the rest."""
         texts = [render_prompt(p.question, p.chunk, mode) for p in pairs]
-        rows: list[list[int] | str] = [_unencodable(text) or [] for text in texts]
-        good = [i for i, row in enumerate(rows) if not isinstance(row, str)]
-        for index, ids in zip(good, _tokenize(self.tokenizer, [texts[i] for i in good]), strict=True):
-            rows[index] = ids
+        if self._prefix_text is not None:  # tokenize only what follows the system prompt (~4x less text)
+            if not all(text.startswith(self._prefix_text) for text in texts):
+                raise BackendError("a prompt does not start with the cached system prompt")
+            return self._tokenize_each([text[len(self._prefix_text):] for text in texts])
+        rows = self._tokenize_each(texts)
         if self.prefix is None:
             return rows
         cut = self.prefix.length
@@ -220,6 +223,29 @@ class TransformersBackend:
                 raise BackendError("a prompt does not start with the cached system-prompt tokens; "
                                    "load the backend with prefix_cache=False for this tokenizer")
         return [row if isinstance(row, str) else row[cut:] for row in rows]
+
+    def _tokenize_each(self, texts: list[str]) -> list[list[int] | str]:
+        rows: list[list[int] | str] = [_unencodable(text) or [] for text in texts]
+        good = [i for i, row in enumerate(rows) if not isinstance(row, str)]
+        for index, ids in zip(good, _tokenize(self.tokenizer, [texts[i] for i in good]), strict=True):
+            rows[index] = ids
+        return rows
+
+    def _find_prefix_text(self) -> str | None:
+        """The rendered text behind the cached prefix, if tokenizing the rest alone gives the same tokens
+        as tokenizing whole prompts (true when the prefix ends in a control token); else None."""
+        if self.prefix is None:
+            return None
+        texts = [render_prompt(p.question, p.chunk, mode) for p in _PROBE_PAIRS for mode in ("fast", "think")]
+        common = os.path.commonprefix(texts)
+        end = common.rfind(IM_START)
+        if end < 0:
+            return None
+        head = common[: end + len(IM_START)]
+        whole = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        tails = self.tokenizer([t[len(head):] for t in texts], add_special_tokens=False)["input_ids"]
+        same = all(list(w) == self.prefix.ids + list(t) for w, t in zip(whole, tails, strict=True))
+        return head if same else None
 
     def _batched(self, pairs: list[Pair], mode: Mode, extra_tokens: int, run: Any) -> list[Judgement]:
         import torch
