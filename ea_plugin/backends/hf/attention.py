@@ -66,8 +66,34 @@ def gqa_sdpa_forward(
         )
         shared = shared.reshape(kv_heads, batch, groups * q_len, dim).transpose(0, 1)
         shared_lse = shared_lse.reshape(kv_heads, batch, groups * q_len).transpose(0, 1)
-        out = merge(own, own_lse, shared, shared_lse)
-    return out.reshape(batch, heads, q_len, dim).transpose(1, 2).contiguous(), None
+        return _MERGE[0](own, own_lse, shared, shared_lse, heads), None
+    return to_layer_layout(out, heads), None
+
+
+def to_layer_layout(out: torch.Tensor, heads: int) -> torch.Tensor:
+    """(B, Hkv, groups * S, D) folded heads back to the (B, S, H, D) the layer's output projection reads."""
+    batch, _, folded, dim = out.shape
+    return out.reshape(batch, heads, folded * out.shape[1] // heads, dim).transpose(1, 2).contiguous()
+
+
+def merge_to_layer_layout(a: torch.Tensor, a_lse: torch.Tensor, b: torch.Tensor, b_lse: torch.Tensor,
+                          heads: int) -> torch.Tensor:
+    """:func:`merge`, then :func:`to_layer_layout`: one fused kernel when compiled (see compiled)."""
+    return to_layer_layout(merge(a, a_lse, b, b_lse), heads)
+
+
+# The merge in use: compiled layers swap in a compiled twin for their forwards (elementwise work on every
+# query row of every layer: compiled, the float casts, exps, sums and the transpose are one kernel).
+_MERGE = [merge_to_layer_layout]
+
+
+@contextmanager
+def merging_with(fn: Any) -> Iterator[None]:
+    previous, _MERGE[0] = _MERGE[0], fn
+    try:
+        yield
+    finally:
+        _MERGE[0] = previous
 
 
 def merge(a: torch.Tensor, a_lse: torch.Tensor, b: torch.Tensor, b_lse: torch.Tensor) -> torch.Tensor:

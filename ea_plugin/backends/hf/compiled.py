@@ -6,7 +6,9 @@ compiled (the 36 layers of Qwen3-8B run the same code, so one graph serves them 
 shapes (batch and length vary from call to call); the attention call and the cache writes stay eager
 (``torch.compiler.disable``, see attention and kvcache), which also keeps the per-layer index that
 picks the shared prefix's K/V out of the graphs: a layer index in a graph would mean one compile per
-layer. Decoding steps never run compiled: they are replayed as CUDA graphs of the eager layers.
+layer. The attention's elementwise tail (merging the prefix and own-key parts, back to the layer's
+layout) is compiled on its own and called from the eager attention. Decoding steps never run
+compiled: they are replayed as CUDA graphs of the eager layers.
 
 The compiled wrappers replace the model's layers only inside :meth:`CompiledLayers.active` (under the
 backend's lock), so the same model object stays plain for everything else. Same computation, another
@@ -20,6 +22,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import torch
+
+from ea_plugin.backends.hf import attention
 
 
 def decoder_layer_list(model: Any) -> torch.nn.ModuleList:
@@ -39,13 +43,15 @@ class CompiledLayers:
         self.container = decoder_layer_list(model)
         self.eager = list(self.container)
         self.compiled = [torch.compile(layer, dynamic=True, backend=backend) for layer in self.eager]
+        self.merge = torch.compile(attention.merge_to_layer_layout, dynamic=True, backend=backend)
 
     @contextmanager
     def active(self) -> Iterator[None]:
         for index, layer in enumerate(self.compiled):
             self.container[index] = layer
         try:
-            yield
+            with attention.merging_with(self.merge):
+                yield
         finally:
             for index, layer in enumerate(self.eager):
                 self.container[index] = layer
