@@ -12,7 +12,8 @@ with its defaults. Rows, all in one run:
 - bulk fast mode, the same pairs in one ``judge_pairs`` call: the rate the concurrent queries aim at;
 - one query alone, fast and think mode (``--new-tokens`` reasoning tokens): its latency.
 
-Check: every coalesced verdict's score against the same query judged alone (not coalesced).
+Check: every coalesced verdict's score against the same query judged alone (not coalesced), within
+twice the difference between judging a query's chunks one at a time and as one batch (bf16 rounding).
 """
 
 from __future__ import annotations
@@ -78,17 +79,22 @@ def run(args: argparse.Namespace) -> list[Row]:
     device = model.device
     queries = make_queries(args.queries, args.chunks)
     rows: list[Row] = []
-    tolerance = 1e-4 if args.tiny else 0.05
 
     alone = load_judge("transformers", model=model, tokenizer=tokenizer, coalesce=False)
     expected = [alone.judge_many(*q) for q in queries]  # also the warm-up (compiles the layers)
+    # The rounding floor: the same chunks judged one at a time instead of as one batch (bf16 sums in
+    # another order); coalesced batches are other compositions again, so they pass within twice it.
+    floor = max(abs(alone.judge(question, chunk).score - d.score) for question, chunks in queries[:4]
+                for chunk, d in zip(chunks, expected[queries.index((question, chunks))], strict=True))
+    tolerance = max(1e-4, 2 * floor)
     for name, judge in (("coalesced (default)", load_judge("transformers", model=model, tokenizer=tokenizer)),
                         ("not coalesced (coalesce=False)", alone)):
         asyncio.run(concurrent(judge, queries))  # warm-up: this judge's shapes
         (got, latencies), seconds, peak = measure(device, lambda j=judge: asyncio.run(concurrent(j, queries)))
         diff = max(abs(a.score - b.score) for vs, ws in zip(got, expected, strict=True)
                    for a, b in zip(vs, ws, strict=True))
-        note = f"max |d score| vs each query alone {diff:.2e} ({'ok' if diff <= tolerance else 'FAIL'})"
+        note = (f"max |d score| vs each query alone {diff:.2e} ({'ok' if diff <= tolerance else 'FAIL'}: "
+                f"within {tolerance:.1e}, twice one-chunk-at-a-time vs one batch)")
         coalescer = getattr(judge.backend, "coalescer", None)
         if coalescer is not None:
             note += f"; {coalescer.batches} merged backend calls so far"

@@ -241,7 +241,8 @@ def load_judge(backend: str = "rules", **options: Any) -> AlignmentJudge:
     Options named like a ``JudgeOptions`` field (mode, threshold, on_error, cascade, min_keep,
     batch_size, max_chunk_chars) configure the judge; the others go to the backend's factory, e.g.
     ``load_judge("openai", base_url="http://127.0.0.1:8000/v1", model="entity-alignment")``. A name that
-    neither takes fails here, listing both sets of valid names.
+    neither takes fails here, listing both sets of valid names. Without ``batch_size``, a backend's
+    ``preferred_batch_size`` (if it has one) is the judge's.
     """
     from ea_plugin.plugins import backend_factories
 
@@ -256,7 +257,12 @@ def load_judge(backend: str = "rules", **options: Any) -> AlignmentJudge:
             valid = {"judge options": judge_names, f"{backend} backend options": backend_names}
             raise UnknownOptionError(name, valid, f"load_judge({backend!r})")
     judge_options = JudgeOptions.build(**{k: v for k, v in options.items() if k in judge_names})
-    return AlignmentJudge(factory(**{k: v for k, v in options.items() if k not in judge_names}), judge_options)
+    built = factory(**{k: v for k, v in options.items() if k not in judge_names})
+    preferred = getattr(built, "preferred_batch_size", None)
+    if "batch_size" not in options and isinstance(preferred, int) and preferred > 0:
+        # A backend that batches on its own (the transformers one) is fastest given several forwards' worth.
+        judge_options = dataclasses.replace(judge_options, batch_size=preferred)
+    return AlignmentJudge(built, judge_options)
 
 
 def factory_options(factory: Any) -> list[str] | None:

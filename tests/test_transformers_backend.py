@@ -183,6 +183,13 @@ def test_plan_batches_sorts_by_length_and_keeps_both_budgets():
     assert [lengths[b[0]] for b in batches] == sorted((lengths[b[0]] for b in batches), reverse=True)
 
 
+def test_load_judge_gives_the_judge_the_backends_preferred_batch_size_unless_told(tiny_lm, qwen_tokenizer):
+    judge = load_judge("transformers", model=tiny_lm, tokenizer=qwen_tokenizer, coalesce=False)
+    assert judge.batch_size == judge.backend.preferred_batch_size == 2 * judge.backend.batching("think").pairs
+    told = load_judge("transformers", model=tiny_lm, tokenizer=qwen_tokenizer, coalesce=False, batch_size=7)
+    assert told.batch_size == 7
+
+
 def test_default_batching_is_the_measured_best_and_shrinks_with_free_memory(tiny_lm):
     from ea_plugin.backends.hf.sizing import FAST, THINK, default_batching, kv_bytes_per_token
 

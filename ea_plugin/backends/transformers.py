@@ -187,6 +187,11 @@ class TransformersBackend:
         """Whether think-mode steps are replayed as CUDA graphs (False after a failed capture)."""
         return self.decoder.settings.cuda_graphs
 
+    @property
+    def preferred_batch_size(self) -> int:
+        """Pairs per call that keep the device busy: two forwards' worth (``load_judge`` gives it to the judge)."""
+        return 2 * max(self.batching(mode).pairs for mode in ("fast", "think"))
+
     def batching(self, mode: Mode) -> Any:
         """Most pairs and padded tokens a forward in ``mode`` (a ``hf.sizing.Batching``)."""
         return self._batching[mode]
