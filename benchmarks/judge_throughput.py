@@ -330,11 +330,12 @@ def float32_scores(model: Any, tokenizer: Any, prompts: list[list[int]]) -> list
     """The reference scores from a float32 copy of the model: the truth that bf16 paths round away from."""
     import copy
 
-    exact = copy.deepcopy(model).float()
-    try:
-        return plain_label_scores(exact, tokenizer, prompts, 16)
-    finally:
-        release(exact)
+    with torch.inference_mode():
+        exact = copy.deepcopy(model).float()
+        try:
+            return plain_label_scores(exact, tokenizer, prompts, 8)
+        finally:
+            release(exact)
 
 
 def measure_warm(device: Any, fn: Callable[[], Any], warmup: Callable[[], Any]) -> tuple[tuple[Any, float, Any], float]:
@@ -361,8 +362,6 @@ def run_think(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
     base = settings.backend_think[-1]
     if not settings.skip_ablations:
         variants += [("backend, eager steps (no CUDA graphs)", {"cuda_graphs": False}, base)]
-    if device.type == "cuda":
-        variants += [("backend, eager prefill layers", {"compile_layers": False}, base)]
     variants += [("backend", {}, bt) for bt in settings.backend_think]
     for label, options, (batch, tokens) in variants:
 

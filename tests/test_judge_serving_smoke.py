@@ -20,7 +20,7 @@ def test_judge_serving_tiny_run_reports_latencies_and_coalesced_scores_match(tin
     assert any(s.startswith("bulk fast mode") for s in scenarios)
     assert any(s.startswith("one query alone, think mode") for s in scenarios)
     for row in rows[:2]:
-        assert "(ok)" in row.note and len(row.latencies) == row.queries == 4
+        assert "(ok:" in row.note and len(row.latencies) == row.queries == 4
     assert "merged backend calls" in rows[0].note
     text = out.read_text(encoding="utf-8")
     assert "| scenario | queries x chunks | s | pairs/s | p50 latency ms | p95 latency ms | peak GiB | check |" in text

@@ -58,9 +58,9 @@ class TransformersBackend:
             the dtype's rounding). cuda_graphs: replay decoding steps as CUDA graphs (default: on CUDA).
         min_new_tokens: suppress stop tokens before this many new tokens (as ``generate`` does);
             for benchmarks that need a fixed number of decoding steps.
-        compile_layers: run the prompt forwards (fast mode, think-mode prefill) through
-            ``torch.compile``-d decoder layers (see hf.compiled); True: Inductor, a string: that
-            torch.compile backend; default: on CUDA. The first forwards of new shapes compile (seconds).
+        compile_layers: run fast mode's forwards through ``torch.compile``-d decoder layers (see
+            hf.compiled); True: Inductor, a string: that torch.compile backend; default: on CUDA. The
+            first forward compiles (~20 s on an H200); think mode stays eager (CUDA graphs).
         coalesce: merge concurrent ``score``/``generate`` calls (threads or asyncio tasks) into shared
             batches (see coalesce); ``coalesce_wait``: seconds an idle backend waits for more calls.
     """
@@ -121,7 +121,7 @@ class TransformersBackend:
             cuda_graphs=self.device.type == "cuda" if cuda_graphs is None else cuda_graphs,
         )
         self.compiled = _compiled_layers(self.causal_lm, self.device, compile_layers)
-        self.decoder = GreedyDecoder(self.causal_lm, self.prefix, settings, self.pad_id, self._prompt_forward)
+        self.decoder = GreedyDecoder(self.causal_lm, self.prefix, settings, self.pad_id)
         self.coalescer = _coalescer(self, coalesce_wait) if coalesce else None
 
     # -- Backend protocol -------------------------------------------------------------------------
@@ -157,7 +157,7 @@ class TransformersBackend:
         return await self.coalescer.acall(method, pairs)
 
     def _prompt_forward(self) -> Any:
-        """Context of a forward over prompt tokens: the compiled decoder layers when they are on."""
+        """Context of a fast-mode forward: the compiled decoder layers when they are on."""
         return self.compiled.active() if self.compiled is not None else contextlib.nullcontext()
 
     def _run(self, method: str, pairs: list[Pair]) -> list[Judgement]:

@@ -1,14 +1,14 @@
-"""Regional ``torch.compile`` of the decoder layers for the backend's prompt forwards (fast mode, prefill).
+"""Regional ``torch.compile`` of the decoder layers for fast mode's forwards.
 
-Why: at batch 64 the forward spends about half its time outside the matrix products, in transformers'
-unfused RMSNorm, rotary, SiLU-gate and residual kernels. Inductor fuses them. Only the layers are
-compiled (the 36 layers of Qwen3-8B run the same code, so one graph serves them all), with dynamic
-shapes (batch and length vary from call to call); the attention call and the cache writes stay eager
-(``torch.compiler.disable``, see attention and kvcache), which also keeps the per-layer index that
-picks the shared prefix's K/V out of the graphs: a layer index in a graph would mean one compile per
-layer. The attention's elementwise tail (merging the prefix and own-key parts, back to the layer's
-layout) is compiled on its own and called from the eager attention. Decoding steps never run
-compiled: they are replayed as CUDA graphs of the eager layers.
+Why: at batch 64 the forward spends about a third of its time outside the matrix products, in
+transformers' unfused RMSNorm, rotary, SiLU-gate and residual kernels. Inductor fuses them. Only the
+layers are compiled (the 36 layers of Qwen3-8B run the same code, so one set of graphs serves them all),
+with dynamic shapes (batch and length vary from call to call); the attention call stays eager
+(``torch.compiler.disable``, see attention), which also keeps the per-layer index that picks the shared
+prefix's K/V out of the graphs: a layer index in a graph would mean one compile per layer. The
+attention's elementwise tail (merging the prefix and own-key parts, back to the layer's layout) is
+compiled on its own and called from the eager attention. Think mode stays eager: its decoding steps
+are CUDA graphs already, and compiling its prefill gained 1.5% on the H200 (benchmarks/RESULTS.md).
 
 The compiled wrappers replace the model's layers only inside :meth:`CompiledLayers.active` (under the
 backend's lock), so the same model object stays plain for everything else. Same computation, another

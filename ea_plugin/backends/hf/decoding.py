@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,10 +59,8 @@ def _round_up(value: int, multiple: int) -> int:
 
 
 class GreedyDecoder:
-    def __init__(self, causal_lm: Any, prefix: PrefixKV | None, settings: DecodeSettings, pad_id: int,
-                 prefill_context: Callable[[], AbstractContextManager[Any]] = nullcontext) -> None:
+    def __init__(self, causal_lm: Any, prefix: PrefixKV | None, settings: DecodeSettings, pad_id: int) -> None:
         self.model = causal_lm
-        self.prefill_context = prefill_context  # e.g. compiled decoder layers for the prompt forward
         self.prefix = prefix
         self.settings = settings
         self.pad_id = pad_id
@@ -95,9 +92,7 @@ class GreedyDecoder:
         layout = build_layout(
             suffixes, pad_id=self.pad_id, position_offset=prefix_len, write_start=write_start, device=self.device
         )
-        with self.prefill_context():
-            logits = run(self.model, layout.input_ids, layout.position_ids, layout.mask, prefill, 1, self.prefix)
-        logits = logits[:, -1]
+        logits = run(self.model, layout.input_ids, layout.position_ids, layout.mask, prefill, 1, self.prefix)[:, -1]
         state = self._state(rows, width, keys, values, length)
         first = self._pick(logits, torch.zeros(1, dtype=torch.long, device=self.device))
         self._reset(state, layout, first, prefix_len, width, write_start)

@@ -51,7 +51,6 @@ class RecordingCache(_CacheBase):
         self.keys: dict[int, torch.Tensor] = {}
         self.values: dict[int, torch.Tensor] = {}
 
-    @torch.compiler.disable  # eager inside compiled layers: the layer index must not enter a graph
     def update(self, key: torch.Tensor, value: torch.Tensor, layer_idx: int, *args: Any, **kwargs: Any):
         self.keys[layer_idx], self.values[layer_idx] = key, value
         return key, value
@@ -96,7 +95,6 @@ class ArenaCache(_CacheBase):
         self.write_start = write_start
         self.column: torch.Tensor | None = None
 
-    @torch.compiler.disable  # eager inside compiled layers (prefill): the layer index must not enter a graph
     def update(self, key: torch.Tensor, value: torch.Tensor, layer_idx: int, *args: Any, **kwargs: Any):
         keys, values = self.keys[layer_idx], self.values[layer_idx]
         if self.column is not None:

@@ -1,11 +1,12 @@
 """Default batch sizes for the backend's forwards, from the mode and the card's free memory.
 
-Measured on one H200 (benchmarks/RESULTS.md): fast mode runs best at 64 pairs a forward (larger sorted
-batches pad more and gain nothing); think mode at 128 rows a batch (each decoding step reads the
-weights once for all rows, so more rows is cheaper per pair) when the KV memory fits. The token
-budgets bound memory: think mode's KV arena holds ``tokens`` x (layers x kv_heads x head_dim x 2 x
-dtype bytes) and is kept within half the free memory; fast mode's activations are a few hundred
-KB a token at most, so its budget is kept within a quarter.
+Measured on one H200 (benchmarks/RESULTS.md): fast mode runs best at 32 pairs a forward with compiled
+layers (103.5 pairs/s against 97.0 at 64 and 83.3 at 128: larger sorted batches pad more); think mode
+at 128 rows a batch (each decoding step reads the weights once for all rows, so more rows is cheaper
+per pair) when the KV memory fits. The token budgets bound memory: think mode's KV arena holds
+``tokens`` x (layers x kv_heads x head_dim x 2 x dtype bytes) and is kept within half the free
+memory; fast mode's activations are a few hundred KB a token at most, so its budget is kept within a
+quarter.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-FAST = (64, 32768)  # (pairs, padded tokens) a forward
+FAST = (32, 16384)  # (pairs, padded tokens) a forward
 THINK = (128, 131072)
 MIN_TOKENS = 4096
 FAST_BYTES_PER_TOKEN = 256 * 1024  # generous bound of one token's activations in a forward (Qwen3-8B: ~100 KB)
