@@ -151,7 +151,8 @@ def read_bare_codes(text: Text) -> Iterator[FaultCode]:
     """Numbers used as codes: next to a cue, or opening a row ``6019: 过流`` (spec v2); A710 after a cue."""
     lowered = text.lowered
     for start, end in text.free_tokens():
-        if not (lowered[start].isdigit() or lowered[start] == "a"):
+        first = lowered[start]
+        if not (first.isdigit() or (first == "a" and end - start == 4)):  # 21, 21.1, a710
             continue
         m = _NUMBER.fullmatch(lowered, start, end)
         if m is None:

@@ -36,8 +36,13 @@ def _extract(text: str, catalog: Catalog) -> Entities:
     faults += _take(read, codes.read_bare_codes(read))
     if not (found or faults or params):
         return _NONE
-    faults.sort(key=lambda f: f.span)
+    if len(faults) > 1:
+        faults.sort(key=_span)
     return Entities(tuple(found), tuple(faults), tuple(params))
+
+
+def _span(entity: Product | FaultCode) -> tuple[int, int]:
+    return entity.span
 
 
 def clear_cache() -> None:
@@ -64,14 +69,14 @@ def _products(read: Text, catalog: Catalog) -> list[Product]:
         if product is not None:
             read.take(candidate.start, candidate.end)
             found.append(product)
-    found.sort(key=lambda p: p.span)
+    if len(found) < 2:
+        return found
+    found.sort(key=_span)
     return _with_brands(found, read.lowered)
 
 
 def _with_brands(found: list[Product], lowered: str) -> list[Product]:
     """A model of unknown brand written right after a brand word (汇川XYZ100) belongs to that brand."""
-    if len(found) < 2:
-        return found
     out = []
     for i, product in enumerate(found):
         before = found[i - 1] if i else None
