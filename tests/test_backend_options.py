@@ -10,6 +10,7 @@ import pytest
 from ea_plugin import load_judge
 from ea_plugin.backends.openai import OpenAIBackend, OpenAIOptions
 from ea_plugin.backends.rules import RulesBackend, RulesOptions
+from ea_plugin.backends.transformers import TransformersBackend, TransformersOptions
 from ea_plugin.catalog import CatalogError
 from ea_plugin.cli import main
 from ea_plugin.errors import OptionError
@@ -56,6 +57,53 @@ def test_each_bad_openai_option_fails_at_construction_naming_it(option, value):
         load_judge("openai", **given)
 
 
+# No model is needed: the options are checked before the model loads (this directory does not exist).
+NO_MODEL = "/nonexistent/ea-test-model"
+TRANSFORMERS_BAD = [
+    ("model", ""),
+    ("model", None),
+    ("tokenizer", None),  # a loaded model (any object here) needs its tokenizer
+    ("adapter", 3),
+    ("device", "gpu"),
+    ("device", "cuda:99"),  # not on this machine, with or without CUDA
+    ("device", 0.5),
+    ("dtype", "bfloat17"),
+    ("dtype", 16),
+    ("max_new_tokens", 0),
+    ("forward_batch_size", 0),
+    ("forward_batch_size", -4),
+    ("max_batch_tokens", 0),
+    ("max_batch_tokens", 1024.0),
+    ("max_prompt_tokens", 0),
+    ("min_new_tokens", -1),
+    ("min_new_tokens", 513),  # more than max_new_tokens (512)
+    ("merge_adapter", "no"),
+    ("prefix_cache", None),
+    ("cuda_graphs", "auto"),
+    ("compile_layers", 1),
+    ("coalesce", 1),
+    ("coalesce_wait", -0.001),
+]
+
+
+@pytest.mark.parametrize(("option", "value"), TRANSFORMERS_BAD)
+def test_each_bad_transformers_option_fails_before_the_model_loads_naming_it(option, value):
+    given = {"model": object() if option == "tokenizer" else NO_MODEL, option: value}
+    with pytest.raises(OptionError, match=rf"^{option} must |^{option} '") as info:
+        TransformersBackend(**given)
+    assert info.value.option == option
+    with pytest.raises(OptionError, match=rf"^{option} "):
+        load_judge("transformers", **given)
+
+
+def test_transformers_defaults_and_named_dtypes_are_valid_options():
+    import torch
+
+    assert TransformersOptions(NO_MODEL).max_new_tokens == 512
+    for dtype in ("bfloat16", "torch.float32", torch.float16, None):
+        TransformersOptions(NO_MODEL, dtype=dtype, device="cpu", forward_batch_size=8, max_batch_tokens=None)
+
+
 @pytest.mark.parametrize(("option", "value"), [("catalog", 5), ("catalog", [3]), ("catalog", b"catalog.yaml")])
 def test_a_bad_rules_option_fails_at_construction_naming_it(option, value):
     with pytest.raises(OptionError, match=rf"^{option} must ") as info:
@@ -82,7 +130,8 @@ def test_valid_options_construct_and_are_kept_checked_on_the_backend():
     assert RulesBackend().options == RulesOptions()
 
 
-@pytest.mark.parametrize(("backend", "options"), [(OpenAIBackend, OpenAIOptions), (RulesBackend, RulesOptions)])
+@pytest.mark.parametrize(("backend", "options"), [(OpenAIBackend, OpenAIOptions), (RulesBackend, RulesOptions),
+                                                   (TransformersBackend, TransformersOptions)])
 def test_a_backends_keywords_are_its_options_fields_with_the_same_defaults(backend, options):
     # The constructor keeps its keywords (load_judge checks names against them); the dataclass checks values.
     parameters = list(inspect.signature(backend).parameters.values())

@@ -23,10 +23,12 @@ import os
 import threading
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ea_plugin.errors import BackendError
+from ea_plugin.errors import BackendError, OptionError
+from ea_plugin.options import check_int, check_number, check_type, from_arguments
 from ea_plugin.plugins import hookimpl
 from ea_plugin.prompts import IM_END, IM_START, LABELS, Mode, render_prompt
 from ea_plugin.verdict import Judgement, Pair, parse_answer
@@ -34,6 +36,83 @@ from ea_plugin.verdict import Judgement, Pair, parse_answer
 NAME = "transformers"
 # Any two different pairs: their rendered prompts share exactly the system turn and the user header.
 _PROBE_PAIRS = (Pair("q", "c"), Pair("问题", "文本块"))
+
+
+@dataclass(frozen=True)
+class TransformersOptions:
+    """The transformers backend's options (TransformersBackend says what each does), checked before the
+    model loads: a bad value raises OptionError naming it."""
+
+    model: str | Path | Any
+    adapter: str | Path | None = None
+    device: str | None = None
+    dtype: Any = None
+    max_new_tokens: int = 512
+    forward_batch_size: int | None = None
+    max_batch_tokens: int | None = None
+    max_prompt_tokens: int | None = None
+    tokenizer: str | Path | Any = None
+    merge_adapter: bool = True
+    prefix_cache: bool = True
+    cuda_graphs: bool | None = None
+    min_new_tokens: int = 0
+    compile_layers: bool | str | None = None
+    coalesce: bool = True
+    coalesce_wait: float = 0.002
+
+    def __post_init__(self) -> None:
+        if self.model is None or isinstance(self.model, (str, os.PathLike)) and not str(self.model).strip():
+            raise OptionError(f"model must be a hub id, a directory or a loaded model, got {self.model!r}",
+                              option="model")
+        if self.tokenizer is None and not isinstance(self.model, (str, os.PathLike)):
+            raise OptionError("tokenizer must be given (a directory or a tokenizer object) with an already loaded "
+                              "model", option="tokenizer")
+        check_type("adapter", self.adapter, (str, os.PathLike, type(None)), "a directory or None")
+        _check_device(self.device)
+        _check_dtype(self.dtype)
+        check_int("max_new_tokens", self.max_new_tokens)
+        for name in ("forward_batch_size", "max_batch_tokens", "max_prompt_tokens"):
+            check_int(name, getattr(self, name), none_ok=True)
+        check_int("min_new_tokens", self.min_new_tokens, minimum=0, maximum=self.max_new_tokens)
+        for name in ("merge_adapter", "prefix_cache", "coalesce"):
+            check_type(name, getattr(self, name), bool, "True or False")
+        check_type("cuda_graphs", self.cuda_graphs, (bool, type(None)), "True, False or None (on CUDA)")
+        check_type("compile_layers", self.compile_layers, (bool, str, type(None)),
+                   "True, False, a torch.compile backend's name or None (on CUDA)")
+        check_number("coalesce_wait", self.coalesce_wait, 0.0)
+
+
+def _check_device(device: Any) -> None:
+    """A torch device this machine has: 'cuda' without CUDA fails here, before the model loads."""
+    import torch
+
+    if device is None:
+        return
+    try:
+        target = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise OptionError(f"device must be a torch device such as 'cpu', 'cuda' or 'cuda:1', got {device!r}",
+                          option="device") from exc
+    if target.type == "cuda" and not torch.cuda.is_available():
+        raise OptionError(f"device {device!r}: CUDA is not available on this machine", option="device")
+    if target.type == "cuda" and target.index is not None and target.index >= torch.cuda.device_count():
+        raise OptionError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA device(s)",
+                          option="device")
+
+
+def _check_dtype(dtype: Any) -> None:
+    if dtype is not None and _torch_dtype(dtype) is None:
+        raise OptionError(f"dtype must be a torch dtype or its name such as 'bfloat16' or 'float32', got {dtype!r}",
+                          option="dtype")
+
+
+def _torch_dtype(dtype: Any) -> Any:
+    """The torch dtype ``dtype`` is or names ('torch.' optional), else None."""
+    import torch
+
+    if isinstance(dtype, str):
+        dtype = getattr(torch, dtype.removeprefix("torch."), None)
+    return dtype if isinstance(dtype, torch.dtype) else None
 
 
 class TransformersBackend:
@@ -87,6 +166,7 @@ class TransformersBackend:
         coalesce: bool = True,
         coalesce_wait: float = 0.002,
     ) -> None:
+        self.options = from_arguments(TransformersOptions, locals())  # checked before anything loads
         import torch
 
         from ea_plugin.backends.hf import attention
@@ -94,8 +174,6 @@ class TransformersBackend:
         from ea_plugin.backends.hf.forward import compute_prefix
         from ea_plugin.backends.hf.scoring import LabelSequences
 
-        if max_new_tokens < 1 or any(v is not None and v < 1 for v in (forward_batch_size, max_batch_tokens)):
-            raise ValueError("max_new_tokens, forward_batch_size and max_batch_tokens must be >= 1")
         self.causal_lm = _load_model(model, adapter, device, dtype, merge_adapter)
         param = next(self.causal_lm.parameters())
         self.device, self.dtype = param.device, param.dtype
@@ -419,22 +497,15 @@ def _resolve_dtype(dtype: Any, device: Any) -> Any:
 
     if dtype is None:
         return torch.bfloat16 if device.type == "cuda" else torch.float32
-    if isinstance(dtype, str):
-        resolved = getattr(torch, dtype.removeprefix("torch."), None)
-        if not isinstance(resolved, torch.dtype):
-            raise ValueError(f"unknown dtype {dtype!r}; use e.g. 'bfloat16' or 'float32'")
-        return resolved
-    return dtype
+    return _torch_dtype(dtype)  # TransformersOptions checked that it names one
 
 
 def _load_tokenizer(tokenizer: Any, model: Any) -> Any:
     source = tokenizer if tokenizer is not None else model
-    if isinstance(source, (str, Path)):
+    if isinstance(source, (str, Path)):  # TransformersOptions checked that a loaded model comes with one
         from transformers import AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(str(source))
-    elif tokenizer is None:
-        raise ValueError("pass tokenizer= (a directory or a tokenizer object) along with an already loaded model")
     tokenizer.padding_side = "left"  # every row's last prompt token in the same column
     return tokenizer
 
