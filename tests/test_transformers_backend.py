@@ -266,3 +266,18 @@ def test_compiled_decoder_layers_give_the_eager_scores_and_tokens_with_one_graph
     assert scores == pytest.approx([v.score for v in backend.score(PAIRS)], abs=SCORE_TOL)
     assert [v.raw for v in compiled.generate(PAIRS)] == [v.raw for v in backend.generate(PAIRS)]
     assert type(tiny_lm.model.layers[0]).__name__ == "Qwen3DecoderLayer"  # plain again outside the backend's forwards
+
+
+def test_compiled_layers_that_fail_give_way_to_the_eager_ones_with_the_same_scores(tiny_lm, qwen_tokenizer, backend):
+    from torch._dynamo import register_backend
+
+    @register_backend
+    def ea_test_broken_compiler(graph, example_inputs):  # a compiler fault cannot be caused on a working torch
+        raise RuntimeError("no compiler here")
+
+    broken = TransformersBackend(tiny_lm, tokenizer=qwen_tokenizer, compile_layers="ea_test_broken_compiler",
+                                 coalesce=False)
+    scores = [v.score for v in broken.score(PAIRS)]
+    assert broken.compiled is None and "no compiler here" in broken.compile_error
+    assert scores == pytest.approx([v.score for v in backend.score(PAIRS)], abs=SCORE_TOL)
+    assert type(tiny_lm.model.layers[0]).__name__ == "Qwen3DecoderLayer"

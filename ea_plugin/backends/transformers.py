@@ -17,7 +17,7 @@ on CUDA each decoding step is a replayed CUDA graph over a static KV arena. The 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import math
 import os
 import threading
@@ -34,6 +34,7 @@ from ea_plugin.prompts import IM_END, IM_START, LABELS, Mode, render_prompt
 from ea_plugin.verdict import Judgement, Pair, parse_answer
 
 NAME = "transformers"
+log = logging.getLogger(__name__)
 # Any two different pairs: their rendered prompts share exactly the system turn and the user header.
 _PROBE_PAIRS = (Pair("q", "c"), Pair("问题", "文本块"))
 
@@ -199,6 +200,7 @@ class TransformersBackend:
             cuda_graphs=self.device.type == "cuda" if cuda_graphs is None else cuda_graphs,
         )
         self.compiled = _compiled_layers(self.causal_lm, self.device, compile_layers)
+        self.compile_error: str | None = None  # why the compiled layers were given up, if they were
         self.decoder = GreedyDecoder(self.causal_lm, self.prefix, settings, self.pad_id)
         self.coalescer = _coalescer(self, coalesce_wait) if coalesce else None
 
@@ -234,22 +236,30 @@ class TransformersBackend:
             return await asyncio.to_thread(self._run, method, pairs)
         return await self.coalescer.acall(method, pairs)
 
-    def _prompt_forward(self) -> Any:
-        """Context of a fast-mode forward: the compiled decoder layers when they are on."""
-        return self.compiled.active() if self.compiled is not None else contextlib.nullcontext()
+    def _fast_logprobs(self, suffixes: list[list[int]]) -> Any:
+        """Label log-probs of one batch; if the compiled layers fail, the eager ones from then on (same results)."""
+        from ea_plugin.backends.hf.scoring import score_batch
+
+        def forward() -> Any:
+            return score_batch(self.causal_lm, suffixes, self.labels, prefix=self.prefix, pad_id=self.pad_id,
+                               device=self.device)
+
+        if self.compiled is None:
+            return forward()
+        try:
+            with self.compiled.active():
+                return forward()
+        except Exception as exc:  # noqa: BLE001 - compiling is an optimisation: say so and carry on eagerly
+            log.warning("compiled decoder layers failed (%s: %s); running them eagerly", type(exc).__name__, exc)
+            self.compiled, self.compile_error = None, f"{type(exc).__name__}: {exc}"
+            return forward()
 
     def _run(self, method: str, pairs: list[Pair]) -> list[Judgement]:
         return self._score_now(pairs) if method == "score" else self._generate_now(pairs)
 
     def _score_now(self, pairs: list[Pair]) -> list[Judgement]:
-        from ea_plugin.backends.hf.scoring import score_batch
-
         def run_batch(suffixes: list[list[int]]) -> list[Judgement]:
-            with self._prompt_forward():
-                logprobs = score_batch(
-                    self.causal_lm, suffixes, self.labels, prefix=self.prefix, pad_id=self.pad_id, device=self.device
-                )
-            return [self._fast_verdict(row) for row in logprobs.tolist()]
+            return [self._fast_verdict(row) for row in self._fast_logprobs(suffixes).tolist()]
 
         return self._batched(pairs, "fast", extra_tokens=sum(len(b) for b in self.labels.branches), run=run_batch)
 
