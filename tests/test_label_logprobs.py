@@ -141,3 +141,24 @@ def test_unfinished_share_bounds_the_score_change_only_when_the_other_label_is_c
         assert abs(exact - approx.score) <= bound + 1e-12
     both_open = {ALIGNED: Walk(math.log(0.5), "齐".encode()), UNALIGNED: Walk(math.log(0.3), "齐".encode())}
     assert unfinished_share(both_open, UNALIGNED) is None and normalised_score(both_open, ALIGNED).max_error is None
+
+
+def test_a_label_below_the_top_k_is_bounded_by_the_smallest_listed_probability():
+    # 不对齐 chosen and complete (不对 then 齐); 对齐 unlisted at the first position, where the top-k's smallest
+    # probability is 0.001: 对齐 can hold at most len("对齐" bytes) * 0.001 of the mass, so the score 0 is off by
+    # at most that share, and by no more than the unlisted mass (1 - listed).
+    first = read_steps({"content": [{
+        "token": "不对", "logprob": math.log(0.95),
+        "top_logprobs": [{"token": "不对", "logprob": math.log(0.95)}, {"token": "x", "logprob": math.log(0.001)}],
+    }]})[0]
+    second = step("齐", **{"齐": 1.0})
+    walks = {label: walk(label.encode(), [first, second]) for label in LABELS}
+    assert walks[ALIGNED].below_top_k and walks[UNALIGNED].complete
+    result = normalised_score(walks, ALIGNED)
+    bound = min(6 * 0.001, 1 - 0.951)
+    assert result.score == 0.0 and not result.exact
+    assert result.max_error == pytest.approx(bound / (bound + 0.95))
+    # With no top-k list sent there is nothing to bound it by.
+    bare = Step("不对".encode(), {"不对".encode(): math.log(0.95)})
+    unbounded = {label: walk(label.encode(), [bare, second]) for label in LABELS}
+    assert normalised_score(unbounded, ALIGNED).max_error is None

@@ -47,6 +47,8 @@ class Step:
 
     chosen: bytes | None
     candidates: Mapping[bytes, float]
+    # The smallest log-prob of the server's top-k list: no unlisted token is likelier (None: no list sent).
+    floor: float | None = None
 
 
 def _field(obj: Any, name: str) -> Any:
@@ -91,15 +93,17 @@ def read_steps(logprobs: Any) -> list[Step]:
         if not isinstance(alternatives, list):
             raise MalformedLogprobs(f"{where}.top_logprobs is {type(alternatives).__name__}, not a list")
         candidates: dict[bytes, float] = {}
+        listed: list[float] = []
         for rank, alt in enumerate(alternatives):
             alt_where = f"{where}.top_logprobs[{rank}]"
             key = token_bytes(_token(alt, alt_where), _field(alt, "bytes"))
             value = _logprob(alt, alt_where)
+            listed.append(value)
             if key:
                 candidates.setdefault(key, value)
         if chosen:
             candidates.setdefault(chosen, chosen_logprob)
-        steps.append(Step(chosen, candidates))
+        steps.append(Step(chosen, candidates, min(listed) if listed else None))
     return steps
 
 
@@ -114,6 +118,8 @@ class Walk:
     logprob: float
     rest: bytes
     below_top_k: bool = False
+    # Below the top-k: the most the whole label's log-prob can be (None: no bound from what was listed).
+    ceiling: float | None = None
 
     @property
     def complete(self) -> bool:
@@ -136,13 +142,26 @@ def walk(label: bytes, steps: list[Step]) -> Walk:
     for step in steps:
         pieces = [t for t in step.candidates if rest.startswith(t)]
         if not pieces:
-            return Walk(logprob, rest, below_top_k=True)
+            return Walk(logprob, rest, below_top_k=True, ceiling=_unlisted_ceiling(logprob, rest, step))
         piece = max(pieces, key=len)
         logprob += step.candidates[piece]
         rest = rest[len(piece) :]
         if not rest or step.chosen != piece:  # done, or later positions condition on other text
             break
     return Walk(logprob, rest)
+
+
+def _unlisted_ceiling(logprob: float, rest: bytes, step: Step) -> float | None:
+    """The label continues with an unlisted token, one of at most len(rest) byte prefixes of ``rest``, each
+    no likelier than the listed top-k's smallest: so P(label) <= P(so far) * len(rest) * P(smallest listed),
+    and never more than the mass the listed tokens leave."""
+    if step.floor is None:
+        return None
+    listed_mass = sum(math.exp(lp) for lp in step.candidates.values())
+    bound = len(rest) * math.exp(step.floor)
+    if listed_mass < 1.0:
+        bound = min(bound, 1.0 - listed_mass)
+    return logprob + math.log(bound) if bound > 0 else None
 
 
 def consumed_text(label: str, walk_: Walk) -> str | None:
@@ -203,7 +222,17 @@ def normalised_score(walks: Mapping[str, Walk], aligned: str, notes: Iterable[st
 
 
 def _max_error(walks: Mapping[str, Walk]) -> float | None:
-    if any(w.below_top_k for w in walks.values()):
-        return None  # an unlisted label may hold up to the smallest listed probability: not bounded here
+    below = [label for label, w in walks.items() if w.below_top_k]
+    if below:
+        # One label below the top-k, the others complete: it counted as 0 and holds at most its ceiling's share.
+        others = [w for label, w in walks.items() if label not in below]
+        if len(below) > 1 or not all(w.complete for w in others):
+            return None
+        ceiling = walks[below[0]].ceiling
+        if ceiling is None:
+            return None
+        known = [ceiling] + [w.logprob for w in others]
+        top = max(known)
+        return math.exp(ceiling - top) / sum(math.exp(lp - top) for lp in known)
     unfinished = [label for label, w in walks.items() if w.rest]
     return unfinished_share(walks, unfinished[0]) if len(unfinished) == 1 else None

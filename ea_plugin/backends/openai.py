@@ -44,6 +44,7 @@ from ea_plugin.prompts import (
     ALIGNED,
     LABELS,
     TEACHER_TEMPLATE_KWARGS,
+    UNALIGNED,
     Mode,
     build_messages,
     build_teacher_messages,
@@ -375,6 +376,11 @@ class OpenAIBackend:
         parse = parse_teacher_answer if self.options.prompt == "teacher" else parse_answer
         parsed: ParsedAnswer = parse(content, reasoning=reasoning if isinstance(reasoning, str) else None)
         fields = dict(score=score, reasoning=parsed.reasoning, raw=content, mode=mode, backend=self.name, extra=extra)
+        if parsed.label is None and mode == "fast" and not parsed.reasoning and _score_decides(score, extra):
+            # Fast mode is scored from the label log-probs: text the model wrote after the label (cut by
+            # fast_max_tokens) does not hide a label the scores settle, as the transformers backend reads none.
+            extra["label_from"] = f"log-probs ({parsed.error})"
+            return Judgement(ALIGNED if score >= 0.5 else UNALIGNED, **fields)
         if parsed.label is None:
             error = parsed.error or "no label in the reply"
             if mode == "fast" and parsed.reasoning:
@@ -497,3 +503,11 @@ def _retry_after(exc: Any) -> float | None:
 @hookimpl
 def ea_register_backends(register) -> None:  # noqa: ANN001 - pluggy passes the registrar
     register("openai", OpenAIBackend)
+
+
+def _score_decides(score: float | None, extra: dict[str, Any]) -> bool:
+    """Whether a fast-mode score settles the label: known, and its possible error cannot cross 0.5."""
+    if score is None:
+        return False
+    max_error = 0.0 if extra.get("score_exact") else extra.get("score_max_error")
+    return max_error is not None and abs(score - 0.5) > max_error
