@@ -23,7 +23,9 @@ from ea_plugin.verdict import parse_answer
 from training.run import main as run_main
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "training" / "examples"
+# 8 clean records per label from the v1 sample data (the v2 samples carry long shared filler sentences that this
+# small model does not separate within CI's time: 15 of 16 after 32 epochs).
+EXAMPLES = REPO / "tests" / "data" / "memorisation"
 PER_LABEL = 8
 MEMO_MODEL = dict(hidden_size=256, intermediate_size=512, num_attention_heads=4, num_key_value_heads=2,
                   initializer_range=0.5)
