@@ -67,7 +67,7 @@ class Settings:
 
 GPU = Settings(
     fast_pairs=256, think_pairs=256, new_tokens=128, plain_fast_batches=(1, 64), plain_think_batches=(1, 64),
-    backend_fast=((64, 32768), (32, 16384), (128, 65536)), backend_think=((64, 65536), (128, 131072)),
+    backend_fast=((64, 16384), (32, 16384), (128, 32768)), backend_think=((64, 65536), (128, 131072)),
     check_pairs=64, score_tolerance=0.05,
 )
 TINY = Settings(
@@ -293,8 +293,10 @@ def run_fast(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
     variants: list[tuple[str, dict[str, Any], tuple[int, int]]] = []
     if not settings.skip_ablations:
         variants += [("backend, no prefix cache", {"prefix_cache": False}, first)]
-    if device.type == "cuda":  # the same-run effect of compiling the layers (on by default on CUDA)
+    if device.type == "cuda" and not settings.skip_ablations:  # the same-run effect of compiling the layers
         variants += [("backend, eager layers", {"compile_layers": False}, first)]
+    if device.type == "cuda":  # the same-run effect of packing the rows
+        variants += [("backend, padded rows (v2's path)", {"packed": False}, (32, 16384))]
     variants += [(f"backend (<= {tokens} tokens a forward)", {}, (batch, tokens))
                  for batch, tokens in settings.backend_fast]
     for label, options, (batch, tokens) in variants:
@@ -303,7 +305,8 @@ def run_fast(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
             backend = make_backend(model, tokenizer, settings, batch, tokens, **options)
             (verdicts, seconds, peak), first_s = measure_warm(device, lambda: backend.score(pairs),
                                                               lambda: backend.score(pairs[:batch]))
-            note = score_check(verdicts) + f"; first call (compiles) {first_s:.1f} s"
+            note = (score_check(verdicts) + f"; first call (compiles) {first_s:.1f} s; "
+                    f"{'packed' if backend.packed else 'padded'} rows")
             report.add(Row("fast", label, batch, len(pairs), seconds, peak, note))
             release(backend)
 

@@ -58,6 +58,7 @@ class TransformersOptions:
     cuda_graphs: bool | None = None
     min_new_tokens: int = 0
     compile_layers: bool | str | None = None
+    packed: bool | None = None
     coalesce: bool = True
     coalesce_wait: float = 0.002
 
@@ -80,6 +81,7 @@ class TransformersOptions:
         check_type("cuda_graphs", self.cuda_graphs, (bool, type(None)), "True, False or None (on CUDA)")
         check_type("compile_layers", self.compile_layers, (bool, str, type(None)),
                    "True, False, a torch.compile backend's name or None (on CUDA)")
+        check_type("packed", self.packed, (bool, type(None)), "True, False or None (on CUDA with FlexAttention)")
         check_number("coalesce_wait", self.coalesce_wait, 0.0)
 
 
@@ -141,6 +143,9 @@ class TransformersBackend:
         compile_layers: run fast mode's forwards through ``torch.compile``-d decoder layers (see
             hf.compiled); True: Inductor, a string: that torch.compile backend; default: on CUDA. The
             first forward compiles (~20 s on an H200); think mode stays eager (CUDA graphs).
+        packed: fast mode lays a forward's rows end to end with no padding (see hf.packed); default:
+            on CUDA when FlexAttention checks out against plain attention, else the padded rows. True
+            elsewhere attends through a dense mask (the oracle; slower on long batches).
         coalesce: merge concurrent ``score``/``generate`` calls (threads or asyncio tasks) into shared
             batches (see coalesce); ``coalesce_wait``: seconds an idle backend waits for more calls.
     """
@@ -164,6 +169,7 @@ class TransformersBackend:
         cuda_graphs: bool | None = None,
         min_new_tokens: int = 0,
         compile_layers: bool | str | None = None,
+        packed: bool | None = None,
         coalesce: bool = True,
         coalesce_wait: float = 0.002,
     ) -> None:
@@ -171,6 +177,7 @@ class TransformersBackend:
         import torch
 
         from ea_plugin.backends.hf import attention
+        from ea_plugin.backends.hf import packed as packing
         from ea_plugin.backends.hf.decoding import DecodeSettings, GreedyDecoder
         from ea_plugin.backends.hf.forward import compute_prefix
         from ea_plugin.backends.hf.scoring import LabelSequences
@@ -178,18 +185,22 @@ class TransformersBackend:
         self.causal_lm = _load_model(model, adapter, device, dtype, merge_adapter)
         param = next(self.causal_lm.parameters())
         self.device, self.dtype = param.device, param.dtype
+        attention.register()
+        packing.register()
+        flex = packing.flex_ok(self.device)
+        self.packed = flex if packed is None else packed  # fast mode's rows packed end to end
+        self._flex = self.packed and flex
         self.tokenizer = _load_tokenizer(tokenizer, model)
         self.forward_batch_size, self.max_batch_tokens = forward_batch_size, max_batch_tokens
         self.max_new_tokens = max_new_tokens
         self._batching = _resolve_batching(self.causal_lm, self.device, self.dtype, forward_batch_size,
-                                           max_batch_tokens)
+                                           max_batch_tokens, self.packed)
         self.labels = LabelSequences.from_tokenizer(self.tokenizer, LABELS)
         self.pad_id = _pad_id(self.tokenizer, self.causal_lm)
         self._max_prompt_tokens = max_prompt_tokens
         self._context = getattr(self.causal_lm.config, "max_position_embeddings", None)
         self._lock = threading.Lock()
 
-        attention.register()
         with torch.inference_mode():
             self.prefix = compute_prefix(self.causal_lm, self._prefix_ids(), self.device) if prefix_cache else None
         self._prefix_text = self._find_prefix_text()
@@ -238,9 +249,12 @@ class TransformersBackend:
 
     def _fast_logprobs(self, suffixes: list[list[int]]) -> Any:
         """Label log-probs of one batch; if the compiled layers fail, the eager ones from then on (same results)."""
-        from ea_plugin.backends.hf.scoring import score_batch
+        from ea_plugin.backends.hf.scoring import score_batch, score_packed
 
         def forward() -> Any:
+            if self.packed:
+                return score_packed(self.causal_lm, suffixes, self.labels, prefix=self.prefix, device=self.device,
+                                    flex=self._flex)
             return score_batch(self.causal_lm, suffixes, self.labels, prefix=self.prefix, pad_id=self.pad_id,
                                device=self.device)
 
@@ -261,7 +275,8 @@ class TransformersBackend:
         def run_batch(suffixes: list[list[int]]) -> list[Judgement]:
             return [self._fast_verdict(row) for row in self._fast_logprobs(suffixes).tolist()]
 
-        return self._batched(pairs, "fast", extra_tokens=sum(len(b) for b in self.labels.branches), run=run_batch)
+        return self._batched(pairs, "fast", extra_tokens=sum(len(b) for b in self.labels.branches), run=run_batch,
+                             packed=self.packed)
 
     def _generate_now(self, pairs: list[Pair]) -> list[Judgement]:
         def run_batch(suffixes: list[list[int]]) -> list[Judgement]:
@@ -340,7 +355,8 @@ class TransformersBackend:
         same = all(list(w) == self.prefix.ids + list(t) for w, t in zip(whole, tails, strict=True))
         return head if same else None
 
-    def _batched(self, pairs: list[Pair], mode: Mode, extra_tokens: int, run: Any) -> list[Judgement]:
+    def _batched(self, pairs: list[Pair], mode: Mode, extra_tokens: int, run: Any,
+                 packed: bool = False) -> list[Judgement]:
         import torch
 
         from ea_plugin.backends.hf.batching import plan_batches
@@ -366,7 +382,7 @@ class TransformersBackend:
                     fits.append(index)
             lengths = [len(suffixes[i]) for i in fits]
             sizes = self.batching(mode)
-            for batch in plan_batches(lengths, sizes.pairs, sizes.tokens, extra=extra_tokens):
+            for batch in plan_batches(lengths, sizes.pairs, sizes.tokens, extra=extra_tokens, packed=packed):
                 rows = [fits[j] for j in batch]
                 for index, verdict in zip(rows, run([suffixes[i] for i in rows]), strict=True):
                     verdicts[index] = verdict
@@ -415,14 +431,15 @@ class TransformersBackend:
         return list(rows[0][: cuts[-1]])
 
 
-def _resolve_batching(causal_lm: Any, device: Any, dtype: Any, pairs: int | None, tokens: int | None) -> dict:
+def _resolve_batching(causal_lm: Any, device: Any, dtype: Any, pairs: int | None, tokens: int | None,
+                      packed: bool) -> dict:
     """Each mode's Batching: the explicit values where given, the memory-aware defaults elsewhere."""
     from ea_plugin.backends.hf.sizing import Batching, default_batching, free_memory
 
     free = free_memory(device)
     resolved = {}
     for mode in ("fast", "think"):
-        auto = default_batching(mode, causal_lm.config, dtype.itemsize, free)
+        auto = default_batching(mode, causal_lm.config, dtype.itemsize, free, packed=packed)
         resolved[mode] = Batching(pairs or auto.pairs, tokens or auto.tokens)
     return resolved
 

@@ -17,6 +17,7 @@ import torch
 from ea_plugin.backends.hf.forward import run
 from ea_plugin.backends.hf.kvcache import PrefixKV
 from ea_plugin.backends.hf.layout import Layout, build_layout
+from ea_plugin.backends.hf.packed import pack, run_packed
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,19 @@ def score_batch(
     keep = torch.tensor(labels.keep_columns(layout), device=device)
     logits = run(causal_lm, layout.input_ids, layout.position_ids, layout.mask, None, keep, prefix=prefix)
     return labels.logprobs(logits)
+
+
+@torch.inference_mode()
+def score_packed(
+    causal_lm: Any,
+    suffixes: Sequence[Sequence[int]],
+    labels: LabelSequences,
+    *,
+    prefix: PrefixKV | None,
+    device: torch.device,
+    flex: bool,
+) -> torch.Tensor:
+    """:func:`score_batch` with the rows packed end to end (no padding; see packed)."""
+    batch = pack(suffixes, labels.branches, prefix=prefix, device=device)
+    batch.flex = flex
+    return labels.logprobs(run_packed(causal_lm, batch))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 FAST = (32, 16384)  # (pairs, padded tokens) a forward
+FAST_PACKED = (64, 16384)  # (pairs, tokens) a forward with packed rows (hf.packed): no padding to avoid
 THINK = (128, 131072)
 MIN_TOKENS = 4096
 FAST_BYTES_PER_TOKEN = 256 * 1024  # generous bound of one token's activations in a forward (Qwen3-8B: ~100 KB)
@@ -31,9 +32,11 @@ def kv_bytes_per_token(config: Any, dtype_bytes: int) -> int:
     return config.num_hidden_layers * config.num_key_value_heads * head_dim * 2 * dtype_bytes
 
 
-def default_batching(mode: str, config: Any, dtype_bytes: int, free_bytes: int | None) -> Batching:
-    """Pairs and padded tokens a forward for ``mode``; ``free_bytes``: free device memory (None: no limit known)."""
-    best_pairs, best_tokens = FAST if mode == "fast" else THINK
+def default_batching(mode: str, config: Any, dtype_bytes: int, free_bytes: int | None,
+                     packed: bool = False) -> Batching:
+    """Pairs and padded tokens a forward for ``mode``; ``free_bytes``: free device memory (None: no limit known);
+    ``packed``: fast mode's rows are packed (hf.packed)."""
+    best_pairs, best_tokens = (FAST_PACKED if packed else FAST) if mode == "fast" else THINK
     if free_bytes is None:
         return Batching(best_pairs, best_tokens)
     if mode == "fast":
