@@ -6,7 +6,6 @@ Each reader yields entities with spans; the caller takes their spans so that no 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 
 from ea_plugin.catalog import Catalog, CodeForm
@@ -40,6 +39,7 @@ _FAMILY = re.compile(
     r"|(?P<hex_h>[0-9a-f]*\d[0-9a-f]*)h"
     r")(?:\.(?P<sub>\d+))?" + _END
 )
+_YASKAWA = frozenset(("pn", "fn", "un"))  # the parameter prefixes of _PARAMETER's "yaskawa" group
 _GROUP_FAMILY = {"e": "E", "e_word": "E", "al": "AL", "a": "A", "fault": "F", "f": "F", "n": "N", "hex": "HEX",
                  "hex_h": "HEX"}
 _GROUP_WHY = {"e": "E family (E/Er/Err + number)", "e_word": "E family (E. + letters, E.OC1)",
@@ -63,41 +63,60 @@ _DATE_OR_TIME_AFTER = re.compile(r"[\-/:]\d")
 _WORD_BEFORE = re.compile(r"([a-z]+)\s*$")
 
 
-def read_parameters(text: Text) -> Iterator[Parameter]:
-    for start, end in text.tokens:
-        if text.lowered[start] not in "hpfu":
-            continue
-        m = _PARAMETER.match(text.lowered, start, end)
-        if m is None:
-            continue
-        if m.group("yaskawa"):
-            number, why = m.group("yaskawa") + m.group("number"), "parameter Pn/Fn/Un + 3 hex digits"
-        else:
-            group, index = m.group("group").lstrip("0") or "0", m.group("index").lstrip("0") or "0"
-            number, why = f"{m.group('letter')}{group}-{index}", "parameter H/P/F + group + -/. + index"
-        yield Parameter(text.written[start : m.end()], (start, m.end()), why, number)
-
-
-def read_family_codes(text: Text, catalog: Catalog) -> Iterator[FaultCode]:
-    """Codes written with a family prefix at the start of a token (catalog code forms first)."""
-    lowered = text.lowered
-    for start, end in text.free_tokens():
+def read_token_codes(text: Text, catalog: Catalog) -> tuple[list[Parameter], list[FaultCode], list[tuple[int, int]]]:
+    """Parameters and codes written with a family prefix (catalog code forms first), in one pass over the
+    tokens: a token is read as a parameter first, else as a code. Their spans are taken; returns them and
+    the tokens left free, in order."""
+    lowered, written = text.lowered, text.written
+    params: list[Parameter] = []
+    faults: list[FaultCode] = []
+    free: list[tuple[int, int]] = []
+    for span in text.tokens:
+        start, end = span
         token = lowered[start:end]
-        if token.isalpha() or token.isdigit():
-            continue  # a family code has a letter prefix and a digit (a bare number is read later)
-        reading = _family_reading(token, catalog)
+        reading = None if _no_code(token) else _token_reading(token, catalog)
         if reading is None:
+            free.append(span)
             continue
-        length, why, family, main, sub, may_name_a_model = reading
-        if may_name_a_model and _PRODUCT_WORD_NEXT.match(lowered, start + length):
-            continue  # "E700系列" names a product
-        yield FaultCode(text.written[start : start + length], (start, start + length), why, family, main, sub)
+        length, why, number = reading[:3]
+        if len(reading) == 3:
+            params.append(Parameter(written[start : start + length], (start, start + length), why, number))
+        elif reading[5] and _PRODUCT_WORD_NEXT.match(lowered, start + length):
+            free.append(span)  # "E700系列" names a product
+            continue
+        else:
+            faults.append(FaultCode(written[start : start + length], (start, start + length), why, *reading[2:5]))
+        text.take(start, start + length)
+    return params, faults, free
+
+
+def _no_code(token: str) -> bool:
+    """Whether a token can be neither a parameter nor a family code, without the cache: codes have a letter
+    prefix and a digit (a bare number is read later); a letter-only token can only be a Yaskawa parameter
+    written in hex letters (Un + def: "undef")."""
+    return token.isdigit() or (token.isalpha() and (len(token) != 5 or token[:2] not in _YASKAWA))
 
 
 @lru_cache(maxsize=16384)
+def _token_reading(token: str, catalog: Catalog) -> tuple | None:
+    """What a token starts with: a parameter ``(length, why, number)`` or a code ``(length, why, family,
+    main, sub, may name a model)``, or None (cached: the same tokens recur in every chunk)."""
+    return _parameter_reading(token) or _family_reading(token, catalog)
+
+
+def _parameter_reading(token: str) -> tuple[int, str, str] | None:
+    m = _PARAMETER.match(token)
+    if m is None:
+        return None
+    if m.group("yaskawa"):
+        return m.end(), "parameter Pn/Fn/Un + 3 hex digits", m.group("yaskawa") + m.group("number")
+    group, index = m.group("group").lstrip("0") or "0", m.group("index").lstrip("0") or "0"
+    return m.end(), "parameter H/P/F + group + -/. + index", f"{m.group('letter')}{group}-{index}"
+
+
 def _family_reading(token: str, catalog: Catalog) -> tuple[int, str, str, str, str | None, bool] | None:
-    """(length, why, family, main, sub, may name a model) of the code a token starts with (cached: the same
-    tokens recur in every chunk). A spec family code other than HEX may be a model before a product word."""
+    """(length, why, family, main, sub, may name a model) of the code a token starts with. A spec family
+    code other than HEX may be a model before a product word."""
     forms = catalog.code_forms
     vendor = _vendor_pattern(forms)
     m = vendor.match(token) if vendor is not None else None
@@ -147,23 +166,35 @@ def _bare_reading(text: Text, start: int, end: int) -> str | None:
     return None
 
 
-def read_bare_codes(text: Text) -> Iterator[FaultCode]:
-    """Numbers used as codes: next to a cue, or opening a row ``6019: 过流`` (spec v2); A710 after a cue."""
-    lowered = text.lowered
-    for start, end in text.free_tokens():
+def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> list[FaultCode]:
+    """Numbers used as codes: next to a cue, or opening a row ``6019: 过流`` (spec v2); A710 after a cue.
+    ``tokens``: those the earlier passes left free (a product read since may still cover one)."""
+    lowered, written = text.lowered, text.written
+    found = []
+    for start, end in tokens:
         first = lowered[start]
         if not (first.isdigit() or (first == "a" and end - start == 4)):  # 21, 21.1, a710
             continue
-        m = _NUMBER.fullmatch(lowered, start, end)
-        if m is None:
+        number = _number_reading(lowered[start:end])
+        if number is None or not text.free(start, end):
             continue
         why = _bare_reading(text, start, end)
         if why is None:
             continue
-        written = text.written[start:end]
-        if m.group("a"):
-            if why.startswith("after cue"):
-                yield FaultCode(written, (start, end), f"A family {why}", "A", normalize_code_main(m.group("a")))
-            continue
-        yield FaultCode(written, (start, end), f"bare number {why}", None, normalize_code_main(m.group("main")),
-                        m.group("sub"))
+        family, main, sub = number
+        if family is None:
+            found.append(FaultCode(written[start:end], (start, end), f"bare number {why}", None, main, sub))
+        elif why.startswith("after cue"):
+            found.append(FaultCode(written[start:end], (start, end), f"A family {why}", family, main))
+    return found
+
+
+@lru_cache(maxsize=16384)
+def _number_reading(token: str) -> tuple[str | None, str, str | None] | None:
+    """(family, main, sub) of a token that may be a bare code: 21, 21.1 (no family) or A710 (A, cue only)."""
+    m = _NUMBER.fullmatch(token)
+    if m is None:
+        return None
+    if m.group("a"):
+        return "A", normalize_code_main(m.group("a")), None
+    return None, normalize_code_main(m.group("main")), m.group("sub")

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ea_plugin.catalog import Catalog, load_catalog
 from ea_plugin.entities import codes, products
-from ea_plugin.entities.records import Entities, FaultCode, Parameter, Product
+from ea_plugin.entities.records import Entities, FaultCode, Product
 from ea_plugin.entities.text import Text
 
 
@@ -28,12 +28,11 @@ _NONE = Entities()  # what most texts without a model or code read as; Entities 
 def _extract(text: str, catalog: Catalog) -> Entities:
     read = Text(text)
     if not read.tokens:  # no letters or digits: only a brand name can be read
-        found = _products(read, catalog)
+        found = _products(read, catalog, [])
         return Entities(tuple(found)) if found else _NONE
-    params: list[Parameter] = _take(read, codes.read_parameters(read))
-    faults: list[FaultCode] = _take(read, codes.read_family_codes(read, catalog))
-    found = _products(read, catalog)
-    faults += _take(read, codes.read_bare_codes(read))
+    params, faults, free = codes.read_token_codes(read, catalog)
+    found = _products(read, catalog, free)
+    faults += codes.read_bare_codes(read, free)
     if not (found or faults or params):
         return _NONE
     if len(faults) > 1:
@@ -50,19 +49,10 @@ def clear_cache() -> None:
     _extract.cache_clear()
 
 
-def _take(read: Text, entities) -> list:  # noqa: ANN001 - any iterable of entities
-    taken = []
-    for entity in entities:
-        start, end = entity.span
-        if read.free(start, end):
-            read.take(start, end)
-            taken.append(entity)
-    return taken
-
-
-def _products(read: Text, catalog: Catalog) -> list[Product]:
+def _products(read: Text, catalog: Catalog, tokens: list[tuple[int, int]]) -> list[Product]:
+    """``tokens``: the tokens the code passes left free."""
     found: list[Product] = []
-    for candidate in products.candidates(read, catalog):
+    for candidate in products.candidates(read, catalog, tokens):
         if not read.free(candidate.start, candidate.end):
             continue
         product = products.read_candidate(candidate, read, catalog)

@@ -65,8 +65,8 @@ def plausible_model(written: str, m: re.Match[str]) -> bool:
     return not (len(letters) <= 3 and _TERMINAL.fullmatch(m.group(0)))
 
 
-def candidates(text: Text, catalog: Catalog) -> list[Candidate]:
-    """Every span that may name a product, in the order they are tried (spans already taken are left out)."""
+def candidates(text: Text, catalog: Catalog, tokens: list[tuple[int, int]]) -> list[Candidate]:
+    """Every span that may name a product, in the order they are tried; ``tokens``: those not taken yet."""
     lowered = text.lowered
     hits = catalog.find_aliases(lowered)
     found = []
@@ -82,7 +82,7 @@ def candidates(text: Text, catalog: Catalog) -> list[Candidate]:
                 if end is not None and _SHORT.fullmatch(lowered, start, end):
                     word = lowered[hit.start : hit.end]
                     found.append(_candidate(start, end, 1, "after_brand", why=f"short model after {hit.kind} {word!r}"))
-    for start, end in text.free_tokens():
+    for start, end in tokens:
         if lowered[start] not in _LETTERS:
             continue
         after = lowered[end : end + 1]

@@ -8,7 +8,6 @@ the characters around it, instead of running every pattern over the whole text.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 
 from ea_plugin.normalize import lower_same_length, nfkc
 
@@ -19,32 +18,30 @@ _SPAN = re.Match.span
 
 
 class Text:
+    """One text as extraction reads it. Passes hand each other the tokens they left free (a list is cheaper
+    than asking ``free`` per token); ``taken`` marks every character an entity was read from."""
+
+    __slots__ = ("written", "lowered", "tokens", "token_at", "taken")
+
     def __init__(self, text: str) -> None:
         self.written = nfkc(text)
         self.lowered = lower_same_length(self.written)
         self.tokens: list[tuple[int, int]] = list(map(_SPAN, _TOKEN.finditer(self.lowered)))
         self.token_at: dict[int, int] = dict(self.tokens)  # token end by token start
-        self._taken: bytearray | None = None  # made on the first take: many texts take nothing
-        self._free = self.tokens  # tokens no taken span touches, kept up to date by take()
+        self.taken: bytearray | None = None  # made on the first take: many texts take nothing
 
     def free(self, start: int, end: int) -> bool:
-        return self._taken is None or self._taken.find(1, start, end) == -1
+        return self.taken is None or self.taken.find(1, start, end) == -1
 
     def take(self, start: int, end: int) -> None:
         if start >= end:
             return
-        if self._taken is None:
-            self._taken = bytearray(len(self.written))
-        self._taken[start:end] = b"\x01" * (end - start)
-        # Drop the tokens the span overlaps (tokens are sorted and disjoint); a new list, so a pass that is
-        # iterating the old one is not disturbed.
-        free = self._free
-        first = bisect_right(free, (start, len(self.written)))  # the first token starting after ``start``
-        if first and free[first - 1][1] > start:
-            first -= 1
-        last = bisect_left(free, (end, -1))  # the first token starting at or after ``end``
-        if first < last:
-            self._free = free[:first] + free[last:]
+        if self.taken is None:
+            self.taken = bytearray(len(self.written))
+        self.taken[start:end] = b"\x01" * (end - start)
 
     def free_tokens(self) -> list[tuple[int, int]]:
-        return self._free
+        """The tokens no taken span touches (passes pass their free lists on; this is for anything else)."""
+        if self.taken is None:
+            return self.tokens
+        return [(start, end) for start, end in self.tokens if self.taken.find(1, start, end) == -1]
