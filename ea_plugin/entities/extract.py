@@ -53,11 +53,12 @@ def _products(read: Text, catalog: Catalog, tokens: list[tuple[int, int]]) -> li
     """``tokens``: the tokens the code passes left free."""
     found: list[Product] = []
     for candidate in products.candidates(read, catalog, tokens):
-        if not read.free(candidate.start, candidate.end):
+        start, end = candidate[0], candidate[3]
+        if not read.free(start, end):
             continue
         product = products.read_candidate(candidate, read, catalog)
         if product is not None:
-            read.take(candidate.start, candidate.end)
+            read.take(start, end)
             found.append(product)
     if len(found) < 2:
         return found

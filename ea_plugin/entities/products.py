@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple
 
 from ea_plugin.catalog import AliasHit, Catalog
 from ea_plugin.entities.records import Product
@@ -29,20 +28,10 @@ _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")  # a token starts with an ASC
 _PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS)) - {""}
 
 
-class Candidate(NamedTuple):
-    """A span that may name a product; candidates sort by start, longer first, then rank."""
-
-    start: int
-    neg_length: int  # -(end - start): at the same start, the longer candidate first
-    rank: int  # then the lower rank (catalog alias, after a brand, model shape, before a product word)
-    end: int
-    how: str  # alias, after_brand, model, product_word
-    hit: AliasHit | None = None
-    why: str = ""
-
-
-def _candidate(start: int, end: int, rank: int, how: str, hit: AliasHit | None = None, why: str = "") -> Candidate:
-    return Candidate(start, start - end, rank, end, how, hit, why)
+# A span that may name a product, as a plain tuple (made by the thousand; a tuple is the cheapest record):
+# (start, -(end - start), rank, end, how, alias hit or None, why). Candidates sort as tuples: by start, the
+# longer first, then the lower rank (0 catalog alias, 1 after a brand, 2 model shape, 3 before a product word).
+Candidate = tuple[int, int, int, int, str, "AliasHit | None", str]
 
 
 def plausible_model(written: str, m: re.Match[str]) -> bool:
@@ -67,33 +56,60 @@ def plausible_model(written: str, m: re.Match[str]) -> bool:
 
 def candidates(text: Text, catalog: Catalog, tokens: list[tuple[int, int]]) -> list[Candidate]:
     """Every span that may name a product, in the order they are tried; ``tokens``: those not taken yet."""
+    found: list[Candidate] = []
+    hits = catalog.find_aliases(text.lowered)
+    covered = _alias_candidates(hits, text, found) if hits else _NOTHING_COVERED
+    _token_candidates(tokens, text, covered, found)
+    found.sort()
+    return found
+
+
+_NOTHING_COVERED: frozenset[int] = frozenset()
+
+
+def _alias_candidates(hits: list[AliasHit], text: Text, found: list[Candidate]) -> set[int]:
+    """Catalog aliases (a context alias needs a brand or series word before or a product word after), and a
+    short model right after a brand or series word. Returns the starts of tokens that an alias spans
+    exactly: an alias is always read where it is free, so the token's own candidates would never be."""
+    lowered, token_at = text.lowered, text.token_at
+    ends = {h.end for h in hits if not h.context}
+    covered = set()
+    for hit in hits:
+        start, end, kind, _, context = hit
+        if context and not (_after(ends, lowered, start) or _PRODUCT_WORD_NEXT.match(lowered, end)):
+            continue
+        found.append((start, start - end, 0, end, "alias", hit, _ALIAS_WHY[kind]))
+        if token_at.get(start) == end:
+            covered.add(start)
+        if not context:
+            after = end + (lowered[end : end + 1] == " ")
+            after_end = token_at.get(after)
+            if after_end is not None and _SHORT.fullmatch(lowered, after, after_end):
+                why = f"short model after {kind} {lowered[start:end]!r}"
+                found.append((after, after - after_end, 1, after_end, "after_brand", None, why))
+    return covered
+
+
+def _token_candidates(
+    tokens: list[tuple[int, int]], text: Text, covered: set[int] | frozenset[int], found: list[Candidate]
+) -> None:
+    """Model-shaped tokens, tokens before a product word, and letters a space apart from a number (MG 400)."""
     lowered = text.lowered
-    hits = catalog.find_aliases(lowered)
-    found = []
-    if hits:
-        ends = {h.end for h in hits if not h.context}
-        for hit in hits:
-            if hit.context and not (_after(ends, lowered, hit.start) or _PRODUCT_WORD_NEXT.match(lowered, hit.end)):
-                continue
-            found.append(Candidate(hit.start, hit.start - hit.end, 0, hit.end, "alias", hit, _ALIAS_WHY[hit.kind]))
-            if not hit.context:
-                start = hit.end + (lowered[hit.end : hit.end + 1] == " ")
-                end = text.token_at.get(start)
-                if end is not None and _SHORT.fullmatch(lowered, start, end):
-                    word = lowered[hit.start : hit.end]
-                    found.append(_candidate(start, end, 1, "after_brand", why=f"short model after {hit.kind} {word!r}"))
     for start, end in tokens:
         if lowered[start] not in _LETTERS:
             continue
         after = lowered[end : end + 1]
-        if after in _PRODUCT_WORD_FIRST and _PRODUCT_WORD_NEXT.match(lowered, end):
-            found.append(Candidate(start, start - end, 3, end, "product_word", None, "model before a product word"))
-        if not lowered[start:end].isalpha():
-            found.append(Candidate(start, start - end, 2, end, "model"))
-        elif after == " " and lowered[end + 1 : end + 2].isdigit():  # "MG 400", "xArm 6": letters and number apart
-            found.append(_candidate(start, text.token_at.get(end + 1, end), 2, "model"))
-    found.sort()
-    return found
+        if start not in covered:
+            if after in _PRODUCT_WORD_FIRST and _PRODUCT_WORD_NEXT.match(lowered, end):
+                found.append((start, start - end, 3, end, "product_word", None, "model before a product word"))
+            if not lowered[start:end].isalpha():
+                found.append((start, start - end, 2, end, "model", None, ""))
+                continue
+        elif not lowered[start:end].isalpha():
+            continue
+        if after == " " and lowered[end + 1 : end + 2].isdigit():  # "MG 400", "xArm 6": letters and number apart
+            spaced_end = text.token_at.get(end + 1, end)
+            found.append((start, start - spaced_end, 2, spaced_end, "model", None, ""))
 
 
 def _after(ends: set[int], text: str, start: int) -> bool:
@@ -103,11 +119,15 @@ def _after(ends: set[int], text: str, start: int) -> bool:
 
 def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None:
     """The product a candidate names, or None where it is not one (text, terminal, unit, interface)."""
-    shown = text.written[c.start : c.end]
-    if c.hit is not None and c.hit.kind == "brand":
-        return Product(shown, (c.start, c.end), c.why, c.hit.id, c.hit.id, brand=c.hit.id, is_brand=True)
-    reading = _reading(shown, c.how, c.why, c.hit.id if c.hit is not None else None, catalog)
-    return None if reading is None else Product(shown, (c.start, c.end), *reading)
+    start, _, _, end, how, hit, why = c
+    shown = text.written[start:end]
+    if hit is None:
+        reading = _reading(shown, how, why, None, catalog)
+    elif hit.kind == "brand":
+        return Product(shown, (start, end), why, hit.id, hit.id, hit.id, None, True)
+    else:
+        reading = _reading(shown, how, why, hit.id, catalog)
+    return None if reading is None else Product(shown, (start, end), *reading)
 
 
 @lru_cache(maxsize=16384)
