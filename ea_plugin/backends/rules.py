@@ -47,9 +47,10 @@ class RuleDecision(NamedTuple):
 # -- product rule -------------------------------------------------------------------------------------
 def _product_side(entities: Entities) -> tuple[Product, ...]:
     """A side naming a model is read by its models only; its brand words add nothing (spec v2)."""
-    if not entities.products:
-        return ()
-    return entities.models or entities.brands
+    products = entities.products
+    if len(products) < 2:
+        return products  # one product stands for itself, model or brand
+    return tuple(p for p in products if not p.is_brand) or products  # no model: all are brands
 
 
 def _products_relate(a: Product, b: Product) -> bool | None:
@@ -68,16 +69,19 @@ def _show_product(p: Product) -> str:
 
 
 def check_products(question: Entities, chunk: Entities) -> Check | None:
-    q_side, c_side = _product_side(question), _product_side(chunk)
-    if not (q_side and c_side):
+    q_side = _product_side(question)
+    c_side = _product_side(chunk) if q_side else ()
+    if not c_side:
         return None
-    relations = [(a, b, _products_relate(a, b)) for a in q_side for b in c_side]
-    pair = next(((a, b) for a, b, r in relations if r), None)
-    if pair:
-        a, b = pair
-        how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
-        return Check("product", MATCH, pair[:1], pair[1:], f"产品{a.text}与{b.text}{how}")
-    if any(r is None for _, _, r in relations):
+    undecided = False
+    for a in q_side:  # the first related pair decides, question-major
+        for b in c_side:
+            related = _products_relate(a, b)
+            if related:
+                how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
+                return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
+            undecided = undecided or related is None
+    if undecided:
         return Check("product", UNDECIDED, q_side, c_side, "品牌与品牌未知的型号无法比较，产品不作判断")
     q_text, c_text = "、".join(map(_show_product, q_side)), "、".join(map(_show_product, c_side))
     return Check("product", MISMATCH, q_side, c_side, f"产品不同：question为{q_text}，chunk为{c_text}（产品实体优先）")
@@ -101,12 +105,14 @@ def _show_code(code: FaultCode) -> str:
 def check_faults(question: Entities, chunk: Entities) -> Check | None:
     if not (question.faults and chunk.faults):
         return None
-    relations = [(a, b, faults_relate(a, b)) for a in question.faults for b in chunk.faults]
-    pair = next(((a, b) for a, b, r in relations if r), None)
-    if pair:
-        a, b = pair
-        return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
-    if any(r is None for _, _, r in relations):
+    undecided = False
+    for a in question.faults:  # the first related pair decides, question-major
+        for b in chunk.faults:
+            related = faults_relate(a, b)
+            if related:
+                return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
+            undecided = undecided or related is None
+    if undecided:
         return Check("fault", UNDECIDED, question.faults, chunk.faults, "HEX值与其他族的故障码无法比较，故障码不作判断")
     q_text, c_text = "、".join(map(_show_code, question.faults)), "、".join(map(_show_code, chunk.faults))
     return Check("fault", MISMATCH, question.faults, chunk.faults, f"故障码不同：question为{q_text}，chunk为{c_text}")
@@ -125,6 +131,7 @@ def check_parameters(question: Entities, chunk: Entities) -> Check | None:
                  f"参数编号不同：question为{q_text}，chunk为{c_text}")
 
 
+_CHECKS = (check_products, check_faults, check_parameters)  # spec v2's order
 _NO_QUESTION_ENTITY = RuleDecision(ALIGNED, "question中没有实体，默认对齐", "default")
 _NO_CHUNK_ENTITY = RuleDecision(ALIGNED, "chunk中没有question所含类型的实体，默认对齐", "default")
 
@@ -135,10 +142,14 @@ def decide(question: Entities, chunk: Entities) -> RuleDecision:
         return _NO_QUESTION_ENTITY
     if chunk.empty:
         return _NO_CHUNK_ENTITY
-    checks = [c for c in (check(question, chunk) for check in (check_products, check_faults, check_parameters)) if c]
-    for check in checks:
-        if check.outcome == MISMATCH:
+    checks = []
+    for rule in _CHECKS:
+        check = rule(question, chunk)
+        if check is None:
+            continue
+        if check.outcome == MISMATCH:  # the first mismatch decides: the later rules need not run
             return RuleDecision(UNALIGNED, check.reason, check.rule, check.question, check.chunk)
+        checks.append(check)
     matched = [c for c in checks if c.outcome == MATCH]
     notes = [c.reason for c in checks if c.outcome == UNDECIDED]
     if matched:
