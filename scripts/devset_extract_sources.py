@@ -229,6 +229,18 @@ def read_at_commit(mirrors: Path, source: Source) -> str:
                           check=True, capture_output=True, text=True).stdout
 
 
+def extract(mirrors: Path, source: Source, out: Path) -> dict[str, object]:
+    """Write one table's CSV under ``out``; its provenance record."""
+    rows = source.parse(read_at_commit(mirrors, source))
+    with (out / f"{source.id}.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"{source.id:20} {len(rows):4} rows")
+    return {"id": source.id, "repo": source.repo, "commit": source.commit, "path": source.path, "vendor": source.vendor,
+            "series": source.series, "licence": source.licence, "split": source.split, "rows": len(rows)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirrors", type=Path, required=True)
@@ -240,15 +252,7 @@ def main() -> None:
         if args.only and source.id not in args.only:
             provenance.append(kept[source.id])
             continue
-        rows = source.parse(read_at_commit(args.mirrors, source))
-        with (OUT / f"{source.id}.csv").open("w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        provenance.append({"id": source.id, "repo": source.repo, "commit": source.commit, "path": source.path,
-                           "vendor": source.vendor, "series": source.series, "licence": source.licence,
-                           "split": source.split, "rows": len(rows)})
-        print(f"{source.id:18} {len(rows):4} rows")
+        provenance.append(extract(args.mirrors, source, OUT))
     (OUT / "provenance.json").write_text(json.dumps(provenance, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

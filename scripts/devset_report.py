@@ -13,6 +13,7 @@ import argparse
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from ea_plugin.judge import AlignmentJudge, load_judge
@@ -43,9 +44,9 @@ class DevsetResult:
         return self.metrics["wrongly_dropped_rate"]
 
 
-def load_split(split: str) -> list[DevsetRow]:
+def load_split(split: str, data: Path = DATA) -> list[DevsetRow]:
     rows = []
-    with (DATA / f"{split}.jsonl").open(encoding="utf-8") as f:
+    with (data / f"{split}.jsonl").open(encoding="utf-8") as f:
         for i, line in enumerate(f, 1):
             record = json.loads(line)
             pair = LabelledPair(f"{split}:{i}", record["question"], record["chunk"], record["label"], record["kind"])
@@ -53,8 +54,8 @@ def load_split(split: str) -> list[DevsetRow]:
     return rows
 
 
-def run(judge: AlignmentJudge, split: str) -> DevsetResult:
-    rows = load_split(split)
+def run(judge: AlignmentJudge, split: str, data: Path = DATA) -> DevsetResult:
+    rows = load_split(split, data)
     metrics, items = evaluate(judge, [r.pair for r in rows], show_progress=False)
     by_vendor = [replace(item, kind=row.record["vendor"]) for row, item in zip(rows, items, strict=True)]
     misses = [(row, item) for row, item in zip(rows, items, strict=True) if item.gold != item.predicted]
