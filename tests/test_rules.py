@@ -128,6 +128,21 @@ def test_a_models_digits_are_never_a_code():
     assert [p.main for p in entities.products] == ["mg400"]
 
 
+def test_a_code_shaped_word_inside_a_catalog_series_alias_is_the_models(tmp_path):
+    entities = extract_entities("ABB MicroFlex e190 alarm 0x5442")
+    assert [p.series for p in entities.models] == ["abb/microflex-e190"]
+    assert [f.normal for f in entities.faults] == ["HEX/5442"]
+    assert [f.normal for f in extract_entities("e190报警怎么办").faults] == ["E/190"]  # on its own: a code
+    assert [f.normal for f in extract_entities("MicroFlex报e190").faults] == ["E/190"]  # not the alias
+    catalog = tmp_path / "mine.json"
+    catalog.write_text('{"brands": [{"id": "acme", "aliases": ["Acme"]}], '
+                       '"series": [{"id": "acme/omega", "brand": "acme", "aliases": ["Omega E300 Plus"]}]}', "utf-8")
+    judge = load_judge("rules", catalog=str(catalog))
+    assert judge.judge("Omega E300 Plus报E101", "Omega E300 Plus：E102 过流").label == UNALIGNED
+    assert judge.judge("Omega E300 Plus报E101", "Omega E300 Plus：E101.2 过流").label == ALIGNED
+    assert judge.judge("E300报警", "E301报警").label == UNALIGNED  # outside the alias it is a code
+
+
 @pytest.mark.parametrize(
     "text",
     ["Error 2", "status 0", "sensor 1", "Overload 1", "Axis 3", "Step 2", "Analog input1", "关节1",

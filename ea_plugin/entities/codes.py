@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ea_plugin.catalog import Catalog, CodeForm
+from ea_plugin.catalog import AliasHit, Catalog, CodeForm
 from ea_plugin.entities.records import FaultCode, Parameter
 from ea_plugin.entities.text import Text
 from ea_plugin.entities.words import (
@@ -63,10 +63,13 @@ _DATE_OR_TIME_AFTER = re.compile(r"[\-/:]\d")
 _WORD_BEFORE = re.compile(r"([a-z]+)\s*$")
 
 
-def read_token_codes(text: Text, catalog: Catalog) -> tuple[list[Parameter], list[FaultCode], list[tuple[int, int]]]:
+def read_token_codes(
+    text: Text, catalog: Catalog, hits: list[AliasHit]
+) -> tuple[list[Parameter], list[FaultCode], list[tuple[int, int]]]:
     """Parameters and codes written with a family prefix (catalog code forms first), in one pass over the
     tokens: a token is read as a parameter first, else as a code. Their spans are taken; returns them and
-    the tokens left free, in order."""
+    the tokens left free, in order. ``hits``: the catalog's aliases in the text; a code-shaped token inside a
+    longer series alias is that model's (``MicroFlex e190``), as one before a product word is (``E700系列``)."""
     lowered, written = text.lowered, text.written
     params: list[Parameter] = []
     faults: list[FaultCode] = []
@@ -81,13 +84,19 @@ def read_token_codes(text: Text, catalog: Catalog) -> tuple[list[Parameter], lis
         length, why, number = reading[:3]
         if len(reading) == 3:
             params.append(Parameter(written[start : start + length], (start, start + length), why, number))
-        elif reading[5] and _PRODUCT_WORD_NEXT.match(lowered, start + length):
-            free.append(span)  # "E700系列" names a product
+        elif reading[5] and (_PRODUCT_WORD_NEXT.match(lowered, start + length) or _inside_alias(hits, start, end)):
+            free.append(span)  # "E700系列", "MicroFlex e190" name a product
             continue
         else:
             faults.append(FaultCode(written[start : start + length], (start, start + length), why, *reading[2:5]))
         text.take(start, start + length)
     return params, faults, free
+
+
+def _inside_alias(hits: list[AliasHit], start: int, end: int) -> bool:
+    """Whether a series alias of more than this token spans it."""
+    return any(h.kind == "series" and h.start <= start and end <= h.end and h.end - h.start > end - start
+               for h in hits)
 
 
 def _no_code(token: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from ea_plugin.catalog import Catalog, load_catalog
+from ea_plugin.catalog import AliasHit, Catalog, load_catalog
 from ea_plugin.entities import codes, products
 from ea_plugin.entities.records import Entities, FaultCode, Product
 from ea_plugin.entities.text import Text
@@ -28,10 +28,11 @@ _NONE = Entities()  # what most texts without a model or code read as; Entities 
 def _extract(text: str, catalog: Catalog) -> Entities:
     read = Text(text)
     if not read.tokens:  # no letters or digits: only a brand name can be read
-        found = _products(read, catalog, [])
+        found = _products(read, catalog, [], catalog.find_aliases(read.lowered))
         return Entities(tuple(found)) if found else _NONE
-    params, faults, free = codes.read_token_codes(read, catalog)
-    found = _products(read, catalog, free)
+    hits = catalog.find_aliases(read.lowered)  # once: the code pass and the product pass both need them
+    params, faults, free = codes.read_token_codes(read, catalog, hits)
+    found = _products(read, catalog, free, hits)
     faults += codes.read_bare_codes(read, free)
     if not (found or faults or params):
         return _NONE
@@ -49,10 +50,10 @@ def clear_cache() -> None:
     _extract.cache_clear()
 
 
-def _products(read: Text, catalog: Catalog, tokens: list[tuple[int, int]]) -> list[Product]:
-    """``tokens``: the tokens the code passes left free."""
+def _products(read: Text, catalog: Catalog, tokens: list[tuple[int, int]], hits: list[AliasHit]) -> list[Product]:
+    """``tokens``: the tokens the code passes left free; ``hits``: the catalog aliases in the text."""
     found: list[Product] = []
-    for candidate in products.candidates(read, catalog, tokens):
+    for candidate in products.candidates(read, catalog, tokens, hits):
         start, end = candidate[0], candidate[3]
         if not read.free(start, end):
             continue

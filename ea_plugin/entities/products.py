@@ -54,10 +54,10 @@ def plausible_model(written: str, m: re.Match[str]) -> bool:
     return not (len(letters) <= 3 and _TERMINAL.fullmatch(m.group(0)))
 
 
-def candidates(text: Text, catalog: Catalog, tokens: list[tuple[int, int]]) -> list[Candidate]:
-    """Every span that may name a product, in the order they are tried; ``tokens``: those not taken yet."""
+def candidates(text: Text, catalog: Catalog, tokens: list[tuple[int, int]], hits: list[AliasHit]) -> list[Candidate]:
+    """Every span that may name a product, in the order they are tried; ``tokens``: those not taken yet;
+    ``hits``: the catalog's aliases in the text (``catalog.find_aliases``)."""
     found: list[Candidate] = []
-    hits = catalog.find_aliases(text.lowered)
     covered = _alias_candidates(hits, text, found) if hits else _NOTHING_COVERED
     _token_candidates(tokens, text, covered, found)
     found.sort()
