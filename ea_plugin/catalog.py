@@ -105,10 +105,15 @@ class Catalog:
     def find_aliases(self, lowered: str) -> list[AliasHit]:
         """Every alias in ``lowered`` (NFKC'd, lower-cased text) that stands as a word of its own."""
         hits = []
-        for end_index, (key_len, kind, ident, context) in self._automaton.iter(lowered):
-            start, end = end_index - key_len + 1, end_index + 1
-            if _bounded(lowered, start, end):
-                hits.append(AliasHit(start, end, kind, ident, context))
+        last = len(lowered) - 1
+        for end_index, (key_len, kind, ident, context, word_first, word_last) in self._automaton.iter(lowered):
+            start = end_index - key_len + 1
+            # An ASCII alias edge must not touch another ASCII letter or digit (``a6`` is not read in ``ma6x``)
+            if word_first and start > 0 and lowered[start - 1] in _WORD_CHARS:
+                continue
+            if word_last and end_index < last and lowered[end_index + 1] in _WORD_CHARS:
+                continue
+            hits.append(AliasHit(start, end_index + 1, kind, ident, context))
         return hits
 
     def lookup_model(self, normal: str, main: str = "", context: bool = False) -> Series | None:
@@ -146,7 +151,8 @@ class Catalog:
                 if seen.get(key, owner) != owner:
                     raise CatalogError(f"{where}: alias {alias!r} is already an alias of {seen[key]}")
                 seen[key] = owner
-                automaton.add_word(key, (len(key), kind, ident, context))
+                # with whether its first and last characters are ASCII letters or digits (find_aliases' edges)
+                automaton.add_word(key, (len(key), kind, ident, context, key[0] in _WORD_CHARS, key[-1] in _WORD_CHARS))
 
         for brand in self.brands.values():
             for alias in brand.aliases:
@@ -167,7 +173,7 @@ class Catalog:
                 patterns.append(f"(?P<{group}>{pattern})")
             forms.extend(series.codes)
         if len(automaton) == 0:
-            automaton.add_word("\x00", (1, "brand", "", False))  # an empty automaton cannot be searched
+            automaton.add_word("\x00", (1, "brand", "", False, False, False))  # an empty automaton cannot be searched
         automaton.make_automaton()
         self._automaton = automaton
         self._order_codes = re.compile("|".join(patterns), re.I) if patterns else None
@@ -181,13 +187,6 @@ def _alias_keys(alias: str) -> set[str]:
 
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-
-
-def _bounded(text: str, start: int, end: int) -> bool:
-    """An ASCII alias edge must not touch another ASCII letter or digit (``a6`` is not read in ``ma6x``)."""
-    if start > 0 and text[start] in _WORD_CHARS and text[start - 1] in _WORD_CHARS:
-        return False
-    return not (end < len(text) and text[end - 1] in _WORD_CHARS and text[end] in _WORD_CHARS)
 
 
 # -- reading files --------------------------------------------------------------------------------------

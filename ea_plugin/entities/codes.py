@@ -77,7 +77,12 @@ def read_token_codes(
     for span in text.tokens:
         start, end = span
         token = lowered[start:end]
-        reading = None if _no_code(token) else _token_reading(token, catalog)
+        # Codes have a letter prefix and a digit (a bare number is read later); a letter-only token can only
+        # be a Yaskawa parameter written in hex letters (Un + def: "undef"). Checked before the cache.
+        if token.isdigit() or (token.isalpha() and (len(token) != 5 or token[:2] not in _YASKAWA)):
+            free.append(span)
+            continue
+        reading = _token_reading(token, catalog)
         if reading is None:
             free.append(span)
             continue
@@ -97,13 +102,6 @@ def _inside_alias(hits: list[AliasHit], start: int, end: int) -> bool:
     """Whether a series alias of more than this token spans it."""
     return any(h.kind == "series" and h.start <= start and end <= h.end and h.end - h.start > end - start
                for h in hits)
-
-
-def _no_code(token: str) -> bool:
-    """Whether a token can be neither a parameter nor a family code, without the cache: codes have a letter
-    prefix and a digit (a bare number is read later); a letter-only token can only be a Yaskawa parameter
-    written in hex letters (Un + def: "undef")."""
-    return token.isdigit() or (token.isalpha() and (len(token) != 5 or token[:2] not in _YASKAWA))
 
 
 @lru_cache(maxsize=16384)
@@ -178,14 +176,14 @@ def _bare_reading(text: Text, start: int, end: int) -> str | None:
 def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> list[FaultCode]:
     """Numbers used as codes: next to a cue, or opening a row ``6019: 过流`` (spec v2); A710 after a cue.
     ``tokens``: those the earlier passes left free (a product read since may still cover one)."""
-    lowered, written = text.lowered, text.written
+    lowered, written, taken = text.lowered, text.written, text.taken
     found = []
     for start, end in tokens:
         first = lowered[start]
         if not (first.isdigit() or (first == "a" and end - start == 4)):  # 21, 21.1, a710
             continue
         number = _number_reading(lowered[start:end])
-        if number is None or not text.free(start, end):
+        if number is None or (taken is not None and taken.find(1, start, end) != -1):  # read as a product
             continue
         why = _bare_reading(text, start, end)
         if why is None:
