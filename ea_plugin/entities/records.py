@@ -111,7 +111,13 @@ class Entities:
 
 def describe(entities: Entities) -> str:
     """The entity list in the teacher's wording: ``产品信息-sv660n, 故障码信息-e100``."""
-    parts = [f"{kind}-{t}" for kind, group in ((PRODUCT_TYPE, entities.products), (FAULT_TYPE, entities.faults),
-                                               (OTHER_TYPE, entities.parameters)) if group
-             for t in dict.fromkeys([e.text for e in group])]
+    parts: list[str] = []
+    for prefix, group in zip(_PREFIXES, (entities.products, entities.faults, entities.parameters), strict=True):
+        if len(group) == 1:  # the common case: no repeats to drop
+            parts.append(prefix + group[0].text)
+        elif group:
+            parts += [prefix + text for text in dict.fromkeys([e.text for e in group])]
     return ", ".join(parts) if parts else "无"
+
+
+_PREFIXES = (f"{PRODUCT_TYPE}-", f"{FAULT_TYPE}-", f"{OTHER_TYPE}-")
