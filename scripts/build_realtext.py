@@ -32,9 +32,7 @@ from pathlib import Path
 from ea_plugin.normalize import nfkc
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 from scripts.build_devset import (
-    DATA as DEVSET_DATA,
-)
-from scripts.build_devset import (
+    _NAMES,
     PANEL,
     PROFILES,
     Code,
@@ -51,6 +49,9 @@ from scripts.build_devset import (
     mention,
     with_brand,
     write,
+)
+from scripts.build_devset import (
+    DATA as DEVSET_DATA,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "realtext"
@@ -188,6 +189,15 @@ class Tables:
                   and (digit_free if r.code.family == "hex" else hex_free)]
         return rng.choice(others) if others else None
 
+    def asked_row(self, chunk: str, rows: list[Row], row: Row, rng: random.Random,
+                  what: str) -> tuple[Row, str, str] | None:
+        """The row a question asks about, its label and why: half the time the chunk's own ``row`` (对齐), else
+        one that no number of the chunk can equal (不对齐), or None where the table has none."""
+        if rng.random() < 0.5:
+            return row, ALIGNED, f"{what}; {row.text} is one of the chunk's rows"
+        other = self.far_row(chunk, rows, rng)
+        return None if other is None else (other, UNALIGNED, f"{what}; no number of the chunk is {_fmt(other.code)}")
+
     def named_others(self, row: Row) -> list[str]:
         return sorted(s for s in self.rows if self.vendors[s] != self.vendors[row.source] and ALL_PROFILES[s].named)
 
@@ -229,16 +239,12 @@ def diff_code_table(row, profile, tables, rng):
 
 
 def no_product_question(row, profile, tables, rng):
-    q_row = row
     window = tables.window(row, rng)
     chunk = table_chunk(window, mention(profile, rng), profile.heading, rng)
-    if rng.random() < 0.5:
-        label, why = ALIGNED, f"question names no product; {row.text} is one of the chunk's rows"
-    else:
-        q_row = tables.far_row(chunk, window, rng)
-        if q_row is None:
-            return
-        label, why = UNALIGNED, f"question names no product; no number of the chunk is {_fmt(q_row.code)}"
+    asked = tables.asked_row(chunk, window, row, rng, "question names no product")
+    if asked is None:
+        return
+    q_row, label, why = asked
     q = ask(Profile(profile.source, profile.style, (), kind_word=profile.kind_word), q_row, rng)
     yield _pair(q_row, tables, q, chunk, label, "fault", f"no_product_question_{label}", window, why)
 
@@ -254,6 +260,30 @@ def troubleshooting(row, profile, tables, rng):
     if other is not None:
         yield _pair(other, tables, real_ask(profile, other, rng), chunk, UNALIGNED, "fault",
                     "troubleshooting_diff_code", [row], f"paragraph about {row.text}; no number is {_fmt(other.code)}")
+
+
+# Running text that spec v2 says is never an entity: standards and interfaces, units, ordinals, terminals.
+NOTES = ("本驱动器支持CiA402（DS402）运动控制协议，EtherCAT通信周期1ms。", "报警后1小时内请勿频繁上电。",
+         "报警2号轴时，先检查该轴的编码器线和CN2插头。", "控制电源为DC24V，3.5kW以下机型无需外接制动电阻。",
+         "Supports the CiA402 drive profile (DS402) over EtherCAT; CANopen at 500 kbit/s.",
+         "Alarm history keeps 16 entries; see section 8.3.")
+_MODEL_LIKE = re.compile(r"[A-Za-z][\-_ ]?\d|\d[A-Za-z]")
+
+
+def chunk_without_product(row, profile, tables, rng):
+    """A table excerpt that names no product, with notes that are never entities: the codes decide. Only rows
+    whose descriptions hold nothing model-like (so that no reading of them names a product)."""
+    window = tables.window(row, rng)
+    if profile.named is False or any(_MODEL_LIKE.search(r.description) or _NAMES.search(r.description)
+                                     for r in window):
+        return
+    chunk = "\n".join([rng.choice(NOTES), *row_lines(window, rng), rng.choice(NOTES)])
+    asked = tables.asked_row(chunk, window, row, rng, "chunk names no product")
+    if asked is None:
+        return
+    q_row, label, why = asked
+    yield _pair(q_row, tables, real_ask(profile, q_row, rng), chunk, label, "fault", f"chunk_no_product_{label}",
+                window, why)
 
 
 def markdown_table(row, profile, tables, rng):
@@ -318,8 +348,10 @@ def sibling_series(row, profile, tables, rng):
 
 KindBuilder = Callable[[Row, Profile, Tables, random.Random], Iterator[Pair]]
 NEW_KINDS: tuple[KindBuilder, ...] = (same_code_table, diff_code_table, no_product_question, troubleshooting,
-                                      markdown_table, other_vendor, brand_question, sibling_series)
-HARD_ROW_KINDS: tuple[KindBuilder, ...] = (same_code_table, diff_code_table, no_product_question, troubleshooting)
+                                      markdown_table, other_vendor, brand_question, sibling_series,
+                                      chunk_without_product)
+HARD_ROW_KINDS: tuple[KindBuilder, ...] = (same_code_table, diff_code_table, no_product_question, troubleshooting,
+                                           chunk_without_product)
 
 
 def load_tables() -> tuple[Tables, dict[str, str]]:
