@@ -147,7 +147,8 @@ def test_a_code_shaped_word_inside_a_catalog_series_alias_is_the_models(tmp_path
     "text",
     ["Error 2", "status 0", "sensor 1", "Overload 1", "Axis 3", "Step 2", "Analog input1", "关节1",
      "RS485", "IP65", "AC220V", "DC24V", "CAN", "EtherCAT", "M12", "DI1", "DO2", "AI1", "CN1", "RJ45",
-     "NTC10K", "UL508C", "SW1", "for 12 hours", "PT100", "AC伺服", "S型曲线", "mm2"],
+     "NTC10K", "UL508C", "SW1", "for 12 hours", "PT100", "AC伺服", "S型曲线", "mm2",
+     "CiA402", "CiA 402", "DS402", "DS-301", "支持CiA402（DS402）协议"],
 )
 def test_never_products(text):
     assert extract_entities(text).products == ()
@@ -168,6 +169,8 @@ def test_never_products(text):
         ("XY200驱动器", "xy200", None),  # unknown model: read by its shape
         ("QZ驱动器", "qz", None),  # letters only, before a product word
         ("Z9系列", "z9", None),  # one letter and a digit, before a product word
+        ("DS5C驱动器", "ds5", None),  # DS and three digits is a CANopen profile (DS402); other DS names may be models
+        ("DS402A", "ds402", None),
     ],
 )
 def test_models_series_and_catalog(text, main, series):

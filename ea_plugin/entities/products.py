@@ -9,7 +9,7 @@ from functools import lru_cache
 from ea_plugin.catalog import AliasHit, Catalog
 from ea_plugin.entities.records import Product
 from ea_plugin.entities.text import Text
-from ea_plugin.entities.words import NEVER_PRODUCT, RUNNING_TEXT
+from ea_plugin.entities.words import NEVER_PRODUCT, RUNNING_TEXT, STANDARD_NUMBERS
 from ea_plugin.normalize import PRODUCT_WORDS, main_model_of, product_normal
 
 # Letters, then (a separator and) digits, or a hyphen and a letter group with a digit (ASDA-A2, MR-J4);
@@ -39,7 +39,7 @@ def plausible_model(written: str, m: re.Match[str]) -> bool:
 
     A model's letters are not a word of running text ("Axis 3", "input1"); written in capitals or camel
     case (MG 400, xArm 6) it may stand apart from its number; letters of three or fewer and one digit name
-    a terminal or part (DI1, SW1, CN1).
+    a terminal or part (DI1, SW1, CN1); standards are never models (CiA402, DS402).
     """
     letters = m.group("letters")
     if len(letters) == 1 or letters in NEVER_PRODUCT or letters in RUNNING_TEXT:
@@ -47,6 +47,8 @@ def plausible_model(written: str, m: re.Match[str]) -> bool:
     written_letters = written[: len(letters)]
     marked = written_letters.isupper() or _CAMEL.search(written_letters) is not None
     digits = m.group("digits") or ""
+    if STANDARD_NUMBERS.get(letters) == len(digits) and m.group(0) == letters + (m.group("sep") or "") + digits:
+        return False  # DS402, DS-301: a CANopen profile (a standard), not a model
     if m.group("sep") and not marked and len(letters) >= 4:
         return False  # "Valve 3", "motor-2": a word and its index
     if m.group("sep") == " " and (not marked or (len(digits) < 2 and written_letters.isupper())):

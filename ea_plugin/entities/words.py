@@ -8,7 +8,7 @@ import re
 # standards, units, terminals and parts, and the code/parameter words. Longer lower-case words of
 # running text (sensor, status, overload...) are caught by shape instead (see products.plausible_model).
 NEVER_PRODUCT = frozenset("""
-rs ip ipv ac dc pt ntc ptc kty rj ul iec en iso gb din vde csa ce cat sil ple usb ddr com eth lan
+rs ip ipv ac dc pt ntc ptc kty rj ul iec en iso gb din vde csa ce cat sil ple usb ddr com eth lan cia
 can canopen ethercat profinet profibus modbus ethernet devicenet cclink mechatrolink sercos ssi biss endat
 cn di do ai ao dio sw ch led lcd cpu mcu gpu fan pin tb jp db pg sb km qf fu hl ka kt io plc hmi pid pwm
 vf svc foc agv amr cnc scara
@@ -17,6 +17,10 @@ err error fault alarm alm warn warning code al pn fn un pr
 no nr num ver rev vol fig tab sec page step item note axis joint sensor status line row col id sn
 to at in on of for and or by is be as up max min typ set see per all off top low high out
 """.split())
+
+# Standards numbered by a letter prefix that models also use: CANopen/CiA device profiles DS301, DS402
+# (letters and exactly three digits; "DS5C" or "DS1104" may still be models).
+STANDARD_NUMBERS = {"ds": 3}
 
 # Words of running text that manuals write before an index (spec v2: "Error 2", "sensor 1", "Axis 3",
 # "Analog input1"); a model's letters are not a dictionary word (xArm, ASDA, MADHT). Lower-case.
