@@ -281,3 +281,52 @@ def test_compiled_layers_that_fail_give_way_to_the_eager_ones_with_the_same_scor
     assert broken.compiled is None and "no compiler here" in broken.compile_error
     assert scores == pytest.approx([v.score for v in backend.score(PAIRS)], abs=SCORE_TOL)
     assert type(tiny_lm.model.layers[0]).__name__ == "Qwen3DecoderLayer"
+
+
+def test_packed_rows_lie_end_to_end_with_the_padded_layouts_positions_and_read_out():
+    from ea_plugin.backends.hf.kvcache import PrefixKV
+    from ea_plugin.backends.hf.packed import pack
+
+    prefix = PrefixKV(list(range(10)), [], [])
+    batch = pack([[5, 6, 7], [8]], [[1], [2]], prefix=prefix)
+    assert batch.input_ids.tolist() == [[5, 6, 7, 1, 2, 8, 1, 2]]  # no padding: each row, then its branches
+    assert batch.position_ids.tolist() == [[10, 11, 12, 13, 13, 10, 11, 11]]  # as the padded layout's
+    assert batch.keep.tolist() == [2, 3, 4, 5, 6, 7]  # per row: last suffix token, then each branch token
+    allowed = batch.dense_mask()[0, 0]  # (8 queries, 10 prefix + 8 packed keys)
+    assert allowed[:, :10].all()  # every token sees the whole prefix
+    own = allowed[:, 10:].int().tolist()
+    assert own[2] == [1, 1, 1, 0, 0, 0, 0, 0]  # a suffix token: its row's suffix up to itself
+    assert own[4] == [1, 1, 1, 0, 1, 0, 0, 0]  # the second branch: the suffix and itself, not the first branch
+    assert own[5] == [0, 0, 0, 0, 0, 1, 0, 0]  # the next row starts afresh: never another row's tokens
+    assert own[7] == [0, 0, 0, 0, 0, 1, 0, 1]
+
+
+def test_packed_rows_give_the_padded_rows_scores(tiny_lm, qwen_tokenizer, backend):
+    pairs = PAIRS + [Pair(f"IS620P报警Er.{n}", "IS620P故障代码表：Er.101 硬件故障。" * n) for n in range(1, 6)]
+    packed = TransformersBackend(tiny_lm, tokenizer=qwen_tokenizer, packed=True, coalesce=False)
+    assert packed.packed and not packed._flex and not backend.packed  # CPU: dense-mask oracle; padded by default
+    assert [v.score for v in packed.score(pairs)] == pytest.approx([v.score for v in backend.score(pairs)],
+                                                                   abs=SCORE_TOL)
+    assert [v.score for v in packed.score(PAIRS)] == pytest.approx(plain_scores(tiny_lm, qwen_tokenizer, PAIRS),
+                                                                   abs=SCORE_TOL)
+    sizes = packed.batching("fast")
+    assert sizes.pairs > backend.batching("fast").pairs  # no padding to avoid: more rows a forward
+
+
+def test_packed_rows_through_compiled_layers_use_one_set_of_graphs(tiny_lm, qwen_tokenizer, backend):
+    from torch._dynamo.utils import counters
+
+    compiled = TransformersBackend(tiny_lm, tokenizer=qwen_tokenizer, packed=True, compile_layers="aot_eager",
+                                   coalesce=False)
+    counters.clear()
+    for size in (1, 3, 2):  # batches of other lengths reuse the dynamic graphs
+        scores = [v.score for v in compiled.score(PAIRS[:size])]
+        assert scores == pytest.approx([v.score for v in backend.score(PAIRS[:size])], abs=SCORE_TOL)
+    assert counters["stats"]["unique_graphs"] == 4  # the layer and its attention module, split at the attention
+
+
+def test_plan_batches_packed_counts_real_tokens_not_padding():
+    lengths = [50, 10, 10, 10, 10]
+    # Padded, every row of a batch costs the longest's 52 tokens; packed, each its own (52 + 4 x 12 = 100).
+    assert plan_batches(lengths, max_pairs=8, max_tokens=99, extra=2) == [[0], [1, 2, 3, 4]]
+    assert plan_batches(lengths, max_pairs=8, max_tokens=99, extra=2, packed=True) == [[0, 1, 2, 3], [4]]
