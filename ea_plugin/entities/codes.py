@@ -49,9 +49,13 @@ _GROUP_WHY = {"e": "E family (E/Er/Err + number)", "e_word": "E family (E. + let
 _PRODUCT_WORD_NEXT = re.compile("|".join(PRODUCT_WORDS))  # E700系列 is a model, E100 机器人 is a code
 
 _NUMBER = re.compile(r"(?P<main>\d+)(?:\.(?P<sub>\d+))?|a(?P<a>\d{3})")  # 21, 21.1; A710 (A family, cue only)
+# An English cue is a word (no letter before it), optionally followed by "code", "no." or "#". The look-behind
+# comes after each English cue's first letter, so that every alternative opens with a literal character:
+# then `re` searches by skipping to the cues' first characters (a pattern opening with a look-behind is
+# tried at every position), about 2.4x faster here; the matches are the same.
+_CUE_BEFORE_EN = "|".join(rf"{w[0]}(?<![a-z].){w[1:]}(?:\s*(?:code|no\.?|number|#))?" for w in CUES_BEFORE_EN)
 _CUE_BEFORE = re.compile(
-    r"(?P<cue>" + "|".join(CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT)
-    + r"|(?<![a-z])(?:" + "|".join(CUES_BEFORE_EN) + r")(?:\s*(?:code|no\.?|number|#))?)"
+    r"(?P<cue>" + "|".join(CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT) + "|" + _CUE_BEFORE_EN + ")"
     r"\s*(?:[:#=]|no\.?|号|為|为|是|编号)?\s*[(\[“\"「『]?\s*$"
 )
 _CUE_WINDOW = 24  # characters before a number that can hold a cue and its filler ("error code no. ")
