@@ -54,8 +54,8 @@ def _product_side(entities: Entities) -> tuple[Product, ...]:
 
 
 def _products_relate(a: Product, b: Product) -> bool | None:
-    if not (a.is_brand or b.is_brand):
-        return a.key == b.key
+    if not (a.is_brand or b.is_brand):  # Product.key without building it: the series where known, else the main
+        return a.series == b.series if a.series or b.series else a.main == b.main
     if a.is_brand and b.is_brand:
         return a.brand == b.brand
     brand, model = (a, b) if a.is_brand else (b, a)
@@ -152,6 +152,9 @@ def decide(question: Entities, chunk: Entities) -> RuleDecision:
         checks.append(check)
     matched = [c for c in checks if c.outcome == MATCH]
     notes = [c.reason for c in checks if c.outcome == UNDECIDED]
+    if len(matched) == 1 and not notes:  # the common case: one rule matched, nothing to join
+        (check,) = matched
+        return RuleDecision(ALIGNED, check.reason, check.rule, check.question, check.chunk)
     if matched:
         return RuleDecision(ALIGNED, "，".join([c.reason for c in matched] + notes), matched[0].rule,
                             sum((c.question for c in matched), ()), sum((c.chunk for c in matched), ()))
