@@ -106,6 +106,8 @@ def test_fault_code_family_main_code_and_sub_code(text, family, main, sub):
         ("Alarm No.16: encoder", "16", None),
         ("报警3号，请检查", "3", None),  # 号 with no part noun after it: still the code's number
         ("显示12号报警", "12", None),
+        ("报警3#，请检查", "3", None),  # "#" with no part noun or digit after it
+        ("报警#5", "5", None),
     ],
 )
 def test_bare_numbers_next_to_a_code_cue_are_codes_of_no_family(text, main, sub):
@@ -118,7 +120,8 @@ def test_bare_numbers_next_to_a_code_cue_are_codes_of_no_family(text, main, sub)
     ["出现10次", "报50%负载", "30秒后再上电", "显示24V", "显示3.5kW", "第2步", "1. 检查接线", "出现2023-05-01",
      "显示12:30", "报警后等待100ms", "出现3个报警", "Step 1: remove the cover", "输出50Hz", "温度80℃",
      "若同一故障1小时内出现3次", "报警后2小時內", "报警1号电机过热", "提示3号轴编码器断线", "故障 2 号机",
-     "code 500 kbit/s", "error at 9600 baud", "code 128 kbps"],
+     "code 500 kbit/s", "error at 9600 baud", "code 128 kbps", "报警1#电机过热", "故障3#泵", "错误16#2310",
+     "显示2#1010"],
 )
 def test_numbers_with_units_steps_ordinals_and_dates_are_never_codes(text):
     assert extract_entities(text).faults == ()

@@ -63,7 +63,7 @@ _CUE_AFTER = re.compile(r"\s*(?P<cue>号?(?:" + "|".join(CUES_AFTER) + "))")
 _ROW_AFTER = re.compile(r"\s*:(?=\s*[^\d\s:/])")  # "6019: 过流", not "12:30" or "1: 2"
 _ROW_START = set("\n。；;|,、)]】 \t\r")
 _NOT_BEFORE_AFTER_CUE = set("abcdefghijklmnopqrstuvwxyz0123456789.-_/:")
-_DATE_OR_TIME_AFTER = re.compile(r"[\-/:]\d")
+_DATE_OR_TIME_AFTER = re.compile(r"[\-/:]\d|#[0-9a-f]")  # 2023-05, 12:30; 16#2310 (IEC radix: the base)
 _WORD_BEFORE = re.compile(r"([a-z]+)\s*$")
 
 

@@ -50,14 +50,15 @@ INDEX_NOUNS = ("关节", "轴", "通道", "端口", "节点", "电机", "模块"
                "關節", "軸", "節點", "電機", "模組", "序號")
 
 # After a number, these make it a quantity, never a code: units, %, and Chinese measure words.
-# After a number, "号" and a part noun make it an ordinal (3号轴: axis No. 3), as 第 before it does.
+# After a number, "号" (or its shorthand "#") and a part noun make it an ordinal (3号轴, 1#电机: axis No. 3,
+# motor No. 1), as 第 before it does.
 _ORDINAL_NOUNS = ("轴", "軸", "电机", "電機", "关节", "關節", "站", "槽", "机", "機", "模块", "模組", "通道", "端口",
-                  "节点", "節點")
+                  "节点", "節點", "泵")
 UNIT_AFTER = re.compile(
     r"\s*(?:[%‰°℃Ω]|(?:[kmμu]?(?:v|a|w|hz|s|m|g|b|va|ohm)|mm|cm|nm|n·m|rpm|r/min|kg|[kmg]?bits?|bytes?|kb|mb|"
     r"[kmg]?bps|baud|h|min|secs?|seconds?|minutes?|hours?|times|ppr|pulses?|degrees?|db)(?![a-z])"
     r"|[次个种台根条项行页章节轴路位倍度转圈年月日天秒分时周帧组把只件处段层级遍毫微伏安瓦赫米千万亿"
-    r"個種臺條項頁節軸轉時幀組處層級萬億]|小[时時]|号(?:" + "|".join(_ORDINAL_NOUNS) + "))"
+    r"個種臺條項頁節軸轉時幀組處層級萬億]|小[时時]|[号#](?:" + "|".join(_ORDINAL_NOUNS) + "))"
 )
 
 # Words that, standing right before "N:", make it a step or a note, not a table row of codes.
