@@ -330,3 +330,12 @@ def test_plan_batches_packed_counts_real_tokens_not_padding():
     # Padded, every row of a batch costs the longest's 52 tokens; packed, each its own (52 + 4 x 12 = 100).
     assert plan_batches(lengths, max_pairs=8, max_tokens=99, extra=2) == [[0], [1, 2, 3, 4]]
     assert plan_batches(lengths, max_pairs=8, max_tokens=99, extra=2, packed=True) == [[0, 1, 2, 3], [4]]
+
+
+def test_packed_rows_whose_kernel_fails_give_way_to_padded_rows_with_the_same_scores(tiny_lm, qwen_tokenizer,
+                                                                                     backend):
+    packed = TransformersBackend(tiny_lm, tokenizer=qwen_tokenizer, packed=True, coalesce=False)
+    packed._flex = True  # FlexAttention on a CPU model: its compiled kernel was never built here, so the forward fails
+    scores = [v.score for v in packed.score(PAIRS)]
+    assert not packed.packed and packed.packed_error  # padded from now on, and why is kept
+    assert scores == pytest.approx([v.score for v in backend.score(PAIRS)], abs=SCORE_TOL)

@@ -187,7 +187,7 @@ class TransformersBackend:
         self.device, self.dtype = param.device, param.dtype
         attention.register()
         packing.register()
-        flex = packing.flex_ok(self.device)
+        flex = packing.flex_ok(self.device, self.causal_lm.config, self.dtype)
         self.packed = flex if packed is None else packed  # fast mode's rows packed end to end
         self._flex = self.packed and flex
         self.tokenizer = _load_tokenizer(tokenizer, model)
@@ -212,6 +212,7 @@ class TransformersBackend:
         )
         self.compiled = _compiled_layers(self.causal_lm, self.device, compile_layers)
         self.compile_error: str | None = None  # why the compiled layers were given up, if they were
+        self.packed_error: str | None = None  # why the packed rows were given up, if they were
         self.decoder = GreedyDecoder(self.causal_lm, self.prefix, settings, self.pad_id)
         self.coalescer = _coalescer(self, coalesce_wait) if coalesce else None
 
@@ -248,7 +249,16 @@ class TransformersBackend:
         return await self.coalescer.acall(method, pairs)
 
     def _fast_logprobs(self, suffixes: list[list[int]]) -> Any:
-        """Label log-probs of one batch; if the compiled layers fail, the eager ones from then on (same results)."""
+        """Label log-probs of one batch. If a forward fails, the optimisations give way one at a time (first the
+        compiled layers, then the packed rows), each with a warning and its reason kept; same results."""
+        while True:
+            try:
+                return self._fast_forward(suffixes)
+            except Exception as exc:
+                if not self._give_up_an_optimisation(exc):
+                    raise
+
+    def _fast_forward(self, suffixes: list[list[int]]) -> Any:
         from ea_plugin.backends.hf.scoring import score_batch, score_packed
 
         def forward() -> Any:
@@ -260,13 +270,22 @@ class TransformersBackend:
 
         if self.compiled is None:
             return forward()
-        try:
-            with self.compiled.active():
-                return forward()
-        except Exception as exc:  # noqa: BLE001 - compiling is an optimisation: say so and carry on eagerly
-            log.warning("compiled decoder layers failed (%s: %s); running them eagerly", type(exc).__name__, exc)
-            self.compiled, self.compile_error = None, f"{type(exc).__name__}: {exc}"
+        with self.compiled.active():
             return forward()
+
+    def _give_up_an_optimisation(self, exc: Exception) -> bool:
+        """Drop the next optimisation after a failed forward (False: none is left, the error is the model's)."""
+        why = f"{type(exc).__name__}: {exc}"
+        if self.compiled is not None:
+            log.warning("compiled decoder layers failed (%s); running them eagerly", why)
+            self.compiled, self.compile_error = None, why
+        elif self._flex:
+            log.warning("packed rows through FlexAttention failed (%s); padding the rows", why)
+            self.packed = self._flex = False
+            self.packed_error = why
+        else:
+            return False
+        return True
 
     def _run(self, method: str, pairs: list[Pair]) -> list[Judgement]:
         return self._score_now(pairs) if method == "score" else self._generate_now(pairs)

@@ -178,32 +178,35 @@ def _compiled_flex() -> Callable[..., torch.Tensor]:
 
 
 _FLEX: list[Any] = [None]
-_FLEX_OK: dict[str, bool] = {}
+_FLEX_OK: dict[tuple, bool] = {}
 
 
-def flex_ok(device: torch.device) -> bool:
-    """Whether FlexAttention runs here and gives the dense oracle's output for a packed batch; checked once."""
-    name = str(device)
+def flex_ok(device: torch.device, config: Any, dtype: torch.dtype) -> bool:
+    """Whether FlexAttention runs here, for the model's head shape and dtype (kernels are chosen by them), and
+    gives the dense oracle's output for a packed batch; checked once per device and shape."""
     if device.type != "cuda":
         return False
-    if name not in _FLEX_OK:
+    heads, kv_heads = config.num_attention_heads, config.num_key_value_heads
+    dim = getattr(config, "head_dim", None) or config.hidden_size // heads
+    key = (str(device), heads, kv_heads, dim, dtype)
+    if key not in _FLEX_OK:
         try:
             if _FLEX[0] is None:
                 _FLEX[0] = _compiled_flex()
-            _FLEX_OK[name] = _flex_matches_dense(device)
+            _FLEX_OK[key] = _flex_matches_dense(device, heads, kv_heads, dim, dtype)
         except Exception as exc:  # noqa: BLE001 - an optimisation: the padded path stays
-            log.warning("FlexAttention unavailable on %s (%s: %s); fast mode pads its rows", name,
+            log.warning("FlexAttention unavailable on %s (%s: %s); fast mode pads its rows", device,
                         type(exc).__name__, exc)
-            _FLEX_OK[name] = False
-    return _FLEX_OK[name]
+            _FLEX_OK[key] = False
+    return _FLEX_OK[key]
 
 
-def _flex_matches_dense(device: torch.device) -> bool:
+def _flex_matches_dense(device: torch.device, heads: int, kv_heads: int, dim: int, dtype: torch.dtype) -> bool:
     gen = torch.Generator(device=device).manual_seed(0)
-    prefix_len, heads, kv_heads, dim = 40, 4, 2, 64
+    prefix_len = 40
 
     def rand(*shape: int) -> torch.Tensor:
-        return torch.randn(shape, generator=gen, device=device).to(torch.bfloat16)
+        return torch.randn(shape, generator=gen, device=device).to(dtype)
 
     prefix = PrefixKV(list(range(prefix_len)), [rand(1, kv_heads, prefix_len, dim)],
                       [rand(1, kv_heads, prefix_len, dim)])
@@ -212,8 +215,9 @@ def _flex_matches_dense(device: torch.device) -> bool:
     q = rand(1, heads, batch.length, dim)
     keys = torch.cat([prefix.keys[0], rand(1, kv_heads, batch.length, dim)], dim=2)
     values = torch.cat([prefix.values[0], rand(1, kv_heads, batch.length, dim)], dim=2)
-    flex = _FLEX[0](q, keys, values, block_mask=batch.block_mask(), scale=0.125, enable_gqa=True)
-    dense = dense_attention(q.float(), keys.float(), values.float(), batch.dense_mask(), 0.125)
+    scale = dim**-0.5
+    flex = _FLEX[0](q, keys, values, block_mask=batch.block_mask(), scale=scale, enable_gqa=True)
+    dense = dense_attention(q.float(), keys.float(), values.float(), batch.dense_mask(), scale)
     error = (flex.float() - dense).abs().max().item()
     if error >= 3e-2:
         log.warning("FlexAttention differs from plain attention by %.3g on %s; fast mode pads its rows", error, device)
