@@ -355,6 +355,29 @@ def test_fast_score_decides_the_verdict_through_the_threshold(qwen_tokenizer):
     assert low.kept is True and high.kept is False
 
 
+@pytest.mark.parametrize("p_budui, settled", [(0.01, True), (0.55, False)])
+def test_fast_label_comes_from_the_scores_when_the_model_writes_on_after_it(qwen_tokenizer, p_budui, settled):
+    # The model answers 对齐 and goes on (cut by fast_max_tokens): the text holds no clean label, the log-probs may.
+    dui, qi, budui = label_pieces(qwen_tokenizer)
+    entries = [logprob_entry(dui, 0.4, {dui: 0.4, budui: p_budui, "不": 0.001}),
+               logprob_entry(qi, 0.9, {qi: 0.9, "。": 0.05}), logprob_entry("：", 0.5, {"：": 0.5}),
+               logprob_entry("略", 0.4, {"略": 0.4})]
+    refused = Reply(status=400, body={"detail": "unknown field continue_final_message"})
+
+    def handler(request: Request) -> Reply:
+        return refused if request.body.get("continue_final_message") else Reply(
+            body=chat_completion(ALIGNED + "：略", entries))
+
+    with LoopbackHTTPServer(handler) as server:
+        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).score([PAIRS[0]])[0]
+    assert verdict.raw == ALIGNED + "：略"
+    if settled:  # P(对齐) >= .36 / (.36 + .01): whatever P(齐|不对) is, the score cannot cross 0.5
+        assert verdict.label == ALIGNED and verdict.error is None
+        assert verdict.extra["label_from"].startswith("log-probs (")
+    else:  # .36 against up to .55: the unknown P(齐|不对) could put either label ahead, so the pair fails
+        assert verdict.error is not None and "label_from" not in verdict.extra
+
+
 def test_without_the_openai_package_import_works_and_the_backend_says_what_to_install():
     # A subprocess where `import openai` fails, as on an install without the [openai] extra.
     code = (
