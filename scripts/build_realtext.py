@@ -176,11 +176,13 @@ class Tables:
         i, before, after = rows.index(row), rng.randint(1, 2), rng.randint(1, 3)
         return rows[max(0, i - before) : i + after + 1]
 
-    def far_row(self, chunk: str, rows: list[Row], rng: random.Random) -> Row | None:
-        """A row of the same table whose main code no number of the chunk can equal, and that no HEX-against-panel
-        pair can leave undecided (spec v2: such a pair decides nothing): a HEX question only where the chunk's
-        descriptions hold no other number, a panel-code question only where they hold no HEX-looking value."""
-        found = numbers_in(chunk)
+    def far_row(self, rows: list[Row], rng: random.Random) -> Row | None:
+        """A row of the same table whose main code no number of a chunk's ``rows`` (codes and descriptions) can
+        equal, and that no HEX-against-panel pair can leave undecided (spec v2: such a pair decides nothing): a HEX
+        question only where the descriptions hold no other number, a panel-code question only where they hold no
+        HEX-looking value. The notes around the rows are spec v2's never-entities (units, ordinals, standards,
+        sections), so a question may ask a number they hold."""
+        found = numbers_in(" ".join(f"{r.text} {r.description}" for r in rows))
         descriptions = " ".join(r.description for r in rows)
         hex_free = _HEX_VALUE.search(nfkc(descriptions).lower()) is None
         digit_free = not re.search(r"\d", _HEX_VALUE.sub("", nfkc(descriptions).lower()))
@@ -189,14 +191,14 @@ class Tables:
                   and (digit_free if r.code.family == "hex" else hex_free)]
         return rng.choice(others) if others else None
 
-    def asked_row(self, chunk: str, rows: list[Row], row: Row, rng: random.Random,
-                  what: str) -> tuple[Row, str, str] | None:
+    def asked_row(self, rows: list[Row], row: Row, rng: random.Random, what: str) -> tuple[Row, str, str] | None:
         """The row a question asks about, its label and why: half the time the chunk's own ``row`` (对齐), else
         one that no number of the chunk can equal (不对齐), or None where the table has none."""
         if rng.random() < 0.5:
             return row, ALIGNED, f"{what}; {row.text} is one of the chunk's rows"
-        other = self.far_row(chunk, rows, rng)
-        return None if other is None else (other, UNALIGNED, f"{what}; no number of the chunk is {_fmt(other.code)}")
+        other = self.far_row(rows, rng)
+        why = f"{what}; no number of the chunk's rows is {_fmt(other.code)}" if other else ""
+        return None if other is None else (other, UNALIGNED, why)
 
     def named_others(self, row: Row) -> list[str]:
         return sorted(s for s in self.rows if self.vendors[s] != self.vendors[row.source] and ALL_PROFILES[s].named)
@@ -232,16 +234,16 @@ def same_code_table(row, profile, tables, rng):
 def diff_code_table(row, profile, tables, rng):
     window = tables.window(row, rng)
     chunk = table_chunk(window, mention(profile, rng), profile.heading, rng)
-    other = tables.far_row(chunk, window, rng)
+    other = tables.far_row(window, rng)
     if other is not None:
         yield _pair(other, tables, real_ask(profile, other, rng), chunk, UNALIGNED, "fault", "table_diff_code", window,
-                    f"same product; no number of the chunk is {_fmt(other.code)}")
+                    f"same product; no number of the chunk's rows is {_fmt(other.code)}")
 
 
 def no_product_question(row, profile, tables, rng):
     window = tables.window(row, rng)
     chunk = table_chunk(window, mention(profile, rng), profile.heading, rng)
-    asked = tables.asked_row(chunk, window, row, rng, "question names no product")
+    asked = tables.asked_row(window, row, rng, "question names no product")
     if asked is None:
         return
     q_row, label, why = asked
@@ -256,7 +258,7 @@ def troubleshooting(row, profile, tables, rng):
         yield _pair(row, tables, real_ask(profile, row, rng), chunk, ALIGNED, "fault", "troubleshooting_same_code",
                     [row], f"a how-to paragraph about {row.text}")
         return
-    other = tables.far_row(chunk, [row], rng)
+    other = tables.far_row([row], rng)
     if other is not None:
         yield _pair(other, tables, real_ask(profile, other, rng), chunk, UNALIGNED, "fault",
                     "troubleshooting_diff_code", [row], f"paragraph about {row.text}; no number is {_fmt(other.code)}")
@@ -266,7 +268,7 @@ def troubleshooting(row, profile, tables, rng):
 NOTES = ("本驱动器支持CiA402（DS402）运动控制协议，EtherCAT通信周期1ms。", "报警后1小时内请勿频繁上电。",
          "报警2号轴时，先检查该轴的编码器线和CN2插头。", "控制电源为DC24V，3.5kW以下机型无需外接制动电阻。",
          "Supports the CiA402 drive profile (DS402) over EtherCAT; CANopen at 500 kbit/s.",
-         "Alarm history keeps 16 entries; see section 8.3.")
+         "Alarm history keeps 16 entries; see section 8.3.", "报警1#电机过热时，先检查1#风扇和3号轴的负载。")
 _MODEL_LIKE = re.compile(r"[A-Za-z][\-_ ]?\d|\d[A-Za-z]")
 
 
@@ -278,12 +280,33 @@ def chunk_without_product(row, profile, tables, rng):
                                      for r in window):
         return
     chunk = "\n".join([rng.choice(NOTES), *row_lines(window, rng), rng.choice(NOTES)])
-    asked = tables.asked_row(chunk, window, row, rng, "chunk names no product")
+    asked = tables.asked_row(window, row, rng, "chunk names no product")
     if asked is None:
         return
     q_row, label, why = asked
     yield _pair(q_row, tables, real_ask(profile, q_row, rng), chunk, label, "fault", f"chunk_no_product_{label}",
                 window, why)
+
+
+# Notes whose number stands right after a code cue but is a quantity or an ordinal (spec v2: never a code).
+CUED_NOTES = (("若同一故障1小时内出现3次以上，请检查电机绝缘。", "1"), ("报警2号轴时，先检查该轴的编码器线。", "2"),
+              ("报警1#电机过热时，先检查风扇。", "1"), ("故障3号机停机后，其余机组继续运行。", "3"))
+
+
+def cued_note_number(row, profile, tables, rng):
+    """The question asks the code whose number a note holds right after a cue (故障1小时, 报警2号轴): the rows
+    around differ, so the chunk is about other codes."""
+    note, number = rng.choice(CUED_NOTES)
+    asked = [r for r in tables.rows[row.source] if r.code.family is None and r.code.main == number]
+    if not asked or profile.named is False:
+        return
+    window = tables.window(row, rng)
+    if number in numbers_in(" ".join(f"{r.text} {r.description}" for r in window)):
+        return
+    product = mention(profile, rng)
+    chunk = "\n".join([f"{product} {profile.heading}" if product else profile.heading, note, *row_lines(window, rng)])
+    yield _pair(asked[0], tables, real_ask(profile, asked[0], rng), chunk, UNALIGNED, "fault", "cued_note_number",
+                window, f"{note!r} holds {number} as a quantity or ordinal; no row is {number}")
 
 
 def markdown_table(row, profile, tables, rng):
@@ -349,9 +372,9 @@ def sibling_series(row, profile, tables, rng):
 KindBuilder = Callable[[Row, Profile, Tables, random.Random], Iterator[Pair]]
 NEW_KINDS: tuple[KindBuilder, ...] = (same_code_table, diff_code_table, no_product_question, troubleshooting,
                                       markdown_table, other_vendor, brand_question, sibling_series,
-                                      chunk_without_product)
+                                      chunk_without_product, cued_note_number)
 HARD_ROW_KINDS: tuple[KindBuilder, ...] = (same_code_table, diff_code_table, no_product_question, troubleshooting,
-                                           chunk_without_product)
+                                           chunk_without_product, cued_note_number)
 
 
 def load_tables() -> tuple[Tables, dict[str, str]]:
