@@ -93,7 +93,8 @@ def read_token_codes(
         length, why, number = reading[:3]
         if len(reading) == 3:
             params.append(Parameter(written[start : start + length], (start, start + length), why, number))
-        elif reading[5] and (_PRODUCT_WORD_NEXT.match(lowered, start + length) or _inside_alias(hits, start, end)):
+        elif reading[5] and (_PRODUCT_WORD_NEXT.match(lowered, start + length)
+                             or (hits and _inside_alias(hits, start, end))):
             free.append(span)  # "E700系列", "MicroFlex e190" name a product
             continue
         else:
@@ -104,8 +105,10 @@ def read_token_codes(
 
 def _inside_alias(hits: list[AliasHit], start: int, end: int) -> bool:
     """Whether a series alias of more than this token spans it."""
-    return any(h.kind == "series" and h.start <= start and end <= h.end and h.end - h.start > end - start
-               for h in hits)
+    for h in hits:  # a loop, not any() over a generator: this runs for most code tokens
+        if h.kind == "series" and h.start <= start and end <= h.end and h.end - h.start > end - start:
+            return True
+    return False
 
 
 @lru_cache(maxsize=16384)
