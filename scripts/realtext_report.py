@@ -8,9 +8,10 @@ and the misses. The same report as scripts/devset_report.py, over the harder pai
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from ea_plugin.judge import load_judge
+from ea_plugin.judge import AlignmentJudge, load_judge
 from scripts.build_realtext import DATA
 from scripts.devset_report import describe, run
 from training.evaluate import parse_options
@@ -18,14 +19,23 @@ from training.evaluate import parse_options
 SPLIT = "realtext"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def report(argv: Sequence[str] | None, split: str, data: Path, doc: str,
+           more: Callable[[AlignmentJudge], str] | None = None) -> int:
+    """The command line of a probe set's report (this one, scripts/phrasing_report.py): ``more`` adds a table."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--backend", default="rules")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="load_judge options")
     parser.add_argument("--misses", type=int, default=30, help="how many misses to print")
     args = parser.parse_args(argv)
-    print(describe(run(load_judge(args.backend, **parse_options(args.option)), SPLIT, DATA), args.misses))
+    judge = load_judge(args.backend, **parse_options(args.option))
+    print(describe(run(judge, split, data), args.misses))
+    if more is not None:
+        print(more(judge))
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return report(argv, SPLIT, DATA, __doc__)
 
 
 if __name__ == "__main__":
