@@ -135,6 +135,23 @@ def test_a_models_digits_are_never_a_code():
     assert [p.main for p in entities.products] == ["mg400"]
 
 
+@pytest.mark.parametrize(
+    ("text", "product", "main"),
+    [("报警17 MG400", "mg400", "17"), ("錯誤碼：12290 MG 400怎麼處理", "mg400", "12290"),
+     ("error 83.1 G5系列", "g5", "83"), ("报警3 S120驱动器", "s120", "3"), ("报警5 A6伺服", "a6", "5")],
+)
+def test_a_code_before_a_model_whose_letters_look_like_a_unit_is_a_code(text, product, main):
+    """The letters after the number are the model's (MG, G, S, A), not milligrams, grams, seconds or amperes."""
+    entities = extract_entities(text)
+    assert [p.main for p in entities.products] == [product]
+    assert [f.main for f in entities.faults] == [main]
+
+
+@pytest.mark.parametrize("text", ["报警17 mg", "重量报警5 mg以上", "显示30 ms后", "故障3 kW MD500", "报警2 A，请检查"])
+def test_a_number_before_unit_letters_that_name_no_model_is_a_quantity(text):
+    assert extract_entities(text).faults == ()
+
+
 def test_a_code_shaped_word_inside_a_catalog_series_alias_is_the_models(tmp_path):
     entities = extract_entities("ABB MicroFlex e190 alarm 0x5442")
     assert [p.series for p in entities.models] == ["abb/microflex-e190"]

@@ -163,9 +163,12 @@ def _vendor_pattern(forms: tuple[CodeForm, ...]) -> re.Pattern[str] | None:
 
 def _bare_reading(text: Text, start: int, end: int) -> str | None:
     """Why a number token is a code (the cue that makes it one), or None where it is not a code."""
-    lowered = text.lowered
-    if UNIT_AFTER.match(lowered, end) or _DATE_OR_TIME_AFTER.match(lowered, end):
-        return None  # 10次, 50%, 24V, 2023/05, 12:30
+    lowered, taken = text.lowered, text.taken
+    unit = UNIT_AFTER.match(lowered, end)
+    if unit and (taken is None or not taken[unit.end() - 1]):  # "17 MG400": the letters are the model's
+        return None  # 10次, 50%, 24V
+    if _DATE_OR_TIME_AFTER.match(lowered, end):
+        return None  # 2023/05, 12:30
     cue = _CUE_BEFORE.search(lowered, max(0, start - _CUE_WINDOW), start)
     if cue:
         return f"after cue {cue.group('cue').strip()!r}"
