@@ -108,6 +108,10 @@ def test_fault_code_family_main_code_and_sub_code(text, family, main, sub):
         ("显示12号报警", "12", None),
         ("报警3#，请检查", "3", None),  # "#" with no part noun or digit after it
         ("报警#5", "5", None),
+        ("17號報警", "17", None),  # traditional script: 號 as 号
+        ("MG400 17號故障", "17", None),
+        ("報警號：17", "17", None),
+        ("故障編號17", "17", None),
     ],
 )
 def test_bare_numbers_next_to_a_code_cue_are_codes_of_no_family(text, main, sub):
@@ -121,7 +125,7 @@ def test_bare_numbers_next_to_a_code_cue_are_codes_of_no_family(text, main, sub)
      "显示12:30", "报警后等待100ms", "出现3个报警", "Step 1: remove the cover", "输出50Hz", "温度80℃",
      "若同一故障1小时内出现3次", "报警后2小時內", "报警1号电机过热", "提示3号轴编码器断线", "故障 2 号机",
      "code 500 kbit/s", "error at 9600 baud", "code 128 kbps", "报警1#电机过热", "故障3#泵", "错误16#2310",
-     "显示2#1010"],
+     "显示2#1010", "報警3號軸編碼器斷線", "故障 2 號機", "報警1號電機過熱"],
 )
 def test_numbers_with_units_steps_ordinals_and_dates_are_never_codes(text):
     assert extract_entities(text).faults == ()

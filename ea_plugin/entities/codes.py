@@ -56,10 +56,10 @@ _NUMBER = re.compile(r"(?P<main>\d+)(?:\.(?P<sub>\d+))?|a(?P<a>\d{3})")  # 21, 2
 _CUE_BEFORE_EN = "|".join(rf"{w[0]}(?<![a-z].){w[1:]}(?:\s*(?:code|no\.?|number|#))?" for w in CUES_BEFORE_EN)
 _CUE_BEFORE = re.compile(
     r"(?P<cue>" + "|".join(CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT) + "|" + _CUE_BEFORE_EN + ")"
-    r"\s*(?:[:#=]|no\.?|号|為|为|是|编号)?\s*[(\[“\"「『]?\s*$"
+    r"\s*(?:[:#=]|no\.?|[号號]|為|为|是|编号|編號)?\s*[(\[“\"「『]?\s*$"
 )
 _CUE_WINDOW = 24  # characters before a number that can hold a cue and its filler ("error code no. ")
-_CUE_AFTER = re.compile(r"\s*(?P<cue>号?(?:" + "|".join(CUES_AFTER) + "))")
+_CUE_AFTER = re.compile(r"\s*(?P<cue>[号號]?(?:" + "|".join(CUES_AFTER) + "))")
 _ROW_AFTER = re.compile(r"\s*:(?=\s*[^\d\s:/])")  # "6019: 过流", not "12:30" or "1: 2"
 _ROW_START = set("\n。；;|,、)]】 \t\r")
 _NOT_BEFORE_AFTER_CUE = set("abcdefghijklmnopqrstuvwxyz0123456789.-_/:")

@@ -37,7 +37,7 @@ zone area region field object entry record sample trial range scale class grade 
 """.split())
 
 # A bare number is a code next to these cues (spec v2). Before it: Chinese cues directly, English ones
-# as words, optionally followed by "code", "no." or "#"; after it: 故障/报警/错误, optionally after 号.
+# as words, optionally followed by "code", "no." or "#"; after it: 故障/报警/错误, optionally after 号 (號).
 CUES_BEFORE_ZH = ("报警码", "报警号", "报警代码", "故障码", "故障代码", "故障号", "错误码", "错误代码", "代码",
                   "报警", "报错", "出现", "显示", "提示", "故障", "错误", "告警", "警报", "报")
 # The same cues as traditional-script manuals (Delta, Taiwan) write them.
@@ -50,7 +50,7 @@ INDEX_NOUNS = ("关节", "轴", "通道", "端口", "节点", "电机", "模块"
                "關節", "軸", "節點", "電機", "模組", "序號")
 
 # After a number, these make it a quantity, never a code: units, %, and Chinese measure words.
-# After a number, "号" (or its shorthand "#") and a part noun make it an ordinal (3号轴, 1#电机: axis No. 3,
+# After a number, "号"/"號" (or its shorthand "#") and a part noun make it an ordinal (3号轴, 1#电机: axis No. 3,
 # motor No. 1), as 第 before it does.
 _ORDINAL_NOUNS = ("轴", "軸", "电机", "電機", "关节", "關節", "站", "槽", "机", "機", "模块", "模組", "通道", "端口",
                   "节点", "節點", "泵")
@@ -58,7 +58,7 @@ UNIT_AFTER = re.compile(
     r"\s*(?:[%‰°℃Ω]|(?:[kmμu]?(?:v|a|w|hz|s|m|g|b|va|ohm)|mm|cm|nm|n·m|rpm|r/min|kg|[kmg]?bits?|bytes?|kb|mb|"
     r"[kmg]?bps|baud|h|min|secs?|seconds?|minutes?|hours?|times|ppr|pulses?|degrees?|db)(?![a-z])"
     r"|[次个种台根条项行页章节轴路位倍度转圈年月日天秒分时周帧组把只件处段层级遍毫微伏安瓦赫米千万亿"
-    r"個種臺條項頁節軸轉時幀組處層級萬億]|小[时時]|[号#](?:" + "|".join(_ORDINAL_NOUNS) + "))"
+    r"個種臺條項頁節軸轉時幀組處層級萬億]|小[时時]|[号號#](?:" + "|".join(_ORDINAL_NOUNS) + "))"
 )
 
 # Words that, standing right before "N:", make it a step or a note, not a table row of codes.
