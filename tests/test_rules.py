@@ -112,6 +112,9 @@ def test_fault_code_family_main_code_and_sub_code(text, family, main, sub):
         ("MG400 17號故障", "17", None),
         ("報警號：17", "17", None),
         ("故障編號17", "17", None),
+        ("请问G5系列伺服：24.0故障", "24", "0"),  # a colon after a word or a model only sets the code apart
+        ("MG400：17号报警", "17", None),
+        (":17故障", "17", None),
     ],
 )
 def test_bare_numbers_next_to_a_code_cue_are_codes_of_no_family(text, main, sub):
@@ -125,7 +128,8 @@ def test_bare_numbers_next_to_a_code_cue_are_codes_of_no_family(text, main, sub)
      "显示12:30", "报警后等待100ms", "出现3个报警", "Step 1: remove the cover", "输出50Hz", "温度80℃",
      "若同一故障1小时内出现3次", "报警后2小時內", "报警1号电机过热", "提示3号轴编码器断线", "故障 2 号机",
      "code 500 kbit/s", "error at 9600 baud", "code 128 kbps", "报警1#电机过热", "故障3#泵", "错误16#2310",
-     "显示2#1010", "報警3號軸編碼器斷線", "故障 2 號機", "報警1號電機過熱"],
+     "显示2#1010", "報警3號軸編碼器斷線", "故障 2 號機", "報警1號電機過熱",
+     "12:30故障", "时间12:30报警", "Ratio 1:2故障", "2023-05-01 12:30:45故障"],
 )
 def test_numbers_with_units_steps_ordinals_and_dates_are_never_codes(text):
     assert extract_entities(text).faults == ()

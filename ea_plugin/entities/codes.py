@@ -62,7 +62,7 @@ _CUE_WINDOW = 24  # characters before a number that can hold a cue and its fille
 _CUE_AFTER = re.compile(r"\s*(?P<cue>[号號]?(?:" + "|".join(CUES_AFTER) + "))")
 _ROW_AFTER = re.compile(r"\s*:(?=\s*[^\d\s:/])")  # "6019: 过流", not "12:30" or "1: 2"
 _ROW_START = set("\n。；;|,、)]】 \t\r")
-_NOT_BEFORE_AFTER_CUE = set("abcdefghijklmnopqrstuvwxyz0123456789.-_/:")
+_NOT_BEFORE_AFTER_CUE = set("abcdefghijklmnopqrstuvwxyz0123456789.-_/")
 _DATE_OR_TIME_AFTER = re.compile(r"[\-/:]\d|#[0-9a-f]")  # 2023-05, 12:30; 16#2310 (IEC radix: the base)
 _WORD_BEFORE = re.compile(r"([a-z]+)\s*$")
 
@@ -174,13 +174,24 @@ def _bare_reading(text: Text, start: int, end: int) -> str | None:
         return f"after cue {cue.group('cue').strip()!r}"
     before = lowered[start - 1] if start else ""
     after = _CUE_AFTER.match(lowered, end)
-    if after and before not in _NOT_BEFORE_AFTER_CUE and not any(lowered.endswith(n, 0, start) for n in INDEX_NOUNS):
+    time_or_ratio = before == ":" and _number_before_colon(lowered, start - 1)  # 12:30故障
+    if (after and before not in _NOT_BEFORE_AFTER_CUE and not time_or_ratio
+            and not any(lowered.endswith(n, 0, start) for n in INDEX_NOUNS)):
         return f"before cue {after.group('cue')!r}"
     if (not before or before in _ROW_START) and _ROW_AFTER.match(lowered, end):
         word = _WORD_BEFORE.search(lowered, max(0, start - 20), start)
         if not (word and word.group(1) in ROW_NOT_AFTER):
             return "opening a row 'N: description'"
     return None
+
+
+def _number_before_colon(lowered: str, colon: int) -> bool:
+    """Whether a plain number stands right before the colon at ``colon``: "12:30故障" (a time), "1:2" (a ratio).
+    After a word, a model or punctuation ("伺服：24故障", "MG400：17号报警") the colon only sets the code apart."""
+    i = colon - 1
+    while i >= 0 and lowered[i].isdigit():
+        i -= 1
+    return i < colon - 1 and not (i >= 0 and lowered[i].isascii() and lowered[i].isalpha())
 
 
 def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> list[FaultCode]:
