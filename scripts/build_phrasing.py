@@ -32,7 +32,7 @@ from pathlib import Path
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 from scripts.build_devset import DATA as DEVSET_DATA
 from scripts.build_devset import Pair, Profile, Row, _fmt, dedupe, fullwidth, load_rows, with_brand, write
-from scripts.build_realtext import ALL_PROFILES, NEW_PROFILES, Tables, load_table, names_in, table_chunk
+from scripts.build_realtext import ALL_PROFILES, INTROS, NEW_PROFILES, OUTROS, Tables, load_table, names_in, table_chunk
 from scripts.build_realtext import DATA as REALTEXT_DATA
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "phrasing"
@@ -103,7 +103,10 @@ SERIES_WORDS = {"伺服": ("伺服", "驱动器", "系列", "伺服驱动器", "
 
 
 def product(profile: Profile, rng: random.Random, series_word: bool = False) -> str:
-    """The series as the table's manuals name it, after its brand at times, or with a series word."""
+    """The series as the table's manuals name it, after its brand at times, or with a series word; the brand and
+    the device word where the table names no series (节卡机器人)."""
+    if not profile.models:
+        return with_brand(rng.choice(profile.brand), profile.kind_word)
     name = rng.choice(profile.models)
     if profile.brand and profile.brand_model and rng.random() < 0.2:
         name = with_brand(rng.choice(profile.brand), rng.choice(profile.brand_model))
@@ -206,8 +209,17 @@ def _pair(row: Row, tables: Tables, q: str, c: str, label: str, rule: str, kind:
                 why, form)
 
 
+# Chinese manuals (the tables with Chinese descriptions: Dobot, UFACTORY, Yaskawa, JAKA) open and close their pages
+# in Chinese: build_realtext's Chinese intro lines and notes only.
+_ZH_NOTES = tuple(tuple(line for line in lines if not line[0].isascii()) for lines in (INTROS, OUTROS))
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 def _chunk(rows: list[Row], profile: Profile, rng: random.Random) -> str:
-    return table_chunk(rows, rng.choice(profile.models), profile.heading, rng)
+    name = rng.choice(profile.models) if profile.models else with_brand(rng.choice(profile.brand), profile.kind_word)
+    if all(_CJK.search(r.description) for r in rows):
+        return table_chunk(rows, name, profile.heading, rng, _ZH_NOTES)
+    return table_chunk(rows, name, profile.heading, rng)
 
 
 def _question(row: Row, profile: Profile, rng: random.Random, window: list[Row]) -> tuple[str, str]:
@@ -236,6 +248,8 @@ def diff_code(row, profile, tables, rng):
 def other_product(row, profile, tables, rng):
     """Another vendor's series with the same-looking code where it has one: products differ (product first)."""
     others = tables.named_others(row)
+    if not profile.named:  # a brand against a series decides only where the catalog knows the series' brand
+        others = [s for s in others if ALL_PROFILES[s].catalogued and ALL_PROFILES[s].brand]
     if not others:
         return
     source = rng.choice(others)
@@ -247,7 +261,8 @@ def other_product(row, profile, tables, rng):
         q = with_number(row, profile, rng, [])
     if not any(names_in(m) in names_in(chunk) for m in (*profile.models, *profile.brand_model, *profile.brand)):
         yield _pair(row, tables, q, chunk, UNALIGNED, "product", "other_product", window,
-                    f"series differ ({profile.models[0]} vs {ALL_PROFILES[source].models[0]}); product first", form)
+                    f"products differ ({(profile.models or profile.brand)[0]} vs {ALL_PROFILES[source].models[0]}); "
+                    "product first", form)
 
 
 def code_only(row, profile, tables, rng):
@@ -358,10 +373,11 @@ KINDS: tuple[KindBuilder, ...] = (same_code, diff_code, other_product, code_only
 
 
 def load_tables() -> Tables:
-    """The dev set's tables (the rows it uses) and the realtext set's new tables (every row): only named series."""
+    """The dev set's tables (the rows it uses) and the realtext set's new tables (every row): those that name a
+    series or a brand (CiA 402's generic table and the MotoSuiveur controller name neither)."""
     rows, vendors = {}, {}
     for prov in json.loads((DEVSET_DATA / "sources" / "provenance.json").read_text("utf-8")):
-        if ALL_PROFILES[prov["id"]].named:
+        if ALL_PROFILES[prov["id"]].named or ALL_PROFILES[prov["id"]].brand:  # JAKA, EL7211: by their brand
             rows[prov["id"]], vendors[prov["id"]] = load_rows(prov["id"]), prov["vendor"]
     for prov in json.loads((REALTEXT_DATA / "sources" / "provenance.json").read_text("utf-8")):
         if NEW_PROFILES[prov["id"]].named:

@@ -131,14 +131,17 @@ def row_lines(rows: list[Row], rng: random.Random) -> list[str]:
     return [chunk_line(r, rng, None) for r in rows]
 
 
-def table_chunk(rows: list[Row], product: str | None, heading: str, rng: random.Random) -> str:
-    """A page of a fault table: a heading naming the product, running text with numbers, rows, a note."""
+def table_chunk(rows: list[Row], product: str | None, heading: str, rng: random.Random,
+                notes: tuple[tuple[str, ...], tuple[str, ...]] = (INTROS, OUTROS)) -> str:
+    """A page of a fault table: a heading naming the product, running text with numbers, rows, a note.
+    ``notes``: the intro lines and the closing notes to draw from (build_phrasing: Chinese ones for Chinese rows)."""
+    intros, outros = notes
     p = product or "驱动器"
     head = rng.choice([f"{product} {heading}", f"【{product}】{heading}", f"{heading}（{product}）"]) if product \
         else heading
-    parts = [head, rng.choice(INTROS).format(p=p), *row_lines(rows, rng)]
+    parts = [head, rng.choice(intros).format(p=p), *row_lines(rows, rng)]
     if rng.random() < 0.7:
-        parts.append(rng.choice(OUTROS))
+        parts.append(rng.choice(outros))
     return "\n".join(parts)
 
 
