@@ -101,8 +101,10 @@ def pack(
     *,
     prefix: PrefixKV | None,
     device: torch.device | str = "cpu",
+    flex: bool = False,
 ) -> PackedBatch:
     """Lay ``suffixes`` end to end, each followed by every label branch; positions follow the prefix.
+    ``flex``: attend through FlexAttention (CUDA), else through a dense mask.
 
     Read-out per row (as :meth:`LabelSequences.keep_columns` orders it): the row's last suffix token,
     then each branch token in turn.
@@ -136,6 +138,7 @@ def pack(
         keep=tensor(keep, torch.long),
         rows=len(suffixes),
         prefix=prefix,
+        flex=flex,
     )
 
 

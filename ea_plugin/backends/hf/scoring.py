@@ -91,6 +91,5 @@ def score_packed(
     flex: bool,
 ) -> torch.Tensor:
     """:func:`score_batch` with the rows packed end to end (no padding; see packed)."""
-    batch = pack(suffixes, labels.branches, prefix=prefix, device=device)
-    batch.flex = flex
+    batch = pack(suffixes, labels.branches, prefix=prefix, device=device, flex=flex)
     return labels.logprobs(run_packed(causal_lm, batch))
