@@ -28,16 +28,21 @@ _PARAMETER = re.compile(
     + _END
 )
 # The families of spec v2, matched at the start of a token; alternatives are tried in this order.
+# A hex run holding a digit is written [a-f]*+\d[0-9a-f]*+, not [0-9a-f]*\d[0-9a-f]*: the two match the same
+# runs, but the latter tries every split of a long run that then fails (quadratic: a 16k-character token
+# took seconds). A run that is cut short can never be followed by the rest (a letter, "h", ".", the token's
+# end), so possessive runs (*+, never given back) match exactly what the backtracking ones did.
+_HEX_WITH_DIGIT = r"[a-f]*+\d[0-9a-f]*+"
 _FAMILY = re.compile(
-    r"(?:(?:error|err|er|e)(?:[.\-_]?(?P<e>[0-9a-f]?\d[0-9a-f]*)|[.\-_](?P<e_word>[a-z]{2,3}\d{0,2}))"
-    r"|alm?[.\-_]?(?P<al>[0-9a-f]*\d[0-9a-f]*)"
-    r"|a\.(?P<a>[0-9a-f]*\d[0-9a-f]*)"
-    r"|fault[.\-_]?(?P<fault>\d+)"
+    r"(?:(?:error|err|er|e)(?:[.\-_]?(?P<e>[0-9a-f]?\d[0-9a-f]*+)|[.\-_](?P<e_word>[a-z]{2,3}\d{0,2}))"
+    rf"|alm?[.\-_]?(?P<al>{_HEX_WITH_DIGIT})"
+    rf"|a\.(?P<a>{_HEX_WITH_DIGIT})"
+    r"|fault[.\-_]?(?P<fault>\d++)"
     r"|f(?P<f>\d{3,5})"
     r"|n(?P<n>\d{3})"
-    r"|0x(?P<hex>[0-9a-f]+)"
-    r"|(?P<hex_h>[0-9a-f]*\d[0-9a-f]*)h"
-    r")(?:\.(?P<sub>\d+))?" + _END
+    r"|0x(?P<hex>[0-9a-f]++)"
+    rf"|(?P<hex_h>{_HEX_WITH_DIGIT})h"
+    r")(?:\.(?P<sub>\d++))?" + _END
 )
 _YASKAWA = frozenset(("pn", "fn", "un"))  # the parameter prefixes of _PARAMETER's "yaskawa" group
 _GROUP_FAMILY = {"e": "E", "e_word": "E", "al": "AL", "a": "A", "fault": "F", "f": "F", "n": "N", "hex": "HEX",

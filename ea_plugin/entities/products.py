@@ -14,9 +14,12 @@ from ea_plugin.normalize import PRODUCT_WORDS, main_model_of, product_normal
 
 # Letters, then (a separator and) digits, or a hyphen and a letter group with a digit (ASDA-A2, MR-J4);
 # then option segments of an order code (-10A, -0421-L). A space may stand only between letters and digits.
+# The digit and letter-digit runs are possessive (*+, never given back): \d+[a-z0-9]* would try every split
+# of a long run that then fails (quadratic: a 16k-character token took seconds), and a run cut short is
+# followed by a letter or digit where only a separator or the end may stand, so the matches are the same.
 _MODEL = re.compile(
-    r"(?P<letters>[a-z]{1,8})(?:(?P<sep>[ \-_])?(?P<digits>\d+)[a-z0-9]*|[\-_][a-z]{1,3}\d[a-z0-9]*)"
-    r"(?:[\-_][a-z0-9]+)*"
+    r"(?P<letters>[a-z]{1,8})(?:(?P<sep>[ \-_])?(?P<digits>\d++)[a-z0-9]*+|[\-_][a-z]{1,3}\d[a-z0-9]*+)"
+    r"(?:[\-_][a-z0-9]++)*+"
 )
 # A short model right after a brand or series word: 欧姆龙G5, MINAS A6, Omron 1S.
 _SHORT = re.compile(r"[a-z]{1,3}\d{1,4}[a-z]{0,3}|\d[a-z]{1,2}")
