@@ -124,7 +124,8 @@ class Catalog:
         for key in (normal, main):
             if key in aliases:
                 return self.series[aliases[key]]
-        for length in range(len(normal) - 1, 2, -1):
+        # no prefix longer than the longest alias can be one: a long token costs no slice per character
+        for length in range(min(len(normal) - 1, self._longest_normal), 2, -1):
             ident = aliases.get(normal[:length])
             if ident is not None and not (normal[length - 1].isdigit() and normal[length].isdigit()):
                 return self.series[ident]
@@ -133,6 +134,11 @@ class Catalog:
             if match:
                 return self.series[self._order_ids[match.lastgroup]]
         return None
+
+    @property
+    def longest_alias(self) -> int:
+        """The most characters an alias hit (``find_aliases``) can span: the longest key searched for."""
+        return self._longest_alias
 
     @property
     def code_forms(self) -> tuple[CodeForm, ...]:
@@ -176,6 +182,8 @@ class Catalog:
             automaton.add_word("\x00", (1, "brand", "", False, False, False))  # an empty automaton cannot be searched
         automaton.make_automaton()
         self._automaton = automaton
+        self._longest_normal = max(map(len, self._all_aliases), default=0)  # of the aliases' normal forms
+        self._longest_alias = max(map(len, seen), default=1)  # of the keys hits are found by
         self._order_codes = re.compile("|".join(patterns), re.I) if patterns else None
         self._code_forms = tuple(dict.fromkeys(forms))
 

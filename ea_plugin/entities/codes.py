@@ -6,7 +6,9 @@ Each reader yields entities with spans; the caller takes their spans so that no 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
+from operator import attrgetter
 
 from ea_plugin.catalog import AliasHit, Catalog, CodeForm
 from ea_plugin.entities.records import FaultCode, Parameter
@@ -99,7 +101,7 @@ def read_token_codes(
         if len(reading) == 3:
             params.append(Parameter(written[start : start + length], (start, start + length), why, number))
         elif reading[5] and (_PRODUCT_WORD_NEXT.match(lowered, start + length)
-                             or (hits and _inside_alias(hits, start, end))):
+                             or (hits and _inside_alias(hits, start, end, catalog.longest_alias))):
             free.append(span)  # "E700系列", "MicroFlex e190" name a product
             continue
         else:
@@ -108,12 +110,21 @@ def read_token_codes(
     return params, faults, free
 
 
-def _inside_alias(hits: list[AliasHit], start: int, end: int) -> bool:
-    """Whether a series alias of more than this token spans it."""
-    for h in hits:  # a loop, not any() over a generator: this runs for most code tokens
-        if h.kind == "series" and h.start <= start and end <= h.end and h.end - h.start > end - start:
+def _inside_alias(hits: list[AliasHit], start: int, end: int, longest: int) -> bool:
+    """Whether a series alias of more than this token spans it. ``hits`` are in the order of their ends
+    (``find_aliases``' scan) and no alias is longer than ``longest``: only the hits ending from ``end`` to
+    ``start + longest`` can span the token, so a text of many aliases and codes costs no loop over every
+    alias per code (that was quadratic)."""
+    for i in range(bisect_left(hits, end, key=_hit_end), len(hits)):  # a loop, not any(): it runs per code
+        h = hits[i]
+        if h.end - longest > start:
+            return False  # this alias and every later one start after the token
+        if h.kind == "series" and h.start <= start and h.end - h.start > end - start:
             return True
     return False
+
+
+_hit_end = attrgetter("end")
 
 
 @lru_cache(maxsize=16384)
