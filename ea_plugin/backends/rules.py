@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ea_plugin.catalog import Catalog, load_catalog
-from ea_plugin.entities import Entities, Entity, FaultCode, Product, describe, extract_entities
+from ea_plugin.entities import Entities, Entity, FaultCode, Parameter, Product, describe, extract_entities
 from ea_plugin.errors import OptionError
 from ea_plugin.options import from_arguments
 from ea_plugin.plugins import hookimpl
@@ -62,6 +62,41 @@ def _products_relate(a: Product, b: Product) -> bool | None:
     return None if model.brand is None else model.brand == brand.brand  # unknown brand: decides nothing
 
 
+# Two sides of more entities than this many pairs are compared through an index of the chunk's entities
+# (linear), not pair by pair: a long question against a long chunk was quadratic. The same pair decides.
+_PAIRS_LOOPED = 64
+
+
+def _product_key(p: Product) -> tuple[str, str | None]:
+    """Two models relate when these are equal (_products_relate): the series where either has one."""
+    return ("series", p.series) if p.series else ("main", p.main)
+
+
+def _first_related_products(q_side: tuple[Product, ...], c_side: tuple[Product, ...]) -> tuple[tuple | None, bool]:
+    """The loop of check_products through an index: the first related pair (question-major, then the chunk's
+    first), and whether some pair is undecided (a brand against a model of unknown brand)."""
+    models: dict[tuple, int] = {}  # model key -> index of the chunk's first model with it
+    brands_of_models: dict[str | None, int] = {}  # brand -> index of the chunk's first model of that brand
+    brands: dict[str | None, int] = {}  # brand -> index of the chunk's first brand word
+    for i, b in enumerate(c_side):
+        if b.is_brand:
+            brands.setdefault(b.brand, i)
+        else:
+            models.setdefault(_product_key(b), i)
+            brands_of_models.setdefault(b.brand, i)
+    none = len(c_side)
+    for a in q_side:
+        if a.is_brand:
+            i = min(brands.get(a.brand, none), brands_of_models.get(a.brand, none) if a.brand is not None else none)
+        else:
+            i = min(models.get(_product_key(a), none), brands.get(a.brand, none) if a.brand is not None else none)
+        if i < none:
+            return (a, c_side[i]), False
+    undecided = (brands and any(not a.is_brand and a.brand is None for a in q_side)) or (
+        None in brands_of_models and any(a.is_brand for a in q_side))
+    return None, bool(undecided)
+
+
 def _show_product(p: Product) -> str:
     if p.is_brand:
         return f"{p.text}(品牌)"
@@ -73,14 +108,23 @@ def check_products(question: Entities, chunk: Entities) -> Check | None:
     c_side = _product_side(chunk) if q_side else ()
     if not c_side:
         return None
-    undecided = False
-    for a in q_side:  # the first related pair decides, question-major
-        for b in c_side:
-            related = _products_relate(a, b)
-            if related:
-                how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
-                return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
-            undecided = undecided or related is None
+    if len(q_side) * len(c_side) > _PAIRS_LOOPED:
+        pair, undecided = _first_related_products(q_side, c_side)
+    else:
+        pair, undecided = None, False
+        for a in q_side:  # the first related pair decides, question-major
+            for b in c_side:
+                related = _products_relate(a, b)
+                if related:
+                    pair = a, b
+                    break
+                undecided = undecided or related is None
+            if pair:
+                break
+    if pair:
+        a, b = pair
+        how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
+        return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
     if undecided:
         return Check("product", UNDECIDED, q_side, c_side, "品牌与品牌未知的型号无法比较，产品不作判断")
     q_text, c_text = "、".join(map(_show_product, q_side)), "、".join(map(_show_product, c_side))
@@ -98,6 +142,30 @@ def faults_relate(a: FaultCode, b: FaultCode) -> bool | None:
     return False
 
 
+def _first_related_faults(
+    q_faults: tuple[FaultCode, ...], c_faults: tuple[FaultCode, ...]
+) -> tuple[tuple | None, bool]:
+    """The loop of check_faults through an index (see _PAIRS_LOOPED): the first related pair, and whether
+    some pair is undecided (HEX against another family)."""
+    first: dict[tuple[str | None, str], int] = {}  # (family, main) -> index of the chunk's first such code
+    any_family: dict[str, int] = {}  # main -> index of the chunk's first code with it, any family
+    for i, b in enumerate(c_faults):
+        first.setdefault((b.family, b.main), i)
+        any_family.setdefault(b.main, i)
+    none = len(c_faults)
+    for a in q_faults:
+        if a.family is None:
+            i = any_family.get(a.main, none)
+        else:
+            i = min(first.get((a.family, a.main), none), first.get((None, a.main), none))
+        if i < none:
+            return (a, c_faults[i]), False
+    families = {b.family for b in c_faults} - {None}
+    undecided = any(a.family is not None and (("HEX" in families and a.family != "HEX")
+                                              or (a.family == "HEX" and families - {"HEX"})) for a in q_faults)
+    return None, undecided
+
+
 def _show_code(code: FaultCode) -> str:
     return f"{code.text}({code.family or '任意'}族主码{code.main})"
 
@@ -105,13 +173,22 @@ def _show_code(code: FaultCode) -> str:
 def check_faults(question: Entities, chunk: Entities) -> Check | None:
     if not (question.faults and chunk.faults):
         return None
-    undecided = False
-    for a in question.faults:  # the first related pair decides, question-major
-        for b in chunk.faults:
-            related = faults_relate(a, b)
-            if related:
-                return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
-            undecided = undecided or related is None
+    if len(question.faults) * len(chunk.faults) > _PAIRS_LOOPED:
+        pair, undecided = _first_related_faults(question.faults, chunk.faults)
+    else:
+        pair, undecided = None, False
+        for a in question.faults:  # the first related pair decides, question-major
+            for b in chunk.faults:
+                related = faults_relate(a, b)
+                if related:
+                    pair = a, b
+                    break
+                undecided = undecided or related is None
+            if pair:
+                break
+    if pair:
+        a, b = pair
+        return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
     if undecided:
         return Check("fault", UNDECIDED, question.faults, chunk.faults, "HEX值与其他族的故障码无法比较，故障码不作判断")
     q_text, c_text = "、".join(map(_show_code, question.faults)), "、".join(map(_show_code, chunk.faults))
@@ -122,7 +199,13 @@ def check_faults(question: Entities, chunk: Entities) -> Check | None:
 def check_parameters(question: Entities, chunk: Entities) -> Check | None:
     if not (question.parameters and chunk.parameters):
         return None
-    pair = next(((a, b) for a in question.parameters for b in chunk.parameters if a.number == b.number), None)
+    if len(question.parameters) * len(chunk.parameters) > _PAIRS_LOOPED:  # through an index: linear
+        first: dict[str, Parameter] = {}
+        for b in chunk.parameters:
+            first.setdefault(b.number, b)
+        pair = next(((a, first[a.number]) for a in question.parameters if a.number in first), None)
+    else:
+        pair = next(((a, b) for a in question.parameters for b in chunk.parameters if a.number == b.number), None)
     if pair:
         return Check("parameter", MATCH, pair[:1], pair[1:], f"参数编号{pair[0].text}与{pair[1].text}相同")
     q_text = "、".join(p.text for p in question.parameters)
