@@ -12,7 +12,7 @@ from operator import attrgetter
 
 from ea_plugin.catalog import AliasHit, Catalog, CodeForm
 from ea_plugin.entities.records import FaultCode, Parameter
-from ea_plugin.entities.text import Text
+from ea_plugin.entities.text import CACHED_TOKEN, Text
 from ea_plugin.entities.words import (
     CUES_AFTER,
     CUES_BEFORE_EN,
@@ -93,7 +93,7 @@ def read_token_codes(
         if token.isdigit() or (token.isalpha() and (len(token) != 5 or token[:2] not in _YASKAWA)):
             free.append(span)
             continue
-        reading = _token_reading(token, catalog)
+        reading = (_token_reading if end - start <= CACHED_TOKEN else _read_token)(token, catalog)
         if reading is None:
             free.append(span)
             continue
@@ -127,11 +127,13 @@ def _inside_alias(hits: list[AliasHit], start: int, end: int, longest: int) -> b
 _hit_end = attrgetter("end")
 
 
-@lru_cache(maxsize=16384)
-def _token_reading(token: str, catalog: Catalog) -> tuple | None:
+def _read_token(token: str, catalog: Catalog) -> tuple | None:
     """What a token starts with: a parameter ``(length, why, number)`` or a code ``(length, why, family,
-    main, sub, may name a model)``, or None (cached: the same tokens recur in every chunk)."""
+    main, sub, may name a model)``, or None."""
     return _parameter_reading(token) or _family_reading(token, catalog)
+
+
+_token_reading = lru_cache(maxsize=16384)(_read_token)  # tokens up to CACHED_TOKEN: they recur in every chunk
 
 
 def _parameter_reading(token: str) -> tuple[int, str, str] | None:
@@ -219,7 +221,7 @@ def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> list[FaultCode
         first = lowered[start]
         if not (first.isdigit() or (first == "a" and end - start == 4)):  # 21, 21.1, a710
             continue
-        number = _number_reading(lowered[start:end])
+        number = (_number_reading if end - start <= CACHED_TOKEN else _read_number)(lowered[start:end])
         if number is None or (taken is not None and taken.find(1, start, end) != -1):  # read as a product
             continue
         why = _bare_reading(text, start, end)
@@ -233,8 +235,7 @@ def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> list[FaultCode
     return found
 
 
-@lru_cache(maxsize=16384)
-def _number_reading(token: str) -> tuple[str | None, str, str | None] | None:
+def _read_number(token: str) -> tuple[str | None, str, str | None] | None:
     """(family, main, sub) of a token that may be a bare code: 21, 21.1 (no family) or A710 (A, cue only)."""
     m = _NUMBER.fullmatch(token)
     if m is None:
@@ -242,3 +243,6 @@ def _number_reading(token: str) -> tuple[str | None, str, str | None] | None:
     if m.group("a"):
         return "A", normalize_code_main(m.group("a")), None
     return None, normalize_code_main(m.group("main")), m.group("sub")
+
+
+_number_reading = lru_cache(maxsize=16384)(_read_number)  # tokens up to CACHED_TOKEN characters

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from ea_plugin.catalog import AliasHit, Catalog
 from ea_plugin.entities.records import Product
-from ea_plugin.entities.text import Text
+from ea_plugin.entities.text import CACHED_TOKEN, Text
 from ea_plugin.entities.words import NEVER_PRODUCT, RUNNING_TEXT, STANDARD_NUMBERS
 from ea_plugin.normalize import PRODUCT_WORDS, main_model_of, product_normal
 
@@ -126,12 +126,10 @@ def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None
     """The product a candidate names, or None where it is not one (text, terminal, unit, interface)."""
     start, _, _, end, how, hit, why = c
     shown = text.written[start:end]
-    if hit is None:
-        reading = _reading(shown, how, why, None, catalog)
-    elif hit.kind == "brand":
+    if hit is not None and hit.kind == "brand":
         return Product(shown, (start, end), why, hit.id, hit.id, hit.id, None, True)
-    else:
-        reading = _reading(shown, how, why, hit.id, catalog)
+    read = _reading if end - start <= CACHED_TOKEN else _reading.__wrapped__  # a long token is read afresh
+    reading = read(shown, how, why, None if hit is None else hit.id, catalog)
     return None if reading is None else Product(shown, (start, end), *reading)
 
 

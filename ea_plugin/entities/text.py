@@ -15,6 +15,10 @@ from ea_plugin.normalize import lower_same_length, nfkc
 # "No.21" is the word and the number, as "No. 21" is.
 _TOKEN = re.compile(r"no\.(?=\d)|[0-9a-z]+(?:[.\-_][0-9a-z]+)*")
 _SPAN = re.Match.span
+# Per-token readings are cached by the token (the same codes and models recur in every chunk) only up to this
+# length: a longer token (a base64 blob, a run of digits) is read afresh, so that each cache of 16,384
+# readings holds a bounded number of characters however long the tokens retrieval hands the judge.
+CACHED_TOKEN = 64
 
 
 class Text:
