@@ -18,14 +18,23 @@ from ea_plugin.entities.text import Text
 def extract_entities(text: str, catalog: Catalog | None = None) -> Entities:
     """Products (brands too), fault codes and parameter numbers of ``text``, in order, with spans in the
     NFKC-normalised text and the reason each was read."""
-    return _extract(text, catalog if catalog is not None else load_catalog())
+    catalog = catalog if catalog is not None else load_catalog()
+    if len(text) <= SHORT_TEXT:
+        return _extract(text, catalog)
+    return (_extract_long if len(text) <= LONG_TEXT else _read)(text, catalog)
 
 
 _NONE = Entities()  # what most texts without a model or code read as; Entities are immutable, so shared
 
+# Readings are cached by text (a question is judged against every chunk retrieved for it; Entities are
+# immutable), bounded in characters as well as in count: a reading holds its text and entities (up to ~25
+# bytes per character of a code-dense text), so a count alone let 4,096 long chunks hold gigabytes. Up to
+# 4,096 texts of up to SHORT_TEXT characters (questions, most chunks), 32 of up to LONG_TEXT; longer texts
+# are read afresh each time (their reading costs time in proportion, as a cache miss does).
+SHORT_TEXT, LONG_TEXT = 2048, 65536
 
-@lru_cache(maxsize=4096)  # a question is judged against every chunk retrieved for it; Entities are immutable
-def _extract(text: str, catalog: Catalog) -> Entities:
+
+def _read(text: str, catalog: Catalog) -> Entities:
     read = Text(text)
     if not read.tokens:  # no letters or digits: only a brand name can be read
         found = _products(read, catalog, [], catalog.find_aliases(read.lowered))
@@ -45,9 +54,14 @@ def _span(entity: Product | FaultCode) -> tuple[int, int]:
     return entity.span
 
 
+_extract = lru_cache(maxsize=4096)(_read)
+_extract_long = lru_cache(maxsize=32)(_read)
+
+
 def clear_cache() -> None:
     """Forget cached readings (benchmarks time cold runs)."""
     _extract.cache_clear()
+    _extract_long.cache_clear()
 
 
 def _products(read: Text, catalog: Catalog, tokens: list[tuple[int, int]], hits: list[AliasHit]) -> list[Product]:
