@@ -125,7 +125,10 @@ class Catalog:
             if key in aliases:
                 return self.series[aliases[key]]
         # no prefix longer than the longest alias can be one: a long token costs no slice per character
-        for length in range(min(len(normal) - 1, self._longest_normal), 2, -1):
+        longest = len(normal) - 1
+        if longest > self._longest_normal:
+            longest = self._longest_normal
+        for length in range(longest, 2, -1):
             ident = aliases.get(normal[:length])
             if ident is not None and not (normal[length - 1].isdigit() and normal[length].isdigit()):
                 return self.series[ident]

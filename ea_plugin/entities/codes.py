@@ -6,7 +6,7 @@ Each reader yields entities with spans; the caller takes their spans so that no 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from operator import attrgetter
 
@@ -93,7 +93,7 @@ def read_token_codes(
         if token.isdigit() or (token.isalpha() and (len(token) != 5 or token[:2] not in _YASKAWA)):
             free.append(span)
             continue
-        reading = (_token_reading if end - start <= CACHED_TOKEN else _read_token)(token, catalog)
+        reading = _token_reading(token, catalog) if end - start <= CACHED_TOKEN else _read_token(token, catalog)
         if reading is None:
             free.append(span)
             continue
@@ -112,14 +112,13 @@ def read_token_codes(
 
 def _inside_alias(hits: list[AliasHit], start: int, end: int, longest: int) -> bool:
     """Whether a series alias of more than this token spans it. ``hits`` are in the order of their ends
-    (``find_aliases``' scan) and no alias is longer than ``longest``: only the hits ending from ``end`` to
-    ``start + longest`` can span the token, so a text of many aliases and codes costs no loop over every
-    alias per code (that was quadratic)."""
-    for i in range(bisect_left(hits, end, key=_hit_end), len(hits)):  # a loop, not any(): it runs per code
-        h = hits[i]
-        if h.end - longest > start:
-            return False  # this alias and every later one start after the token
-        if h.kind == "series" and h.start <= start and h.end - h.start > end - start:
+    (``find_aliases``' scan) and none is longer than ``longest``: where there are many, only those ending
+    from ``end`` to ``start + longest`` are looked at (a text of many aliases and codes looped over every
+    alias per code: quadratic)."""
+    if len(hits) > 16:
+        hits = hits[bisect_left(hits, end, key=_hit_end) : bisect_right(hits, start + longest, key=_hit_end)]
+    for h in hits:  # a loop, not any() over a generator: this runs for most code tokens
+        if h.kind == "series" and h.start <= start and end <= h.end and h.end - h.start > end - start:
             return True
     return False
 
@@ -221,7 +220,8 @@ def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> list[FaultCode
         first = lowered[start]
         if not (first.isdigit() or (first == "a" and end - start == 4)):  # 21, 21.1, a710
             continue
-        number = (_number_reading if end - start <= CACHED_TOKEN else _read_number)(lowered[start:end])
+        token = lowered[start:end]
+        number = _number_reading(token) if end - start <= CACHED_TOKEN else _read_number(token)
         if number is None or (taken is not None and taken.find(1, start, end) != -1):  # read as a product
             continue
         why = _bare_reading(text, start, end)

@@ -126,10 +126,16 @@ def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None
     """The product a candidate names, or None where it is not one (text, terminal, unit, interface)."""
     start, _, _, end, how, hit, why = c
     shown = text.written[start:end]
-    if hit is not None and hit.kind == "brand":
+    if hit is None:
+        series_id = None
+    elif hit.kind == "brand":
         return Product(shown, (start, end), why, hit.id, hit.id, hit.id, None, True)
-    read = _reading if end - start <= CACHED_TOKEN else _reading.__wrapped__  # a long token is read afresh
-    reading = read(shown, how, why, None if hit is None else hit.id, catalog)
+    else:
+        series_id = hit.id
+    if end - start <= CACHED_TOKEN:
+        reading = _reading(shown, how, why, series_id, catalog)
+    else:  # a long token is read afresh
+        reading = _reading.__wrapped__(shown, how, why, series_id, catalog)
     return None if reading is None else Product(shown, (start, end), *reading)
 
 
