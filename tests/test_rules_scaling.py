@@ -186,12 +186,12 @@ params = st.lists(st.builds(lambda n: Parameter(n, (0, 1), "t", n), st.sampled_f
 def test_indexed_checks_decide_as_the_loops(qf, cf, qp, cp, qa, ca):
     q, c = Entities(tuple(qp), tuple(qf), tuple(qa)), Entities(tuple(cp), tuple(cf), tuple(ca))
     looped = [check(q, c) for check in (check_products, check_faults, check_parameters)]
-    saved = rules._PAIRS_LOOPED
-    rules._PAIRS_LOOPED = -1  # every comparison through the index
+    saved = rules._LOOPED_QUESTION
+    rules._LOOPED_QUESTION = -1  # every comparison through the index
     try:
         indexed = [check(q, c) for check in (check_products, check_faults, check_parameters)]
     finally:
-        rules._PAIRS_LOOPED = saved
+        rules._LOOPED_QUESTION = saved
     assert indexed == looped
 
 

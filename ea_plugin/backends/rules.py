@@ -62,9 +62,10 @@ def _products_relate(a: Product, b: Product) -> bool | None:
     return None if model.brand is None else model.brand == brand.brand  # unknown brand: decides nothing
 
 
-# Two sides of more entities than this many pairs are compared through an index of the chunk's entities
-# (linear), not pair by pair: a long question against a long chunk was quadratic. The same pair decides.
-_PAIRS_LOOPED = 64
+# A question of more entities of a type than this is compared with the chunk through an index of the chunk's
+# entities (linear), not pair by pair: a long question against a long chunk was quadratic. The same pair
+# decides. Up to this many, pair by pair costs at most this many times the chunk's entities.
+_LOOPED_QUESTION = 8
 
 
 def _product_key(p: Product) -> tuple[str, str | None]:
@@ -97,6 +98,11 @@ def _first_related_products(q_side: tuple[Product, ...], c_side: tuple[Product, 
     return None, bool(undecided)
 
 
+def _products_match(a: Product, b: Product) -> Check:
+    how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
+    return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
+
+
 def _show_product(p: Product) -> str:
     if p.is_brand:
         return f"{p.text}(品牌)"
@@ -108,23 +114,18 @@ def check_products(question: Entities, chunk: Entities) -> Check | None:
     c_side = _product_side(chunk) if q_side else ()
     if not c_side:
         return None
-    if len(q_side) * len(c_side) > _PAIRS_LOOPED:
+    if len(q_side) > _LOOPED_QUESTION:
         pair, undecided = _first_related_products(q_side, c_side)
+        if pair:
+            return _products_match(*pair)
     else:
-        pair, undecided = None, False
+        undecided = False
         for a in q_side:  # the first related pair decides, question-major
             for b in c_side:
                 related = _products_relate(a, b)
                 if related:
-                    pair = a, b
-                    break
+                    return _products_match(a, b)
                 undecided = undecided or related is None
-            if pair:
-                break
-    if pair:
-        a, b = pair
-        how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
-        return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
     if undecided:
         return Check("product", UNDECIDED, q_side, c_side, "品牌与品牌未知的型号无法比较，产品不作判断")
     q_text, c_text = "、".join(map(_show_product, q_side)), "、".join(map(_show_product, c_side))
@@ -145,7 +146,7 @@ def faults_relate(a: FaultCode, b: FaultCode) -> bool | None:
 def _first_related_faults(
     q_faults: tuple[FaultCode, ...], c_faults: tuple[FaultCode, ...]
 ) -> tuple[tuple | None, bool]:
-    """The loop of check_faults through an index (see _PAIRS_LOOPED): the first related pair, and whether
+    """The loop of check_faults through an index (see _LOOPED_QUESTION): the first related pair, and whether
     some pair is undecided (HEX against another family)."""
     first: dict[tuple[str | None, str], int] = {}  # (family, main) -> index of the chunk's first such code
     any_family: dict[str, int] = {}  # main -> index of the chunk's first code with it, any family
@@ -166,6 +167,10 @@ def _first_related_faults(
     return None, undecided
 
 
+def _faults_match(a: FaultCode, b: FaultCode) -> Check:
+    return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
+
+
 def _show_code(code: FaultCode) -> str:
     return f"{code.text}({code.family or '任意'}族主码{code.main})"
 
@@ -173,22 +178,18 @@ def _show_code(code: FaultCode) -> str:
 def check_faults(question: Entities, chunk: Entities) -> Check | None:
     if not (question.faults and chunk.faults):
         return None
-    if len(question.faults) * len(chunk.faults) > _PAIRS_LOOPED:
+    if len(question.faults) > _LOOPED_QUESTION:
         pair, undecided = _first_related_faults(question.faults, chunk.faults)
+        if pair:
+            return _faults_match(*pair)
     else:
-        pair, undecided = None, False
+        undecided = False
         for a in question.faults:  # the first related pair decides, question-major
             for b in chunk.faults:
                 related = faults_relate(a, b)
                 if related:
-                    pair = a, b
-                    break
+                    return _faults_match(a, b)
                 undecided = undecided or related is None
-            if pair:
-                break
-    if pair:
-        a, b = pair
-        return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
     if undecided:
         return Check("fault", UNDECIDED, question.faults, chunk.faults, "HEX值与其他族的故障码无法比较，故障码不作判断")
     q_text, c_text = "、".join(map(_show_code, question.faults)), "、".join(map(_show_code, chunk.faults))
@@ -199,7 +200,7 @@ def check_faults(question: Entities, chunk: Entities) -> Check | None:
 def check_parameters(question: Entities, chunk: Entities) -> Check | None:
     if not (question.parameters and chunk.parameters):
         return None
-    if len(question.parameters) * len(chunk.parameters) > _PAIRS_LOOPED:  # through an index: linear
+    if len(question.parameters) > _LOOPED_QUESTION:  # through an index: linear
         first: dict[str, Parameter] = {}
         for b in chunk.parameters:
             first.setdefault(b.number, b)
