@@ -165,7 +165,7 @@ def test_inside_alias_as_before():
         assert all(h.end - h.start <= CATALOG.longest_alias for h in hits)
         for start in range(0, len(text), 3):
             for end in (start + 1, start + 4, start + 9):
-                assert codes._inside_alias(hits, start, end, CATALOG.longest_alias) == _old_inside(hits, start, end)
+                assert codes._inside_alias(hits, start, end, CATALOG) == _old_inside(hits, start, end)
 
 
 # -- the indexed comparisons decide as the pair-by-pair ones ----------------------------------------------

@@ -101,7 +101,7 @@ def read_token_codes(
         if len(reading) == 3:
             params.append(Parameter(written[start : start + length], (start, start + length), why, number))
         elif reading[5] and (_PRODUCT_WORD_NEXT.match(lowered, start + length)
-                             or (hits and _inside_alias(hits, start, end, catalog.longest_alias))):
+                             or (hits and _inside_alias(hits, start, end, catalog))):
             free.append(span)  # "E700系列", "MicroFlex e190" name a product
             continue
         else:
@@ -110,13 +110,14 @@ def read_token_codes(
     return params, faults, free
 
 
-def _inside_alias(hits: list[AliasHit], start: int, end: int, longest: int) -> bool:
+def _inside_alias(hits: list[AliasHit], start: int, end: int, catalog: Catalog) -> bool:
     """Whether a series alias of more than this token spans it. ``hits`` are in the order of their ends
-    (``find_aliases``' scan) and none is longer than ``longest``: where there are many, only those ending
-    from ``end`` to ``start + longest`` are looked at (a text of many aliases and codes looped over every
-    alias per code: quadratic)."""
+    (``find_aliases``' scan) and none is longer than ``catalog.longest_alias``: where there are many, only
+    those ending from ``end`` to ``start + longest`` are looked at (a text of many aliases and codes looped
+    over every alias per code: quadratic)."""
     if len(hits) > 16:
-        hits = hits[bisect_left(hits, end, key=_hit_end) : bisect_right(hits, start + longest, key=_hit_end)]
+        last = start + catalog.longest_alias
+        hits = hits[bisect_left(hits, end, key=_hit_end) : bisect_right(hits, last, key=_hit_end)]
     for h in hits:  # a loop, not any() over a generator: this runs for most code tokens
         if h.kind == "series" and h.start <= start and end <= h.end and h.end - h.start > end - start:
             return True
