@@ -98,11 +98,6 @@ def _first_related_products(q_side: tuple[Product, ...], c_side: tuple[Product, 
     return None, bool(undecided)
 
 
-def _products_match(a: Product, b: Product) -> Check:
-    how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
-    return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
-
-
 def _show_product(p: Product) -> str:
     if p.is_brand:
         return f"{p.text}(品牌)"
@@ -117,14 +112,17 @@ def check_products(question: Entities, chunk: Entities) -> Check | None:
     if len(q_side) > _LOOPED_QUESTION:
         pair, undecided = _first_related_products(q_side, c_side)
         if pair:
-            return _products_match(*pair)
+            a, b = pair
+            how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
+            return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
     else:
         undecided = False
         for a in q_side:  # the first related pair decides, question-major
             for b in c_side:
                 related = _products_relate(a, b)
                 if related:
-                    return _products_match(a, b)
+                    how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
+                    return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
                 undecided = undecided or related is None
     if undecided:
         return Check("product", UNDECIDED, q_side, c_side, "品牌与品牌未知的型号无法比较，产品不作判断")
@@ -167,10 +165,6 @@ def _first_related_faults(
     return None, undecided
 
 
-def _faults_match(a: FaultCode, b: FaultCode) -> Check:
-    return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
-
-
 def _show_code(code: FaultCode) -> str:
     return f"{code.text}({code.family or '任意'}族主码{code.main})"
 
@@ -181,14 +175,15 @@ def check_faults(question: Entities, chunk: Entities) -> Check | None:
     if len(question.faults) > _LOOPED_QUESTION:
         pair, undecided = _first_related_faults(question.faults, chunk.faults)
         if pair:
-            return _faults_match(*pair)
+            a, b = pair
+            return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
     else:
         undecided = False
         for a in question.faults:  # the first related pair decides, question-major
             for b in chunk.faults:
                 related = faults_relate(a, b)
                 if related:
-                    return _faults_match(a, b)
+                    return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
                 undecided = undecided or related is None
     if undecided:
         return Check("fault", UNDECIDED, question.faults, chunk.faults, "HEX值与其他族的故障码无法比较，故障码不作判断")
