@@ -12,7 +12,7 @@ from operator import attrgetter
 
 from ea_plugin.catalog import AliasHit, Catalog, CodeForm
 from ea_plugin.entities.records import FaultCode, Parameter
-from ea_plugin.entities.text import CACHED_TOKEN, Text
+from ea_plugin.entities.text import CACHED_TOKEN, Text, TooLong
 from ea_plugin.entities.words import (
     CUES_AFTER,
     CUES_BEFORE_EN,
@@ -93,7 +93,10 @@ def read_token_codes(
         if token.isdigit() or (token.isalpha() and (len(token) != 5 or token[:2] not in _YASKAWA)):
             free.append(span)
             continue
-        reading = _token_reading(token, catalog) if end - start <= CACHED_TOKEN else _read_token(token, catalog)
+        try:
+            reading = _token_reading(token, catalog)
+        except TooLong:  # a long token is read afresh
+            reading = _read_token(token, catalog)
         if reading is None:
             free.append(span)
             continue
@@ -133,7 +136,12 @@ def _read_token(token: str, catalog: Catalog) -> tuple | None:
     return _parameter_reading(token) or _family_reading(token, catalog)
 
 
-_token_reading = lru_cache(maxsize=16384)(_read_token)  # tokens up to CACHED_TOKEN: they recur in every chunk
+@lru_cache(maxsize=16384)
+def _token_reading(token: str, catalog: Catalog) -> tuple | None:
+    """``_read_token``, cached (the same tokens recur in every chunk); TooLong past CACHED_TOKEN characters."""
+    if len(token) > CACHED_TOKEN:
+        raise TooLong
+    return _read_token(token, catalog)
 
 
 def _parameter_reading(token: str) -> tuple[int, str, str] | None:
@@ -221,8 +229,10 @@ def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> list[FaultCode
         first = lowered[start]
         if not (first.isdigit() or (first == "a" and end - start == 4)):  # 21, 21.1, a710
             continue
-        token = lowered[start:end]
-        number = _number_reading(token) if end - start <= CACHED_TOKEN else _read_number(token)
+        try:
+            number = _number_reading(lowered[start:end])
+        except TooLong:  # a long token is read afresh
+            number = _read_number(lowered[start:end])
         if number is None or (taken is not None and taken.find(1, start, end) != -1):  # read as a product
             continue
         why = _bare_reading(text, start, end)
@@ -246,4 +256,9 @@ def _read_number(token: str) -> tuple[str | None, str, str | None] | None:
     return None, normalize_code_main(m.group("main")), m.group("sub")
 
 
-_number_reading = lru_cache(maxsize=16384)(_read_number)  # tokens up to CACHED_TOKEN characters
+@lru_cache(maxsize=16384)
+def _number_reading(token: str) -> tuple[str | None, str, str | None] | None:
+    """``_read_number``, cached; TooLong past CACHED_TOKEN characters."""
+    if len(token) > CACHED_TOKEN:
+        raise TooLong
+    return _read_number(token)

@@ -12,16 +12,18 @@ from functools import lru_cache
 from ea_plugin.catalog import AliasHit, Catalog, load_catalog
 from ea_plugin.entities import codes, products
 from ea_plugin.entities.records import Entities, FaultCode, Product
-from ea_plugin.entities.text import Text
+from ea_plugin.entities.text import Text, TooLong
 
 
 def extract_entities(text: str, catalog: Catalog | None = None) -> Entities:
     """Products (brands too), fault codes and parameter numbers of ``text``, in order, with spans in the
     NFKC-normalised text and the reason each was read."""
-    catalog = catalog if catalog is not None else load_catalog()
-    if len(text) <= SHORT_TEXT:
+    if catalog is None:
+        catalog = load_catalog()
+    try:
         return _extract(text, catalog)
-    return (_extract_long if len(text) <= LONG_TEXT else _read)(text, catalog)
+    except TooLong:  # past SHORT_TEXT characters
+        return _extract_long(text, catalog) if len(text) <= LONG_TEXT else _read(text, catalog)
 
 
 _NONE = Entities()  # what most texts without a model or code read as; Entities are immutable, so shared
@@ -54,7 +56,14 @@ def _span(entity: Product | FaultCode) -> tuple[int, int]:
     return entity.span
 
 
-_extract = lru_cache(maxsize=4096)(_read)
+@lru_cache(maxsize=4096)
+def _extract(text: str, catalog: Catalog) -> Entities:
+    """``_read``, cached; TooLong past SHORT_TEXT characters (checked on a miss only: a hit costs nothing more)."""
+    if len(text) > SHORT_TEXT:
+        raise TooLong
+    return _read(text, catalog)
+
+
 _extract_long = lru_cache(maxsize=32)(_read)
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from ea_plugin.catalog import AliasHit, Catalog
 from ea_plugin.entities.records import Product
-from ea_plugin.entities.text import CACHED_TOKEN, Text
+from ea_plugin.entities.text import CACHED_TOKEN, Text, TooLong
 from ea_plugin.entities.words import NEVER_PRODUCT, RUNNING_TEXT, STANDARD_NUMBERS
 from ea_plugin.normalize import PRODUCT_WORDS, main_model_of, product_normal
 
@@ -132,10 +132,10 @@ def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None
         return Product(shown, (start, end), why, hit.id, hit.id, hit.id, None, True)
     else:
         series_id = hit.id
-    if end - start <= CACHED_TOKEN:
+    try:
         reading = _reading(shown, how, why, series_id, catalog)
-    else:  # a long token is read afresh
-        reading = _reading.__wrapped__(shown, how, why, series_id, catalog)
+    except TooLong:  # a long token is read afresh
+        reading = _read_model(shown, how, why, series_id, catalog)
     return None if reading is None else Product(shown, (start, end), *reading)
 
 
@@ -143,7 +143,16 @@ def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None
 def _reading(
     shown: str, how: str, why: str, series_id: str | None, catalog: Catalog
 ) -> tuple[str, str, str, str | None, str | None] | None:
-    """(why, normal, main, brand, series) of a model candidate, or None; cached, as the same models recur."""
+    """``_read_model``, cached (the same models recur); TooLong past CACHED_TOKEN characters."""
+    if len(shown) > CACHED_TOKEN:
+        raise TooLong
+    return _read_model(shown, how, why, series_id, catalog)
+
+
+def _read_model(
+    shown: str, how: str, why: str, series_id: str | None, catalog: Catalog
+) -> tuple[str, str, str, str | None, str | None] | None:
+    """(why, normal, main, brand, series) of a model candidate, or None."""
     token = shown.lower()
     normal, main = product_normal(token), main_model_of(token)
     series = catalog.series[series_id] if series_id is not None else catalog.lookup_model(normal, main, how != "model")

@@ -21,6 +21,11 @@ _SPAN = re.Match.span
 CACHED_TOKEN = 64
 
 
+class TooLong(Exception):  # noqa: N818 - a signal between a cache and its caller, not an error
+    """Raised by a cached reading, on a miss, for an input longer than that cache keeps: ``lru_cache`` keeps
+    nothing for a call that raises, and the caller reads the input uncached. A hit checks no length."""
+
+
 class Text:
     """One text as extraction reads it. Passes hand each other the tokens they left free (a list is cheaper
     than asking ``free`` per token); ``taken`` marks every character an entity was read from."""
