@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from ea_plugin import hookimpl, load_judge
 from ea_plugin.backends.rules import RulesBackend
