@@ -68,6 +68,19 @@ def _products_relate(a: Product, b: Product) -> bool | None:
 _LOOPED_QUESTION = 8
 
 
+def _first_related(q_side: tuple, c_side: tuple, relate: Any) -> tuple[tuple | None, bool]:
+    """The first related pair, question-major (``relate`` True), or None and whether some pair is undecided
+    (``relate`` None): pair by pair, for questions of up to _LOOPED_QUESTION entities of the type."""
+    undecided = False
+    for a in q_side:
+        for b in c_side:
+            related = relate(a, b)
+            if related:
+                return (a, b), False
+            undecided = undecided or related is None
+    return None, undecided
+
+
 def _product_key(p: Product) -> tuple[str, str | None]:
     """Two models relate when these are equal (_products_relate): the series where either has one."""
     return ("series", p.series) if p.series else ("main", p.main)
@@ -111,19 +124,12 @@ def check_products(question: Entities, chunk: Entities) -> Check | None:
         return None
     if len(q_side) > _LOOPED_QUESTION:
         pair, undecided = _first_related_products(q_side, c_side)
-        if pair:
-            a, b = pair
-            how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
-            return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
     else:
-        undecided = False
-        for a in q_side:  # the first related pair decides, question-major
-            for b in c_side:
-                related = _products_relate(a, b)
-                if related:
-                    how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
-                    return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
-                undecided = undecided or related is None
+        pair, undecided = _first_related(q_side, c_side, _products_relate)
+    if pair:
+        a, b = pair
+        how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
+        return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
     if undecided:
         return Check("product", UNDECIDED, q_side, c_side, "品牌与品牌未知的型号无法比较，产品不作判断")
     q_text, c_text = "、".join(map(_show_product, q_side)), "、".join(map(_show_product, c_side))
@@ -174,17 +180,11 @@ def check_faults(question: Entities, chunk: Entities) -> Check | None:
         return None
     if len(question.faults) > _LOOPED_QUESTION:
         pair, undecided = _first_related_faults(question.faults, chunk.faults)
-        if pair:
-            a, b = pair
-            return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
     else:
-        undecided = False
-        for a in question.faults:  # the first related pair decides, question-major
-            for b in chunk.faults:
-                related = faults_relate(a, b)
-                if related:
-                    return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
-                undecided = undecided or related is None
+        pair, undecided = _first_related(question.faults, chunk.faults, faults_relate)
+    if pair:
+        a, b = pair
+        return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
     if undecided:
         return Check("fault", UNDECIDED, question.faults, chunk.faults, "HEX值与其他族的故障码无法比较，故障码不作判断")
     q_text, c_text = "、".join(map(_show_code, question.faults)), "、".join(map(_show_code, chunk.faults))
