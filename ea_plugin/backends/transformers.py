@@ -187,8 +187,9 @@ class TransformersBackend:
         self.device, self.dtype = param.device, param.dtype
         attention.register()
         packing.register()
-        flex = packing.flex_ok(self.device, self.causal_lm.config, self.dtype)
-        self.packed = flex if packed is None else packed  # fast mode's rows packed end to end
+        # Fast mode's rows packed end to end; FlexAttention is compiled and checked only where it may be used.
+        flex = packed is not False and packing.flex_ok(self.device, self.causal_lm.config, self.dtype)
+        self.packed = flex if packed is None else packed
         self._flex = self.packed and flex
         self.tokenizer = _load_tokenizer(tokenizer, model)
         self.forward_batch_size, self.max_batch_tokens = forward_batch_size, max_batch_tokens

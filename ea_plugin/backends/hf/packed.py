@@ -18,8 +18,7 @@ padded layout, so scores agree with it to the dtype's rounding.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,6 +181,7 @@ def _compiled_flex() -> Callable[..., torch.Tensor]:
 
 _FLEX: list[Any] = [None]
 _FLEX_OK: dict[tuple, bool] = {}
+_FLEX_TOLERANCE = 3e-2  # largest |difference| to float32 plain attention on the check's bf16 inputs
 
 
 def flex_ok(device: torch.device, config: Any, dtype: torch.dtype) -> bool:
@@ -222,9 +222,9 @@ def _flex_matches_dense(device: torch.device, heads: int, kv_heads: int, dim: in
     flex = _FLEX[0](q, keys, values, block_mask=batch.block_mask(), scale=scale, enable_gqa=True)
     dense = dense_attention(q.float(), keys.float(), values.float(), batch.dense_mask(), scale)
     error = (flex.float() - dense).abs().max().item()
-    if error >= 3e-2:
+    if error >= _FLEX_TOLERANCE:
         log.warning("FlexAttention differs from plain attention by %.3g on %s; fast mode pads its rows", error, device)
-    return error < 3e-2
+    return error < _FLEX_TOLERANCE
 
 
 def register() -> None:
@@ -241,15 +241,9 @@ def _no_mask(*args: Any, **kwargs: Any) -> None:
     return None
 
 
-@contextmanager
-def packed_forward(config: Any) -> Iterator[None]:
-    with using_attention(config, NAME):
-        yield
-
-
 def run_packed(causal_lm: Any, batch: PackedBatch) -> torch.Tensor:
     """Logits (rows, per_row, vocab) at ``batch.keep``, in the model's dtype."""
-    with packed_forward(causal_lm.config):
+    with using_attention(causal_lm.config, NAME):
         out = causal_lm(
             input_ids=batch.input_ids,
             position_ids=batch.position_ids,
