@@ -11,12 +11,13 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import logging
-from collections.abc import Generator, Sequence
+import os
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ea_plugin.backends.base import Backend, call_async
-from ea_plugin.errors import InvalidPairError, UnknownBackendError, UnknownOptionError
+from ea_plugin.errors import EAPluginError, InvalidPairError, UnknownBackendError, UnknownOptionError
 from ea_plugin.options import check_choice, check_int
 from ea_plugin.policy import Decision, OnError, Policy
 from ea_plugin.prompts import Mode
@@ -68,7 +69,9 @@ class JudgeOptions:
         check_choice("mode", self.mode, tuple(_METHOD))
         check_int("batch_size", self.batch_size)
         check_int("max_chunk_chars", self.max_chunk_chars)
-        self.policy  # noqa: B018 - building the policy checks its options now, not at the first call
+        # Building the policy checks its options now, not at the first call; its cascade is a tuple of floats
+        # whatever sequence was given (a list read back from a configuration compares equal).
+        object.__setattr__(self, "cascade", self.policy.cascade)
 
     @property
     def policy(self) -> Policy:
@@ -87,6 +90,14 @@ class JudgeOptions:
         return dataclasses.replace(options or cls(), **changes)
 
 
+class JudgeConfigError(EAPluginError, ValueError):
+    """A judge whose configuration cannot be written down as plain data, or a configuration that is not one."""
+
+
+# Options that hold a secret: never written into a configuration (a saved pipeline file would carry the key).
+SECRET_OPTIONS = frozenset({"api_key"})
+
+
 class AlignmentJudge:
     """Judges (question, chunk) pairs with ``backend`` and decides with its policy.
 
@@ -98,6 +109,8 @@ class AlignmentJudge:
         self.options = JudgeOptions.build(options, **changes)
         self.backend = backend
         self.policy = self.options.policy
+        # (registered name, backend options) where load_judge built the backend: what config() writes down.
+        self._backend_spec: tuple[str, dict[str, Any]] | None = None
 
     @property
     def mode(self) -> Mode:
@@ -115,6 +128,33 @@ class AlignmentJudge:
     def backend_name(self) -> str:
         """The backend's ``name`` (its registered name), else its class name."""
         return getattr(self.backend, "name", type(self.backend).__name__)
+
+    def config(self) -> dict[str, Any]:
+        """``{"backend": name, "options": {...}}``, plain JSON data that ``judge_from_config`` (i.e.
+        ``load_judge(backend, **options)``) rebuilds this judge from: the backend options given to
+        ``load_judge`` and the judge options that differ from the defaults.
+
+        Raises JudgeConfigError where that cannot be done: a backend object built outside ``load_judge``, a
+        secret option (``api_key``: give it through the environment instead), or an option that is not plain
+        data (a path is written as a string).
+        """
+        if self._backend_spec is None:
+            raise JudgeConfigError(
+                f"this judge's backend ({self.backend_name}) was built outside load_judge, so its options are "
+                "unknown and it cannot be written down; build the judge with ea_plugin.load_judge(name, **options)"
+            )
+        name, backend_options = self._backend_spec
+        defaults = JudgeOptions()
+        judge_options = {f: getattr(self.options, f) for f in JudgeOptions.names()
+                         if getattr(self.options, f) != getattr(defaults, f)}
+        options = {**backend_options, **judge_options}
+        for option, value in options.items():
+            if option in SECRET_OPTIONS and value is not None:
+                raise JudgeConfigError(
+                    f"option {option!r} is a secret and is not written into a configuration; give it through the "
+                    "environment (OPENAI_API_KEY for the openai backend) instead of load_judge's arguments"
+                )
+        return {"backend": name, "options": {k: _plain(k, v) for k, v in options.items() if v is not None}}
 
     # -- public API: every call returns one Decision per pair, in input order -----------------------
     def judge(self, question: str, chunk: str, *, policy: Policy | None = None) -> Decision:
@@ -220,6 +260,31 @@ class AlignmentJudge:
         return pairs, truncated
 
 
+def _plain(option: str, value: Any) -> Any:
+    """``value`` as JSON data (tuples as lists, paths as strings), or JudgeConfigError naming the option."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(option, item) for item in value]
+    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+        return {k: _plain(option, v) for k, v in value.items()}
+    raise JudgeConfigError(f"option {option!r} holds a {type(value).__name__}, not plain data (numbers, strings, "
+                           "lists, mappings): the judge cannot be written down; pass it as plain data")
+
+
+def judge_from_config(config: Mapping[str, Any]) -> AlignmentJudge:
+    """The judge that ``AlignmentJudge.config()`` wrote down: ``load_judge(config["backend"], **config["options"])``."""
+    if not isinstance(config, Mapping) or not isinstance(config.get("backend"), str) or \
+            not isinstance(config.get("options", {}), Mapping):
+        raise JudgeConfigError(f"a judge configuration is {{'backend': str, 'options': dict}}, got {config!r:.120}")
+    unknown = set(config) - {"backend", "options"}
+    if unknown:
+        raise JudgeConfigError(f"a judge configuration has only 'backend' and 'options', got also {sorted(unknown)}")
+    return load_judge(config["backend"], **config.get("options", {}))
+
+
 def _second_opinion(fast: Judgement, think: Judgement) -> Judgement:
     """The think-mode judgement replaces the fast one; if it failed, the fast one stands, noting why."""
     if not think.ok:
@@ -262,7 +327,9 @@ def load_judge(backend: str = "rules", **options: Any) -> AlignmentJudge:
     if "batch_size" not in options and isinstance(preferred, int) and preferred > 0:
         # A backend that batches on its own (the transformers one) is fastest given several forwards' worth.
         judge_options = dataclasses.replace(judge_options, batch_size=preferred)
-    return AlignmentJudge(built, judge_options)
+    judge = AlignmentJudge(built, judge_options)
+    judge._backend_spec = (backend, {k: v for k, v in options.items() if k not in judge_names})
+    return judge
 
 
 def factory_options(factory: Any) -> list[str] | None:
