@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 import ahocorasick
 import yaml
 
-from ea_plugin.errors import EAPluginError
+from ea_plugin.errors import USAGE, EAPluginError
 from ea_plugin.normalize import lower_same_length, nfkc, normalize_product
 
 BUILTIN = "ea_plugin/data/catalog.yaml"
@@ -51,6 +51,8 @@ _LETTERS = re.compile(r"[A-Za-z]+")
 
 class CatalogError(EAPluginError, ValueError):
     """A catalog file that cannot be read or has a mistake; the message names the file, entry and field."""
+
+    exit_status = USAGE
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,7 @@ def read_catalog_file(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise CatalogError(f"{path}: cannot read the catalog: {exc}") from exc
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
@@ -351,7 +353,14 @@ def load_catalog(paths: str | Path | Sequence[str | Path] | None = None) -> Cata
         paths = ()
     elif isinstance(paths, (str, Path)):
         paths = (paths,)
-    return _load(tuple(str(Path(p).resolve()) for p in paths))
+    return _load(tuple(_resolved(p) for p in paths))
+
+
+def _resolved(path: Any) -> str:
+    """A catalog path made absolute (the cache key), or a CatalogError for what cannot be a path."""
+    if not isinstance(path, (str, Path)) or "\x00" in str(path):
+        raise CatalogError(f"a catalog must be a file path (str or Path) without NUL characters, got {path!r:.80}")
+    return str(Path(path).resolve())
 
 
 def check_catalog(path: str | Path) -> Catalog:

@@ -17,12 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from typing import Any
 
-from ea_plugin.catalog import CatalogError
-from ea_plugin.errors import OptionError
+from ea_plugin.arguments import INTERRUPTED, BackendChoice, Parser, positive_int, run_command
+from ea_plugin.arguments import add_backend_arguments as add_backend_arguments  # the old import path, kept
+from ea_plugin.arguments import int_at_least as int_at_least  # the old import path, kept
 from ea_plugin.examples import WORKED_EXAMPLES
-from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.judge import AlignmentJudge
 from ea_plugin.plugins import hookimpl
 from ea_plugin.policy import Decision
 
@@ -30,34 +31,14 @@ from ea_plugin.policy import Decision
 EXAMPLE_PAIRS: tuple[tuple[str, str], ...] = tuple((ex.question, ex.chunk) for ex in WORKED_EXAMPLES)
 
 
-# -- shared options ---------------------------------------------------------------------------------
-def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options that pick and configure a backend; shared by every subcommand that judges."""
-    group = parser.add_argument_group("backend")
-    group.add_argument(
-        "--backend", default="rules", help="rules (default, no model), transformers, openai, or a plugin's name"
-    )
-    group.add_argument("--model", help="transformers: model id/dir; openai: served model name")
-    group.add_argument("--adapter", help="transformers: LoRA adapter dir")
-    group.add_argument("--base-url", help="openai: e.g. http://127.0.0.1:8000/v1")
-    group.add_argument("--api-key", help="openai: API key (default EMPTY)")
-    group.add_argument("--mode", choices=["fast", "think"], help="fast (label + score) or think (reasoning)")
-    group.add_argument("--threshold", type=float, help="keep a chunk when P(对齐) >= this (fast mode)")
-    group.add_argument("--on-error", choices=["keep", "drop", "raise"], help="what a failed judgement means")
-    group.add_argument("--batch-size", type=int)
-    group.add_argument("--catalog", action="append", metavar="FILE",
-                       help="rules: a user product catalog (YAML/JSON) extending the built-in one; repeatable")
-
-
-def judge_from_args(args: argparse.Namespace) -> AlignmentJudge:
-    backend_kwargs = {"model": args.model, "adapter": args.adapter, "base_url": args.base_url, "api_key": args.api_key,
-                      "catalog": args.catalog}
-    judge_kwargs = {"mode": args.mode, "threshold": args.threshold, "on_error": args.on_error,
-                    "batch_size": args.batch_size}
-    if args.backend == "rules" and args.mode is None:
-        judge_kwargs["mode"] = "think"  # the rules backend writes its four-step reasoning in think mode
-    kwargs = {k: v for k, v in {**backend_kwargs, **judge_kwargs}.items() if v is not None}
-    return load_judge(args.backend, **kwargs)
+# -- shared options (ea_plugin.arguments; the names here are kept for plugins that import them) -------------
+def judge_from_args(args: argparse.Namespace, **defaults: Any) -> AlignmentJudge:
+    """The judge the backend flags name (ea_plugin.arguments); the rules backend writes its four-step reasoning
+    in think mode, so it judges in think mode unless --mode says otherwise."""
+    choice = BackendChoice.from_args(args)
+    if choice.name == "rules":
+        defaults.setdefault("mode", "think")
+    return choice.load(**defaults)
 
 
 def decision_line(decision: Decision) -> str:
@@ -65,22 +46,6 @@ def decision_line(decision: Decision) -> str:
     score = "" if decision.score is None else f" P(对齐)={decision.score:.3f}"
     error = f" error: {decision.error}" if decision.error else ""
     return f"{action:4} {decision.label or '-'}{score}{error}"
-
-
-def int_at_least(minimum: int) -> Callable[[str], int]:
-    """argparse type: an integer >= ``minimum`` (argparse turns the error into a one-line usage error)."""
-
-    def parse(text: str) -> int:
-        value = int(text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-
-    parse.__name__ = f"int >= {minimum}"  # what argparse names in "invalid ... value"
-    return parse
-
-
-positive_int = int_at_least(1)
 
 
 # -- subcommands ------------------------------------------------------------------------------------
@@ -108,17 +73,18 @@ def cmd_examples(args: argparse.Namespace) -> int:
 def cmd_filter(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ea_plugin.errors import EAPluginError
-    from ea_plugin.filter_file import check_paths, filter_file
+    from ea_plugin.filter_file import check_paths, done_lines, filter_file
 
+    paths = check_paths(args.input, args.output, args.rejects)
+    judge = judge_from_args(args)
     try:
-        paths = check_paths(args.input, args.output, args.rejects)
-        judge = judge_from_args(args)
         counts = filter_file(judge, paths, args.records_per_step,
                              lambda total: tqdm(total=total, desc="judging", unit="pair", disable=args.quiet))
-    except EAPluginError as exc:
-        print(f"ea-judge filter: error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        safe = len(done_lines(paths.output, paths.rejects))
+        print(f"ea-judge filter: interrupted: {safe} records are safe in {paths.output} and {paths.rejects}; "
+              "run the same command again to resume", file=sys.stderr)
+        return INTERRUPTED
     print(counts.summary(), file=sys.stderr)
     return 0
 
@@ -166,19 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
     """``ea-judge`` with every subcommand that a plugin (the built-ins included) registers."""
     from ea_plugin.plugins import add_plugin_commands
 
-    parser = argparse.ArgumentParser(prog="ea-judge", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(prog="ea-judge", description=__doc__)
     add_plugin_commands(parser.add_subparsers(dest="command", required=True))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        return int(args.func(args) or 0)
-    except (CatalogError, OptionError) as exc:  # a bad catalog entry or option: one line, no traceback
-        print(f"ea-judge {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    """``ea-judge``: every expected failure is one ``ea-judge COMMAND: error:`` line (ea_plugin.arguments)."""
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    return run_command(f"{parser.prog} {args.command}", args)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+USAGE = 2  # a command's exit status when something it was given cannot be used (argparse's own)
+
 
 class EAPluginError(Exception):
     """Base class of every error ea_plugin raises on purpose."""
 
+    exit_status = 1  # what a command exits with when this error stops it (ea_plugin.arguments)
+
 
 class InvalidPairError(EAPluginError, ValueError):
     """A question or chunk that cannot be judged: not a string, or empty."""
+
+    exit_status = USAGE
 
     def __init__(self, message: str, *, field: str, value: object) -> None:
         super().__init__(f"{field}: {message} (got {value!r:.80})")
@@ -18,6 +24,11 @@ class InvalidPairError(EAPluginError, ValueError):
 
 class UnknownBackendError(EAPluginError, KeyError):
     """load_judge() was given a backend name that no plugin registered."""
+
+    exit_status = USAGE
+
+    def __str__(self) -> str:  # KeyError's would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class ModeNotSupportedError(EAPluginError, NotImplementedError):
@@ -39,6 +50,8 @@ class JudgeError(EAPluginError, RuntimeError):
 
 class OptionError(EAPluginError, ValueError):
     """An option given to the judge, a policy, a backend or an integration that cannot be used."""
+
+    exit_status = USAGE
 
     def __init__(self, message: str, *, option: str) -> None:
         super().__init__(message)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ea_plugin.errors import EAPluginError, InvalidPairError
+from ea_plugin.errors import USAGE, EAPluginError, InvalidPairError
 from ea_plugin.jsonl import Line, LineCounts, complete_lines, dumps_line, read_file
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.policy import Decision
@@ -27,9 +27,13 @@ FIELDS = ("question", "chunk")
 class FilterError(EAPluginError, ValueError):
     """The filter cannot start: a missing input, an output that cannot be written, a bad option."""
 
+    exit_status = USAGE
+
 
 class ResumeError(EAPluginError, ValueError):
     """An existing output or rejects file holds a line that is not one this command wrote."""
+
+    exit_status = USAGE
 
 
 @dataclass

@@ -9,6 +9,7 @@ each backend call it needs and receives the result; ``judge_*`` drives it with p
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import inspect
 import logging
 import os
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ea_plugin.backends.base import Backend, call_async
-from ea_plugin.errors import EAPluginError, InvalidPairError, UnknownBackendError, UnknownOptionError
+from ea_plugin.errors import EAPluginError, InvalidPairError, OptionError, UnknownBackendError, UnknownOptionError
 from ea_plugin.options import check_choice, check_int
 from ea_plugin.policy import Decision, OnError, Policy
 from ea_plugin.prompts import Mode
@@ -313,7 +314,9 @@ def load_judge(backend: str = "rules", **options: Any) -> AlignmentJudge:
 
     factories = backend_factories()
     if backend not in factories:
-        raise UnknownBackendError(f"no backend named {backend!r}; registered: {sorted(factories)}")
+        close = difflib.get_close_matches(str(backend), list(factories), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UnknownBackendError(f"no backend named {backend!r}{hint}; registered: {sorted(factories)}")
     factory = factories[backend]
     judge_names = JudgeOptions.names()
     backend_names = factory_options(factory)
@@ -321,6 +324,10 @@ def load_judge(backend: str = "rules", **options: Any) -> AlignmentJudge:
         if name not in judge_names and backend_names is not None and name not in backend_names:
             valid = {"judge options": judge_names, f"{backend} backend options": backend_names}
             raise UnknownOptionError(name, valid, f"load_judge({backend!r})")
+    missing = [name for name in required_options(factory) if name not in options]
+    if missing:  # the factory would raise a TypeError naming a parameter, not the option or its flag
+        flags = ", ".join(f"{name} (--{name.replace('_', '-')})" for name in missing)
+        raise OptionError(f"load_judge({backend!r}): the {backend} backend needs {flags}", option=missing[0])
     judge_options = JudgeOptions.build(**{k: v for k, v in options.items() if k in judge_names})
     built = factory(**{k: v for k, v in options.items() if k not in judge_names})
     preferred = getattr(built, "preferred_batch_size", None)
@@ -330,6 +337,16 @@ def load_judge(backend: str = "rules", **options: Any) -> AlignmentJudge:
     judge = AlignmentJudge(built, judge_options)
     judge._backend_spec = (backend, {k: v for k, v in options.items() if k not in judge_names})
     return judge
+
+
+def required_options(factory: Any) -> list[str]:
+    """The keyword options a backend factory cannot do without (no default in its signature)."""
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in parameters if p.default is inspect.Parameter.empty
+            and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
 
 
 def factory_options(factory: Any) -> list[str] | None:

@@ -131,7 +131,9 @@ class Policy:
         check_number("threshold", self.threshold, 0.0, 1.0)
         check_choice("on_error", self.on_error, ON_ERROR)
         if self.cascade is not None:
-            if len(self.cascade) != 2 or not 0.0 <= self.cascade[0] <= self.cascade[1] <= 1.0:
+            pair = isinstance(self.cascade, (tuple, list)) and len(self.cascade) == 2 and all(
+                isinstance(end, (int, float)) and not isinstance(end, bool) for end in self.cascade)
+            if not pair or not 0.0 <= self.cascade[0] <= self.cascade[1] <= 1.0:
                 raise OptionError(f"cascade must be (low, high) with 0 <= low <= high <= 1, got {self.cascade!r}",
                                   option="cascade")
             object.__setattr__(self, "cascade", (float(self.cascade[0]), float(self.cascade[1])))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ea_plugin.cli import add_backend_arguments, int_at_least, positive_int
+from ea_plugin.arguments import add_backend_arguments, int_at_least, positive_int
 from ea_plugin.plugins import hookimpl
 from integrations.corpus import SAMPLE_CORPUS
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ea_plugin.cli import add_backend_arguments, int_at_least, judge_from_args, positive_int
+from ea_plugin.arguments import add_backend_arguments, int_at_least, positive_int
+from ea_plugin.cli import judge_from_args
 from ea_plugin.errors import EAPluginError
 from ea_plugin.jsonl import dumps_line, read_file
 from ea_plugin.judge import AlignmentJudge

@@ -64,7 +64,7 @@ def _help(path: Path | None = None, **env: str) -> subprocess.CompletedProcess[s
 def test_ea_plugin_imports_neither_integrations_nor_training():
     result = _run(_BLOCKED_RUNNER, EA_PLUGIN_LOAD_PLUGINS="")
     assert "IMPORTED" not in result.stdout, result.stdout
-    assert "EXIT 0" in result.stdout and "filter" in result.stdout, result.stderr
+    assert "EXIT 0" in result.stdout and "filter" in _commands(result.stdout), result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +75,15 @@ def project_entry_points(tmp_path_factory) -> Path:
     return _distribution(tmp_path_factory.mktemp("site"), "ea_commands_under_test", entry_points)
 
 
+def _commands(help_text: str) -> list[str]:
+    """The subcommands `ea-judge --help` lists in its usage line ({judge,examples,...}), not the docstring's
+    examples, which name demo and serve whether or not they are registered."""
+    return help_text.split("{", 1)[1].split("}", 1)[0].split(",")
+
+
 def test_demo_and_serve_come_from_their_packages_through_entry_points(project_entry_points):
-    out = _help(project_entry_points).stdout
-    assert "demo" in out and "serve" in out and "judge" in out
+    commands = _commands(_help(project_entry_points).stdout)
+    assert {"demo", "serve", "judge"} <= set(commands), commands
 
 
 @pytest.mark.parametrize(("allowed", "shown", "hidden"), [
@@ -86,8 +92,7 @@ def test_demo_and_serve_come_from_their_packages_through_entry_points(project_en
     ("", [], ["demo", "serve"]),
 ])
 def test_ea_plugin_load_plugins_limits_which_entry_points_load(project_entry_points, allowed, shown, hidden):
-    out = _help(project_entry_points, EA_PLUGIN_LOAD_PLUGINS=allowed).stdout
-    commands = out.split("{", 1)[1].split("}", 1)[0].split(",")
+    commands = _commands(_help(project_entry_points, EA_PLUGIN_LOAD_PLUGINS=allowed).stdout)
     assert all(c in commands for c in shown) and not any(c in commands for c in hidden), commands
 
 

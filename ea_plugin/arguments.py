@@ -1,0 +1,251 @@
+"""What every ``ea-judge`` command shares: the parser (a mistyped option gets a did-you-mean), the backend flags
+of every command that judges, and the way a command fails: one ``error:`` line that says the fix.
+
+Backend flags, the same for every command: ``--backend NAME``, the backend's options as ``--option KEY=VALUE``
+(repeatable; a value that reads as JSON is converted: numbers, true, null) and the shortcuts ``--model``,
+``--adapter``, ``--base-url``, ``--api-key`` and ``--catalog``; the judge's own options (``--mode``,
+``--threshold``, ``--on-error``, ``--batch-size``) where the command lets the user choose them.
+
+A command is a ``Command``: its name, help, and ``configure(parser)`` adding its arguments and
+``set_defaults(func=...)``. ``Command.add_to(subparsers)`` makes it an ``ea-judge`` subcommand (through the commands
+hook) and ``Command.main(argv)`` the ``python -m`` form of the same code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ea_plugin.errors import EAPluginError, OptionError
+
+if TYPE_CHECKING:
+    from ea_plugin.judge import AlignmentJudge
+
+FAILED = 1  # exit status of a command that could not finish
+INTERRUPTED = 130  # Ctrl-C
+
+# Modules an optional extra installs: a command that needs one names the extra to install.
+EXTRA_OF_MODULE = {
+    "torch": "local", "transformers": "local", "peft": "local", "accelerate": "local",
+    "openai": "openai", "llama_index": "llamaindex", "langchain_core": "langchain", "langchain_classic": "langchain",
+    "matplotlib": "report", "llamafactory": "train", "bm25s": "train", "deepspeed": "train", "liger_kernel": "train",
+    "ragas": "ragas", "deepeval": "deepeval", "ray": "ray", "haystack": "haystack",
+}
+
+
+# -- the parser -------------------------------------------------------------------------------------------
+class Parser(argparse.ArgumentParser):
+    """argparse with a did-you-mean for an option it does not know (``--treshold`` -> ``--threshold``); its
+    subcommands' parsers are of this class too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> argparse.Namespace:  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            parser = self._innermost(parsed)
+            parser.error(f"unrecognized arguments: {' '.join(extras)}{parser.suggestion(extras)}")
+        return parsed
+
+    def _innermost(self, parsed: argparse.Namespace) -> Parser:
+        """The (sub)command's parser that read the arguments: its options are the ones to suggest."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                chosen = action.choices.get(getattr(parsed, action.dest, None) or "")
+                if isinstance(chosen, Parser):
+                    return chosen._innermost(parsed)
+        return self
+
+    def suggestion(self, extras: Sequence[str]) -> str:
+        known = [option for action in self._actions for option in action.option_strings
+                 if option.startswith("--") and action.help is not argparse.SUPPRESS]
+        for extra in extras:
+            if extra.startswith("--"):
+                close = difflib.get_close_matches(extra.split("=", 1)[0], known, n=1, cutoff=0.6)
+                if close:
+                    return f" (did you mean {close[0]}?)"
+        return ""
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """argparse type: an integer >= ``minimum`` (argparse turns the error into a one-line usage error)."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"int >= {minimum}"  # what argparse names in "invalid ... value"
+    return parse
+
+
+positive_int = int_at_least(1)
+
+
+def fraction(low_open: bool = False) -> Callable[[str], float]:
+    """argparse type: a number in [0, 1] (or (0, 1] with ``low_open``)."""
+
+    def parse(text: str) -> float:
+        value = float(text)
+        if not (0.0 < value if low_open else 0.0 <= value) or not value <= 1.0:
+            raise argparse.ArgumentTypeError(f"must be in {'(' if low_open else '['}0, 1], got {text}")
+        return value
+
+    parse.__name__ = "number in (0, 1]" if low_open else "number in [0, 1]"
+    return parse
+
+
+def parse_options(items: Sequence[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` backend options; values that read as JSON (numbers, true, null) are converted."""
+    options: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise OptionError(f"--option needs KEY=VALUE, got {item!r}", option="option")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
+
+
+# -- backend flags ----------------------------------------------------------------------------------------
+JUDGE_FLAGS = ("mode", "threshold", "on_error", "batch_size")
+SHORTCUTS = ("model", "adapter", "base_url", "api_key", "catalog")
+
+
+def add_backend_arguments(parser: argparse.ArgumentParser, *, default: str = "rules",
+                          judge_flags: Sequence[str] = JUDGE_FLAGS, what: str = "the judge") -> None:
+    """``--backend``, ``--option KEY=VALUE``, the shortcuts and the judge flags named in ``judge_flags``."""
+    group = parser.add_argument_group("backend")
+    group.add_argument("--backend", default=default,
+                       help=f"{what}: rules, transformers, openai, or a plugin's name (default {default})")
+    group.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                       help="a backend option (repeatable; `ea-judge backends` lists backends)")
+    group.add_argument("--model", help="transformers: model id or directory; openai: the served model's name")
+    group.add_argument("--adapter", help="transformers: LoRA adapter directory")
+    group.add_argument("--base-url", help="openai: the server, e.g. http://127.0.0.1:8000/v1")
+    group.add_argument("--api-key", help="openai: API key (default EMPTY)")
+    group.add_argument("--catalog", action="append", metavar="FILE",
+                       help="rules: a user product catalog (YAML/JSON) extending the built-in one; repeatable")
+    flags: dict[str, Callable[[], Any]] = {
+        "mode": lambda: group.add_argument("--mode", choices=["fast", "think"],
+                                           help="fast (label + score) or think (reasoning)"),
+        "threshold": lambda: group.add_argument("--threshold", type=float,
+                                                help="keep a chunk when P(对齐) >= this (fast mode)"),
+        "on_error": lambda: group.add_argument("--on-error", choices=["keep", "drop", "raise"],
+                                               help="what a failed judgement means"),
+        "batch_size": lambda: group.add_argument("--batch-size", type=positive_int, help="pairs per backend call"),
+    }
+    for name in judge_flags:
+        flags[name]()
+
+
+@dataclass(frozen=True)
+class BackendChoice:
+    """A backend and its options as the command line gave them (the typed form library functions take)."""
+
+    name: str = "rules"
+    options: dict[str, Any] = field(default_factory=dict)  # the backend's: model, base_url, catalog, ...
+    judge: dict[str, Any] = field(default_factory=dict)  # the judge's: mode, threshold, on_error, batch_size
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> BackendChoice:
+        options = {name: getattr(args, name, None) for name in SHORTCUTS}
+        options.update(parse_options(getattr(args, "option", None) or []))
+        judge = {name: getattr(args, name, None) for name in JUDGE_FLAGS}
+        return cls(args.backend, {k: v for k, v in options.items() if v is not None},
+                   {k: v for k, v in judge.items() if v is not None})
+
+    def load(self, **defaults: Any) -> AlignmentJudge:
+        """The judge: ``defaults`` (a command's own, e.g. mode="think") give way to what the user gave."""
+        from ea_plugin.judge import load_judge
+
+        return load_judge(self.name, **{**defaults, **self.options, **self.judge})
+
+
+# -- commands ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Command:
+    """One command: ``ea-judge NAME`` through the commands hook, and ``python -m MODULE`` through ``main``."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]  # adds the arguments and set_defaults(func=...)
+    description: str | None = None
+
+    def add_to(self, subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        parser = subparsers.add_parser(self.name, help=self.help, description=self.description or self.help)
+        self.configure(parser)
+        return parser
+
+    def main(self, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+        parser = Parser(prog=prog or f"ea-judge {self.name}", description=self.description or self.help)
+        self.configure(parser)
+        args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+        return run_command(parser.prog, args)
+
+
+def run_command(prog: str, args: argparse.Namespace) -> int:
+    """Run ``args.func(args)``; an expected failure is one ``PROG: error: ...`` line on stderr and an exit status
+    (2: something given cannot be used; 1: the command could not finish), never a traceback."""
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the expected kinds become one line; anything else is re-raised
+        message, status = explain(exc)
+        if message is None:
+            raise
+        fail(prog, message)
+        return status
+
+
+def fail(prog: str, message: str) -> None:
+    print(f"{prog}: error: {one_line(message)}", file=sys.stderr)
+
+
+def one_line(message: str) -> str:
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
+def explain(exc: BaseException) -> tuple[str | None, int]:
+    """(the line to print, exit status) for a failure a user can meet and fix; (None, 1) for a bug. An
+    EAPluginError's class says its status (``exit_status``: 2 where what was given cannot be used)."""
+    if isinstance(exc, EAPluginError):
+        return str(exc), getattr(exc, "exit_status", FAILED)
+    if isinstance(exc, ImportError):
+        return missing_extra(exc), FAILED
+    if isinstance(exc, OSError):
+        return os_error(exc), FAILED
+    return None, FAILED
+
+
+def missing_extra(exc: ImportError) -> str:
+    """"needs X: pip install "ea-plugin[extra]"" for a module an extra installs; the import error otherwise."""
+    module = (exc.name or "").split(".")[0]
+    extra = EXTRA_OF_MODULE.get(module)
+    if extra is None:
+        return f"{type(exc).__name__}: {exc}"
+    return f"this needs {module}, which is not installed: pip install \"ea-plugin[{extra}]\""
+
+
+def os_error(exc: OSError) -> str:
+    """A file problem as "<what>: <path>"; a model that cannot be loaded (no file name) with what to do."""
+    if exc.filename is not None:
+        target = exc.filename if exc.filename2 is None else f"{exc.filename} -> {exc.filename2}"
+        return f"{exc.strerror or type(exc).__name__}: {target}"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "huggingface" in str(exc).lower() or "model identifier" in str(exc) or "offline" in str(exc).lower():
+        return (f"{first} (the model is neither a local directory nor in the Hugging Face cache: download it "
+                "first with `hf download NAME`, or pass a local directory)")
+    return first

@@ -1,0 +1,136 @@
+"""Every expected failure of a command is one `error:` line that says the fix, never a traceback (issue 24, items
+13, 14 and 16): usage errors exit 2, a command that could not finish exits 1, Ctrl-C 130 with what is safe."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ea_plugin import load_judge
+from ea_plugin.backends.rules import RulesBackend
+from ea_plugin.catalog import CatalogError
+from ea_plugin.cli import main
+from ea_plugin.errors import OptionError
+from ea_plugin.plugins import hookimpl, register_plugin, unregister_plugin
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def one_error_line(capsys: pytest.CaptureFixture, prog: str = "ea-judge") -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if ": error: " in line]
+    assert len(lines) == 1 and lines[0].startswith(prog), err
+    return lines[0]
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n"])
+def test_an_empty_question_is_a_usage_error(question: str, capsys: pytest.CaptureFixture):
+    assert main(["judge", question, "md500 e100"]) == 2
+    assert "question: must not be empty" in one_error_line(capsys, "ea-judge judge")
+
+
+def test_the_openai_backend_without_base_url_names_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture):
+    source = tmp_path / "pairs.jsonl"
+    source.write_text('{"question": "q", "chunk": "c"}\n', encoding="utf-8")
+    assert main(["filter", str(source), "-o", str(tmp_path / "out.jsonl"), "--backend", "openai", "--model", "m"]) == 2
+    assert "needs base_url (--base-url)" in one_error_line(capsys, "ea-judge filter")
+
+
+def test_a_mistyped_backend_gets_a_did_you_mean(capsys: pytest.CaptureFixture):
+    assert main(["judge", "q", "c", "--backend", "rule"]) == 2
+    line = one_error_line(capsys)
+    assert "no backend named 'rule' (did you mean 'rules'?)" in line and not line.endswith("'")
+
+
+@pytest.mark.parametrize(("argv", "suggested"), [
+    (["judge", "q", "c", "--treshold", "0.3"], "--threshold"),
+    (["filter", "in.jsonl", "-o", "out.jsonl", "--records-per-stp", "2"], "--records-per-step"),
+    (["catalog", "check", "x.yaml", "--jsn"], None),
+])
+def test_a_mistyped_option_gets_a_did_you_mean(argv: list[str], suggested: str | None, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments" in err
+    assert (f"(did you mean {suggested}?)" in err) if suggested else "did you mean" not in err
+
+
+@pytest.mark.parametrize("cascade", [False, 0, "ab", (0.1, "x"), (0.2, float("nan")), (0.9, 0.1)])
+def test_a_cascade_that_is_not_two_numbers_is_an_option_error(cascade: object):
+    with pytest.raises(OptionError, match="cascade must be"):
+        load_judge("rules", cascade=cascade)
+
+
+def test_a_catalog_path_with_a_nul_is_a_catalog_error():
+    with pytest.raises(CatalogError, match="without NUL"):
+        load_judge("rules", catalog="a\x00b")
+
+
+def test_a_model_that_is_not_in_the_offline_cache_is_one_line(capsys: pytest.CaptureFixture):
+    pytest.importorskip("transformers")
+    assert main(["judge", "q", "c", "--backend", "transformers", "--model", "no-such-org/no-such-model-ea"]) == 1
+    assert "hf download" in one_error_line(capsys)
+
+
+_BLOCK_TORCH = """
+import importlib.abc, sys
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "torch":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, Block())
+from ea_plugin.cli import main
+raise SystemExit(main(["judge", "q", "c", "--backend", "transformers", "--model", "m"]))
+"""
+
+
+def test_a_backend_whose_extra_is_missing_names_the_extra():
+    result = subprocess.run([sys.executable, "-c", _BLOCK_TORCH], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(REPO), "EA_PLUGIN_LOAD_PLUGINS": ""})
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert 'pip install "ea-plugin[local]"' in result.stderr
+
+
+class _InterruptedBackend(RulesBackend):
+    """Judges two calls, then the user presses Ctrl-C."""
+
+    calls = 0
+
+    def score(self, pairs):
+        type(self).calls += 1
+        if type(self).calls > 2:
+            raise KeyboardInterrupt
+        return super().score(pairs)
+
+
+class _InterruptedPlugin:
+    @hookimpl
+    def ea_register_backends(self, register):
+        register("interrupted", _InterruptedBackend)
+
+
+def test_ctrl_c_in_filter_says_what_is_safe_and_that_a_rerun_resumes(tmp_path: Path, capsys):
+    source, output = tmp_path / "pairs.jsonl", tmp_path / "out.jsonl"
+    source.write_text("".join(json.dumps({"question": "sv660n报e100", "chunk": f"sv660n e10{i}"}) + "\n"
+                              for i in range(5)), encoding="utf-8")
+    plugin = _InterruptedPlugin()
+    register_plugin(plugin, name="interrupted")
+    try:
+        argv = ["filter", str(source), "-o", str(output), "--backend", "interrupted", "--mode", "fast",
+                "--records-per-step", "1", "--batch-size", "1", "--quiet"]
+        assert main(argv) == 130
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "2 records are safe" in err and "again to resume" in err
+        assert len(output.read_text(encoding="utf-8").splitlines()) == 2
+    finally:
+        unregister_plugin(plugin)
