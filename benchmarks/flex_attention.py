@@ -27,9 +27,9 @@ from typing import Any
 import torch
 from torch.nn.attention.flex_attention import flex_attention
 
-from ea_plugin.backends.hf.attention import dense_attention_lse, merge
-from ea_plugin.backends.hf.kvcache import PrefixKV
-from ea_plugin.backends.hf.packed import dense_attention, pack
+from ea_plugin.backends.transformers.hf.attention import dense_attention_lse, merge
+from ea_plugin.backends.transformers.hf.kvcache import PrefixKV
+from ea_plugin.backends.transformers.hf.packed import dense_attention, pack
 
 OPTIONS: dict[str, dict[str, Any]] = {
     "default": {},

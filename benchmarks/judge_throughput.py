@@ -37,8 +37,8 @@ import torch
 from benchmarks.pairs import make_pairs
 from ea_plugin import load_judge
 from ea_plugin.backends.transformers import TransformersBackend
+from ea_plugin.judgement import Pair
 from ea_plugin.prompts import LABELS, render_prompt
-from ea_plugin.verdict import Pair
 
 QWEN3_8B = dict(
     hidden_size=4096, intermediate_size=12288, num_hidden_layers=36, num_attention_heads=32,
@@ -235,7 +235,7 @@ def run(args: argparse.Namespace, report: Report) -> Report:
                     for p in fast_pairs]
     think_prompts = [tokenizer(render_prompt(p.question, p.chunk, "think"), add_special_tokens=False)["input_ids"]
                      for p in think_pairs]
-    from ea_plugin.backends.hf.attention import fused_kernels_ok
+    from ea_plugin.backends.transformers.hf.attention import fused_kernels_ok
 
     if model.device.type == "cuda":
         report.checks.append(f"fused attention kernels (flash, memory-efficient) agree with math: "

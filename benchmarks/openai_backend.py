@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from benchmarks.pairs import make_pairs
 from ea_plugin.backends.openai import OpenAIBackend
+from ea_plugin.judgement import Pair
 from ea_plugin.prompts import ALIGNED, build_messages, chat_template_kwargs
-from ea_plugin.verdict import Pair
 
 
 @dataclass

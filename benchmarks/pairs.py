@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from ea_plugin.verdict import Pair
+from ea_plugin.judgement import Pair
 
 PRODUCTS = ("SV660N", "SV660P", "IS620P", "IS620N", "MD500", "MD500E", "MD290", "SV680N")
 FAULTS = ("E100", "Er.101", "E740.2", "AL001", "E.OC1", "Err-01", "EB00.1", "A.020", "E101.1")

@@ -35,10 +35,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ea_plugin.backends.rules import RulesBackend
-from ea_plugin.catalog import load_catalog
-from ea_plugin.entities import codes, extract, products
-from ea_plugin.entities.extract import extract_entities
-from ea_plugin.verdict import Pair
+from ea_plugin.judgement import Pair
+from ea_plugin.rules import codes, extract, products
+from ea_plugin.rules.catalog import load_catalog
+from ea_plugin.rules.extract import extract_entities
 
 ROOT = Path(__file__).resolve().parents[1]
 _SOURCES = ("tests/data/devset/devset.jsonl", "tests/data/realtext/realtext.jsonl")

@@ -29,9 +29,9 @@ from pathlib import Path
 
 from benchmarks.pairs import make_pairs
 from ea_plugin.backends.rules import RulesBackend
-from ea_plugin.catalog import load_catalog, parse_catalog
-from ea_plugin.entities.extract import clear_cache
-from ea_plugin.verdict import Pair
+from ea_plugin.judgement import Pair
+from ea_plugin.rules.catalog import load_catalog, parse_catalog
+from ea_plugin.rules.extract import clear_cache
 
 DEVSET = Path(__file__).resolve().parents[1] / "tests" / "data" / "devset" / "devset.jsonl"
 GOAL = 10_000

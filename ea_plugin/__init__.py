@@ -13,10 +13,10 @@ from ea_plugin.errors import (
     UnknownBackendError,
 )
 from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.judgement import Judgement, Pair, parse_answer
 from ea_plugin.plugins import hookimpl
 from ea_plugin.policy import Decision, Policy
 from ea_plugin.prompts import ALIGNED, LABELS, UNALIGNED
-from ea_plugin.verdict import Judgement, Pair, parse_answer
 
 __all__ = [
     "ALIGNED",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from ea_plugin.catalog import check_catalog, load_catalog
-from ea_plugin.entities import Entity, FaultCode, Product, extract_entities
-from ea_plugin.entities.records import FAULT_TYPE, OTHER_TYPE, PRODUCT_TYPE
 from ea_plugin.plugins import hookimpl
+from ea_plugin.rules import Entity, FaultCode, Product, extract_entities
+from ea_plugin.rules.catalog import check_catalog, load_catalog
+from ea_plugin.rules.records import FAULT_TYPE, OTHER_TYPE, PRODUCT_TYPE
 
 
 def entity_line(entity: Entity) -> str:

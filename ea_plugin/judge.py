@@ -19,10 +19,10 @@ from typing import Any
 
 from ea_plugin.backends.base import Backend, call_async
 from ea_plugin.errors import EAPluginError, InvalidPairError, OptionError, UnknownBackendError, UnknownOptionError
+from ea_plugin.judgement import Judgement, Pair, is_blank
 from ea_plugin.options import check_choice, check_int
 from ea_plugin.policy import Decision, OnError, Policy
 from ea_plugin.prompts import Mode
-from ea_plugin.verdict import Judgement, Pair, is_blank
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ea_plugin.errors import JudgeError, OptionError
+from ea_plugin.judgement import Judgement, Pair
 from ea_plugin.options import check_choice, check_int, check_number
 from ea_plugin.prompts import ALIGNED, UNALIGNED, analysis_reason
-from ea_plugin.verdict import Judgement, Pair
 
 OnError = Literal["keep", "drop", "raise"]
 ON_ERROR: tuple[str, ...] = ("keep", "drop", "raise")

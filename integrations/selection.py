@@ -21,8 +21,8 @@ from typing import Any
 
 from ea_plugin.errors import InvalidPairError, UnknownOptionError
 from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.judgement import is_blank
 from ea_plugin.policy import Decision, Policy, not_judged
-from ea_plugin.verdict import is_blank
 
 EA_LABEL = "ea_label"
 EA_SCORE = "ea_score"

@@ -29,8 +29,8 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ea_plugin.normalize import nfkc
 from ea_plugin.prompts import ALIGNED, UNALIGNED
+from ea_plugin.rules.normalize import nfkc
 from scripts.build_devset import (
     _NAMES,
     PANEL,

@@ -19,7 +19,7 @@ from pathlib import Path
 from benchmarks.pairs import make_pairs
 from ea_plugin.backends.rules import RulesBackend
 from ea_plugin.examples import WORKED_EXAMPLES
-from ea_plugin.verdict import Pair
+from ea_plugin.judgement import Pair
 
 ROOT = Path(__file__).resolve().parents[1]
 _JSONL = ("tests/data/devset/devset.jsonl", "tests/data/devset/holdout.jsonl")

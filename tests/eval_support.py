@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ea_plugin.judgement import Judgement, Pair
 from ea_plugin.plugins import hookimpl, register_plugin, unregister_plugin
-from ea_plugin.verdict import Judgement, Pair
 
 TIMEOUT_MARK = "【超时】"  # a chunk containing this is the one the server times out on
 

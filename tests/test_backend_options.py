@@ -11,9 +11,9 @@ from ea_plugin import load_judge
 from ea_plugin.backends.openai import OpenAIBackend, OpenAIOptions
 from ea_plugin.backends.rules import RulesBackend, RulesOptions
 from ea_plugin.backends.transformers import TransformersBackend, TransformersOptions
-from ea_plugin.catalog import CatalogError
 from ea_plugin.cli import main
 from ea_plugin.errors import OptionError
+from ea_plugin.rules.catalog import CatalogError
 
 URL = "http://127.0.0.1:9/v1"  # nothing listens there: building a backend must not connect
 

@@ -5,10 +5,10 @@ import json
 import pytest
 
 from ea_plugin import ALIGNED, UNALIGNED, load_judge
-from ea_plugin.catalog import CatalogError, check_catalog, load_catalog, parse_catalog
 from ea_plugin.cli import main
-from ea_plugin.entities import extract_entities
 from ea_plugin.examples import WORKED_EXAMPLES
+from ea_plugin.rules import extract_entities
+from ea_plugin.rules.catalog import CatalogError, check_catalog, load_catalog, parse_catalog
 
 EXAMPLE = __import__("pathlib").Path(__file__).resolve().parents[1] / "ea_plugin" / "data" / "catalog.example.yaml"
 SPEC_BRANDS = tuple(

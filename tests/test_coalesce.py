@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ea_plugin.backends.coalesce import Coalescer
+from ea_plugin.backends.transformers.coalesce import Coalescer
 
 WAIT = 0.3  # long enough that every concurrent call of a test is queued before the worker starts
 

@@ -13,10 +13,10 @@ import pytest
 
 from ea_plugin import load_judge
 from ea_plugin.backends.rules import RulesBackend
-from ea_plugin.catalog import CatalogError
 from ea_plugin.cli import main
 from ea_plugin.errors import OptionError
 from ea_plugin.plugins import hookimpl, register_plugin, unregister_plugin
+from ea_plugin.rules.catalog import CatalogError
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ea_plugin.entities import extract_entities
+from ea_plugin.rules import extract_entities
 from integrations.corpus import SAMPLE_CORPUS, CorpusError, load_chunks
 from integrations.demo import DEFAULT_QUESTIONS, main
 

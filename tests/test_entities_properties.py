@@ -5,10 +5,10 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ea_plugin.backends.rules import decide
-from ea_plugin.entities import extract_entities
-from ea_plugin.entities.text import Text
-from ea_plugin.normalize import nfkc
+from ea_plugin.rules import extract_entities
+from ea_plugin.rules.decision import apply_rules
+from ea_plugin.rules.normalize import nfkc
+from ea_plugin.rules.text import Text
 
 # Text built from the pieces that entity forms are made of, so the generator reaches the interesting paths.
 PIECES = [
@@ -37,7 +37,7 @@ def test_extraction_never_raises_and_spans_are_in_the_text_and_never_overlap(tex
     for (start, end), entity in zip(spans, sorted(entities.in_order(), key=lambda e: e.span), strict=True):
         assert 0 <= start < end <= len(normalised) and normalised[start:end] == entity.text and entity.why
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
-    decide(entities, entities)  # and the decision takes whatever extraction returns
+    apply_rules(entities, entities)  # and the decision takes whatever extraction returns
 
 
 @SETTINGS

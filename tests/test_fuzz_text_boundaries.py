@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from ea_plugin import load_judge
 from ea_plugin.filter_file import FilterPaths, filter_file
 from ea_plugin.judge import AlignmentJudge
+from ea_plugin.judgement import parse_answer
 from ea_plugin.prompts import ALIGNED, THINK_CLOSE, THINK_OPEN, UNALIGNED, format_analysis
-from ea_plugin.verdict import parse_answer
 from training.convert import ConvertOptions, Source, convert, output_paths
 from training.teacher import TeacherFileError
 

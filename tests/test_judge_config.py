@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ea_plugin import load_judge
-from ea_plugin.catalog import load_catalog
 from ea_plugin.judge import JudgeConfigError, judge_from_config
+from ea_plugin.rules.catalog import load_catalog
 
 CATALOG = Path(__file__).resolve().parents[1] / "ea_plugin" / "data" / "catalog.example.yaml"
 

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from ea_plugin.backends.label_logprobs import (
+from ea_plugin.backends.openai.label_logprobs import (
     Step,
     Walk,
     consumed_text,

@@ -3,9 +3,10 @@
 import pytest
 
 from ea_plugin import ALIGNED, UNALIGNED, Pair, load_judge
-from ea_plugin.backends.rules import RulesBackend, decide
-from ea_plugin.entities import extract_entities, main_model, normalize_product
+from ea_plugin.backends.rules import RulesBackend
 from ea_plugin.examples import WORKED_EXAMPLES
+from ea_plugin.rules import extract_entities, main_model, normalize_product
+from ea_plugin.rules.decision import apply_rules
 
 
 @pytest.fixture(scope="module")
@@ -277,7 +278,7 @@ def test_rules_reasoning_has_the_four_steps_and_names_the_deciding_entities(rule
 
 
 def test_decide_is_what_the_backend_applies():
-    decision = decide(extract_entities("is620p报警AL001"), extract_entities("is620p出现E001…"))
+    decision = apply_rules(extract_entities("is620p报警AL001"), extract_entities("is620p出现E001…"))
     assert (decision.label, decision.rule) == (UNALIGNED, "fault")
     assert [e.text for e in decision.question] == ["AL001"] and [e.text for e in decision.chunk] == ["E001"]
 

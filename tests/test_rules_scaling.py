@@ -16,14 +16,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ea_plugin.backends import rules
-from ea_plugin.backends.rules import RulesBackend, check_faults, check_parameters, check_products
-from ea_plugin.catalog import load_catalog
-from ea_plugin.entities import codes, extract, extract_entities, products
-from ea_plugin.entities.records import Entities, FaultCode, Parameter, Product
-from ea_plugin.entities.text import CACHED_TOKEN
-from ea_plugin.normalize import nfkc
-from ea_plugin.verdict import Pair
+from ea_plugin.backends.rules import RulesBackend
+from ea_plugin.judgement import Pair
+from ea_plugin.rules import codes, extract, extract_entities, products
+from ea_plugin.rules import decision as rules_decision
+from ea_plugin.rules.catalog import load_catalog
+from ea_plugin.rules.decision import check_faults, check_parameters, check_products
+from ea_plugin.rules.normalize import nfkc
+from ea_plugin.rules.records import Entities, FaultCode, Parameter, Product
+from ea_plugin.rules.text import CACHED_TOKEN
 
 N = 200_000
 CATALOG = load_catalog()
@@ -186,12 +187,12 @@ params = st.lists(st.builds(lambda n: Parameter(n, (0, 1), "t", n), st.sampled_f
 def test_indexed_checks_decide_as_the_loops(qf, cf, qp, cp, qa, ca):
     q, c = Entities(tuple(qp), tuple(qf), tuple(qa)), Entities(tuple(cp), tuple(cf), tuple(ca))
     looped = [check(q, c) for check in (check_products, check_faults, check_parameters)]
-    saved = rules._LOOPED_QUESTION
-    rules._LOOPED_QUESTION = -1  # every comparison through the index
+    saved = rules_decision._LOOPED_QUESTION
+    rules_decision._LOOPED_QUESTION = -1  # every comparison through the index
     try:
         indexed = [check(q, c) for check in (check_products, check_faults, check_parameters)]
     finally:
-        rules._LOOPED_QUESTION = saved
+        rules_decision._LOOPED_QUESTION = saved
     assert indexed == looped
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from ea_plugin.judge import load_judge
+from ea_plugin.judgement import Judgement, Pair
 from ea_plugin.policy import Policy
 from ea_plugin.prompts import ALIGNED, UNALIGNED
-from ea_plugin.verdict import Judgement, Pair
 from training.evaluate import evaluate, load_labelled, write_outputs
 from training.evaluate import main as evaluate_main
 from training.metrics import Scored, classification, per_kind, reliability, threshold_sweep

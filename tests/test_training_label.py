@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ea_plugin.judgement import parse_teacher_answer
 from ea_plugin.prompts import (
     ALIGNED,
     LABELS,
@@ -28,7 +29,6 @@ from ea_plugin.prompts import (
     label_tag,
     teacher_analysis,
 )
-from ea_plugin.verdict import parse_teacher_answer
 from tests.conftest import LLAMAFACTORY_MODEL, REPO
 from tests.servers import LoopbackHTTPServer, Reply, Request, chat_completion
 from training.label import main as label_main
@@ -256,7 +256,7 @@ def test_label_against_llamafactory_sends_the_teacher_prompt_and_resumes(llamafa
 def test_the_teacher_prompt_is_think_mode_only_and_checked_where_given():
     from ea_plugin.backends.openai import OpenAIBackend
     from ea_plugin.errors import ModeNotSupportedError
-    from ea_plugin.verdict import Pair
+    from ea_plugin.judgement import Pair
 
     with pytest.raises(ValueError, match="prompt must be one of"):
         OpenAIBackend("http://127.0.0.1:9/v1", "m", prompt="teacher-ish")

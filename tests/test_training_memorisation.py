@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from ea_plugin.judgement import parse_answer
 from ea_plugin.prompts import ALIGNED, UNALIGNED
-from ea_plugin.verdict import parse_answer
 from training.run import main as run_main
 
 REPO = Path(__file__).resolve().parents[1]

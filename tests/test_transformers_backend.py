@@ -16,11 +16,11 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from ea_plugin import load_judge  # noqa: E402
-from ea_plugin.backends.hf.batching import plan_batches  # noqa: E402
-from ea_plugin.backends.hf.layout import build_layout  # noqa: E402
 from ea_plugin.backends.transformers import TransformersBackend  # noqa: E402
+from ea_plugin.backends.transformers.hf.batching import plan_batches  # noqa: E402
+from ea_plugin.backends.transformers.hf.layout import build_layout  # noqa: E402
+from ea_plugin.judgement import Pair, parse_answer  # noqa: E402
 from ea_plugin.prompts import ALIGNED, IM_END, UNALIGNED, render_prompt  # noqa: E402
-from ea_plugin.verdict import Pair, parse_answer  # noqa: E402
 
 PAIRS = [
     Pair("sv660n报e100怎么办", "SV660N伺服驱动器E100故障：过电流，检查电机接线。" * 3),
@@ -191,7 +191,7 @@ def test_load_judge_gives_the_judge_the_backends_preferred_batch_size_unless_tol
 
 
 def test_default_batching_is_the_measured_best_and_shrinks_with_free_memory(tiny_lm):
-    from ea_plugin.backends.hf.sizing import FAST, THINK, default_batching, kv_bytes_per_token
+    from ea_plugin.backends.transformers.hf.sizing import FAST, THINK, default_batching, kv_bytes_per_token
 
     config = tiny_lm.config
     assert default_batching("fast", config, 2, None) == default_batching("fast", config, 2, 1 << 40)
@@ -284,8 +284,8 @@ def test_compiled_layers_that_fail_give_way_to_the_eager_ones_with_the_same_scor
 
 
 def test_packed_rows_lie_end_to_end_with_the_padded_layouts_positions_and_read_out():
-    from ea_plugin.backends.hf.kvcache import PrefixKV
-    from ea_plugin.backends.hf.packed import pack
+    from ea_plugin.backends.transformers.hf.kvcache import PrefixKV
+    from ea_plugin.backends.transformers.hf.packed import pack
 
     prefix = PrefixKV(list(range(10)), [], [])
     batch = pack([[5, 6, 7], [8]], [[1], [2]], prefix=prefix)

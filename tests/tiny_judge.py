@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ea_plugin.cli import EXAMPLE_PAIRS
+from ea_plugin.judgement import Pair
 from ea_plugin.prompts import IM_END, assistant_target, format_analysis, generation_prefix, render_prompt
-from ea_plugin.verdict import Pair
 
 # One aligned and one unaligned example of the spec (products differ), judged by the rules backend.
 TAUGHT: tuple[Pair, ...] = tuple(Pair(*EXAMPLE_PAIRS[i]) for i in (0, 5))

@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from ea_plugin.backends.rules import decide
-from ea_plugin.entities import extract_entities
+from ea_plugin.rules import extract_entities
+from ea_plugin.rules.decision import apply_rules
 from training.teacher import Example
 
 
@@ -34,7 +34,7 @@ def audit(examples: Sequence[Example]) -> list[AuditFlag]:
     """One flag per example whose teacher label differs from the rules backend's."""
     flags = []
     for example in examples:
-        decision = decide(extract_entities(example.question), extract_entities(example.chunk))
+        decision = apply_rules(extract_entities(example.question), extract_entities(example.chunk))
         if decision.label != example.label:
             flags.append(AuditFlag(example.id, example.question, example.chunk, example.label, decision.label,
                                    decision.rule, decision.reason, example.kind))

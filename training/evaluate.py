@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.judgement import Pair
 from ea_plugin.prompts import LABELS
-from ea_plugin.verdict import Pair
 from training.metrics import Scored, classification, confusion, per_kind, reliability, threshold_sweep
 from training.plots import write_report_png
 from training.teacher import RawRecord, Rejection, TeacherFileError, read_records, validate

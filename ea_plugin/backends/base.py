@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol, runtime_checkable
 
-from ea_plugin.verdict import Judgement, Pair
+from ea_plugin.judgement import Judgement, Pair
 
 
 @runtime_checkable

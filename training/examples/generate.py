@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ea_plugin.entities import describe, extract_entities
 from ea_plugin.prompts import ALIGNED, UNALIGNED, format_analysis
+from ea_plugin.rules import describe, extract_entities
 
 HERE = Path(__file__).resolve().parent
 

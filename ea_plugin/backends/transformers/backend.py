@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from ea_plugin.errors import BackendError, OptionError
+from ea_plugin.judgement import Judgement, Pair, parse_answer
 from ea_plugin.options import check_int, check_number, check_type, from_arguments
 from ea_plugin.plugins import hookimpl
 from ea_plugin.prompts import IM_END, IM_START, LABELS, Mode, render_prompt
-from ea_plugin.verdict import Judgement, Pair, parse_answer
 
 NAME = "transformers"
 log = logging.getLogger(__name__)
@@ -176,11 +176,11 @@ class TransformersBackend:
         self.options = from_arguments(TransformersOptions, locals())  # checked before anything loads
         import torch
 
-        from ea_plugin.backends.hf import attention
-        from ea_plugin.backends.hf import packed as packing
-        from ea_plugin.backends.hf.decoding import DecodeSettings, GreedyDecoder
-        from ea_plugin.backends.hf.forward import compute_prefix
-        from ea_plugin.backends.hf.scoring import LabelSequences
+        from ea_plugin.backends.transformers.hf import attention
+        from ea_plugin.backends.transformers.hf import packed as packing
+        from ea_plugin.backends.transformers.hf.decoding import DecodeSettings, GreedyDecoder
+        from ea_plugin.backends.transformers.hf.forward import compute_prefix
+        from ea_plugin.backends.transformers.hf.scoring import LabelSequences
 
         self.causal_lm = _load_model(model, adapter, device, dtype, merge_adapter)
         param = next(self.causal_lm.parameters())
@@ -260,7 +260,7 @@ class TransformersBackend:
                     raise
 
     def _fast_forward(self, suffixes: list[list[int]]) -> Any:
-        from ea_plugin.backends.hf.scoring import score_batch, score_packed
+        from ea_plugin.backends.transformers.hf.scoring import score_batch, score_packed
 
         def forward() -> Any:
             if self.packed:
@@ -379,7 +379,7 @@ class TransformersBackend:
                  packed: bool = False) -> list[Judgement]:
         import torch
 
-        from ea_plugin.backends.hf.batching import plan_batches
+        from ea_plugin.backends.transformers.hf.batching import plan_batches
 
         verdicts: list[Judgement | None] = [None] * len(pairs)
         with self._lock, torch.inference_mode():
@@ -454,7 +454,7 @@ class TransformersBackend:
 def _resolve_batching(causal_lm: Any, device: Any, dtype: Any, pairs: int | None, tokens: int | None,
                       packed: bool) -> dict:
     """Each mode's Batching: the explicit values where given, the memory-aware defaults elsewhere."""
-    from ea_plugin.backends.hf.sizing import Batching, default_batching, free_memory
+    from ea_plugin.backends.transformers.hf.sizing import Batching, default_batching, free_memory
 
     free = free_memory(device)
     resolved = {}
@@ -465,7 +465,7 @@ def _resolve_batching(causal_lm: Any, device: Any, dtype: Any, pairs: int | None
 
 
 def _compiled_layers(causal_lm: Any, device: Any, option: bool | str | None) -> Any:
-    from ea_plugin.backends.hf.compiled import CompiledLayers
+    from ea_plugin.backends.transformers.hf.compiled import CompiledLayers
 
     if option is None:
         option = device.type == "cuda"
@@ -476,7 +476,7 @@ def _compiled_layers(causal_lm: Any, device: Any, option: bool | str | None) -> 
 
 def _coalescer(backend: TransformersBackend, wait: float) -> Any:
     """A coalescer that runs the backend's batches, holding it weakly: a dropped backend frees its model."""
-    from ea_plugin.backends.coalesce import Coalescer
+    from ea_plugin.backends.transformers.coalesce import Coalescer
 
     ref = weakref.ref(backend)
 

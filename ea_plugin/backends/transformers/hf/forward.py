@@ -6,8 +6,8 @@ from typing import Any
 
 import torch
 
-from ea_plugin.backends.hf.attention import PREFIX_KWARG, using_attention
-from ea_plugin.backends.hf.kvcache import PrefixKV, RecordingCache
+from ea_plugin.backends.transformers.hf.attention import PREFIX_KWARG, using_attention
+from ea_plugin.backends.transformers.hf.kvcache import PrefixKV, RecordingCache
 
 
 def run(

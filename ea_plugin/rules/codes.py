@@ -10,10 +10,11 @@ from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from operator import attrgetter
 
-from ea_plugin.catalog import AliasHit, Catalog, CodeForm
-from ea_plugin.entities.records import FaultCode, Parameter
-from ea_plugin.entities.text import CACHED_TOKEN, Text, TooLong
-from ea_plugin.entities.words import (
+from ea_plugin.rules.catalog import AliasHit, Catalog, CodeForm
+from ea_plugin.rules.normalize import PRODUCT_WORDS, normalize_code_main
+from ea_plugin.rules.records import FaultCode, Parameter
+from ea_plugin.rules.text import CACHED_TOKEN, Text, TooLong
+from ea_plugin.rules.words import (
     CUES_AFTER,
     CUES_BEFORE_EN,
     CUES_BEFORE_ZH,
@@ -22,7 +23,6 @@ from ea_plugin.entities.words import (
     ROW_NOT_AFTER,
     UNIT_AFTER,
 )
-from ea_plugin.normalize import PRODUCT_WORDS, normalize_code_main
 
 _END = r"(?![a-z0-9])"
 _PARAMETER = re.compile(

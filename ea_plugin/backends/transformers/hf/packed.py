@@ -24,8 +24,8 @@ from typing import Any
 
 import torch
 
-from ea_plugin.backends.hf.attention import using_attention
-from ea_plugin.backends.hf.kvcache import PrefixKV
+from ea_plugin.backends.transformers.hf.attention import using_attention
+from ea_plugin.backends.transformers.hf.kvcache import PrefixKV
 
 NAME = "ea_packed"
 PACKED_KWARG = "ea_packed"  # forwards pass the PackedBatch under this keyword; transformers hands it down

@@ -27,7 +27,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ea_plugin.backends.label_logprobs import (
+from ea_plugin.backends.openai.label_logprobs import (
     MalformedLogprobs,
     Walk,
     consumed_text,
@@ -36,8 +36,9 @@ from ea_plugin.backends.label_logprobs import (
     unfinished_share,
     walk,
 )
-from ea_plugin.backends.loop_thread import LoopThread
+from ea_plugin.backends.openai.loop_thread import LoopThread
 from ea_plugin.errors import ModeNotSupportedError, OptionError
+from ea_plugin.judgement import Judgement, Pair, ParsedAnswer, parse_answer, parse_teacher_answer
 from ea_plugin.options import check_choice, check_http_url, check_int, check_number, check_type, from_arguments
 from ea_plugin.plugins import hookimpl
 from ea_plugin.prompts import (
@@ -51,7 +52,6 @@ from ea_plugin.prompts import (
     chat_template_kwargs,
     generation_prefix,
 )
-from ea_plugin.verdict import Judgement, Pair, ParsedAnswer, parse_answer, parse_teacher_answer
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI

@@ -17,9 +17,9 @@ from typing import Any
 
 import torch
 
-from ea_plugin.backends.hf.forward import run
-from ea_plugin.backends.hf.kvcache import ArenaCache, KVArena, PrefixKV
-from ea_plugin.backends.hf.layout import build_layout
+from ea_plugin.backends.transformers.hf.forward import run
+from ea_plugin.backends.transformers.hf.kvcache import ArenaCache, KVArena, PrefixKV
+from ea_plugin.backends.transformers.hf.layout import build_layout
 
 log = logging.getLogger(__name__)
 

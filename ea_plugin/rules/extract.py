@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from ea_plugin.catalog import AliasHit, Catalog, load_catalog
-from ea_plugin.entities import codes, products
-from ea_plugin.entities.records import Entities, FaultCode, Product
-from ea_plugin.entities.text import Text, TooLong
+from ea_plugin.rules import codes, products
+from ea_plugin.rules.catalog import AliasHit, Catalog, load_catalog
+from ea_plugin.rules.records import Entities, FaultCode, Product
+from ea_plugin.rules.text import Text, TooLong
 
 
 def extract_entities(text: str, catalog: Catalog | None = None) -> Entities:

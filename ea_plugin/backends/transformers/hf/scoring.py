@@ -14,10 +14,10 @@ from typing import Any
 
 import torch
 
-from ea_plugin.backends.hf.forward import run
-from ea_plugin.backends.hf.kvcache import PrefixKV
-from ea_plugin.backends.hf.layout import Layout, build_layout
-from ea_plugin.backends.hf.packed import pack, run_packed
+from ea_plugin.backends.transformers.hf.forward import run
+from ea_plugin.backends.transformers.hf.kvcache import PrefixKV
+from ea_plugin.backends.transformers.hf.layout import Layout, build_layout
+from ea_plugin.backends.transformers.hf.packed import pack, run_packed
 
 
 @dataclass(frozen=True)

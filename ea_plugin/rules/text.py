@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ea_plugin.normalize import lower_same_length, nfkc
+from ea_plugin.rules.normalize import lower_same_length, nfkc
 
 # Letters and digits, joined by single dots, hyphens or underscores (E100.1, ASDA-A2, fault_02, 0x0F0001).
 # "No.21" is the word and the number, as "No. 21" is.

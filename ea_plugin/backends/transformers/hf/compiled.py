@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from ea_plugin.backends.hf import attention
+from ea_plugin.backends.transformers.hf import attention
 
 
 def decoder_layer_list(model: Any) -> torch.nn.ModuleList:

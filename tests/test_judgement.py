@@ -3,7 +3,7 @@
 import pytest
 
 from ea_plugin import ALIGNED, UNALIGNED, Judgement, parse_answer
-from ea_plugin.verdict import is_blank
+from ea_plugin.judgement import is_blank
 
 ANALYSIS = (
     "1. 提取question中的实体：产品信息-sv660n\n2. 提取chunk中的实体：产品信息-md500\n"

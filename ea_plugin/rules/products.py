@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ea_plugin.catalog import AliasHit, Catalog
-from ea_plugin.entities.records import Product
-from ea_plugin.entities.text import CACHED_TOKEN, Text, TooLong
-from ea_plugin.entities.words import NEVER_PRODUCT, RUNNING_TEXT, STANDARD_NUMBERS
-from ea_plugin.normalize import PRODUCT_WORDS, main_model_of, product_normal
+from ea_plugin.rules.catalog import AliasHit, Catalog
+from ea_plugin.rules.normalize import PRODUCT_WORDS, main_model_of, product_normal
+from ea_plugin.rules.records import Product
+from ea_plugin.rules.text import CACHED_TOKEN, Text, TooLong
+from ea_plugin.rules.words import NEVER_PRODUCT, RUNNING_TEXT, STANDARD_NUMBERS
 
 # Letters, then (a separator and) digits, or a hyphen and a letter group with a digit (ASDA-A2, MR-J4);
 # then option segments of an order code (-10A, -0421-L). A space may stand only between letters and digits.

@@ -1,0 +1,368 @@
+"""The product catalog: brands and series with their aliases, order-code patterns and code forms.
+
+A catalog file (YAML or JSON) has up to two lists, ``brands`` and ``series``::
+
+    brands:
+      - id: delta                      # unique id, used by series
+        name: Delta                    # optional display name (default: id)
+        aliases: [台达, Delta]          # how texts write the brand
+    series:
+      - id: delta/asda-a2              # unique id
+        brand: delta                   # a brand id (built-in or from any catalog loaded with it)
+        name: ASDA-A2                  # optional display name (default: id)
+        aliases: [ASDA-A2, ASD-A2]     # read anywhere as a model of this series, order codes too
+        context_aliases: [A2]          # read only after a brand/series word or before a product word
+        order_codes: ['asda2\\d{4}']    # regexes matched at the start of a model's normal form
+        codes:                         # extra code forms read in any text (the built-in families always are)
+          - {prefix: A, digits: 5, family: N}      # Siemens warnings A07850 (digits: n or [min, max])
+
+A model written ``ASD-A2-0421-L`` belongs to a series when its normal form (lower-case, no spaces, hyphens
+or product words) or main model is an alias's normal form, starts with one of 3+ characters (``asda2``; an
+alias ending in a digit must not be followed by another digit) or matches an order-code pattern. The built-in catalog
+(``ea_plugin/data/catalog.yaml``) is always loaded first; user files extend it: a brand or series whose id
+exists already adds its aliases, patterns and codes to it. Mistakes raise :class:`CatalogError` naming the
+file, the entry and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import ahocorasick
+import yaml
+
+from ea_plugin.errors import USAGE, EAPluginError
+from ea_plugin.rules.normalize import lower_same_length, nfkc, normalize_product
+
+BUILTIN = "ea_plugin/data/catalog.yaml"
+FAMILIES = ("E", "AL", "A", "F", "N", "HEX")  # the spec's code families; catalogs may name more (letters)
+_BRAND_KEYS = {"id", "name", "aliases"}
+_SERIES_KEYS = {"id", "brand", "name", "aliases", "context_aliases", "order_codes", "codes"}
+_CODE_KEYS = {"prefix", "digits", "family", "separator"}
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+class CatalogError(EAPluginError, ValueError):
+    """A catalog file that cannot be read or has a mistake; the message names the file, entry and field."""
+
+    exit_status = USAGE
+
+
+@dataclass(frozen=True)
+class Brand:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CodeForm:
+    """A vendor's code prefix, e.g. Siemens warnings ``A07850``: prefix A, 5 digits, family N."""
+
+    prefix: str
+    min_digits: int
+    max_digits: int
+    family: str
+    separator: bool = False  # True: an optional "-" or "." may follow the prefix (SRVO-050)
+
+
+@dataclass(frozen=True)
+class Series:
+    id: str
+    brand: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    context_aliases: tuple[str, ...] = ()
+    order_codes: tuple[str, ...] = ()
+    codes: tuple[CodeForm, ...] = ()
+
+
+class AliasHit(NamedTuple):
+    """A catalog alias found in a text: a brand, or a series (``context`` when it needs a context word)."""
+
+    start: int
+    end: int
+    kind: str  # "brand" or "series"
+    id: str
+    context: bool = False
+
+
+@dataclass(eq=False)  # compared and hashed by identity: readings are cached per catalog
+class Catalog:
+    brands: dict[str, Brand] = field(default_factory=dict)
+    series: dict[str, Series] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self._build()
+
+    # -- lookups -----------------------------------------------------------------------------------
+    def find_aliases(self, lowered: str) -> list[AliasHit]:
+        """Every alias in ``lowered`` (NFKC'd, lower-cased text) that stands as a word of its own."""
+        hits = []
+        last = len(lowered) - 1
+        for end_index, (key_len, kind, ident, context, word_first, word_last) in self._automaton.iter(lowered):
+            start = end_index - key_len + 1
+            # An ASCII alias edge must not touch another ASCII letter or digit (``a6`` is not read in ``ma6x``)
+            if word_first and start > 0 and lowered[start - 1] in _WORD_CHARS:
+                continue
+            if word_last and end_index < last and lowered[end_index + 1] in _WORD_CHARS:
+                continue
+            hits.append(AliasHit(start, end_index + 1, kind, ident, context))
+        return hits
+
+    def lookup_model(self, normal: str, main: str = "", context: bool = False) -> Series | None:
+        """The series of a model: its normal form or main model is an alias, or its normal form starts with
+        an alias of 3+ characters (the longest), or matches an order-code pattern. Context aliases count only
+        with ``context`` (a brand or series word before, a product word after)."""
+        aliases = self._all_aliases if context else self._model_aliases
+        for key in (normal, main):
+            if key in aliases:
+                return self.series[aliases[key]]
+        # no prefix longer than the longest alias can be one: a long token costs no slice per character
+        longest = len(normal) - 1
+        if longest > self._longest_normal:
+            longest = self._longest_normal
+        for length in range(longest, 2, -1):
+            ident = aliases.get(normal[:length])
+            if ident is not None and not (normal[length - 1].isdigit() and normal[length].isdigit()):
+                return self.series[ident]
+        if self._order_codes is not None:
+            match = self._order_codes.match(normal)
+            if match:
+                return self.series[self._order_ids[match.lastgroup]]
+        return None
+
+    @property
+    def longest_alias(self) -> int:
+        """The most characters an alias hit (``find_aliases``) can span: the longest key searched for."""
+        return self._longest_alias
+
+    @property
+    def code_forms(self) -> tuple[CodeForm, ...]:
+        return self._code_forms
+
+    # -- building ----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        automaton = ahocorasick.Automaton()
+        self._model_aliases: dict[str, str] = {}  # normal form -> series id (aliases read anywhere)
+        self._all_aliases: dict[str, str] = {}  # the same with context aliases
+        seen: dict[str, str] = {}  # alias key -> owner, to report clashes
+
+        def add(alias: str, kind: str, ident: str, context: bool, where: str) -> None:
+            for key in _alias_keys(alias):
+                owner = f"{kind} {ident!r}"
+                if seen.get(key, owner) != owner:
+                    raise CatalogError(f"{where}: alias {alias!r} is already an alias of {seen[key]}")
+                seen[key] = owner
+                # with whether its first and last characters are ASCII letters or digits (find_aliases' edges)
+                automaton.add_word(key, (len(key), kind, ident, context, key[0] in _WORD_CHARS, key[-1] in _WORD_CHARS))
+
+        for brand in self.brands.values():
+            for alias in brand.aliases:
+                add(alias, "brand", brand.id, False, f"brand {brand.id!r}")
+        patterns, self._order_ids, forms = [], {}, []
+        for series in self.series.values():
+            for alias in series.aliases:
+                add(alias, "series", series.id, False, f"series {series.id!r}")
+            for alias in series.context_aliases:
+                add(alias, "series", series.id, True, f"series {series.id!r}")
+            for alias in series.aliases:
+                self._model_aliases.setdefault(normalize_product(alias), series.id)
+            for alias in series.aliases + series.context_aliases:
+                self._all_aliases.setdefault(normalize_product(alias), series.id)
+            for pattern in series.order_codes:
+                group = f"s{len(self._order_ids)}"
+                self._order_ids[group] = series.id
+                patterns.append(f"(?P<{group}>{pattern})")
+            forms.extend(series.codes)
+        if len(automaton) == 0:
+            automaton.add_word("\x00", (1, "brand", "", False, False, False))  # an empty automaton cannot be searched
+        automaton.make_automaton()
+        self._automaton = automaton
+        self._longest_normal = max(map(len, self._all_aliases), default=0)  # of the aliases' normal forms
+        self._longest_alias = max(map(len, seen), default=1)  # of the keys hits are found by
+        self._order_codes = re.compile("|".join(patterns), re.I) if patterns else None
+        self._code_forms = tuple(dict.fromkeys(forms))
+
+
+def _alias_keys(alias: str) -> set[str]:
+    """The lower-cased alias with its inner spaces/hyphens written as a space, a hyphen or nothing."""
+    parts = [p for p in re.split(r"[\s\-_]+", lower_same_length(nfkc(alias)).strip()) if p]
+    return {sep.join(parts) for sep in (" ", "-", "")} if parts else set()
+
+
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+# -- reading files --------------------------------------------------------------------------------------
+def read_catalog_file(path: str | Path) -> dict[str, Any]:
+    """The raw mapping of a YAML or JSON catalog file (JSON is read by its suffix, YAML otherwise)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise CatalogError(f"{path}: cannot read the catalog: {exc}") from exc
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise CatalogError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}: the top level must be a mapping with 'brands' and/or 'series'")
+    unknown = set(data) - {"brands", "series", "version"}
+    if unknown:
+        raise CatalogError(f"{path}: unknown top-level key(s) {sorted(unknown)}; expected 'brands', 'series'")
+    return data
+
+
+def _entries(data: dict[str, Any], key: str, source: str) -> list[dict[str, Any]]:
+    entries = data.get(key) or []
+    if not isinstance(entries, list):
+        raise CatalogError(f"{source}: '{key}' must be a list")
+    return entries
+
+
+def _where(source: str, key: str, index: int, entry: Any) -> str:
+    ident = entry.get("id") if isinstance(entry, dict) else None
+    return f"{source}: {key}[{index}]" + (f" (id {ident!r})" if ident else "")
+
+
+def _text(entry: dict[str, Any], name: str, where: str, required: bool = False) -> str | None:
+    value = entry.get(name)
+    if value is None:
+        if required:
+            raise CatalogError(f"{where}: field '{name}' is required")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogError(f"{where}: field '{name}' must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _texts(entry: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
+    value = entry.get(name) or []
+    if isinstance(value, str) or not isinstance(value, list):
+        raise CatalogError(f"{where}: field '{name}' must be a list of strings, got {value!r}")
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise CatalogError(f"{where}: field '{name}' has an empty or non-string item {item!r}")
+    return tuple(item.strip() for item in value)
+
+
+def _check_keys(entry: Any, allowed: set[str], where: str) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise CatalogError(f"{where}: each entry must be a mapping, got {entry!r}")
+    unknown = set(entry) - allowed
+    if unknown:
+        raise CatalogError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    return entry
+
+
+def _code_form(raw: Any, where: str) -> CodeForm:
+    entry = _check_keys(raw, _CODE_KEYS, where)
+    prefix, family = _text(entry, "prefix", where, True), _text(entry, "family", where, True)
+    if not _LETTERS.fullmatch(prefix):
+        raise CatalogError(f"{where}: field 'prefix' must be letters, got {prefix!r}")
+    if not _LETTERS.fullmatch(family):
+        raise CatalogError(f"{where}: field 'family' must be letters (e.g. {', '.join(FAMILIES)}), got {family!r}")
+    digits = entry.get("digits")
+    if isinstance(digits, int) and not isinstance(digits, bool):
+        digits = [digits, digits]
+    if not (isinstance(digits, list) and len(digits) == 2 and all(isinstance(d, int) for d in digits)
+            and 1 <= digits[0] <= digits[1] <= 8):
+        raise CatalogError(f"{where}: field 'digits' must be a number 1-8 or [min, max], got {entry.get('digits')!r}")
+    separator = entry.get("separator", False)
+    if not isinstance(separator, bool):
+        raise CatalogError(f"{where}: field 'separator' must be true or false, got {separator!r}")
+    return CodeForm(prefix.lower(), digits[0], digits[1], family.upper(), separator)
+
+
+def _merge(old: Any, new: Any) -> Any:
+    """A later entry with an existing id adds its lists to the earlier one."""
+    updates = {}
+    for name in ("aliases", "context_aliases", "order_codes", "codes"):
+        if hasattr(old, name):
+            updates[name] = tuple(dict.fromkeys(getattr(old, name) + getattr(new, name)))
+    return type(old)(**{**old.__dict__, **updates})
+
+
+def parse_catalog(datas: Iterable[tuple[str, dict[str, Any]]]) -> Catalog:
+    """Build one catalog from raw mappings, each with the name of its source (for error messages)."""
+    brands: dict[str, Brand] = {}
+    series: dict[str, Series] = {}
+    sources = []
+    for source, data in datas:
+        sources.append(source)
+        for index, raw in enumerate(_entries(data, "brands", source)):
+            where = _where(source, "brands", index, raw)
+            entry = _check_keys(raw, _BRAND_KEYS, where)
+            ident = _text(entry, "id", where, True)
+            brand = Brand(ident, _text(entry, "name", where) or ident, _texts(entry, "aliases", where))
+            brands[ident] = _merge(brands[ident], brand) if ident in brands else brand
+        for index, raw in enumerate(_entries(data, "series", source)):
+            where = _where(source, "series", index, raw)
+            entry = _check_keys(raw, _SERIES_KEYS, where)
+            ident = _text(entry, "id", where, True)
+            brand = _text(entry, "brand", where, ident not in series) or series[ident].brand
+            if brand not in brands:
+                raise CatalogError(f"{where}: field 'brand': unknown brand {brand!r} (define it under 'brands')")
+            if ident in series and brand != series[ident].brand:
+                owner = series[ident].brand
+                raise CatalogError(f"{where}: field 'brand': series {ident!r} already belongs to {owner!r}")
+            patterns = _texts(entry, "order_codes", where)
+            for pattern in patterns:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise CatalogError(f"{where}: field 'order_codes': bad regex {pattern!r}: {exc}") from exc
+            codes = entry.get("codes") or []
+            if not isinstance(codes, list):
+                raise CatalogError(f"{where}: field 'codes' must be a list of {{prefix, digits, family}}")
+            item = Series(
+                ident, brand, _text(entry, "name", where) or ident, _texts(entry, "aliases", where),
+                _texts(entry, "context_aliases", where), patterns,
+                tuple(_code_form(code, f"{where} codes[{i}]") for i, code in enumerate(codes)),
+            )
+            series[ident] = _merge(series[ident], item) if ident in series else item
+    try:
+        return Catalog(brands, series, tuple(sources))
+    except CatalogError as exc:
+        raise CatalogError(f"{' + '.join(sources)}: {exc}") from exc
+
+
+def _builtin_data() -> dict[str, Any]:
+    return yaml.safe_load(resources.files("ea_plugin").joinpath("data/catalog.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=32)
+def _load(paths: tuple[str, ...]) -> Catalog:
+    return parse_catalog([(BUILTIN, _builtin_data())] + [(p, read_catalog_file(p)) for p in paths])
+
+
+def load_catalog(paths: str | Path | Sequence[str | Path] | None = None) -> Catalog:
+    """The built-in catalog extended by the user's files; built once per process for each list of files."""
+    if paths is None:
+        paths = ()
+    elif isinstance(paths, (str, Path)):
+        paths = (paths,)
+    return _load(tuple(_resolved(p) for p in paths))
+
+
+def _resolved(path: Any) -> str:
+    """A catalog path made absolute (the cache key), or a CatalogError for what cannot be a path."""
+    if not isinstance(path, (str, Path)) or "\x00" in str(path):
+        raise CatalogError(f"a catalog must be a file path (str or Path) without NUL characters, got {path!r:.80}")
+    return str(Path(path).resolve())
+
+
+def check_catalog(path: str | Path) -> Catalog:
+    """Validate one user file on top of the built-in catalog (what ``ea-judge catalog check`` runs)."""
+    return parse_catalog([(BUILTIN, _builtin_data()), (str(path), read_catalog_file(path))])

@@ -1,0 +1,236 @@
+"""The decision of spec v3 over two sides' entities: products first, then fault codes, then parameters.
+
+Pure functions: ``apply_rules(question, chunk)`` gives the :class:`RuleOutcome` (label, reason, the rule that
+decided and the entities it rested on). The rules backend, the training audit and the catalog learner's
+checks import it from here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ea_plugin.prompts import ALIGNED, UNALIGNED
+from ea_plugin.rules.records import Entities, Entity, FaultCode, Parameter, Product
+
+MATCH, MISMATCH, UNDECIDED = "match", "mismatch", "undecided"
+
+
+class Check(NamedTuple):
+    """One rule applied to both sides: its outcome and the entities it rests on."""
+
+    rule: str  # product, fault, parameter
+    outcome: str  # match, mismatch, undecided
+    question: tuple[Entity, ...]
+    chunk: tuple[Entity, ...]
+    reason: str
+
+
+class RuleOutcome(NamedTuple):
+    """What the rules decided (a label, not the policy's keep/drop), with the rule that decided it."""
+
+    label: str
+    reason: str
+    rule: str  # which rule decided: product, fault, parameter, default
+    question: tuple[Entity, ...] = ()  # the entities it decided on
+    chunk: tuple[Entity, ...] = ()
+
+    def entities(self) -> dict[str, list[str]]:
+        return {"question": [e.text for e in self.question], "chunk": [e.text for e in self.chunk]}
+
+
+# -- product rule -------------------------------------------------------------------------------------
+def _product_side(entities: Entities) -> tuple[Product, ...]:
+    """A side naming a model is read by its models only; its brand words add nothing (spec v2)."""
+    products = entities.products
+    if len(products) < 2:
+        return products  # one product stands for itself, model or brand
+    return tuple(p for p in products if not p.is_brand) or products  # no model: all are brands
+
+
+def _products_relate(a: Product, b: Product) -> bool | None:
+    if not (a.is_brand or b.is_brand):  # Product.key without building it: the series where known, else the main
+        return a.series == b.series if a.series or b.series else a.main == b.main
+    if a.is_brand and b.is_brand:
+        return a.brand == b.brand
+    brand, model = (a, b) if a.is_brand else (b, a)
+    return None if model.brand is None else model.brand == brand.brand  # unknown brand: decides nothing
+
+
+# A question of more entities of a type than this is compared with the chunk through an index of the chunk's
+# entities (linear), not pair by pair: a long question against a long chunk was quadratic. The same pair
+# decides. Up to this many, pair by pair costs at most this many times the chunk's entities.
+_LOOPED_QUESTION = 8
+
+
+def _first_related(q_side: tuple, c_side: tuple, relate: Any) -> tuple[tuple | None, bool]:
+    """The first related pair, question-major (``relate`` True), or None and whether some pair is undecided
+    (``relate`` None): pair by pair, for questions of up to _LOOPED_QUESTION entities of the type."""
+    undecided = False
+    for a in q_side:
+        for b in c_side:
+            related = relate(a, b)
+            if related:
+                return (a, b), False
+            undecided = undecided or related is None
+    return None, undecided
+
+
+def _product_key(p: Product) -> tuple[str, str | None]:
+    """Two models relate when these are equal (_products_relate): the series where either has one."""
+    return ("series", p.series) if p.series else ("main", p.main)
+
+
+def _first_related_products(q_side: tuple[Product, ...], c_side: tuple[Product, ...]) -> tuple[tuple | None, bool]:
+    """The loop of check_products through an index: the first related pair (question-major, then the chunk's
+    first), and whether some pair is undecided (a brand against a model of unknown brand)."""
+    models: dict[tuple, int] = {}  # model key -> index of the chunk's first model with it
+    brands_of_models: dict[str | None, int] = {}  # brand -> index of the chunk's first model of that brand
+    brands: dict[str | None, int] = {}  # brand -> index of the chunk's first brand word
+    for i, b in enumerate(c_side):
+        if b.is_brand:
+            brands.setdefault(b.brand, i)
+        else:
+            models.setdefault(_product_key(b), i)
+            brands_of_models.setdefault(b.brand, i)
+    none = len(c_side)
+    for a in q_side:
+        if a.is_brand:
+            i = min(brands.get(a.brand, none), brands_of_models.get(a.brand, none) if a.brand is not None else none)
+        else:
+            i = min(models.get(_product_key(a), none), brands.get(a.brand, none) if a.brand is not None else none)
+        if i < none:
+            return (a, c_side[i]), False
+    undecided = (brands and any(not a.is_brand and a.brand is None for a in q_side)) or (
+        None in brands_of_models and any(a.is_brand for a in q_side))
+    return None, bool(undecided)
+
+
+def _show_product(p: Product) -> str:
+    if p.is_brand:
+        return f"{p.text}(品牌)"
+    return f"{p.text}(主型号{p.series.split('/')[-1] if p.series else p.main})"
+
+
+def check_products(question: Entities, chunk: Entities) -> Check | None:
+    q_side = _product_side(question)
+    c_side = _product_side(chunk) if q_side else ()
+    if not c_side:
+        return None
+    if len(q_side) > _LOOPED_QUESTION:
+        pair, undecided = _first_related_products(q_side, c_side)
+    else:
+        pair, undecided = _first_related(q_side, c_side, _products_relate)
+    if pair:
+        a, b = pair
+        how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
+        return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
+    if undecided:
+        return Check("product", UNDECIDED, q_side, c_side, "品牌与品牌未知的型号无法比较，产品不作判断")
+    q_text, c_text = "、".join(map(_show_product, q_side)), "、".join(map(_show_product, c_side))
+    return Check("product", MISMATCH, q_side, c_side, f"产品不同：question为{q_text}，chunk为{c_text}（产品实体优先）")
+
+
+# -- fault code rule ----------------------------------------------------------------------------------
+def faults_relate(a: FaultCode, b: FaultCode) -> bool | None:
+    """Same main code and family (a bare number has none and matches any); sub-codes never separate;
+    HEX against another family decides nothing; F and N (fault and warning) differ."""
+    if a.family is None or b.family is None or a.family == b.family:
+        return a.main == b.main
+    if "HEX" in (a.family, b.family):
+        return None
+    return False
+
+
+def _first_related_faults(
+    q_faults: tuple[FaultCode, ...], c_faults: tuple[FaultCode, ...]
+) -> tuple[tuple | None, bool]:
+    """The loop of check_faults through an index (see _LOOPED_QUESTION): the first related pair, and whether
+    some pair is undecided (HEX against another family)."""
+    first: dict[tuple[str | None, str], int] = {}  # (family, main) -> index of the chunk's first such code
+    any_family: dict[str, int] = {}  # main -> index of the chunk's first code with it, any family
+    for i, b in enumerate(c_faults):
+        first.setdefault((b.family, b.main), i)
+        any_family.setdefault(b.main, i)
+    none = len(c_faults)
+    for a in q_faults:
+        if a.family is None:
+            i = any_family.get(a.main, none)
+        else:
+            i = min(first.get((a.family, a.main), none), first.get((None, a.main), none))
+        if i < none:
+            return (a, c_faults[i]), False
+    families = {b.family for b in c_faults} - {None}
+    undecided = any(a.family is not None and (("HEX" in families and a.family != "HEX")
+                                              or (a.family == "HEX" and families - {"HEX"})) for a in q_faults)
+    return None, undecided
+
+
+def _show_code(code: FaultCode) -> str:
+    return f"{code.text}({code.family or '任意'}族主码{code.main})"
+
+
+def check_faults(question: Entities, chunk: Entities) -> Check | None:
+    if not (question.faults and chunk.faults):
+        return None
+    if len(question.faults) > _LOOPED_QUESTION:
+        pair, undecided = _first_related_faults(question.faults, chunk.faults)
+    else:
+        pair, undecided = _first_related(question.faults, chunk.faults, faults_relate)
+    if pair:
+        a, b = pair
+        return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
+    if undecided:
+        return Check("fault", UNDECIDED, question.faults, chunk.faults, "HEX值与其他族的故障码无法比较，故障码不作判断")
+    q_text, c_text = "、".join(map(_show_code, question.faults)), "、".join(map(_show_code, chunk.faults))
+    return Check("fault", MISMATCH, question.faults, chunk.faults, f"故障码不同：question为{q_text}，chunk为{c_text}")
+
+
+# -- parameter rule -----------------------------------------------------------------------------------
+def check_parameters(question: Entities, chunk: Entities) -> Check | None:
+    if not (question.parameters and chunk.parameters):
+        return None
+    if len(question.parameters) > _LOOPED_QUESTION:  # through an index: linear
+        first: dict[str, Parameter] = {}
+        for b in chunk.parameters:
+            first.setdefault(b.number, b)
+        pair = next(((a, first[a.number]) for a in question.parameters if a.number in first), None)
+    else:
+        pair = next(((a, b) for a in question.parameters for b in chunk.parameters if a.number == b.number), None)
+    if pair:
+        return Check("parameter", MATCH, pair[:1], pair[1:], f"参数编号{pair[0].text}与{pair[1].text}相同")
+    q_text = "、".join(p.text for p in question.parameters)
+    c_text = "、".join(p.text for p in chunk.parameters)
+    return Check("parameter", MISMATCH, question.parameters, chunk.parameters,
+                 f"参数编号不同：question为{q_text}，chunk为{c_text}")
+
+
+_CHECKS = (check_products, check_faults, check_parameters)  # spec v2's order
+_NO_QUESTION_ENTITY = RuleOutcome(ALIGNED, "question中没有实体，默认对齐", "default")
+_NO_CHUNK_ENTITY = RuleOutcome(ALIGNED, "chunk中没有question所含类型的实体，默认对齐", "default")
+
+
+def apply_rules(question: Entities, chunk: Entities) -> RuleOutcome:
+    """Spec v2's order: products, then fault codes, then parameters; the first mismatch drops; default keep."""
+    if question.empty:  # every rule needs an entity on both sides: the common cases need no check
+        return _NO_QUESTION_ENTITY
+    if chunk.empty:
+        return _NO_CHUNK_ENTITY
+    checks = []
+    for rule in _CHECKS:
+        check = rule(question, chunk)
+        if check is None:
+            continue
+        if check.outcome == MISMATCH:  # the first mismatch decides: the later rules need not run
+            return RuleOutcome(UNALIGNED, check.reason, check.rule, check.question, check.chunk)
+        checks.append(check)
+    matched = [c for c in checks if c.outcome == MATCH]
+    notes = [c.reason for c in checks if c.outcome == UNDECIDED]
+    if len(matched) == 1 and not notes:  # the common case: one rule matched, nothing to join
+        (check,) = matched
+        return RuleOutcome(ALIGNED, check.reason, check.rule, check.question, check.chunk)
+    if matched:
+        return RuleOutcome(ALIGNED, "，".join([c.reason for c in matched] + notes), matched[0].rule,
+                            sum((c.question for c in matched), ()), sum((c.chunk for c in matched), ()))
+    if notes:
+        return RuleOutcome(ALIGNED, "，".join(notes) + "，默认对齐", "default")
+    return _NO_CHUNK_ENTITY
