@@ -79,13 +79,17 @@ def cmd_filter(args: argparse.Namespace) -> int:
     judge = judge_from_args(args)
     try:
         counts = filter_file(judge, paths, args.records_per_step,
-                             lambda total: tqdm(total=total, desc="judging", unit="pair", disable=args.quiet))
-    except KeyboardInterrupt:
+                             lambda total: tqdm(total=total, desc="judging", unit="line", disable=args.quiet),
+                             retry_errors=args.retry_errors)
+    except KeyboardInterrupt:  # filter_file's FilterInterrupted: what was written is safe
         safe = len(done_lines(paths.output, paths.rejects))
         print(f"ea-judge filter: interrupted: {safe} records are safe in {paths.output} and {paths.rejects}; "
               "run the same command again to resume", file=sys.stderr)
         return INTERRUPTED
     print(counts.summary(), file=sys.stderr)
+    if counts.mostly_failed():
+        print(f"ea-judge filter: warning: {counts.failure_warning()}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -114,12 +118,15 @@ def ea_register_commands(subparsers: argparse._SubParsersAction) -> None:
 
     filt = sub.add_parser("filter", help="judge a JSONL file of {question, chunk} records (resumable)")
     filt.add_argument("input")
-    filt.add_argument("-o", "--output", required=True, help="JSONL with each record and its verdict (appended)")
+    filt.add_argument("-o", "--output", required=True,
+                      help="JSONL: each record with the filter's own fields under 'ea' (appended)")
     filt.add_argument("--rejects", help="JSONL of unreadable records with reasons (default: OUTPUT.rejects.jsonl)")
     filt.add_argument("--records-per-step", type=positive_int, default=256,
                       help="records judged and written per step (a rerun resumes after the last one written)")
     # The option's old name (a "chunk" here is a passage, not a slice of the file): still accepted, not shown.
     filt.add_argument("--chunk-size", dest="records_per_step", type=positive_int, help=argparse.SUPPRESS)
+    filt.add_argument("--retry-errors", action="store_true",
+                      help="on resume, judge again the records whose judgement failed in an earlier run")
     filt.add_argument("--quiet", action="store_true", help="no progress bar")
     add_backend_arguments(filt)
     filt.set_defaults(func=cmd_filter)

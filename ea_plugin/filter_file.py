@@ -1,27 +1,35 @@
 """`ea-judge filter`: judge a JSONL file of {question, chunk} records, resumably, losing nothing.
 
-Every input line ends up exactly once in one of three places: the output (the record with its decision and its
-line number), the rejects file (line number, reason, the line's text), or the blank count (whitespace-only
-lines). Lines are read by ``ea_plugin.jsonl`` (bad bytes, bad JSON and lone surrogates reject that line only).
-Records are written as they are judged; a rerun skips the line numbers already in the output or the rejects
-file, and cuts off a torn last line a killed run left behind (that record is judged again).
+Every input line ends up exactly once in one of three places: the output (the record as it was, with the
+filter's own fields under the one key ``"ea"``: line number, kept, why, judgement), the rejects file (line
+number, reason, the line's text), or the blank count (whitespace-only lines). Lines are read by
+``ea_plugin.jsonl`` (bad bytes, bad JSON, numbers out of range, deep nesting and lone surrogates reject that
+line only), as they come: records are judged and written step by step, so an interrupted run keeps what it
+wrote. A rerun skips the line numbers already in the output or the rejects file, and cuts off a torn last line
+a killed run left behind (that record is judged again); with ``retry_errors`` it also judges again the records
+whose judgement failed (a wrong server, say) instead of keeping their ``kept_on_error`` rows.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from ea_plugin.errors import USAGE, EAPluginError, InvalidPairError
-from ea_plugin.jsonl import Line, LineCounts, complete_lines, dumps_line, read_file
+from ea_plugin.jsonl import JsonLine, LineCounts, complete_lines, count_lines, dumps_line, parse_line, read_file
 from ea_plugin.judge import AlignmentJudge
-from ea_plugin.policy import Decision
+from ea_plugin.outputs import refuse_overwrite, same_file
+from ea_plugin.policy import DROPPED_ON_ERROR, KEPT_ON_ERROR, Decision
 
 FIELDS = ("question", "chunk")
+NAMESPACE = "ea"  # the output record's one key for the filter's own fields: the record's own are never touched
+ERROR_WHY = frozenset({KEPT_ON_ERROR, DROPPED_ON_ERROR})
+MAX_ERROR_SHARE = 0.5  # past this share of failed judgements a run is reported as failed (exit 1)
 
 
 class FilterError(EAPluginError, ValueError):
@@ -44,9 +52,28 @@ class FilterCounts:
     rejected: int = 0
     blank: int = 0  # whitespace-only input lines (not records)
     skipped: int = 0  # lines already in the output or rejects file from an earlier run
+    errors: int = 0  # judged records whose judgement failed (written kept_on_error / dropped_on_error)
+    retried: int = 0  # failed rows of an earlier run taken out of the output to be judged again
+    first_error: str | None = field(default=None, repr=False)
 
     def summary(self) -> str:
-        return " ".join(f"{k}={v}" for k, v in asdict(self).items())
+        return " ".join(f"{k}={v}" for k, v in asdict(self).items() if k != "first_error")
+
+    def mostly_failed(self, share: float = MAX_ERROR_SHARE) -> bool:
+        """Whether more than ``share`` of this run's judgements failed: a run that only looks like success."""
+        return self.errors > 0 and self.errors > share * self.judged
+
+    def failure_warning(self) -> str:
+        return (f"{self.errors} of {self.judged} judgements failed (first: {self.first_error}); fix the backend "
+                "(e.g. --base-url, --model) and rerun with --retry-errors to judge them again")
+
+
+class FilterInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: what was written is safe (``counts``), and a rerun resumes after it."""
+
+    def __init__(self, counts: FilterCounts) -> None:
+        super().__init__("interrupted")
+        self.counts = counts
 
 
 @dataclass(frozen=True)
@@ -61,65 +88,87 @@ def default_rejects(output: str | Path) -> Path:
 
 
 def check_paths(source: str | Path, output: str | Path, rejects: str | Path | None = None) -> FilterPaths:
-    """The three paths, or a FilterError saying in one line what is wrong with them."""
+    """The three paths, or a FilterError (OverwriteError) saying in one line what is wrong with them."""
     source, output = Path(source), Path(output)
     rejects = Path(rejects) if rejects else default_rejects(output)
     if not source.exists():
         raise FilterError(f"input not found: {source}")
     if source.is_dir():
         raise FilterError(f"input is a directory: {source}")
+    refuse_overwrite([source], [output, rejects])
     for name, path in (("output", output), ("rejects file", rejects)):
         if path.is_dir():
             raise FilterError(f"{name} is a directory: {path}")
-        if _same_file(path, source):
-            raise FilterError(f"{name} is the input file ({path}): it would overwrite what it reads")
         if not path.parent.is_dir():
             raise FilterError(f"{name}'s directory does not exist: {path.parent}")
         try:  # the one honest test of "writable" (os.access says yes to root on a read-only mount)
             path.open("a", encoding="utf-8").close()
         except OSError as exc:
             raise FilterError(f"{name} is not writable: {path} ({exc.strerror})") from exc
-    if _same_file(output, rejects):
+    if same_file(output, rejects):
         raise FilterError(f"output and rejects file are the same file: {output}")
     return FilterPaths(source, output, rejects)
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    if a.exists() and b.exists():
-        return a.samefile(b)
-    return a.resolve() == b.resolve()
+@dataclass(frozen=True)
+class _Written:
+    """One row of an earlier run's output or rejects file: its input line and whether its judgement failed."""
+
+    line: int
+    failed: bool
+
+
+def _written_rows(path: Path) -> Iterator[tuple[bytes, _Written]]:
+    for index, raw in enumerate(complete_lines(path), start=1):
+        if not raw.strip():
+            continue
+        row = parse_line(index, raw).value
+        ours = row.get(NAMESPACE) if isinstance(row, dict) else None
+        if not isinstance(ours, dict):
+            ours = row  # a rejects row, or an output row written before the namespace (fields at the top level)
+        number = ours.get("line") if isinstance(ours, dict) else None
+        if not isinstance(number, int) or isinstance(number, bool):
+            raise ResumeError(f"{path} line {index} is not a record this command wrote (no input line number); "
+                              "remove it or pass another output")
+        yield raw, _Written(number, ours.get("why") in ERROR_WHY)
 
 
 def done_lines(*paths: Path) -> set[int]:
     """Input line numbers already written by an earlier run (a torn last line is cut off and not counted)."""
-    done: set[int] = set()
-    for path in paths:
-        for index, raw in enumerate(complete_lines(path), start=1):
-            if not raw.strip():
-                continue
-            try:
-                number = json.loads(raw)["line"]
-            except (ValueError, TypeError, KeyError) as exc:
-                raise ResumeError(f"{path} line {index} is not a record this command wrote ({exc}); "
-                                  "remove it or pass another output") from exc
-            done.add(number)
-    return done
+    return {written.line for path in paths for _, written in _written_rows(path)}
 
 
-def record_problem(line: Line) -> str | None:
+def take_out_failed(output: Path) -> int:
+    """Remove the rows whose judgement failed from ``output`` (so they are judged again); how many.
+
+    The file is rewritten beside itself and renamed over the old one: a kill leaves the old file or the new.
+    """
+    rows = list(_written_rows(output))
+    failed = sum(written.failed for _, written in rows)
+    if failed:
+        handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.writelines(raw + b"\n" for raw, written in rows if not written.failed)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, output)
+    return failed
+
+
+def record_problem(line: JsonLine) -> str | None:
     """Why a readable line is still not a record to judge, or None."""
-    if not line.ok:
-        return line.error
-    if not isinstance(line.value, dict):
-        return "record is not a JSON object"
+    if line.record_error:
+        return line.record_error if line.ok else line.error
     if not all(isinstance(line.value.get(k), str) and line.value[k].strip() for k in FIELDS):
         return "record needs non-empty string fields 'question' and 'chunk'"
+    if NAMESPACE in line.value:
+        return f"record has a field {NAMESPACE!r}, the one the filter writes its decision under: rename it"
     return None
 
 
 # What the filter writes about a decision: the one place that reads the judge's result type.
 def decision_row(record: dict[str, Any], number: int, decision: Decision) -> dict[str, Any]:
-    return {**record, "line": number, **decision.to_dict()}
+    return {**record, NAMESPACE: {"line": number, **decision.to_dict()}}
 
 
 def reject_row(number: int, reason: str, text: str) -> dict[str, Any]:
@@ -130,7 +179,7 @@ def _write(handle: TextIO, row: dict[str, Any]) -> None:
     handle.write(dumps_line(row))
 
 
-def _judge_each(judge: AlignmentJudge, lines: Sequence[Line]) -> list[Decision | str]:
+def _judge_each(judge: AlignmentJudge, lines: Sequence[JsonLine]) -> list[Decision | str]:
     """Decisions for the lines in order; where the judge refuses a pair as invalid input, the reason instead."""
     pairs = [(line.value["question"], line.value["chunk"]) for line in lines]
     try:
@@ -145,47 +194,83 @@ def _judge_each(judge: AlignmentJudge, lines: Sequence[Line]) -> list[Decision |
         return results
 
 
+@dataclass
+class _Sinks:
+    out: TextIO
+    bad: TextIO
+    counts: FilterCounts
+
+
+def _run_step(judge: AlignmentJudge, step: Sequence[JsonLine], sinks: _Sinks) -> None:
+    """Judge one step's lines and write each to the output or the rejects file (then flush both)."""
+    counts, good = sinks.counts, []
+    for line in step:
+        problem = record_problem(line)
+        if problem:
+            _write(sinks.bad, reject_row(line.number, problem, line.text))
+            counts.rejected += 1
+        else:
+            good.append(line)
+    for line, result in zip(good, _judge_each(judge, good) if good else [], strict=True):
+        if isinstance(result, str):
+            _write(sinks.bad, reject_row(line.number, result, line.text))
+            counts.rejected += 1
+            continue
+        _write(sinks.out, decision_row(line.value, line.number, result))
+        counts.judged += 1
+        counts.kept += result.kept
+        counts.dropped += not result.kept
+        if result.why in ERROR_WHY:
+            counts.errors += 1
+            counts.first_error = counts.first_error or (result.error or result.why)
+    sinks.out.flush()
+    sinks.bad.flush()
+
+
 def filter_file(
     judge: AlignmentJudge,
     paths: FilterPaths,
     records_per_step: int = 256,
     progress: Callable[[int], Any] | None = None,
+    *,
+    retry_errors: bool = False,
 ) -> FilterCounts:
     """Judge every record of ``paths.input`` not yet in the output; returns what happened to each line.
 
-    ``progress(total)`` makes a progress bar (a context manager with ``update(n)``), e.g. tqdm's.
+    The input is streamed: each step of ``records_per_step`` records is judged and written before the next is
+    read. ``progress(total)`` makes a progress bar over the input's lines (a context manager with
+    ``update(n)``), e.g. tqdm's. ``retry_errors`` first takes the failed rows of an earlier run out of the
+    output, so they are judged again. Ctrl-C raises FilterInterrupted with the counts of what was written.
     """
     if records_per_step < 1:
         raise FilterError(f"records per step must be >= 1, got {records_per_step}")
+    counts = FilterCounts()
+    if retry_errors:
+        counts.retried = take_out_failed(paths.output)
     done = done_lines(paths.output, paths.rejects)
     line_counts = LineCounts()
-    todo = [line for line in read_file(paths.input, line_counts) if line.number not in done]
-    counts = FilterCounts(blank=line_counts.blank, skipped=line_counts.lines - line_counts.blank - len(todo))
     with paths.output.open("a", encoding="utf-8") as out, paths.rejects.open("a", encoding="utf-8") as bad, \
-            (progress(len(todo)) if progress else nullcontext(_NoBar())) as bar:
-        for start in range(0, len(todo), records_per_step):
-            step = todo[start : start + records_per_step]
-            good = []
-            for line in step:
-                problem = record_problem(line)
-                if problem:
-                    _write(bad, reject_row(line.number, problem, line.text))
-                    counts.rejected += 1
-                else:
-                    good.append(line)
-            for line, result in zip(good, _judge_each(judge, good), strict=True):
-                if isinstance(result, str):
-                    _write(bad, reject_row(line.number, result, line.text))
-                    counts.rejected += 1
+            (progress(count_lines(paths.input)) if progress else nullcontext(_NoBar())) as bar:
+        sinks, shown = _Sinks(out, bad, counts), 0
+        step: list[JsonLine] = []
+        try:
+            for line in read_file(paths.input, line_counts):
+                if line.number in done:
+                    counts.skipped += 1
                     continue
-                row = decision_row(line.value, line.number, result)
-                counts.judged += 1
-                counts.kept += result.kept
-                counts.dropped += not result.kept
-                _write(out, row)
-            out.flush()
-            bad.flush()
-            bar.update(len(step))
+                step.append(line)
+                if len(step) == records_per_step:
+                    _run_step(judge, step, sinks)
+                    step = []
+                    bar.update(line_counts.lines - shown)
+                    shown = line_counts.lines
+            if step:
+                _run_step(judge, step, sinks)
+            bar.update(line_counts.lines - shown)
+        except KeyboardInterrupt as exc:
+            counts.blank = line_counts.blank
+            raise FilterInterrupted(counts) from exc
+    counts.blank = line_counts.blank
     return counts
 
 

@@ -1,49 +1,94 @@
-"""Reading JSON Lines robustly: one bad line is that line's problem alone.
+"""The one JSON Lines (and JSON) reader and writer of every package: one bad line is that line's problem alone.
 
-Used by ``ea-judge filter`` and ``training.convert``, so both read a file the same way:
+Every file we read (``ea-judge filter`` and ``report``, ``training.convert``, ``label``, ``mine``, ``select``,
+the label journal, the sample corpus) is read here, so all of them follow one policy:
 
 - the file is read as bytes and split on ``b"\\n"`` only: U+2028, U+2029, U+0085 and a raw CR inside a string
   (all of which ``str.splitlines`` would split on) never split a record or shift later line numbers;
 - a UTF-8 byte-order mark at the start of the file is dropped (it is not part of line 1);
 - each line is decoded alone: bytes that are not UTF-8 reject that line (number and reason), not the file;
 - raw control characters inside strings are accepted (``json.loads(strict=False)``);
-- a record holding a lone surrogate (``"\\ud800"``) is rejected: it is not text, and could not be written out
-  as UTF-8 (the judge, the output file and the training data all need real text);
+- a line is rejected, with a category and a reason, when it is not JSON (``invalid_json``), holds a number out
+  of range (an integer beyond 64 bits, a float that overflows a double, NaN or Infinity:
+  ``number_out_of_range``), nests deeper than ``MAX_DEPTH`` (``too_deep``), or holds a lone surrogate
+  (``"\\ud800"``: not text, and not writable as UTF-8: ``lone_surrogate``);
 - whitespace-only lines are blank: skipped and counted, never records.
 
 Line numbers count ``b"\\n"``-separated lines from 1; a final line without a newline is still a line.
+
+Writing is strict JSON, one record a line: UTF-8 kept readable but U+2028/U+2029/U+0085 escaped (a reader that
+splits on them still sees one record per line), NaN and Infinity written as ``null``, and a lone surrogate in a
+value we write (a server's answer, say) as U+FFFD, so a write never fails half-way through a file.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
-from collections.abc import Iterator
+import re
+import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.errors import USAGE, EAPluginError
+
 BOM = b"\xef\xbb\xbf"
+MAX_DEPTH = 200  # nesting levels of arrays/objects a record may have (json.dumps recurses per level)
+INT_LIMIT = 2**64  # integers must lie in (-2**64, 2**64): what 64-bit signed and unsigned fields can hold
 
 # Short keys for counting why a line was rejected (training.convert's categories use them too).
 INVALID_UTF8 = "invalid_utf8"
 INVALID_JSON = "invalid_json"
 LONE_SURROGATE = "lone_surrogate"
+NUMBER_OUT_OF_RANGE = "number_out_of_range"
+TOO_DEEP = "too_deep"
+
+
+class InputFileError(EAPluginError, ValueError):
+    """An input file that cannot be read at all: missing, or a directory."""
+
+    exit_status = USAGE
+
+
+class JsonPolicyError(EAPluginError, ValueError):
+    """A JSON text or value outside the policy above; ``category`` is one of the keys above."""
+
+    def __init__(self, category: str, reason: str) -> None:
+        super().__init__(reason)
+        self.category = category
+        self.reason = reason
 
 
 @dataclass(frozen=True)
-class Line:
+class JsonLine:
     """One non-blank line: its parsed value, or why it could not be read (``value`` is then None)."""
 
     number: int
     text: str  # the line as text (undecodable bytes shown as \\xNN escapes), for rejects files
     value: Any = None
-    category: str | None = None  # INVALID_UTF8, INVALID_JSON or LONE_SURROGATE when rejected
+    category: str | None = None  # one of the categories above when rejected
     error: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def record(self) -> dict[str, Any] | None:
+        """The value when it is a JSON object, else None."""
+        return self.value if self.ok and isinstance(self.value, dict) else None
+
+    @property
+    def record_error(self) -> str | None:
+        """Why the line is not a JSON object (unreadable, or another JSON type), or None."""
+        if not self.ok:
+            return self.error
+        if not isinstance(self.value, dict):
+            return f"not a JSON object ({type(self.value).__name__})"
+        return None
 
 
 @dataclass
@@ -52,63 +97,128 @@ class LineCounts:
     blank: int = 0  # whitespace-only lines, skipped
 
 
-# Line breaks to str.splitlines() (and so to many JSONL readers) that json.dumps(ensure_ascii=False) writes raw.
-_RAW_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+# -- reading ----------------------------------------------------------------------------------------------
+class _BadNumber:
+    """What the parser hooks return for a number outside the policy; ``problem`` finds it afterwards (so a
+    JSON array file can reject that one record, not the whole file)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
 
-def dumps_line(value: Any) -> str:
-    """``value`` as one JSONL line (with its newline): UTF-8 text kept readable, but the Unicode line breaks
-    escaped, so a reader that splits on them still sees one record per line."""
-    text = json.dumps(value, ensure_ascii=False)
-    for raw, escaped in _RAW_BREAKS.items():
-        text = text.replace(raw, escaped)  # outside strings JSON has no such characters: only strings change
-    return text + "\n"
+def _parse_int(text: str) -> int | _BadNumber:
+    digits = len(text.lstrip("-"))
+    if digits > 20:  # checked before converting: int() of a huge string is slow, and past 4,300 digits raises
+        return _BadNumber(f"integer of {digits} digits is out of range (|n| < 2**64)")
+    value = int(text)
+    return value if -INT_LIMIT < value < INT_LIMIT else _BadNumber(f"integer {text} is out of range (|n| < 2**64)")
+
+
+def _parse_float(text: str) -> float | _BadNumber:
+    value = float(text)
+    return value if math.isfinite(value) else _BadNumber(f"number {text[:40]} overflows a double")
+
+
+def _parse_constant(name: str) -> _BadNumber:
+    return _BadNumber(f"{name} is not a JSON number")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Built once: json.loads with hooks would build a decoder (and its scanner) on every call.
+_DECODER = json.JSONDecoder(strict=False, parse_int=_parse_int, parse_float=_parse_float,
+                            parse_constant=_parse_constant)
+
+
+def problem(value: Any) -> JsonPolicyError | None:
+    """Why a parsed ``value`` is outside the policy (a bad number, too deep, a lone surrogate), or None.
+
+    Walks the value with its own stack: a value nested thousands deep is measured, never recursed into.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if (bad := _SURROGATE.search(item)) is not None:
+                shown = bad.group().encode("utf-8", "backslashreplace").decode("ascii")
+                return JsonPolicyError(LONE_SURROGATE, f"record holds a lone surrogate {shown}: not valid Unicode")
+        elif isinstance(item, dict | list):
+            if depth >= MAX_DEPTH:
+                return JsonPolicyError(TOO_DEEP, f"record is nested more than {MAX_DEPTH} levels deep")
+            if isinstance(item, dict):
+                stack += ((key, depth) for key in item)
+                stack += ((child, depth + 1) for child in item.values())
+            else:
+                stack += ((child, depth + 1) for child in item)
+        elif isinstance(item, _BadNumber):
+            return JsonPolicyError(NUMBER_OUT_OF_RANGE, f"record holds a number out of range: {item.reason}")
+        elif isinstance(item, float) and not math.isfinite(item):
+            return JsonPolicyError(NUMBER_OUT_OF_RANGE, f"record holds a number out of range: {item}")
+    return None
+
+
+def loads_unchecked(text: str) -> Any:
+    """``text`` parsed with the policy's number hooks, not yet checked (see ``problem``): a bad number comes
+    back as a marker, so a caller can reject one item of an array. Raises JsonPolicyError for text that is
+    not JSON (or nests too deeply for the parser itself)."""
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise JsonPolicyError(INVALID_JSON, f"invalid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise JsonPolicyError(TOO_DEEP, f"record is nested more than {MAX_DEPTH} levels deep") from exc
+
+
+def _may_break_policy(text: str) -> bool:
+    """False when ``text`` cannot parse to a value outside the policy, so the walk can be skipped: a lone
+    surrogate needs a \\uD8xx-\\uDFxx escape (valid UTF-8 holds none raw), deep nesting needs brackets, and a
+    bad number needs a long digit run, an exponent or a NaN/Infinity word."""
+    return ("\\ud" in text or "\\uD" in text or text.count("[") + text.count("{") >= MAX_DEPTH
+            or _RISKY_NUMBER.search(text) is not None)
+
+
+_RISKY_NUMBER = re.compile(r"\d{20}|\d[eE]|NaN|Infinity")
+
+
+def loads(text: str) -> Any:
+    """``text`` as a JSON value inside the policy; JsonPolicyError (with its category) otherwise."""
+    value = loads_unchecked(text)
+    if _may_break_policy(text) and (error := problem(value)) is not None:
+        raise error
+    return value
+
+
+def parse_line(number: int, raw: bytes) -> JsonLine:
+    """One line's bytes as a JsonLine (never raises)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        shown = raw.decode("utf-8", "backslashreplace")
+        return JsonLine(number, shown, category=INVALID_UTF8,
+                        error=f"not valid UTF-8: byte 0x{raw[exc.start]:02x} at position {exc.start} ({exc.reason})")
+    try:
+        value = loads(text)
+    except JsonPolicyError as exc:
+        return JsonLine(number, _writable(text), category=exc.category, error=exc.reason)
+    return JsonLine(number, text, value)
 
 
 def split_lines(data: bytes) -> list[bytes]:
-    """The file's lines (without their b"\\n"); a trailing newline ends the last line, it does not start one."""
-    if data.startswith(BOM):
-        data = data[len(BOM) :]
+    """The lines of ``data`` (without their b"\\n"); a trailing newline ends the last line, it does not start
+    one; a BOM at the start is dropped."""
+    data = data.removeprefix(BOM)
     if not data:
         return []
     lines = data.split(b"\n")
     return lines[:-1] if lines[-1] == b"" else lines
 
 
-def not_text(value: Any) -> str | None:
-    """Why ``value`` cannot be written as UTF-8 JSON (a lone surrogate in some string), or None."""
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        bad = exc.object[exc.start : exc.end]
-        return f"holds a lone surrogate {bad.encode('utf-8', 'backslashreplace').decode('ascii')}: not valid Unicode"
-    return None
-
-
-def parse_line(number: int, raw: bytes) -> Line:
-    """One line's bytes as a Line (never raises)."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        shown = raw.decode("utf-8", "backslashreplace")
-        return Line(number, shown, category=INVALID_UTF8,
-                    error=f"not valid UTF-8: byte 0x{raw[exc.start]:02x} at position {exc.start} ({exc.reason})")
-    try:
-        value = json.loads(text, strict=False)
-    except json.JSONDecodeError as exc:
-        return Line(number, text, category=INVALID_JSON, error=f"invalid JSON: {exc}")
-    except RecursionError:
-        return Line(number, text, category=INVALID_JSON, error="invalid JSON: nested too deeply")
-    problem = not_text(value)
-    if problem:
-        return Line(number, text, category=LONE_SURROGATE, error=f"record {problem}")
-    return Line(number, text, value)
-
-
-def read_lines(data: bytes, counts: LineCounts | None = None) -> Iterator[Line]:
-    """Every non-blank line of JSONL ``data``, in order; ``counts`` (if given) learns the total and the blanks."""
+def read_lines(data: bytes | Iterable[bytes], counts: LineCounts | None = None) -> Iterator[JsonLine]:
+    """Every non-blank line of JSONL ``data`` (bytes, or a binary file) in order; ``counts`` (if given) learns
+    the total and the blanks."""
     counts = counts if counts is not None else LineCounts()
-    for number, raw in enumerate(split_lines(data), start=1):
+    for number, raw in enumerate(_lines_of(data), start=1):
         counts.lines += 1
         if not raw.strip():
             counts.blank += 1
@@ -116,8 +226,59 @@ def read_lines(data: bytes, counts: LineCounts | None = None) -> Iterator[Line]:
         yield parse_line(number, raw)
 
 
-def read_file(path: str | Path, counts: LineCounts | None = None) -> Iterator[Line]:
-    return read_lines(Path(path).read_bytes(), counts)
+def _lines_of(data: bytes | Iterable[bytes]) -> Iterator[bytes]:
+    if isinstance(data, bytes):
+        yield from split_lines(data)
+        return
+    first = True
+    for raw in data:  # a binary file iterates over b"\n"-terminated lines: nothing else splits it
+        if first:
+            raw, first = raw.removeprefix(BOM), False
+        yield raw[:-1] if raw.endswith(b"\n") else raw
+
+
+def check_input(path: str | Path, what: str = "input") -> Path:
+    """``path`` if it is a readable file, else InputFileError naming it."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"{what} not found: {path}")
+    if path.is_dir():
+        raise InputFileError(f"{what} is a directory: {path}")
+    return path
+
+
+def read_file(path: str | Path, counts: LineCounts | None = None) -> Iterator[JsonLine]:
+    """The lines of a JSONL file as they are read (the file is streamed, never loaded whole)."""
+    path = check_input(path)
+
+    def lines() -> Iterator[JsonLine]:
+        with path.open("rb") as handle:
+            yield from read_lines(handle, counts)
+
+    return lines()
+
+
+def text_lines(path: str | Path) -> Iterator[tuple[int, str | None, str | None]]:
+    """(number, text or None, reason or None) of each non-blank line of a plain text file, split and decoded
+    as JSONL lines are (b"\\n" only, BOM dropped, bad UTF-8 rejects its line)."""
+    with check_input(path).open("rb") as handle:
+        for number, raw in enumerate(_lines_of(handle), start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield number, raw.decode("utf-8").strip(), None
+            except UnicodeDecodeError as exc:
+                yield number, None, f"not valid UTF-8: byte 0x{raw[exc.start]:02x} at position {exc.start}"
+
+
+def count_lines(path: str | Path) -> int:
+    """How many lines ``path`` has (as ``read_lines`` counts them), without parsing any."""
+    count, last = 0, b"\n"
+    with Path(path).open("rb") as handle:
+        while block := handle.read(1 << 20):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
 
 
 def complete_lines(path: str | Path) -> list[bytes]:
@@ -138,3 +299,82 @@ def complete_lines(path: str | Path) -> list[bytes]:
             handle.flush()
             os.fsync(handle.fileno())
     return split_lines(data[:end])
+
+
+def read_journal(path: str | Path) -> Iterator[JsonLine]:
+    """The readable entries of a journal this program appends to (a torn last line cut off first)."""
+    for number, raw in enumerate(complete_lines(path), start=1):
+        if raw.strip():
+            yield parse_line(number, raw)
+
+
+# -- writing ----------------------------------------------------------------------------------------------
+# Line breaks to str.splitlines() (and so to many JSONL readers) that json.dumps(ensure_ascii=False) writes raw.
+_RAW_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+
+
+def dumps(value: Any, indent: int | None = None) -> str:
+    """``value`` as strict JSON text: NaN/Infinity as null, lone surrogates as U+FFFD, readable UTF-8 with the
+    Unicode line breaks escaped."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)
+    except ValueError:  # NaN or Infinity somewhere: strict JSON has no such numbers
+        text = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False, indent=indent)
+    for raw, escaped in _RAW_BREAKS.items():
+        text = text.replace(raw, escaped)  # outside strings JSON has no such characters: only strings change
+    return _writable(text)
+
+
+def dumps_line(value: Any) -> str:
+    """``value`` as one JSONL line (with its newline)."""
+    return dumps(value) + "\n"
+
+
+def _writable(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def write_jsonl(path: str | Path, rows: Iterable[Any]) -> int:
+    """Write ``rows`` as a JSONL file (its folder made if needed); returns how many."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(dumps_line(row))
+            count += 1
+    return count
+
+
+def write_json(path: str | Path, value: Any, indent: int = 1) -> None:
+    """Write ``value`` as one (indented) JSON file, its folder made if needed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps(value, indent) + "\n", encoding="utf-8")
+
+
+def read_json(path: str | Path) -> Any:
+    """One JSON file we wrote (settings, stats) read with the same policy; JsonPolicyError when it is not."""
+    data = check_input(path).read_bytes().removeprefix(BOM)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise JsonPolicyError(INVALID_UTF8, f"{path}: not valid UTF-8 ({exc.reason})") from exc
+    return loads(text)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Line":  # the old name, before training.records' unrelated Line class got a name of its own too
+        warnings.warn("ea_plugin.jsonl.Line is now JsonLine", DeprecationWarning, stacklevel=2)
+        return JsonLine
+    raise AttributeError(name)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from ea_plugin.errors import EAPluginError
+from ea_plugin.jsonl import read_file
 
 SAMPLE_CORPUS = Path(__file__).resolve().parent / "data" / "manual_chunks.jsonl"
 _FIELDS = ("id", "title", "text")
@@ -29,23 +29,18 @@ class ManualChunk:
 
 
 def load_chunks(path: Path | str = SAMPLE_CORPUS) -> list[ManualChunk]:
-    """Every chunk of a JSONL corpus, in file order; a bad line raises CorpusError naming it."""
+    """Every chunk of a JSONL corpus, in file order (read by ``ea_plugin.jsonl``); a bad line raises
+    CorpusError naming it."""
     path = Path(path)
     chunks: dict[str, ManualChunk] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            chunk = _parse(line, path, number)
-            if chunk.id in chunks:
-                raise CorpusError(f"duplicate id {chunk.id!r}", path=path, line=number)
-            chunks[chunk.id] = chunk
+    for line in read_file(path):
+        if not line.ok:
+            raise CorpusError(line.error or "unreadable", path=path, line=line.number)
+        record = line.record
+        if record is None or not all(isinstance(record.get(k), str) and record[k].strip() for k in _FIELDS):
+            raise CorpusError(f"needs non-empty string fields {_FIELDS}", path=path, line=line.number)
+        chunk = ManualChunk(*(record[k] for k in _FIELDS))
+        if chunk.id in chunks:
+            raise CorpusError(f"duplicate id {chunk.id!r}", path=path, line=line.number)
+        chunks[chunk.id] = chunk
     return list(chunks.values())
-
-
-def _parse(line: str, path: Path, number: int) -> ManualChunk:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise CorpusError(f"invalid JSON: {exc}", path=path, line=number) from exc
-    if not isinstance(record, dict) or not all(isinstance(record.get(k), str) and record[k].strip() for k in _FIELDS):
-        raise CorpusError(f"needs non-empty string fields {_FIELDS}", path=path, line=number)
-    return ManualChunk(*(record[k] for k in _FIELDS))

@@ -15,7 +15,6 @@ input line with its file, line number and reason (so each line is either reporte
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,9 +23,10 @@ from typing import Any, TextIO
 
 from ea_plugin.arguments import add_backend_arguments, int_at_least, positive_int
 from ea_plugin.cli import judge_from_args
-from ea_plugin.errors import EAPluginError
-from ea_plugin.jsonl import dumps_line, read_file
+from ea_plugin.errors import USAGE, EAPluginError
+from ea_plugin.jsonl import check_input, dumps_line, read_file, write_json
 from ea_plugin.judge import AlignmentJudge
+from ea_plugin.outputs import OverwriteError, refuse_overwrite
 from integrations.metric import (
     ALIGNED,
     DEFAULT_KS,
@@ -45,7 +45,15 @@ from integrations.metric import (
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
 REJECTS = "rejects.jsonl"
+# Every file the report writes into its folder (the plots' names from integrations.report_plots).
+OUTPUTS = (REPORT_JSON, REPORT_MD, REJECTS, "precision_by_rank.png", "precision_distribution.png", "before_after.png")
 DEFAULT_WORST = 5
+
+
+class ReportInputError(EAPluginError, ValueError):
+    """An input the report cannot use at all: missing, a directory, or not one {question, contexts} record."""
+
+    exit_status = USAGE
 
 
 # -- input ---------------------------------------------------------------------------------------------
@@ -91,6 +99,38 @@ def read_retrievals(path: Path) -> Iterator[tuple[int, RetrievalRecord | None, s
 
 
 @dataclass
+class ReportInput:
+    """One input file, read and checked before anything is judged: its records and its rejected lines."""
+
+    path: Path
+    records: list[RetrievalRecord] = field(default_factory=list)
+    rejects: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+
+
+def read_input(path: Path, what: str = "input") -> ReportInput:
+    """Every line of ``path`` read and checked; ReportInputError when the file is missing or holds no usable
+    record (an empty file, or one of another shape: every line rejected)."""
+    try:
+        check_input(path, what)
+    except ValueError as exc:
+        raise ReportInputError(str(exc)) from exc
+    read = ReportInput(path)
+    for number, record, reason in read_retrievals(path):
+        if record is None:
+            read.rejects.append((number, reason or "unreadable"))
+        else:
+            read.records.append(record)
+    if not read.records:
+        shape = "one JSONL record per question: {\"question\": str, \"contexts\": [str | {text, id?, score?}]}"
+        if not read.rejects:
+            raise ReportInputError(f"{what} {path} holds no record: it needs {shape}")
+        number, reason = read.rejects[0]
+        raise ReportInputError(f"{what} {path} holds no usable record (all {len(read.rejects)} lines rejected; "
+                               f"line {number}: {reason}): it needs {shape}")
+    return read
+
+
+@dataclass
 class JudgedFile:
     """One input file, judged: a result per readable record, and how many lines were rejected."""
 
@@ -115,19 +155,20 @@ class JudgedFile:
         return sum(self.expected_found(i) or 0 for i in named), sum(len(self.expected[i] or ()) for i in named)
 
 
-def judge_file(judge: AlignmentJudge, path: Path, rejects: TextIO, *, quiet: bool = False) -> JudgedFile:
-    """Judge every readable record of ``path`` (one batched call per question); rejects go to ``rejects``."""
+def judge_file(judge: AlignmentJudge, source: Path | ReportInput, rejects: TextIO, *,
+               quiet: bool = False) -> JudgedFile:
+    """Judge every readable record of ``source`` (a path, or a file read_input has read: one batched call per
+    question); rejected lines go to ``rejects``."""
     from tqdm import tqdm
 
-    items = list(read_retrievals(path))
-    judged = JudgedFile(path)
-    for number, record, reason in tqdm(items, desc=f"judging {path.name}", unit="question", disable=quiet):
-        if record is None:
-            rejects.write(dumps_line({"file": str(path), "line": number, "reason": reason}))
-            judged.rejected += 1
-            continue
+    read = source if isinstance(source, ReportInput) else read_input(source)
+    judged = JudgedFile(read.path)
+    for number, reason in read.rejects:
+        rejects.write(dumps_line({"file": str(read.path), "line": number, "reason": reason}))
+        judged.rejected += 1
+    for record in tqdm(read.records, desc=f"judging {read.path.name}", unit="question", disable=quiet):
         judged.results.append(judge_retrieval(judge, record.question, record.contexts))
-        judged.lines.append(number)
+        judged.lines.append(record.line)
         judged.expected.append(record.expected_ids)
     return judged
 
@@ -277,6 +318,17 @@ def render_markdown(before: JudgedFile, after: JudgedFile | None, backend: str, 
     return "\n".join(lines)
 
 
+def check_paths(source: Path, out: Path, compare: Path | None = None) -> None:
+    """The inputs exist and no output would overwrite one (ReportInputError, OverwriteError)."""
+    for path, what in ((source, "input"), (compare, "--compare file")):
+        if path is not None:
+            try:
+                check_input(path, what)
+            except ValueError as exc:
+                raise ReportInputError(str(exc)) from exc
+    refuse_overwrite([source, compare], [out / name for name in OUTPUTS])
+
+
 # -- the whole report ----------------------------------------------------------------------------------
 def write_report(
     judge: AlignmentJudge,
@@ -292,10 +344,13 @@ def write_report(
     ``out``; returns what report.json holds."""
     from integrations import report_plots
 
+    check_paths(source, out, compare)
+    # Both inputs are read and checked before anything is judged or written.
+    reads = read_input(source), read_input(compare, "--compare file") if compare is not None else None
     out.mkdir(parents=True, exist_ok=True)
     with (out / REJECTS).open("w", encoding="utf-8") as rejects:
-        before = judge_file(judge, source, rejects, quiet=quiet)
-        after = judge_file(judge, compare, rejects, quiet=quiet) if compare is not None else None
+        before = judge_file(judge, reads[0], rejects, quiet=quiet)
+        after = judge_file(judge, reads[1], rejects, quiet=quiet) if reads[1] is not None else None
     s_before = summarize(before.results, ks)
     summaries = {"retrieved": s_before}
     plots = [report_plots.plot_distribution(out, {"retrieved": before.results,
@@ -307,7 +362,7 @@ def write_report(
     report = {"backend": judge.backend_name, "ks": list(ks), **file_report(before, ks)}
     if after is not None:
         report["compare"] = file_report(after, ks)
-    (out / REPORT_JSON).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_json(out / REPORT_JSON, report, indent=2)
     markdown = render_markdown(before, after, judge.backend_name, ks, worst, [str(p) for p in plots])
     (out / REPORT_MD).write_text(markdown, encoding="utf-8")
     return report
@@ -336,9 +391,13 @@ def build_parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """The report for parsed arguments (``ea-judge report`` and ``python -m integrations.report``)."""
     try:
+        check_paths(Path(args.input), Path(args.output), Path(args.compare) if args.compare else None)
         report = write_report(judge_from_args(args), Path(args.input), Path(args.output),
                               compare=Path(args.compare) if args.compare else None, ks=sorted(set(args.k)),
                               worst=args.worst, quiet=args.quiet)
+    except (ReportInputError, OverwriteError) as exc:  # the inputs, checked before judging
+        print(f"ea-judge report: error: {exc}", file=sys.stderr)
+        return 2
     except (OSError, EAPluginError) as exc:
         print(f"ea-judge report: error: {exc}", file=sys.stderr)
         return 1

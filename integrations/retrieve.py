@@ -45,7 +45,7 @@ def load_questions(path: Path | str = SAMPLE_QUESTIONS) -> list[Question]:
     for line in read_file(path):
         value = line.value if line.ok else None
         if not isinstance(value, dict):
-            raise CorpusError(line.error or "not a JSON object", path=path, line=line.number)
+            raise CorpusError(line.record_error or "not a JSON object", path=path, line=line.number)
         question, expected = value.get("question"), value.get("expected_ids")
         if not isinstance(question, str) or not question.strip():
             raise CorpusError("needs a non-empty string 'question'", path=path, line=line.number)

@@ -43,7 +43,7 @@ def test_filter_judges_rejects_with_reasons_and_resumes(tmp_path, capsys):
                     json.dumps({"question": "", "chunk": "x"}), "[1, 2]"])
     assert main(["filter", str(source), "-o", str(output), "--quiet"]) == 0
     rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
-    summary = [(r["id"], r["kept"], r["judgement"]["label"]) for r in rows]
+    summary = [(r["id"], r["ea"]["kept"], r["ea"]["judgement"]["label"]) for r in rows]
     assert summary == [("a", False, "不对齐"), ("b", True, "对齐")]
     rejects = [json.loads(line) for line in (tmp_path / "judged.rejects.jsonl").read_text().splitlines()]
     assert [r["line"] for r in rejects] == [2, 4, 5] and all(r["reason"] for r in rejects)
@@ -53,7 +53,7 @@ def test_filter_judges_rejects_with_reasons_and_resumes(tmp_path, capsys):
         handle.write(json.dumps({"question": "is620p报AL001", "chunk": "is620p E001"}, ensure_ascii=False) + "\n")
     main(["filter", str(source), "-o", str(output), "--quiet"])
     rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
-    assert [r["line"] for r in rows] == [1, 3, 6]
+    assert [r["ea"]["line"] for r in rows] == [1, 3, 6]
     assert "judged=1" in capsys.readouterr().err
 
 

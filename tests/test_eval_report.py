@@ -115,5 +115,5 @@ def test_a_dead_judge_leaves_precision_undefined_not_zero_or_one(integration_bac
 
 
 def test_a_missing_input_file_is_an_error_message(tmp_path, capsys):
-    assert main(["report", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "r"), "--quiet"]) == 1
+    assert main(["report", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "r"), "--quiet"]) == 2
     assert "ea-judge report: error:" in capsys.readouterr().err

@@ -31,7 +31,7 @@ def rows(path: Path) -> list[dict]:
 
 
 def judged_ids(output: Path) -> list[tuple[int, str]]:
-    return [(row["line"], row["id"]) for row in rows(output)]
+    return [(row["ea"]["line"], row["id"]) for row in rows(output)]
 
 
 def rejects(output: Path) -> list[dict]:
@@ -97,7 +97,7 @@ def test_bad_paths_and_options_stop_with_one_clear_line(case: str, tmp_path: Pat
     source.write_bytes(line(GOOD[0]) + b"\n")
     before = source.read_bytes()
     extra: tuple[str, ...] = ()
-    expected = {"output_is_input": "is the input file", "missing_dir": "directory does not exist",
+    expected = {"output_is_input": "would overwrite the input", "missing_dir": "directory does not exist",
                 "output_is_dir": "is a directory", "missing_input": "input not found",
                 "unwritable": "not writable", "zero_chunk_size": "must be >= 1",
                 "rejects_is_output": "are the same file"}[case]

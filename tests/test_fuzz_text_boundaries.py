@@ -100,7 +100,8 @@ def line_numbers(data: bytes) -> tuple[set[int], set[int]]:
 
 
 def written_lines(path: Path) -> list[int]:
-    return [json.loads(raw)["line"] for raw in path.read_bytes().split(b"\n") if raw]
+    rows = [json.loads(raw) for raw in path.read_bytes().split(b"\n") if raw]
+    return [row["ea"]["line"] if "ea" in row else row["line"] for row in rows]  # output rows, rejects rows
 
 
 @functools.cache

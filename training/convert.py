@@ -19,7 +19,6 @@ qwen3 template trains after the empty think block, so the model answers in fast 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 from collections import Counter
@@ -29,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from ea_plugin.errors import EAPluginError
-from ea_plugin.jsonl import LineCounts, dumps_line
+from ea_plugin.jsonl import LineCounts, dumps, write_json, write_jsonl
+from ea_plugin.outputs import refuse_overwrite
 from ea_plugin.prompts import ALIGNED, UNALIGNED, assistant_target, build_messages
 from training.audit import AuditFlag, audit, summarize
 from training.split import SPLITS, balance, deduplicate, split
@@ -160,6 +160,7 @@ def convert(
 ) -> tuple[ConversionStats, list[AuditFlag]]:
     """Run the whole conversion and write every output file; returns the (reconciled) counts and flags."""
     paths = output_paths(output)
+    refuse_overwrite([source.path for source in sources], paths.values())  # --overwrite included
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing and not options.overwrite:
         raise OutputExistsError(f"outputs exist (pass --overwrite to replace them): {', '.join(existing)}")
@@ -182,12 +183,12 @@ def convert(
         pairs = with_fast_copies(splits[name], options.fast_share, options.seed)
         _write_json_array(paths[name], [to_sharegpt(e, mode, e.id in flagged) for e, mode in pairs])
         stats.splits[name] = dict(Counter(mode for _, mode in pairs))
-    _write_jsonl(paths["rejects"], [r.to_dict() for r in rejections])
-    _write_jsonl(paths["audit"], [f.to_dict() for f in flags])
+    write_jsonl(paths["rejects"], [r.to_dict() for r in rejections])
+    write_jsonl(paths["audit"], [f.to_dict() for f in flags])
     stats.files = {name: str(path) for name, path in paths.items()}
     if not stats.reconciles():  # a bug, never a data problem: refuse to pretend
         raise CountsMismatchError(f"counts do not reconcile: {stats.to_dict()}")
-    paths["stats"].write_text(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_json(paths["stats"], stats.to_dict(), indent=2)
     return stats, flags
 
 
@@ -213,12 +214,8 @@ def report(stats: ConversionStats, flags: Sequence[AuditFlag]) -> str:
 
 
 def _write_json_array(path: Path, records: list[dict[str, Any]]) -> None:
-    body = ",\n".join(json.dumps(r, ensure_ascii=False) for r in records)
+    body = ",\n".join(dumps(r) for r in records)
     path.write_text(f"[\n{body}\n]\n" if records else "[]\n", encoding="utf-8")
-
-
-def _write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
-    path.write_text("".join(dumps_line(r) for r in records), encoding="utf-8")
 
 
 def sources_from_args(args: Any) -> list[Source]:
@@ -262,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         stats, flags = convert(sources_from_args(args), args.output, options_from_args(args))
-    except (OutputExistsError, ValueError) as exc:
+    except (OutputExistsError, ValueError) as exc:  # OverwriteError and TeacherFileError are ValueErrors
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(report(stats, flags))

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.jsonl import write_json, write_jsonl
 from ea_plugin.judge import AlignmentJudge, load_judge
 from ea_plugin.judgement import Pair
+from ea_plugin.outputs import OverwriteError, refuse_overwrite
 from ea_plugin.prompts import LABELS
 from training.metrics import Scored, classification, confusion, per_kind, reliability, threshold_sweep
 from training.plots import write_report_png
@@ -101,19 +103,22 @@ def evaluate(judge: AlignmentJudge, pairs: Sequence[LabelledPair], show_progress
     return report, items
 
 
+def output_paths(out_dir: str | Path) -> dict[str, Path]:
+    out_dir = Path(out_dir)
+    return {"metrics": out_dir / "metrics.json", "predictions": out_dir / "predictions.jsonl",
+            "png": out_dir / "report.png"}
+
+
 def write_outputs(out_dir: str | Path, report: dict[str, Any], pairs: Sequence[LabelledPair],
                   items: Sequence[Scored]) -> dict[str, Path]:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"metrics": out_dir / "metrics.json", "predictions": out_dir / "predictions.jsonl",
-             "png": out_dir / "report.png"}
-    paths["metrics"].write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    with paths["predictions"].open("w", encoding="utf-8") as fh:
-        for pair, item in zip(pairs, items, strict=True):
-            d = item.decision
-            row = {"id": pair.id, "kind": pair.kind, "gold": pair.label, "predicted": item.predicted,
-                   "label": d.label, "score": d.score, "error": d.error, "reasoning": d.reasoning}
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    paths = output_paths(out_dir)
+    paths["metrics"].parent.mkdir(parents=True, exist_ok=True)
+    write_json(paths["metrics"], report, indent=2)
+    write_jsonl(paths["predictions"], ({"id": pair.id, "kind": pair.kind, "gold": pair.label,
+                                        "predicted": item.predicted, "label": item.decision.label,
+                                        "score": item.decision.score, "error": item.decision.error,
+                                        "reasoning": item.decision.reasoning}
+                                       for pair, item in zip(pairs, items, strict=True)))
     title = f"{report['backend']} ({report['mode']} mode): accuracy {report['accuracy']:.3f}, n={report['n']}"
     write_report_png(paths["png"], report, title)
     return paths
@@ -159,8 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="folder for metrics.json, predictions.jsonl, report.png")
     args = parser.parse_args(argv)
     try:
+        refuse_overwrite([args.data], output_paths(args.out).values())
         pairs, skipped = load_labelled(args.data)
-    except TeacherFileError as exc:
+    except (TeacherFileError, OverwriteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     pairs = pairs[: args.limit]

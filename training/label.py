@@ -18,14 +18,17 @@ of the votes give the same label. Output in ``--out``: ``aligned.json`` and ``un
 ``{question, chunk, llm_analysis, ...}``), ``label_rejects.jsonl`` (category, reason, votes, the teacher's raw
 answers) and ``label_stats.json`` (counts that reconcile, tokens in/out where the server reports usage, time).
 
-Resumable: every pair's outcome is appended to ``label_journal.jsonl`` as it is decided, a rerun skips the
-pairs already there (after a kill too) and the four files are written again from the journal.
+Resumable: every pair's outcome is appended to ``label_journal.jsonl`` as it is decided, keyed by the pair
+(a hash of question and chunk, not the line number). A rerun skips the pairs already there (after a kill too),
+and another input into the same ``--out`` is merged: its new pairs are labelled, pairs already labelled are
+skipped, and the four files are written again from the whole journal (``label_stats.json`` says how many
+pairs came from this input and how many from earlier ones).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import hashlib
 import sys
 import time
 from collections import Counter
@@ -34,15 +37,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.jsonl import (
+    JsonLine,
+    JsonPolicyError,
+    dumps_line,
+    read_file,
+    read_journal,
+    read_json,
+    write_json,
+    write_jsonl,
+)
 from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.outputs import refuse_overwrite
 from ea_plugin.policy import Decision
 from ea_plugin.prompts import ALIGNED, UNALIGNED, teacher_analysis
-from training.records import DataFileError, Line, read_jsonl, run_tool, text_field, write_json, write_jsonl
+from training.records import DataFileError, run_tool, text_field
 from training.teacher import Example, RawRecord, validate
 
 JOURNAL = "label_journal.jsonl"
 SETTINGS = "label_settings.json"
 OUTPUTS = {ALIGNED: "aligned.json", UNALIGNED: "unaligned.json"}
+REJECTS = "label_rejects.jsonl"
+STATS = "label_stats.json"
+FILES = (JOURNAL, SETTINGS, *OUTPUTS.values(), REJECTS, STATS)  # everything label writes into --out
 TRANSPORT_OPTIONS = frozenset({"api_key", "base_url", "concurrency", "timeout", "max_retries", "retry_backoff"})
 PASS_THROUGH = ("chunk_id", "rank", "retrieval_score", "source", "rules_label", "rules_rule")
 
@@ -125,41 +142,68 @@ def decide(samples: Sequence[Sample], min_agreement: float) -> tuple[Example | N
 
 
 # -- the run ----------------------------------------------------------------------------------------
-def journal_lines(path: Path) -> list[dict[str, Any]]:
-    """Entries of the journal; a line cut short by a kill is ignored (that pair is labelled again)."""
-    if not path.exists():
-        return []
-    entries = []
-    for text in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entries.append(json.loads(text))
-        except json.JSONDecodeError:
-            continue
+def pair_hash(question: str, chunk: str) -> str:
+    """The journal's key of a pair: the same question and chunk are the same pair, whatever line they are on."""
+    return hashlib.sha256(f"{question}\x00{chunk}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def line_key(line: JsonLine) -> str:
+    """The journal key of an input line: its pair's hash, or for a line that is no pair, its text's."""
+    record = line.record or {}
+    question, chunk = text_field(record, "question"), text_field(record, "chunk")
+    if question is not None and chunk is not None:
+        return pair_hash(question, chunk)
+    return "line:" + hashlib.sha256(line.text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def entry_key(entry: dict[str, Any]) -> str | None:
+    """An entry's key; a journal written before the keys (by line number) gives it from the pair it holds."""
+    if isinstance(entry.get("key"), str):
+        return entry["key"]
+    record = entry.get("record") or entry.get("input")
+    if isinstance(record, dict) and text_field(record, "question") and text_field(record, "chunk"):
+        return pair_hash(record["question"], record["chunk"])
+    return None  # an old entry for a line that was no pair: that line is looked at again
+
+
+def journal_entries(path: Path) -> dict[str, dict[str, Any]]:
+    """The journal's entries by key, in the order first written (a later entry for a key replaces an earlier
+    one); a line cut short by a kill is cut off (that pair is labelled again)."""
+    entries: dict[str, dict[str, Any]] = {}
+    for line in read_journal(path):
+        if line.record is not None and (key := entry_key(line.record)) is not None:
+            entries[key] = line.record
     return entries
 
 
 def check_settings(out: Path, settings: Settings, overwrite: bool) -> None:
     path = out / SETTINGS
     if overwrite:
-        for name in (JOURNAL, SETTINGS, *OUTPUTS.values(), "label_rejects.jsonl", "label_stats.json"):
+        for name in FILES:
             (out / name).unlink(missing_ok=True)
-    if path.exists() and json.loads(path.read_text(encoding="utf-8")) != settings.key():
-        raise SettingsChangedError(f"{out} holds labels made with other settings ({path}); "
-                                   "use another --out or pass --overwrite")
+    if path.exists():
+        try:
+            same = read_json(path) == settings.key()
+        except JsonPolicyError:
+            same = False
+        if not same:
+            raise SettingsChangedError(f"{out} holds labels made with other settings ({path}); "
+                                       "use another --out or pass --overwrite")
     write_json(path, settings.key())
 
 
-def label_entries(judge: AlignmentJudge, lines: Sequence[Line], settings: Settings) -> list[dict[str, Any]]:
+def label_entries(judge: AlignmentJudge, lines: Sequence[JsonLine], settings: Settings,
+                  source: str = "") -> list[dict[str, Any]]:
     """Journal entries for ``lines``: every sample of every readable pair judged in one call."""
     entries: list[dict[str, Any]] = []
-    readable: list[tuple[Line, str, str]] = []
+    readable: list[tuple[JsonLine, str, str]] = []
     for line in lines:
         record = line.record or {}
         question, chunk = text_field(record, "question"), text_field(record, "chunk")
         if line.record is None or question is None or chunk is None:
-            reason = line.error or "needs non-empty string fields 'question' and 'chunk'"
-            entries.append({"line": line.number, "outcome": "rejected", "category": "invalid_input",
-                            "reason": reason, "input": line.record})
+            reason = line.record_error or "needs non-empty string fields 'question' and 'chunk'"
+            entries.append({"key": line_key(line), "line": line.number, "outcome": "rejected",
+                            "category": "invalid_input", "reason": reason, "input": line.record})
         else:
             readable.append((line, question, chunk[: judge.max_chunk_chars]))
     started = time.perf_counter()
@@ -167,12 +211,12 @@ def label_entries(judge: AlignmentJudge, lines: Sequence[Line], settings: Settin
     verdicts = judge.judge_pairs(asked) if asked else []
     seconds = (time.perf_counter() - started) / max(len(readable), 1)
     for index, (line, _, chunk) in enumerate(readable):
+        record = line.record or {}
         mine = verdicts[index * settings.samples : (index + 1) * settings.samples]
-        samples = [read_sample(line.record, chunk, v, settings.teacher_name, f"{line.source}:{line.number}")
-                   for v in mine]
+        samples = [read_sample(record, chunk, v, settings.teacher_name, f"{source}:{line.number}") for v in mine]
         example, category, reason = decide(samples, settings.min_agreement)
         entry: dict[str, Any] = {
-            "line": line.number, "seconds": round(seconds, 4),
+            "key": line_key(line), "line": line.number, "seconds": round(seconds, 4),
             "prompt_tokens": sum(s.usage.get("prompt_tokens", 0) for s in samples),
             "completion_tokens": sum(s.usage.get("completion_tokens", 0) for s in samples),
             "usage_reported": sum(bool(s.usage) for s in samples), "samples": len(samples),
@@ -180,38 +224,45 @@ def label_entries(judge: AlignmentJudge, lines: Sequence[Line], settings: Settin
         if example is not None:
             entry.update(outcome=example.label, record=example.record)
         else:
-            entry.update(outcome="rejected", category=category, reason=reason, input=line.record,
+            entry.update(outcome="rejected", category=category, reason=reason, input=record,
                          votes=[s.label for s in samples], answers=[s.raw for s in samples])
         entries.append(entry)
     return entries
 
 
-def materialise(out: Path, entries: list[dict[str, Any]], input_lines: int) -> dict[str, Any]:
-    """aligned.json, unaligned.json, label_rejects.jsonl and label_stats.json from the journal."""
-    latest = {e["line"]: e for e in entries}  # one entry per input line
-    ordered = [latest[n] for n in sorted(latest)]
+def materialise(out: Path, journal: dict[str, dict[str, Any]], input_keys: Sequence[str]) -> dict[str, Any]:
+    """aligned.json, unaligned.json, label_rejects.jsonl and label_stats.json from the whole journal (this
+    input's pairs and those of earlier inputs into the same --out)."""
+    ordered = list(journal.values())
     for label, name in OUTPUTS.items():
-        write_json(out / name, [e["record"] for e in ordered if e["outcome"] == label])
-    rejects = [{k: e.get(k) for k in ("line", "category", "reason", "votes", "answers", "input")}
-               for e in ordered if e["outcome"] == "rejected"]
-    write_jsonl(out / "label_rejects.jsonl", rejects)
+        write_json(out / name, [e["record"] for e in ordered if e.get("outcome") == label])
+    rejects = [{k: e.get(k) for k in ("line", "key", "category", "reason", "votes", "answers", "input")}
+               for e in ordered if e.get("outcome") == "rejected"]
+    write_jsonl(out / REJECTS, rejects)
+    wanted = set(input_keys)
     stats = {
-        "input_lines": input_lines,
-        "labelled": len(ordered),
-        "aligned": sum(e["outcome"] == ALIGNED for e in ordered),
-        "unaligned": sum(e["outcome"] == UNALIGNED for e in ordered),
+        "input_lines": len(input_keys),
+        "duplicate_lines": len(input_keys) - len(wanted),  # lines holding a pair an earlier line holds
+        "labelled": len(ordered),  # every pair in --out: this input's and earlier inputs'
+        "from_this_input": sum(key in journal for key in wanted),
+        "from_other_inputs": sum(key not in wanted for key in journal),
+        "aligned": sum(e.get("outcome") == ALIGNED for e in ordered),
+        "unaligned": sum(e.get("outcome") == UNALIGNED for e in ordered),
         "rejected": len(rejects),
         "rejected_by_category": dict(Counter(r["category"] for r in rejects)),
-        "pending": input_lines - len(ordered),
+        "pending": sum(key not in journal for key in wanted),
         "teacher_calls": sum(e.get("samples", 0) for e in ordered),
         "usage_reported": sum(e.get("usage_reported", 0) for e in ordered),
         "prompt_tokens": sum(e.get("prompt_tokens", 0) for e in ordered),
         "completion_tokens": sum(e.get("completion_tokens", 0) for e in ordered),
         "teacher_seconds": round(sum(e.get("seconds", 0.0) for e in ordered), 3),
     }
-    if stats["aligned"] + stats["unaligned"] + stats["rejected"] + stats["pending"] != input_lines:
+    reconciles = (stats["aligned"] + stats["unaligned"] + stats["rejected"] == stats["labelled"]
+                  == stats["from_this_input"] + stats["from_other_inputs"]
+                  and stats["input_lines"] == stats["from_this_input"] + stats["duplicate_lines"] + stats["pending"])
+    if not reconciles:
         raise AssertionError(f"label counts do not reconcile: {stats}")
-    write_json(out / "label_stats.json", stats)
+    write_json(out / STATS, stats)
     return stats
 
 
@@ -219,14 +270,19 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     from tqdm import tqdm
 
     out = Path(args.out)
-    lines = list(read_jsonl(args.pairs))
+    refuse_overwrite([args.pairs], [out / name for name in FILES])  # before --overwrite deletes anything
+    lines = list(read_file(args.pairs))
     if args.limit is not None:
         lines = lines[: args.limit]
     check_settings(out, settings, args.overwrite)
     journal = out / JOURNAL
-    entries = journal_lines(journal)
-    done = {e["line"] for e in entries}
-    todo = [line for line in lines if line.number not in done]
+    entries = journal_entries(journal)
+    keys = [line_key(line) for line in lines]
+    todo, queued = [], set(entries)
+    for line, key in zip(lines, keys, strict=True):
+        if key not in queued:  # labelled already, or the same pair on an earlier line of this input
+            todo.append(line)
+            queued.add(key)
     judge = load_judge(settings.backend, mode="think", on_error="keep",
                        batch_size=max(args.chunk_size * settings.samples, 1), **settings.backend_options)
     settings.teacher_name = _teacher_name(judge, settings)
@@ -235,12 +291,12 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                  disable=args.quiet) as progress:
         for start in range(0, len(todo), args.chunk_size):
             batch = todo[start : start + args.chunk_size]
-            new = label_entries(judge, batch, settings)
-            sink.writelines(json.dumps(e, ensure_ascii=False) + "\n" for e in new)
+            new = label_entries(judge, batch, settings, Path(args.pairs).name)
+            sink.writelines(dumps_line(e) for e in new)
             sink.flush()
-            entries += new
+            entries.update((e["key"], e) for e in new)
             progress.update(len(batch))
-    stats = materialise(out, entries, len(lines))
+    stats = materialise(out, entries, keys)
     stats["skipped_as_done"] = len(lines) - len(todo)
     return stats
 

@@ -29,17 +29,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from training.records import (
-    DataFileError,
-    Line,
-    number_field,
-    pair_key,
-    read_jsonl,
-    run_tool,
-    text_field,
-    write_json,
-    write_jsonl,
-)
+from ea_plugin.jsonl import INVALID_UTF8, JsonLine, read_file, text_lines, write_json, write_jsonl
+from ea_plugin.outputs import refuse_overwrite
+from training.records import DataFileError, number_field, pair_key, reject, run_tool, text_field
 from training.retrieval import BM25Retriever, Hit, Retriever, load_retriever, read_corpus
 
 
@@ -87,7 +79,7 @@ def read_questions(path: str, field: str, stats: MineStats, rejects: list[dict])
         question = text_field(line.record, field) if line.record is not None else None
         if question is None:
             stats.questions_rejected += 1
-            rejects.append(line.reject(line.error or f"no non-empty string field {field!r}"))
+            rejects.append(reject(path, line, line.record_error or f"no non-empty string field {field!r}"))
         elif (key := pair_key(question, "")) in questions:
             stats.questions_duplicate += 1
         else:
@@ -95,34 +87,32 @@ def read_questions(path: str, field: str, stats: MineStats, rejects: list[dict])
     return list(questions.values())
 
 
-def _question_lines(path: Path, field: str) -> Iterator[Line]:
+def _question_lines(path: Path, field: str) -> Iterator[JsonLine]:
     if path.suffix in (".jsonl", ".json"):
-        yield from read_jsonl(path)
-        return
-    if not path.is_file():
-        raise DataFileError(f"file not found: {path}")
-    for number, text in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
-        if text.strip():
-            yield Line(path.name, number, {field: text.strip()})
+        return read_file(path)
+    # A text file, split and decoded as JSONL is (b"\n" only, so U+2028 in a question never splits it).
+    return (JsonLine(number, text, {field: text}) if text is not None
+            else JsonLine(number, "", category=INVALID_UTF8, error=error)
+            for number, text, error in text_lines(path))
 
 
 def read_log(path: str, stats: MineStats, rejects: list[dict]) -> list[MinedPair]:
     """Pairs of a RAG log export: ``{question, chunk}`` or ``{question, chunks: [...]}`` per line."""
     pairs: list[MinedPair] = []
-    for line in read_jsonl(path):
+    for line in read_file(path):
         stats.log_lines += 1
         found, reason = _log_pairs(line)
         if reason is not None:
             stats.log_rejected += 1
-            rejects.append(line.reject(reason))
+            rejects.append(reject(path, line, reason))
         pairs += found
     stats.log_pairs = len(pairs)
     return pairs
 
 
-def _log_pairs(line: Line) -> tuple[list[MinedPair], str | None]:
+def _log_pairs(line: JsonLine) -> tuple[list[MinedPair], str | None]:
     if line.record is None:
-        return [], line.error
+        return [], line.record_error
     question = text_field(line.record, "question")
     if question is None:
         return [], "no non-empty string field 'question'"
@@ -201,7 +191,14 @@ def stratified_sample(groups: Sequence[Any], count: int, seed: int) -> list[int]
     return sorted(chosen)
 
 
+def outputs(out: str | Path) -> list[Path]:
+    """Every file a tool writing pairs to ``out`` writes (mine and select): the pairs, rejects, stats."""
+    out = Path(out)
+    return [out, out.with_suffix(".rejects.jsonl"), out.with_suffix(".stats.json")]
+
+
 def mine(args: argparse.Namespace) -> MineStats:
+    refuse_overwrite([args.questions, args.corpus, args.pairs], outputs(args.out))
     stats, rejects = MineStats(), []
     pairs: list[MinedPair] = []
     if args.questions:

@@ -1,57 +1,31 @@
-"""JSONL in and out for the data tools (mine, label, select): numbered records, rejects with reasons.
+"""Records for the data tools (mine, label, select): fields, duplicate keys, rejects with reasons, the exit.
 
-Every input line ends up as a record or a rejection naming its line, so each tool's counts reconcile.
+Files are read and written by ``ea_plugin.jsonl`` (the one JSONL reader and writer); every input line ends up
+as a record or a rejection naming its file and line, so each tool's counts reconcile.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ea_plugin.errors import EAPluginError
+from ea_plugin.jsonl import JsonLine
 
 
 class DataFileError(EAPluginError, ValueError):
     """An input file that cannot be read at all (missing, or a required option does not fit it)."""
 
 
-@dataclass(frozen=True)
-class Line:
-    """One non-empty input line: its number and the JSON object on it, or why it was refused."""
-
-    source: str  # file name
-    number: int
-    record: dict[str, Any] | None
-    error: str | None = None
-
-    def reject(self, reason: str | None = None) -> dict[str, Any]:
-        return {"source": self.source, "line": self.number, "reason": reason or self.error, "record": self.record}
-
-
-def read_jsonl(path: str | Path) -> Iterator[Line]:
-    """Every non-empty line of a JSONL file; a line that is not a JSON object comes back with its error."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataFileError(f"file not found: {path}")
-    with path.open(encoding="utf-8-sig") as lines:
-        for number, text in enumerate(lines, start=1):
-            if not text.strip():
-                continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield Line(path.name, number, None, f"invalid JSON: {exc.msg}")
-                continue
-            if isinstance(value, dict):
-                yield Line(path.name, number, value)
-            else:
-                yield Line(path.name, number, None, f"not a JSON object ({type(value).__name__})")
+def reject(path: str | Path, line: JsonLine, reason: str | None = None) -> dict[str, Any]:
+    """The rejects-file row of ``line`` of ``path``: file name, line number, reason, and the record (None where
+    the line was not a JSON object)."""
+    return {"source": Path(path).name, "line": line.number, "reason": reason or line.record_error,
+            "record": line.record}
 
 
 def text_field(record: dict[str, Any], name: str) -> str | None:
@@ -64,23 +38,6 @@ def number_field(record: dict[str, Any], name: str) -> float | None:
     """``record[name]`` as a float when it is a number (not a bool), else None."""
     value = record.get(name)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with path.open("w", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-    return count
-
-
-def write_json(path: str | Path, value: Any) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(value, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def pair_key(question: str, chunk: str) -> tuple[str, str]:

@@ -19,9 +19,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
-from training.records import DataFileError, Line, number_field, read_jsonl, text_field
+from ea_plugin.jsonl import JsonLine, read_file
+from training.records import DataFileError, number_field, reject, text_field
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z0-9]+(?:[.\-_][a-z0-9]+)*")
@@ -63,26 +65,26 @@ def read_corpus(path: str, text_key: str = "text", id_key: str = "id") -> tuple[
     chunks: list[CorpusChunk] = []
     rejects: list[dict] = []
     seen: set[str] = set()
-    for line in read_jsonl(path):
-        chunk, reason = _corpus_chunk(line, text_key, id_key)
+    for line in read_file(path):
+        chunk, reason = _corpus_chunk(Path(path).name, line, text_key, id_key)
         if chunk is not None and chunk.id in seen:
             chunk, reason = None, f"duplicate chunk id {chunk.id!r}"
         if chunk is None:
-            rejects.append(line.reject(reason))
+            rejects.append(reject(path, line, reason))
             continue
         seen.add(chunk.id)
         chunks.append(chunk)
     return chunks, rejects
 
 
-def _corpus_chunk(line: Line, text_key: str, id_key: str) -> tuple[CorpusChunk | None, str | None]:
+def _corpus_chunk(source: str, line: JsonLine, text_key: str, id_key: str) -> tuple[CorpusChunk | None, str | None]:
     if line.record is None:
-        return None, line.error
+        return None, line.record_error
     text = text_field(line.record, text_key)
     if text is None:
         return None, f"no non-empty string field {text_key!r}"
     raw_id = line.record.get(id_key)
-    chunk_id = str(raw_id) if raw_id not in (None, "") else f"{line.source}:{line.number}"
+    chunk_id = str(raw_id) if raw_id not in (None, "") else f"{source}:{line.number}"
     return CorpusChunk(chunk_id, text, {k: v for k, v in line.record.items() if k != text_key}), None
 
 

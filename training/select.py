@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from training.mine import rules_groups
-from training.records import pair_key, read_jsonl, run_tool, text_field, write_json, write_jsonl
+from ea_plugin.jsonl import read_file, write_json, write_jsonl
+from ea_plugin.outputs import refuse_overwrite
+from training.mine import outputs, rules_groups
+from training.records import pair_key, reject, run_tool, text_field
 
 
 @dataclass(frozen=True)
@@ -80,16 +82,18 @@ def select(args: argparse.Namespace) -> dict[str, Any]:
     from training.teacher import read_records
 
     out = Path(args.out)
+    refuse_overwrite([args.pairs, *args.exclude], outputs(out))
     stats: Counter[str] = Counter()
     rejects, records = [], []
     excluded = {pair_key(r.value["question"], r.value["chunk"]) for path in args.exclude
                 for r in read_records(path) if isinstance(r.value, dict) and _has_pair(r.value)}
     seen: set[tuple[str, str]] = set()
-    for line in read_jsonl(args.pairs):
+    for line in read_file(args.pairs):
         stats["input_lines"] += 1
         if line.record is None or not _has_pair(line.record):
             stats["rejected"] += 1
-            rejects.append(line.reject(line.error or "needs non-empty string fields 'question' and 'chunk'"))
+            rejects.append(reject(args.pairs, line, line.record_error
+                                  or "needs non-empty string fields 'question' and 'chunk'"))
             continue
         key = pair_key(line.record["question"], line.record["chunk"])
         if key in excluded or key in seen:

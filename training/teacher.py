@@ -7,13 +7,22 @@ it came from must say the same, otherwise the record is rejected rather than gue
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ea_plugin.errors import EAPluginError
-from ea_plugin.jsonl import BOM, INVALID_JSON, LONE_SURROGATE, LineCounts, not_text, parse_line, read_lines
+from ea_plugin.jsonl import (
+    BOM,
+    INVALID_JSON,
+    JsonPolicyError,
+    LineCounts,
+    dumps,
+    loads_unchecked,
+    parse_line,
+    problem,
+    read_lines,
+)
 from ea_plugin.prompts import LABELS, label_tags, step3_label, strip_label_tags
 
 
@@ -79,8 +88,8 @@ def _whole_file(path: Path, data: bytes) -> list[RawRecord] | None:
     if start not in (b"[", b"{"):
         return None
     try:
-        value = json.loads(body.decode("utf-8"), strict=False)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        value = loads_unchecked(body.decode("utf-8"))
+    except (UnicodeDecodeError, JsonPolicyError) as exc:
         # A broken array is the file's problem; "{" lines that do not make one object are JSONL records.
         if start == b"[" and not parse_line(1, body.lstrip().split(b"\n", 1)[0]).ok:
             raise TeacherFileError(f"{path}: not a valid JSON array ({exc})") from exc
@@ -89,11 +98,20 @@ def _whole_file(path: Path, data: bytes) -> list[RawRecord] | None:
     records = []
     for index, item in enumerate(values):
         record_id = f"{path.name}#{index}"
-        problem = not_text(item)
-        # A record that is not text is kept as escaped JSON, so the rejects file can still be written.
-        records.append(RawRecord(record_id, json.dumps(item), f"record {problem}", LONE_SURROGATE) if problem
+        error = problem(item)
+        # A record outside the JSON policy is kept as (strict, escaped) JSON text, so the rejects file can
+        # still be written; one bad record never refuses the file.
+        records.append(RawRecord(record_id, _shown(item), error.reason, error.category) if error
                        else RawRecord(record_id, item))
     return records
+
+
+def _shown(item: Any) -> str:
+    """A record outside the policy as text for the rejects file (too deep to write as JSON: a repr, cut)."""
+    try:
+        return dumps(item)[:2000]
+    except (RecursionError, ValueError, TypeError):  # a bad number's marker, or nesting too deep to write
+        return "(record not shown: it cannot be written as JSON)"
 
 
 def validate(raw: RawRecord, file_label: str | None = None) -> Example | Rejection:
