@@ -1,0 +1,210 @@
+"""Cut the real tables behind the spec v3 dev sets from git copies of their public repositories.
+
+Run once by hand (it needs the repositories listed in SOURCES at the recorded commits, as `git` directories under
+--mirrors, <owner>+<name>/repo); what it writes, tests/data/devset_v3/sources/*.csv and provenance.json, is committed,
+and scripts/build_devset_v3.py builds the pairs from those files alone. Only codes, mnemonics, parameter numbers and
+short names/descriptions are kept; each source's licence is recorded in provenance.json.
+
+    python scripts/devset_v3_extract_sources.py --mirrors /work/.mirror
+    python scripts/devset_v3_extract_sources.py --mirrors DIR --only fairino_fr   # some tables; the rest are kept
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import subprocess
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset_v3" / "sources"
+FIELDS = ["code", "mnemonic", "level", "description", "description_zh"]
+Row = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    repo: str
+    commit: str
+    paths: tuple[str, ...]
+    vendor: str
+    series: str
+    licence: str
+    split: str  # devset (tuning) or holdout (scored only at the end of a session)
+    form: str  # the spec v3 form the table exercises
+    parse: Callable[[list[str]], list[Row]]
+
+
+def _row(code: str, description: str, mnemonic: str = "", level: str = "fault", description_zh: str = "") -> Row:
+    return {"code": code, "mnemonic": mnemonic, "level": level, "description": " ".join(description.split()),
+            "description_zh": description_zh.strip()}
+
+
+def parse_acopos_lft(texts: list[str]) -> list[Row]:
+    """`{ "OCF", 9 }, /* Overcurrent */` inside the en_Pxx_LFT[] table (last fault: panel code and number)."""
+    body = re.search(r"en_P\d\d_LFT\[\] = \{(.*?)\{ 0, 0 \}", texts[0], re.S)
+    if body is None:
+        raise ValueError("no LFT table")
+    rows = re.findall(r'\{\s*"(\w+)"\s*,\s*(\d+)\s*\},?\s*/\*\s*\[?([^*\]]+?)\]?\s*\*/', body.group(1))
+    return [_row(number, desc, mnemonic=mn) for mn, number, desc in rows if number != "0"]
+
+
+def parse_fairino(texts: list[str]) -> list[Row]:
+    """`#define ERR_XMLRPC_CMD_FAILED  -4  //xmlrpc interface execution failed`: SDK return codes with their sign."""
+    rows = re.findall(r"#define\s+(ERR_\w+)\s+(-?\d+)\s*//\s*(.+)", texts[0])
+    return [_row(code, desc, mnemonic=name, level="return") for name, code, desc in rows if code != "0"]
+
+
+def parse_okuma(texts: list[str]) -> list[Row]:
+    """`new ExampleItem("1164  ALARM-A", "MCS ENCODER ERROR", ...)`: OSP alarm number, level and name."""
+    rows = re.findall(r'new ExampleItem\("(\d{4})(?:\s+(ALARM-[A-Z]))?",\s*"([^"]+)"', texts[0])
+    seen: set[str] = set()
+    out = []
+    for code, level, name in rows:
+        if code not in seen:  # a few numbers are listed twice (level A and B pages); the first is kept
+            seen.add(code)
+            out.append(_row(code, name, level=level or "alarm"))
+    return out
+
+
+def parse_pf400_errors(texts: list[str]) -> list[Row]:
+    """`"-1046":"*Power not enabled*"`: PreciseFlex GPL error codes (negative)."""
+    rows = re.findall(r'"(-\d+)"\s*:\s*"\*([^*"]+)\*?([^"]*)"', texts[0])
+    return [_row(code, (name + " " + rest.strip(" *")).strip(), level="error") for code, name, rest in rows]
+
+
+def parse_pf400_params(texts: list[str]) -> list[Row]:
+    """`DI: 2000, 0, 0, 0, "Number of axes" = 5`: PreciseFlex DataIDs (parameter numbers), from each .pac file."""
+    out: dict[str, Row] = {}
+    for text in texts:
+        for number, name in re.findall(r'^D[IFS]: (\d+), \d+, \d+, \d+, "([^"]+)"', text, re.M):
+            out.setdefault(number, _row(number, name, level="parameter"))
+    return sorted(out.values(), key=lambda r: int(r["code"]))
+
+
+def parse_chenhsong(texts: list[str]) -> list[Row]:
+    """`|`AL003`|Barrel Temperature Not Reached|料管温度未达设定|...|`: Ai-series controller alarms, en and zh."""
+    rows = re.findall(r"^\|`(AL\d{3})`\|([^|]*)\|([^|]*)\|", texts[0], re.M)
+    return [_row(code, en, description_zh=zh, level="alarm") for code, en, zh in rows
+            if en.strip() and "Not Used" not in en]
+
+
+def parse_h100(texts: list[str]) -> list[Row]:
+    """`case 4:  return "OV1: Overvoltage during accel";` in decodeFaultCode: fault number and panel code."""
+    body = texts[0][texts[0].index("decodeFaultCode"):]
+    body = body[: body.index("default:")]
+    rows = re.findall(r'case (\d+):\s*return "([^":]+): ([^"]+)";', body)
+    return [_row(number, desc, mnemonic=mn) for number, mn, desc in rows if number != "0"]
+
+
+def parse_realman(texts: list[str]) -> list[Row]:
+    """`- -1: 数据发送失败，...` in the C API's doc comments: each return code with its most frequent meaning."""
+    meanings: dict[str, Counter[str]] = {}
+    for code, text in re.findall(r"^\s*- (-?\d+): ([^。,，\n]+)", texts[0], re.M):
+        meanings.setdefault(code, Counter())[text.strip()] += 1
+    rows = [_row(code, "", level="return", description_zh=counts.most_common(1)[0][0])
+            for code, counts in meanings.items() if code != "0"]
+    return sorted(rows, key=lambda r: int(r["code"]))
+
+
+def parse_grbl(texts: list[str]) -> list[Row]:
+    """grbl's doc/csv tables: `"1","Hard limit","Hard limit has been triggered..."` (alarms, then errors)."""
+    out = []
+    for level, text in zip(("alarm", "error"), texts, strict=True):
+        for rec in list(csv.reader(text.splitlines()))[1:]:
+            out.append(_row(rec[0], rec[1], level=level))
+    return out
+
+
+SOURCES = (
+    Source("br_acoposinverter_p86", "hilch/ac_invlib", "c7492e8b53076b62675ac7378cb907baaae98d70",
+           ("develop/Logical/Libraries/ac_invlib/P86_enumerations.h",), "B&R",
+           "ACOPOSinverter P86 last-fault list: panel mnemonics (OCF, SCF1, InF1) with their numbers",
+           "LGPL-3.0 (README badge; the repository has no LICENSE file)", "devset", "mnemonic", parse_acopos_lft),
+    Source("br_acoposinverter_p76", "hilch/ac_invlib", "c7492e8b53076b62675ac7378cb907baaae98d70",
+           ("develop/Logical/Libraries/ac_invlib/P76_enumerations.h",), "B&R",
+           "ACOPOSinverter P76 last-fault list (the P86's sibling series)",
+           "LGPL-3.0 (README badge; the repository has no LICENSE file)", "devset", "mnemonic", parse_acopos_lft),
+    Source("fairino_fr", "FAIR-INNOVATION/fairino-cpp-sdk", "9cf2d84fbc8c5b4f3677c7fd647a241f41229701",
+           ("linux/libfairino/include/robot_error.h",), "FAIRINO",
+           "FR cobots' C++ SDK return codes, negative (-1..-21) and positive (3..130)", "Apache-2.0", "devset",
+           "signed", parse_fairino),
+    Source("okuma_osp", "VladislavBorysenko/OkumaPocketManual_Full", "ce337d28ef86b306c55b2c6ed1b8c57800a3c19e",
+           ("app/src/main/java/com/example/okumapocketmanual/AlarmList.java",), "Okuma",
+           "OSP CNC control alarm list: 4-digit numbers, level (ALARM-A...), upper-case names",
+           "none stated (no licence file)", "devset", "cnc_table", parse_okuma),
+    Source("brooks_pf400_errors", "AD-SDL/pf400_module_ros", "dad325c4bf86efda3b81f98d33837ec5ce21fc0c",
+           ("pf400_driver/pf400_driver/pf400_error_codes.py",), "Brooks",
+           "PreciseFlex 400 (PF400) GPL controller error codes, negative (-1009, -2805)", "MIT", "devset", "signed",
+           parse_pf400_errors),
+    Source("brooks_pf400_params", "AD-SDL/pf400_module_ros", "dad325c4bf86efda3b81f98d33837ec5ce21fc0c",
+           ("resources/config_files/Configuration_Backups/backup_config/controller.pac",
+            "resources/config_files/Configuration_Backups/backup_config/robot01.pac"), "Brooks",
+           "PreciseFlex 400 parameter database: DataID numbers (2000, 16050) and names", "MIT", "devset",
+           "parameter", parse_pf400_params),
+    Source("chenhsong_ai", "chenhsong/OpenProtocol", "3a6369927e08dbf69c69747b3d38a1cd0dc0c403",
+           ("doc/alarms.md",), "Chen Hsong",
+           "Ai-series injection moulding machine controller alarms AL001-AL099, English and Chinese names",
+           "none stated (no licence file; README only)", "devset", "table_markdown", parse_chenhsong),
+    Source("changrong_h100", "DeadlySIn777/FluidNC-OCTOPUS-PRO-GRBLHAL", "9b4b746a365680b3366c2d893220eaa8c96c583c",
+           ("esp32-vfd-controller/src/main.cpp",), "Changrong",
+           "H100 spindle inverter fault register: numbers with panel mnemonics (OC1, OV2, UV)", "MIT", "holdout",
+           "mnemonic", parse_h100),
+    Source("realman_rm", "RealManRobot/RM_API2", "190a15872966d476c97def144049afe857b0a0fc",
+           ("C/include/rm_interface.h",), "RealMan",
+           "RM robot arms' C API return codes (-1 数据发送失败, -3 返回值解析失败), Chinese",
+           "none stated (no licence file)", "holdout", "signed", parse_realman),
+    Source("grbl", "gnea/grbl", "bfb67f0c7963fe3ce4aaf8a97f9009ea5a8db36e",
+           ("doc/csv/alarm_codes_en_US.csv", "doc/csv/error_codes_en_US.csv"), "Grbl",
+           "Grbl 1.1 CNC firmware alarm (ALARM:1-10) and error (error:1-38) codes", "GPL-3.0 (COPYING)", "holdout",
+           "cnc_table", parse_grbl),
+)
+
+
+def read(mirrors: Path, source: Source) -> list[str]:
+    git_dir = mirrors / source.repo.replace("/", "+") / "repo"
+    blobs = [subprocess.run(["git", "-C", str(git_dir), "show", f"{source.commit}:{path}"], check=True,
+                            capture_output=True).stdout for path in source.paths]
+    return [_decode(blob) for blob in blobs]
+
+
+def _decode(blob: bytes) -> str:
+    """UTF-8, or Latin-1 for the older C headers (a `µ` in a comment)."""
+    try:
+        return blob.decode("utf-8")
+    except UnicodeDecodeError:
+        return blob.decode("latin-1")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mirrors", type=Path, required=True)
+    parser.add_argument("--only", action="append", help="source ids to re-extract (default: all)")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    provenance_path = OUT / "provenance.json"
+    old = {p["id"]: p for p in json.loads(provenance_path.read_text("utf-8"))} if provenance_path.exists() else {}
+    records = []
+    for source in SOURCES:
+        if args.only and source.id not in args.only and source.id in old:
+            records.append(old[source.id])
+            continue
+        rows = source.parse(read(args.mirrors, source))
+        with (OUT / f"{source.id}.csv").open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        records.append({"id": source.id, "repo": source.repo, "commit": source.commit, "paths": list(source.paths),
+                        "vendor": source.vendor, "series": source.series, "licence": source.licence,
+                        "split": source.split, "form": source.form, "rows": len(rows)})
+        print(f"{source.id}: {len(rows)} rows")
+    provenance_path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""How a backend does on the spec v3 dev sets: accuracy, aligned pairs dropped, unaligned kept, by kind and vendor.
+
+    python scripts/devset_v3_report.py                              # rules backend, dev split
+    python scripts/devset_v3_report.py --misses 50 --kind sign_dropped
+    python scripts/devset_v3_report.py --catalog learned.yaml       # a catalog (built-in, user or learned)
+    python scripts/devset_v3_report.py --split holdout              # only at the end of a session: do not tune on it
+
+The held-out split comes from other vendors' tables; it is scored once, at the end, to see how the rules generalise.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.prompts import ALIGNED, UNALIGNED
+from scripts.build_devset_v3 import DATA, SPLITS
+from scripts.devset_report import DevsetResult, describe, load_split, run
+from training.evaluate import parse_options
+
+
+def score(judge: AlignmentJudge, split: str, data: Path = DATA, kind: str | None = None) -> DevsetResult:
+    """The split (optionally one pair kind) judged by `judge`: training.evaluate's metrics, per vendor, misses."""
+    result = run(judge, split, data)
+    if kind is not None:
+        misses = [(row, item) for row, item in result.misses if row.record["kind"] == kind]
+        result = replace(result, misses=misses)
+    return result
+
+
+def breakdown(result: DevsetResult, field: str, data: Path = DATA) -> list[str]:
+    """Per kind (or vendor): pairs, accuracy, aligned pairs dropped and unaligned pairs kept (counts of each class)."""
+    rows = load_split(result.split, data)
+    total = Counter((r.record[field], r.record["label"]) for r in rows)
+    missed = Counter((row.record[field], row.record["label"]) for row, _ in result.misses)
+    names = sorted({name for name, _ in total})
+    lines = [f"  {field:<32} {'n':>5} {'accuracy':>9} {'dropped':>9} {'kept':>9}"]
+    for name in names:
+        n = total[name, ALIGNED] + total[name, UNALIGNED]
+        wrong = missed[name, ALIGNED] + missed[name, UNALIGNED]
+        lines.append(f"  {name:<32} {n:5d} {(n - wrong) / n:9.3f} {missed[name, ALIGNED]:>4}/{total[name, ALIGNED]:<4}"
+                     f" {missed[name, UNALIGNED]:>4}/{total[name, UNALIGNED]:<4}")
+    return lines
+
+
+def report(result: DevsetResult, misses: int = 30) -> str:
+    """The header and misses of devset_report.describe, with dropped/kept counts per kind and per vendor."""
+    text = describe(result, misses)
+    head, _, rest = text.partition("\n")
+    tail = rest[rest.index("first "):] if "first " in rest else ""
+    return "\n".join([head, *breakdown(result, "kind"), *breakdown(result, "vendor"), tail])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=SPLITS, default="devset")
+    parser.add_argument("--backend", default="rules")
+    parser.add_argument("--catalog", help="a product catalog file (YAML/JSON) for the rules backend")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="more load_judge options")
+    parser.add_argument("--misses", type=int, default=30, help="how many misses to print")
+    parser.add_argument("--kind", help="print only the misses of this pair kind")
+    args = parser.parse_args(argv)
+    options = parse_options(args.option)
+    if args.catalog:
+        options["catalog"] = args.catalog
+    judge = load_judge(args.backend, **options)
+    print(report(score(judge, args.split, kind=args.kind), args.misses))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""The spec v3 dev sets (tests/data/devset_v3): determinism, complete and traceable rows, and the rules backend's floor.
+
+The pairs come from public tables of vendors no other set of ours uses (scripts/build_devset_v3.py, labelled by
+construction from spec v3). Only the dev split is scored here; the held-out split has its own module
+(test_rules_devset_v3_holdout.py), scored once at the end of a session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ea_plugin import ALIGNED, UNALIGNED, load_judge
+from scripts.build_devset_v3 import DATA, SPLITS
+from scripts.devset_v3_report import report, score
+
+ROOT = Path(__file__).resolve().parent.parent
+FIELDS = {"question", "chunk", "label", "rule", "kind", "vendor", "source", "chunk_source", "why", "chunk_title",
+          "variant"}
+OLDER_SETS = ("devset", "realtext")  # the phrasing set reuses their tables
+
+
+def _records(split: str) -> list[dict[str, str]]:
+    return [json.loads(line) for line in (DATA / f"{split}.jsonl").read_text("utf-8").splitlines()]
+
+
+def _provenance(folder: Path) -> dict[str, dict]:
+    return {p["id"]: p for p in json.loads((folder / "sources" / "provenance.json").read_text("utf-8"))}
+
+
+def test_regenerating_the_v3_sets_gives_the_committed_files_byte_for_byte(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_devset_v3.py"), "--out", str(tmp_path)],
+                   check=True, env=env, capture_output=True, timeout=120)
+    for split in SPLITS:
+        for name in (f"{split}.jsonl", f"{split}_corpus.jsonl"):
+            assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_rows_are_complete_balanced_and_traceable_to_a_recorded_table(split):
+    provenance = _provenance(DATA)
+    records = _records(split)
+    assert records and all(set(r) == FIELDS for r in records)
+    labels = Counter(r["label"] for r in records)
+    assert set(labels) == {ALIGNED, UNALIGNED} and abs(labels[ALIGNED] - labels[UNALIGNED]) <= len(records) * 0.05
+    assert {r["rule"] for r in records} <= {"product", "fault", "parameter", "default"}
+    sources = {ref.split(":")[0] for r in records for ref in [r["source"], *r["chunk_source"].split("+")]}
+    assert sources <= {s for s, p in provenance.items() if p["split"] == split}
+    for source in sources:
+        assert {"repo", "paths", "commit", "vendor", "licence", "rows"} <= set(provenance[source])
+        assert len(provenance[source]["commit"]) == 40
+        assert (DATA / "sources" / f"{source}.csv").exists()
+    assert len({(r["question"], r["chunk"]) for r in records}) == len(records)
+    assert all(r["why"] and r["chunk_title"] for r in records)
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_each_corpus_holds_the_splits_chunks_once_with_titles_and_nothing_else(split):
+    corpus = [json.loads(line) for line in (DATA / f"{split}_corpus.jsonl").read_text("utf-8").splitlines()]
+    assert all(set(c) == {"id", "title", "text"} and c["title"] for c in corpus)
+    assert len({c["id"] for c in corpus}) == len(corpus)
+    assert sorted(c["text"] for c in corpus) == sorted({r["chunk"] for r in _records(split)})
+
+
+def test_the_splits_share_no_vendor_and_no_vendor_of_the_older_sets():
+    dev, holdout = _records("devset"), _records("holdout")
+    dev_vendors, holdout_vendors = {r["vendor"] for r in dev}, {r["vendor"] for r in holdout}
+    older = {p["vendor"] for name in OLDER_SETS for p in _provenance(ROOT / "tests" / "data" / name).values()}
+    assert not dev_vendors & holdout_vendors
+    assert not (dev_vendors | holdout_vendors) & older
+    assert len(dev_vendors | holdout_vendors) >= 6 and len(holdout_vendors) >= 2
+    assert 1500 <= len(dev) <= 3000 and 500 <= len(holdout) <= 1200
+
+
+def test_the_dev_split_covers_every_v3_form_in_english_and_chinese():
+    dev = _records("devset")
+    kinds = {r["kind"] for r in dev}
+    assert {"mnemonic_same_mnemonic", "mnemonic_diff_mnemonic", "number_vs_pair_same", "number_vs_pair_diff",
+            "mnemonic_vs_number_undecided", "table_row_matches", "table_row_none_matches", "signed_vs_unsigned",
+            "sign_dropped", "parameter_same", "parameter_diff", "series_spelling", "sibling_series_same_code",
+            "software_name_same_code", "code_then_newline_diff"} <= kinds
+    chunks = [r["chunk"] for r in dev]
+    assert sum(any("\u4e00" <= ch <= "\u9fff" for ch in c) for c in chunks) > len(chunks) * 0.3
+    assert sum(c.isascii() for c in chunks) > len(chunks) * 0.1
+    assert sum("\t" in c or "  " in c or "| " in c for c in chunks) > 100  # tables without colons
+
+
+@pytest.fixture(scope="module")
+def dev_result():
+    return score(load_judge("rules"), "devset")
+
+
+def test_the_report_judges_every_pair_and_breaks_it_down_by_kind_and_vendor(dev_result):
+    records = _records("devset")
+    assert dev_result.metrics["n"] == len(records)
+    text = report(dev_result, misses=2)
+    assert all(kind in text for kind in {r["kind"] for r in records})
+    assert all(vendor in text for vendor in {r["vendor"] for r in records})
+
+
+# A ratchet, not the target: the rules backend does not implement spec v3 yet (issue 21). These are its scores on
+# main when the set landed; raise them as the rules improve. The target is accuracy >= 0.99 with no aligned pair
+# dropped (and >= 0.99 on the held-out split).
+FLOOR_ACCURACY = 0.714
+CEILING_ALIGNED_DROPPED = 0.0015
+
+
+def test_rules_backend_on_the_v3_dev_split_does_not_fall_below_its_ratchet(dev_result):
+    assert dev_result.accuracy >= FLOOR_ACCURACY, report(dev_result, misses=20)
+    assert dev_result.aligned_dropped <= CEILING_ALIGNED_DROPPED, report(dev_result, misses=20)
