@@ -1,6 +1,6 @@
-"""The product catalog: brands and series with their aliases, order-code patterns and code forms.
+"""The product catalog: brands and series with their aliases, order-code patterns and code forms; software names.
 
-A catalog file (YAML or JSON) has up to two lists, ``brands`` and ``series``::
+A catalog file (YAML or JSON) has up to three lists, ``brands``, ``series`` and ``software``::
 
     brands:
       - id: delta                      # unique id, used by series
@@ -15,6 +15,12 @@ A catalog file (YAML or JSON) has up to two lists, ``brands`` and ``series``::
         order_codes: ['asda2\\d{4}']    # regexes matched at the start of a model's normal form
         codes:                         # extra code forms read in any text (the built-in families always are)
           - {prefix: A, digits: 5, family: N}      # Siemens warnings A07850 (digits: n or [min, max])
+        fault_codes: [oC, ov, '2310', {code: Uv1, family: MN}]  # the codes its tables list, mnemonics too
+        support: 12                    # learned entries: how many pages support it, and their ids
+        pages: [a1000.pdf#3, a1000.pdf#7]    # (provenance for people; the rules ignore both)
+    software:                          # names of software, firmware, protocols: never products
+      - RobotWare
+      - {name: TwinCAT, aliases: [TwinCAT 3], support: 4, pages: [tc.md#1]}
 
 A model written ``ASD-A2-0421-L`` belongs to a series when its normal form (lower-case, no spaces, hyphens
 or product words) or main model is an alias's normal form, starts with one of 3+ characters (``asda2``; an
@@ -22,6 +28,10 @@ alias ending in a digit must not be followed by another digit) or matches an ord
 (``ea_plugin/data/catalog.yaml``) is always loaded first; user files extend it: a brand or series whose id
 exists already adds its aliases, patterns and codes to it. Mistakes raise :class:`CatalogError` naming the
 file, the entry and the field.
+
+Lookups for the rules: ``series_codes`` (series id -> the codes it lists), ``listed_mnemonics`` /
+``is_listed_mnemonic(token)`` (mnemonic-shaped listed codes, lower-case), ``code_series(code)`` (the series that
+list a code), ``software`` / ``software_keys`` / ``is_software(name)`` / ``find_software(lowered)``.
 """
 
 from __future__ import annotations
@@ -43,10 +53,18 @@ from ea_plugin.rules.normalize import lower_same_length, nfkc, normalize_product
 
 BUILTIN = "ea_plugin/data/catalog.yaml"
 FAMILIES = ("E", "AL", "A", "F", "N", "HEX")  # the spec's code families; catalogs may name more (letters)
-_BRAND_KEYS = {"id", "name", "aliases"}
-_SERIES_KEYS = {"id", "brand", "name", "aliases", "context_aliases", "order_codes", "codes"}
+_PROVENANCE_KEYS = {"support", "pages"}  # learned entries' provenance: read, checked, kept, never used by the rules
+_BRAND_KEYS = {"id", "name", "aliases"} | _PROVENANCE_KEYS
+_SERIES_KEYS = ({"id", "brand", "name", "aliases", "context_aliases", "order_codes", "codes", "fault_codes"}
+                | _PROVENANCE_KEYS)
+_SOFTWARE_KEYS = {"name", "aliases"} | _PROVENANCE_KEYS
 _CODE_KEYS = {"prefix", "digits", "family", "separator"}
+_LISTED_KEYS = {"code", "family"}
+_TOP_KEYS = ("brands", "series", "software", "version")
 _LETTERS = re.compile(r"[A-Za-z]+")
+# A listed code as tables write it: letters/digits in parts joined by "." or "-", an optional sign (SDK codes -4)
+_LISTED_CODE = re.compile(r"-?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")
+MNEMONIC_SHAPE = re.compile(r"[a-z]{2,4}[0-9]{0,2}")  # the spec's MN family: 2-4 letters, then at most 2 digits
 
 
 class CatalogError(EAPluginError, ValueError):
@@ -60,6 +78,27 @@ class Brand:
     id: str
     name: str
     aliases: tuple[str, ...]
+    support: int | None = None  # learned: pages that support it
+    pages: tuple[str, ...] = ()  # learned: ids of those pages
+
+
+@dataclass(frozen=True)
+class ListedCode:
+    """A code a series' tables list (``oC``, ``2310``), with its family where the catalog names one."""
+
+    code: str  # as written
+    normal: str  # lower-case (``OC`` = ``oc``)
+    family: str | None = None  # upper-case letters, e.g. MN, E; None: as the rules read the code
+
+
+@dataclass(frozen=True)
+class Software:
+    """A name of software, firmware or a protocol (``RobotWare``): never a product."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    support: int | None = None
+    pages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +121,9 @@ class Series:
     context_aliases: tuple[str, ...] = ()
     order_codes: tuple[str, ...] = ()
     codes: tuple[CodeForm, ...] = ()
+    fault_codes: tuple[ListedCode, ...] = ()
+    support: int | None = None
+    pages: tuple[str, ...] = ()
 
 
 class AliasHit(NamedTuple):
@@ -99,6 +141,7 @@ class Catalog:
     brands: dict[str, Brand] = field(default_factory=dict)
     series: dict[str, Series] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
+    software: dict[str, Software] = field(default_factory=dict)  # name -> entry
 
     def __post_init__(self) -> None:
         self._build()
@@ -149,6 +192,50 @@ class Catalog:
     def code_forms(self) -> tuple[CodeForm, ...]:
         return self._code_forms
 
+    @property
+    def series_codes(self) -> dict[str, tuple[ListedCode, ...]]:
+        """Series id -> the codes its tables list (only series that list some)."""
+        return self._series_codes
+
+    @property
+    def listed_mnemonics(self) -> frozenset[str]:
+        """The lower-case normal forms of listed codes of the MN shape (2-4 letters, at most 2 digits) whose
+        family is MN or not given."""
+        return self._listed_mnemonics
+
+    def is_listed_mnemonic(self, token: str) -> bool:
+        """Whether ``token`` (any case) is a mnemonic some series lists: read as a code anywhere (spec v3)."""
+        return token.lower() in self._listed_mnemonics
+
+    def code_series(self, code: str) -> tuple[str, ...]:
+        """The ids of the series that list ``code`` (any case)."""
+        return self._code_series.get(code.lower(), ())
+
+    @property
+    def software_keys(self) -> frozenset[str]:
+        """Software names and aliases, lower-case with no spaces, hyphens or underscores (``twincat3``)."""
+        return self._software_keys
+
+    def is_software(self, name: str) -> bool:
+        """Whether ``name`` (any case, spacing or hyphens) is a software name or alias of this catalog."""
+        return re.sub(r"[\s\-_]+", "", lower_same_length(nfkc(name))) in self._software_keys
+
+    def find_software(self, lowered: str) -> list[tuple[int, int, str]]:
+        """(start, end, name) of every software name/alias in ``lowered`` (NFKC'd, lower-cased) that stands as
+        a word of its own, as ``find_aliases`` reads aliases."""
+        if self._software_automaton is None:
+            return []
+        found = []
+        last = len(lowered) - 1
+        for end_index, (key_len, name, word_first, word_last) in self._software_automaton.iter(lowered):
+            start = end_index - key_len + 1
+            if word_first and start > 0 and lowered[start - 1] in _WORD_CHARS:
+                continue
+            if word_last and end_index < last and lowered[end_index + 1] in _WORD_CHARS:
+                continue
+            found.append((start, end_index + 1, name))
+        return found
+
     # -- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
         automaton = ahocorasick.Automaton()
@@ -160,7 +247,7 @@ class Catalog:
             for key in _alias_keys(alias):
                 owner = f"{kind} {ident!r}"
                 if seen.get(key, owner) != owner:
-                    raise CatalogError(f"{where}: alias {alias!r} is already an alias of {seen[key]}")
+                    raise CatalogError(f"{where}: alias {_shown(alias)} is already an alias of {seen[key]}")
                 seen[key] = owner
                 # with whether its first and last characters are ASCII letters or digits (find_aliases' edges)
                 automaton.add_word(key, (len(key), kind, ident, context, key[0] in _WORD_CHARS, key[-1] in _WORD_CHARS))
@@ -191,6 +278,35 @@ class Catalog:
         self._longest_alias = max(map(len, seen), default=1)  # of the keys hits are found by
         self._order_codes = re.compile("|".join(patterns), re.I) if patterns else None
         self._code_forms = tuple(dict.fromkeys(forms))
+        self._build_listed()
+        self._build_software()
+
+    def _build_listed(self) -> None:
+        self._series_codes = {s.id: s.fault_codes for s in self.series.values() if s.fault_codes}
+        code_series: dict[str, list[str]] = {}
+        mnemonics = set()
+        for ident, listed in self._series_codes.items():
+            for code in listed:
+                code_series.setdefault(code.normal, []).append(ident)
+                if code.family in (None, "MN") and MNEMONIC_SHAPE.fullmatch(code.normal):
+                    mnemonics.add(code.normal)
+        self._code_series = {code: tuple(dict.fromkeys(ids)) for code, ids in code_series.items()}
+        self._listed_mnemonics = frozenset(mnemonics)
+
+    def _build_software(self) -> None:
+        keys: set[str] = set()
+        automaton = ahocorasick.Automaton()
+        for entry in self.software.values():
+            for alias in (entry.name, *entry.aliases):
+                for key in _alias_keys(alias):
+                    keys.add(key.replace(" ", "").replace("-", ""))
+                    automaton.add_word(key, (len(key), entry.name, key[0] in _WORD_CHARS, key[-1] in _WORD_CHARS))
+        self._software_keys = frozenset(keys)
+        if len(automaton):
+            automaton.make_automaton()
+            self._software_automaton: ahocorasick.Automaton | None = automaton
+        else:
+            self._software_automaton = None
 
 
 def _alias_keys(alias: str) -> set[str]:
@@ -218,9 +334,10 @@ def read_catalog_file(path: str | Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise CatalogError(f"{path}: the top level must be a mapping with 'brands' and/or 'series'")
-    unknown = set(data) - {"brands", "series", "version"}
+    unknown = set(data) - set(_TOP_KEYS)
     if unknown:
-        raise CatalogError(f"{path}: unknown top-level key(s) {sorted(unknown)}; expected 'brands', 'series'")
+        raise CatalogError(f"{path}: unknown top-level key(s) {sorted(map(str, unknown))}; "
+                           f"expected 'brands', 'series', 'software'")
     return data
 
 
@@ -233,7 +350,7 @@ def _entries(data: dict[str, Any], key: str, source: str) -> list[dict[str, Any]
 
 def _where(source: str, key: str, index: int, entry: Any) -> str:
     ident = entry.get("id") if isinstance(entry, dict) else None
-    return f"{source}: {key}[{index}]" + (f" (id {ident!r})" if ident else "")
+    return f"{source}: {key}[{index}]" + (f" (id {_shown(ident)})" if ident else "")
 
 
 def _text(entry: dict[str, Any], name: str, where: str, required: bool = False) -> str | None:
@@ -243,54 +360,94 @@ def _text(entry: dict[str, Any], name: str, where: str, required: bool = False) 
             raise CatalogError(f"{where}: field '{name}' is required")
         return None
     if not isinstance(value, str) or not value.strip():
-        raise CatalogError(f"{where}: field '{name}' must be a non-empty string, got {value!r}")
+        raise CatalogError(f"{where}: field '{name}' must be a non-empty string, got {_shown(value)}")
     return value.strip()
 
 
 def _texts(entry: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
     value = entry.get(name) or []
     if isinstance(value, str) or not isinstance(value, list):
-        raise CatalogError(f"{where}: field '{name}' must be a list of strings, got {value!r}")
+        raise CatalogError(f"{where}: field '{name}' must be a list of strings, got {_shown(value)}")
     for item in value:
         if not isinstance(item, str) or not item.strip():
-            raise CatalogError(f"{where}: field '{name}' has an empty or non-string item {item!r}")
+            raise CatalogError(f"{where}: field '{name}' has an empty or non-string item {_shown(item)}")
     return tuple(item.strip() for item in value)
 
 
 def _check_keys(entry: Any, allowed: set[str], where: str) -> dict[str, Any]:
     if not isinstance(entry, dict):
-        raise CatalogError(f"{where}: each entry must be a mapping, got {entry!r}")
+        raise CatalogError(f"{where}: each entry must be a mapping, got {_shown(entry)}")
     unknown = set(entry) - allowed
     if unknown:
         raise CatalogError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
     return entry
 
 
+def _provenance(entry: dict[str, Any], where: str) -> tuple[int | None, tuple[str, ...]]:
+    """``support`` (a whole number >= 0) and ``pages`` (a list of page ids) of a learned entry."""
+    support = entry.get("support")
+    if support is not None and (isinstance(support, bool) or not isinstance(support, int) or support < 0):
+        raise CatalogError(f"{where}: field 'support' must be a whole number >= 0, got {_shown(support)}")
+    return support, _texts(entry, "pages", where)
+
+
+def _listed_code(raw: Any, where: str) -> ListedCode:
+    """One item of a series' ``fault_codes``: ``oC`` or ``{code: oC, family: MN}``."""
+    family = None
+    if isinstance(raw, dict):
+        entry = _check_keys(raw, _LISTED_KEYS, where)
+        code = _text(entry, "code", where, True)
+        family = _text(entry, "family", where)
+        if family is not None and not _LETTERS.fullmatch(family):
+            raise CatalogError(f"{where}: field 'family' must be letters (e.g. MN, E, AL), got {_shown(family)}")
+    elif isinstance(raw, str) and raw.strip():
+        code = raw.strip()
+    else:
+        raise CatalogError(f"{where}: a listed code must be a string or {{code, family}}, got {_shown(raw)}")
+    if len(code) > 24 or not _LISTED_CODE.fullmatch(code):
+        raise CatalogError(f"{where}: {_shown(code)} is not a code (letters and digits, parts joined by '.' or '-')")
+    return ListedCode(code, code.lower(), family.upper() if family else None)
+
+
 def _code_form(raw: Any, where: str) -> CodeForm:
     entry = _check_keys(raw, _CODE_KEYS, where)
     prefix, family = _text(entry, "prefix", where, True), _text(entry, "family", where, True)
     if not _LETTERS.fullmatch(prefix):
-        raise CatalogError(f"{where}: field 'prefix' must be letters, got {prefix!r}")
+        raise CatalogError(f"{where}: field 'prefix' must be letters, got {_shown(prefix)}")
     if not _LETTERS.fullmatch(family):
-        raise CatalogError(f"{where}: field 'family' must be letters (e.g. {', '.join(FAMILIES)}), got {family!r}")
+        raise CatalogError(
+            f"{where}: field 'family' must be letters (e.g. {', '.join(FAMILIES)}), got {_shown(family)}")
     digits = entry.get("digits")
     if isinstance(digits, int) and not isinstance(digits, bool):
         digits = [digits, digits]
     if not (isinstance(digits, list) and len(digits) == 2 and all(isinstance(d, int) for d in digits)
             and 1 <= digits[0] <= digits[1] <= 8):
-        raise CatalogError(f"{where}: field 'digits' must be a number 1-8 or [min, max], got {entry.get('digits')!r}")
+        raise CatalogError(
+            f"{where}: field 'digits' must be a number 1-8 or [min, max], got {_shown(entry.get('digits'))}")
     separator = entry.get("separator", False)
     if not isinstance(separator, bool):
-        raise CatalogError(f"{where}: field 'separator' must be true or false, got {separator!r}")
+        raise CatalogError(f"{where}: field 'separator' must be true or false, got {_shown(separator)}")
     return CodeForm(prefix.lower(), digits[0], digits[1], family.upper(), separator)
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """A value for an error message, bounded in size (a YAML alias can expand a small file into a huge value)."""
+    if isinstance(value, (dict, list, tuple, set)):
+        return f"a {type(value).__name__} of {len(value)} item(s)"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**limit:
+        return "a very large number"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _merge(old: Any, new: Any) -> Any:
     """A later entry with an existing id adds its lists to the earlier one."""
-    updates = {}
-    for name in ("aliases", "context_aliases", "order_codes", "codes"):
+    updates: dict[str, Any] = {}
+    for name in ("aliases", "context_aliases", "order_codes", "codes", "fault_codes", "pages"):
         if hasattr(old, name):
             updates[name] = tuple(dict.fromkeys(getattr(old, name) + getattr(new, name)))
+    if old.support is None:
+        updates["support"] = new.support
     return type(old)(**{**old.__dict__, **updates})
 
 
@@ -298,6 +455,7 @@ def parse_catalog(datas: Iterable[tuple[str, dict[str, Any]]]) -> Catalog:
     """Build one catalog from raw mappings, each with the name of its source (for error messages)."""
     brands: dict[str, Brand] = {}
     series: dict[str, Series] = {}
+    software: dict[str, Software] = {}
     sources = []
     for source, data in datas:
         sources.append(source)
@@ -305,7 +463,8 @@ def parse_catalog(datas: Iterable[tuple[str, dict[str, Any]]]) -> Catalog:
             where = _where(source, "brands", index, raw)
             entry = _check_keys(raw, _BRAND_KEYS, where)
             ident = _text(entry, "id", where, True)
-            brand = Brand(ident, _text(entry, "name", where) or ident, _texts(entry, "aliases", where))
+            brand = Brand(ident, _text(entry, "name", where) or ident, _texts(entry, "aliases", where),
+                          *_provenance(entry, where))
             brands[ident] = _merge(brands[ident], brand) if ident in brands else brand
         for index, raw in enumerate(_entries(data, "series", source)):
             where = _where(source, "series", index, raw)
@@ -313,27 +472,40 @@ def parse_catalog(datas: Iterable[tuple[str, dict[str, Any]]]) -> Catalog:
             ident = _text(entry, "id", where, True)
             brand = _text(entry, "brand", where, ident not in series) or series[ident].brand
             if brand not in brands:
-                raise CatalogError(f"{where}: field 'brand': unknown brand {brand!r} (define it under 'brands')")
+                raise CatalogError(f"{where}: field 'brand': unknown brand {_shown(brand)} (define it under 'brands')")
             if ident in series and brand != series[ident].brand:
                 owner = series[ident].brand
-                raise CatalogError(f"{where}: field 'brand': series {ident!r} already belongs to {owner!r}")
+                raise CatalogError(f"{where}: field 'brand': series {_shown(ident)} already belongs to {_shown(owner)}")
             patterns = _texts(entry, "order_codes", where)
             for pattern in patterns:
                 try:
                     re.compile(pattern)
                 except re.error as exc:
-                    raise CatalogError(f"{where}: field 'order_codes': bad regex {pattern!r}: {exc}") from exc
+                    raise CatalogError(f"{where}: field 'order_codes': bad regex {_shown(pattern)}: {exc}") from exc
             codes = entry.get("codes") or []
             if not isinstance(codes, list):
                 raise CatalogError(f"{where}: field 'codes' must be a list of {{prefix, digits, family}}")
+            listed = entry.get("fault_codes") or []
+            if not isinstance(listed, list):
+                raise CatalogError(f"{where}: field 'fault_codes' must be a list of codes (e.g. [oC, ov, '2310'])")
             item = Series(
                 ident, brand, _text(entry, "name", where) or ident, _texts(entry, "aliases", where),
                 _texts(entry, "context_aliases", where), patterns,
                 tuple(_code_form(code, f"{where} codes[{i}]") for i, code in enumerate(codes)),
+                tuple(dict.fromkeys(_listed_code(code, f"{where} fault_codes[{i}]") for i, code in enumerate(listed))),
+                *_provenance(entry, where),
             )
             series[ident] = _merge(series[ident], item) if ident in series else item
+        for index, raw in enumerate(_entries(data, "software", source)):
+            where = f"{source}: software[{index}]"
+            if isinstance(raw, str):
+                raw = {"name": raw}
+            entry = _check_keys(raw, _SOFTWARE_KEYS, where)
+            name = _text(entry, "name", where, True)
+            item = Software(name, _texts(entry, "aliases", where), *_provenance(entry, where))
+            software[name] = _merge(software[name], item) if name in software else item
     try:
-        return Catalog(brands, series, tuple(sources))
+        return Catalog(brands, series, tuple(sources), software)
     except CatalogError as exc:
         raise CatalogError(f"{' + '.join(sources)}: {exc}") from exc
 
