@@ -130,14 +130,15 @@ class AlignmentJudge:
         """The backend's ``name`` (its registered name), else its class name."""
         return getattr(self.backend, "name", type(self.backend).__name__)
 
-    def config(self) -> dict[str, Any]:
+    def config(self, *, secrets: bool = False) -> dict[str, Any]:
         """``{"backend": name, "options": {...}}``, plain JSON data that ``judge_from_config`` (i.e.
         ``load_judge(backend, **options)``) rebuilds this judge from: the backend options given to
         ``load_judge`` and the judge options that differ from the defaults.
 
         Raises JudgeConfigError where that cannot be done: a backend object built outside ``load_judge``, a
-        secret option (``api_key``: give it through the environment instead), or an option that is not plain
-        data (a path is written as a string).
+        secret option (``api_key``: give it through the environment instead) unless ``secrets`` (for handing the
+        judge to worker processes, never to a file), or an option that is not plain data (a path is written as a
+        string).
         """
         if self._backend_spec is None:
             raise JudgeConfigError(
@@ -150,7 +151,7 @@ class AlignmentJudge:
                          if getattr(self.options, f) != getattr(defaults, f)}
         options = {**backend_options, **judge_options}
         for option, value in options.items():
-            if option in SECRET_OPTIONS and value is not None:
+            if option in SECRET_OPTIONS and value is not None and not secrets:
                 raise JudgeConfigError(
                     f"option {option!r} is a secret and is not written into a configuration; give it through the "
                     "environment (OPENAI_API_KEY for the openai backend) instead of load_judge's arguments"
@@ -310,6 +311,21 @@ def load_judge(backend: str = "rules", **options: Any) -> AlignmentJudge:
     neither takes fails here, listing both sets of valid names. Without ``batch_size``, a backend's
     ``preferred_batch_size`` (if it has one) is the judge's.
     """
+    factory, judge_options = check_options(backend, options)
+    judge_names = JudgeOptions.names()
+    built = factory(**{k: v for k, v in options.items() if k not in judge_names})
+    preferred = getattr(built, "preferred_batch_size", None)
+    if "batch_size" not in options and isinstance(preferred, int) and preferred > 0:
+        # A backend that batches on its own (the transformers one) is fastest given several forwards' worth.
+        judge_options = dataclasses.replace(judge_options, batch_size=preferred)
+    judge = AlignmentJudge(built, judge_options)
+    judge._backend_spec = (backend, {k: v for k, v in options.items() if k not in judge_names})
+    return judge
+
+
+def check_options(backend: str, options: Mapping[str, Any]) -> tuple[Any, JudgeOptions]:
+    """The backend's factory and the judge options, once every option name and judge option value is checked
+    (what ``load_judge`` checks before it builds anything, for callers that build the judge elsewhere)."""
     from ea_plugin.plugins import backend_factories
 
     factories = backend_factories()
@@ -328,15 +344,7 @@ def load_judge(backend: str = "rules", **options: Any) -> AlignmentJudge:
     if missing:  # the factory would raise a TypeError naming a parameter, not the option or its flag
         flags = ", ".join(f"{name} (--{name.replace('_', '-')})" for name in missing)
         raise OptionError(f"load_judge({backend!r}): the {backend} backend needs {flags}", option=missing[0])
-    judge_options = JudgeOptions.build(**{k: v for k, v in options.items() if k in judge_names})
-    built = factory(**{k: v for k, v in options.items() if k not in judge_names})
-    preferred = getattr(built, "preferred_batch_size", None)
-    if "batch_size" not in options and isinstance(preferred, int) and preferred > 0:
-        # A backend that batches on its own (the transformers one) is fastest given several forwards' worth.
-        judge_options = dataclasses.replace(judge_options, batch_size=preferred)
-    judge = AlignmentJudge(built, judge_options)
-    judge._backend_spec = (backend, {k: v for k, v in options.items() if k not in judge_names})
-    return judge
+    return factory, JudgeOptions.build(**{k: v for k, v in options.items() if k in judge_names})
 
 
 def required_options(factory: Any) -> list[str]:
