@@ -1,4 +1,4 @@
-"""The worked examples of spec/alignment-rules.md (v2), defined once: `ea-judge examples` and the tests use them."""
+"""The worked examples of spec/alignment-rules.md (v3), defined once: `ea-judge examples` and the tests use them."""
 
 from __future__ import annotations
 
@@ -43,4 +43,23 @@ WORKED_EXAMPLES: tuple[WorkedExample, ...] = (
     WorkedExample("MG 400报警17怎么办", "报警17：关节超限位…", ALIGNED, "MG 400 is a model, not code 400; codes 17 = 17"),
     WorkedExample("ASDA-A2报AL003", "【ASDA-A2】报警AL003：Undervoltage (sensor 1 below limit)", ALIGNED,
                   "\"sensor 1\" is running text, not a product"),
+    # spec v3: mnemonic codes, spaced family codes, signed codes, series words, short models, long parameter
+    # indices, software names, table rows without colons
+    WorkedExample("安川A1000变频器显示oC", "A1000故障一览 ov：主回路过电压…", UNALIGNED, "mnemonic codes oc vs ov (MN family)"),
+    WorkedExample("V1000报OH1故障", "V1000 故障显示 oH1：散热片过热", ALIGNED, "OH1 = oH1 (lower-case normal form)"),
+    WorkedExample("台达VFD-E出现ocA", "VFD-E 异常代码 ocd：减速中过电流", UNALIGNED, "mnemonics oca vs ocd"),
+    WorkedExample("A1000报oC", "A1000 故障码 2（oC）过电流", ALIGNED, "the chunk pairs 2 with oC: the mnemonic aligns"),
+    WorkedExample("MR-J4报AL 16", "MR-J4 报警 AL.16：编码器初始通信异常", ALIGNED, "`AL 16` is one code, AL/16"),
+    WorkedExample("SDK调用返回-2", "错误码说明 2：参数超出范围", UNALIGNED, "signed code -2 vs 2"),
+    WorkedExample("ACOPOS p3报6019", "ACOPOS P3 报警列表 6019：过流", ALIGNED,
+                  "`ACOPOS p3` = `ACOPOS P3` (one model, any case)"),
+    WorkedExample("CR10机器人报警22", "CR5机器人 报警22：关节超速", UNALIGNED,
+                  "CR10 and CR5 are models (product word); products differ"),
+    WorkedExample("参数P2.1523怎么设", "P2-1523：制动电阻最大值…", ALIGNED,
+                  "same parameter; `-` and `.` are one separator"),
+    WorkedExample("参数P2.1523怎么设", "P2.1522：制动电阻功率…", UNALIGNED, "parameters 2.1523 vs 2.1522"),
+    WorkedExample("IRC5报警20205", "20205 报警（RobotWare 选项异常）：请检查 IRC5 的系统设置", ALIGNED,
+                  "RobotWare is software, not a product; codes equal"),
+    WorkedExample("A1000报Uv1", "A1000 故障代码表\noC    过电流\nov    过电压", UNALIGNED,
+                  "a table: oc and ov are its codes; uv1 is neither"),
 )
