@@ -231,7 +231,7 @@ def filter_file(
     judge: AlignmentJudge,
     paths: FilterPaths,
     records_per_step: int = 256,
-    progress: Callable[[int], Any] | None = None,
+    progress: Callable[[int | None], Any] | None = None,
     *,
     retry_errors: bool = False,
 ) -> FilterCounts:
@@ -239,7 +239,7 @@ def filter_file(
 
     The input is streamed: each step of ``records_per_step`` records is judged and written before the next is
     read. ``progress(total)`` makes a progress bar over the input's lines (a context manager with
-    ``update(n)``), e.g. tqdm's. ``retry_errors`` first takes the failed rows of an earlier run out of the
+    ``update(n)``; total None for a pipe), e.g. tqdm's. ``retry_errors`` first takes the failed rows of an earlier run out of the
     output, so they are judged again. Ctrl-C raises FilterInterrupted with the counts of what was written.
     """
     if records_per_step < 1:

@@ -271,8 +271,11 @@ def text_lines(path: str | Path) -> Iterator[tuple[int, str | None, str | None]]
                 yield number, None, f"not valid UTF-8: byte 0x{raw[exc.start]:02x} at position {exc.start}"
 
 
-def count_lines(path: str | Path) -> int:
-    """How many lines ``path`` has (as ``read_lines`` counts them), without parsing any."""
+def count_lines(path: str | Path) -> int | None:
+    """How many lines ``path`` has (as ``read_lines`` counts them), without parsing any; None for a pipe or
+    another file that can be read only once."""
+    if not Path(path).is_file():
+        return None
     count, last = 0, b"\n"
     with Path(path).open("rb") as handle:
         while block := handle.read(1 << 20):

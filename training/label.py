@@ -230,7 +230,8 @@ def label_entries(judge: AlignmentJudge, lines: Sequence[JsonLine], settings: Se
     return entries
 
 
-def materialise(out: Path, journal: dict[str, dict[str, Any]], input_keys: Sequence[str]) -> dict[str, Any]:
+def materialise(out: Path, journal: dict[str, dict[str, Any]], input_keys: Sequence[str],
+                skipped_as_done: int = 0) -> dict[str, Any]:
     """aligned.json, unaligned.json, label_rejects.jsonl and label_stats.json from the whole journal (this
     input's pairs and those of earlier inputs into the same --out)."""
     ordered = list(journal.values())
@@ -256,6 +257,7 @@ def materialise(out: Path, journal: dict[str, dict[str, Any]], input_keys: Seque
         "prompt_tokens": sum(e.get("prompt_tokens", 0) for e in ordered),
         "completion_tokens": sum(e.get("completion_tokens", 0) for e in ordered),
         "teacher_seconds": round(sum(e.get("seconds", 0.0) for e in ordered), 3),
+        "skipped_as_done": skipped_as_done,  # lines of this input not sent to the teacher: done, or repeated
     }
     reconciles = (stats["aligned"] + stats["unaligned"] + stats["rejected"] == stats["labelled"]
                   == stats["from_this_input"] + stats["from_other_inputs"]
@@ -296,9 +298,7 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             sink.flush()
             entries.update((e["key"], e) for e in new)
             progress.update(len(batch))
-    stats = materialise(out, entries, keys)
-    stats["skipped_as_done"] = len(lines) - len(todo)
-    return stats
+    return materialise(out, entries, keys, skipped_as_done=len(lines) - len(todo))
 
 
 def _teacher_name(judge: AlignmentJudge, settings: Settings) -> str:
