@@ -238,9 +238,9 @@ def filter_file(
     """Judge every record of ``paths.input`` not yet in the output; returns what happened to each line.
 
     The input is streamed: each step of ``records_per_step`` records is judged and written before the next is
-    read. ``progress(total)`` makes a progress bar over the input's lines (a context manager with
-    ``update(n)``; total None for a pipe), e.g. tqdm's. ``retry_errors`` first takes the failed rows of an earlier run out of the
-    output, so they are judged again. Ctrl-C raises FilterInterrupted with the counts of what was written.
+    read. ``progress(total)`` makes a progress bar over the input's lines (a context manager with ``update(n)``;
+    total None for a pipe), e.g. tqdm's. ``retry_errors`` first takes the failed rows of an earlier run out of
+    the output, so they are judged again. Ctrl-C raises FilterInterrupted with the counts of what was written.
     """
     if records_per_step < 1:
         raise FilterError(f"records per step must be >= 1, got {records_per_step}")
