@@ -20,14 +20,18 @@ from ea_plugin.rules.words import (
     CUES_BEFORE_ZH,
     CUES_BEFORE_ZH_HANT,
     INDEX_NOUNS,
+    PARAMETER_CUES_EN,
+    PARAMETER_CUES_ZH,
     ROW_NOT_AFTER,
     UNIT_AFTER,
 )
 
 _END = r"(?![a-z0-9])"
+# H/P/F + group + "-" or "." + an index of any length (spec v3: P2.1523, P0.20015; "-" = "."), then an instance
+# after a further dot (P2.1523.0.1) that never separates; or Yaskawa's Pn/Fn/Un + three hex digits.
 _PARAMETER = re.compile(
-    r"(?:(?P<letter>[hpf])(?P<group>\d[0-9a-f]?)[.\-](?P<index>\d{1,3})|(?P<yaskawa>pn|fn|un)(?P<number>[0-9a-f]{3}))"
-    + _END
+    r"(?:(?P<letter>[hpf])(?P<group>\d[0-9a-f]?)[.\-](?P<index>\d++)(?P<instance>(?:\.\d++)++)?"
+    r"|(?P<yaskawa>pn|fn|un)(?P<number>[0-9a-f]{3}))" + _END
 )
 # The families of spec v2, matched at the start of a token; alternatives are tried in this order.
 # A hex run holding a digit is written [a-f]*+\d[0-9a-f]*+, not [0-9a-f]*\d[0-9a-f]*: the two match the same
@@ -64,6 +68,10 @@ _CUE_BEFORE_EN = "|".join(rf"{w[0]}(?<![a-z].){w[1:]}(?:\s*(?:code|no\.?|number|
 _CUE_BEFORE = re.compile(
     r"(?P<cue>" + "|".join(CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT) + "|" + _CUE_BEFORE_EN + ")"
     r"\s*(?:[:#=]|no\.?|[号號]|為|为|是|编号|編號)?\s*[(\[“\"「『]?\s*$"
+)
+_PARAMETER_CUE = re.compile(
+    r"(?P<cue>" + "|".join(PARAMETER_CUES_ZH) + "|" + "|".join(rf"{w[0]}(?<![a-z].){w[1:]}" for w in PARAMETER_CUES_EN)
+    + r")[ \t]*(?:[:#=]|no\.?|[号號])?[ \t]*[(\[]?[ \t]*\Z"  # on the number's line: "...参数⏎33537：" is a row
 )
 _CUE_WINDOW = 24  # characters before a number that can hold a cue and its filler ("error code no. ")
 _CUE_AFTER = re.compile(r"\s*(?P<cue>[号號]?(?:" + "|".join(CUES_AFTER) + "))")
@@ -151,7 +159,8 @@ def _parameter_reading(token: str) -> tuple[int, str, str] | None:
     if m.group("yaskawa"):
         return m.end(), "parameter Pn/Fn/Un + 3 hex digits", m.group("yaskawa") + m.group("number")
     group, index = m.group("group").lstrip("0") or "0", m.group("index").lstrip("0") or "0"
-    return m.end(), "parameter H/P/F + group + -/. + index", f"{m.group('letter')}{group}-{index}"
+    why = "parameter H/P/F + group + -/. + index" + (" (+ instance)" if m.group("instance") else "")
+    return m.end(), why, f"{m.group('letter')}{group}-{index}"
 
 
 def _family_reading(token: str, catalog: Catalog) -> tuple[int, str, str, str, str | None, bool] | None:
@@ -189,12 +198,9 @@ def _vendor_pattern(forms: tuple[CodeForm, ...]) -> re.Pattern[str] | None:
 
 def _bare_reading(text: Text, start: int, end: int) -> str | None:
     """Why a number token is a code (the cue that makes it one), or None where it is not a code."""
-    lowered, taken = text.lowered, text.taken
-    unit = UNIT_AFTER.match(lowered, end)
-    if unit and (taken is None or not taken[unit.end() - 1]):  # "17 MG400": the letters are the model's
-        return None  # 10次, 50%, 24V
-    if _DATE_OR_TIME_AFTER.match(lowered, end):
-        return None  # 2023/05, 12:30
+    lowered = text.lowered
+    if _quantity_or_date(lowered, end, text.taken) is not None:
+        return None
     cue = _CUE_BEFORE.search(lowered, max(0, start - _CUE_WINDOW), start)
     if cue:
         return f"after cue {cue.group('cue').strip()!r}"
@@ -211,6 +217,17 @@ def _bare_reading(text: Text, start: int, end: int) -> str | None:
     return None
 
 
+def _quantity_or_date(lowered: str, end: int, taken: bytearray | None = None) -> str | None:
+    """What makes the number ending at ``end`` a quantity or a date/time (a unit on its line: 10次, 50%, 24V;
+    2023/05, 12:30), or None."""
+    unit = UNIT_AFTER.match(lowered, end)
+    if unit and (taken is None or not taken[unit.end() - 1]):  # "17 MG400": the letters are the model's
+        return "unit"
+    if _DATE_OR_TIME_AFTER.match(lowered, end):
+        return "date or time"
+    return None
+
+
 def _number_before_colon(lowered: str, colon: int) -> bool:
     """Whether a plain number stands right before the colon at ``colon``: "12:30故障" (a time), "1:2" (a ratio).
     After a word, a model or punctuation ("伺服：24故障", "MG400：17号报警") the colon only sets the code apart."""
@@ -220,11 +237,13 @@ def _number_before_colon(lowered: str, colon: int) -> bool:
     return i < colon - 1 and not (i >= 0 and lowered[i].isascii() and lowered[i].isalpha())
 
 
-def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> list[FaultCode]:
-    """Numbers used as codes: next to a cue, or opening a row ``6019: 过流`` (spec v2); A710 after a cue.
+def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> tuple[list[FaultCode], list[Parameter]]:
+    """Numbers used as codes: next to a cue, or opening a row ``6019: 过流`` (spec v2); A710 after a cue; and
+    numbers after a parameter cue (``参数2010``, ``PNU 2010``: spec v3), which are parameter numbers.
     ``tokens``: those the earlier passes left free (a product read since may still cover one)."""
     lowered, written, taken = text.lowered, text.written, text.taken
-    found = []
+    found: list[FaultCode] = []
+    params: list[Parameter] = []
     for start, end in tokens:
         first = lowered[start]
         if not (first.isdigit() or (first == "a" and end - start == 4)):  # 21, 21.1, a710
@@ -235,15 +254,21 @@ def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> list[FaultCode
             number = _read_number(lowered[start:end])
         if number is None or (taken is not None and taken.find(1, start, end) != -1):  # read as a product
             continue
+        family, main, sub = number
+        if family is None:
+            cue = _PARAMETER_CUE.search(lowered, max(0, start - _CUE_WINDOW), start)
+            if cue and _quantity_or_date(lowered, end, taken) is None:
+                why = f"parameter number after cue {cue.group('cue')!r}"
+                params.append(Parameter(written[start:end], (start, end), why, main))
+                continue
         why = _bare_reading(text, start, end)
         if why is None:
             continue
-        family, main, sub = number
         if family is None:
             found.append(FaultCode(written[start:end], (start, end), f"bare number {why}", None, main, sub))
         elif why.startswith("after cue"):
             found.append(FaultCode(written[start:end], (start, end), f"A family {why}", family, main))
-    return found
+    return found, params
 
 
 def _read_number(token: str) -> tuple[str | None, str, str | None] | None:

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from ea_plugin.rules import codes, products
 from ea_plugin.rules.catalog import AliasHit, Catalog, load_catalog
-from ea_plugin.rules.records import Entities, FaultCode, Product
+from ea_plugin.rules.records import Entities, FaultCode, Parameter, Product
 from ea_plugin.rules.text import Text, TooLong
 
 
@@ -44,7 +44,10 @@ def _read(text: str, catalog: Catalog) -> Entities:
     hits = catalog.find_aliases(read.lowered)  # once: the code pass and the product pass both need them
     params, faults, free = codes.read_token_codes(read, catalog, hits)
     found = _products(read, catalog, free, hits)
-    faults += codes.read_bare_codes(read, free)
+    bare, cued = codes.read_bare_codes(read, free)
+    faults += bare
+    if cued:
+        params = sorted(params + cued, key=_span)
     if not (found or faults or params):
         return _NONE
     if len(faults) > 1:
@@ -52,7 +55,7 @@ def _read(text: str, catalog: Catalog) -> Entities:
     return Entities(tuple(found), tuple(faults), tuple(params))
 
 
-def _span(entity: Product | FaultCode) -> tuple[int, int]:
+def _span(entity: Product | FaultCode | Parameter) -> tuple[int, int]:
     return entity.span
 
 

@@ -13,7 +13,7 @@ can canopen ethercat profinet profibus modbus ethernet devicenet cclink mechatro
 cn di do ai ao dio sw ch led lcd cpu mcu gpu fan pin tb jp db pg sb km qf fu hl ka kt io plc hmi pid pwm
 vf svc foc agv amr cnc scara
 kw kv kva hz khz mhz ms us ns mm cm nm mv ma va rpm kg dn bit bits byte bytes kb mb gb awg
-err error fault alarm alm warn warning code al pn fn un pr
+err error fault alarm alm warn warning code al pn fn un pr pnu
 no nr num ver rev vol fig tab sec page step item note axis joint sensor status line row col id sn
 to at in on of for and or by is be as up max min typ set see per all off top low high out
 """.split())
@@ -44,6 +44,9 @@ CUES_BEFORE_ZH = ("报警码", "报警号", "报警代码", "故障码", "故障
 CUES_BEFORE_ZH_HANT = ("報警碼", "報警號", "報警代碼", "故障碼", "故障代碼", "故障號", "錯誤碼", "錯誤代碼", "代碼",
                        "報警", "報錯", "出現", "顯示", "錯誤", "報")
 CUES_BEFORE_EN = ("alarm", "error", "fault", "code", "err", "alm")
+# A number right after these is a parameter number (spec v3: 参数2010, PNU 2010, parameter 238); English ones as words.
+PARAMETER_CUES_ZH = ("参数", "參數", "功能码", "功能碼")
+PARAMETER_CUES_EN = ("parameter", "pnu", "object")
 CUES_AFTER = ("故障", "报警", "错误", "報警", "錯誤")
 # A number right after these part nouns is an index (关节5错误: joint 5 has an error), never a code.
 INDEX_NOUNS = ("关节", "轴", "通道", "端口", "节点", "电机", "模块", "站", "槽", "第", "序号",
@@ -54,8 +57,9 @@ INDEX_NOUNS = ("关节", "轴", "通道", "端口", "节点", "电机", "模块"
 # motor No. 1), as 第 before it does.
 _ORDINAL_NOUNS = ("轴", "軸", "电机", "電機", "关节", "關節", "站", "槽", "机", "機", "模块", "模組", "通道", "端口",
                   "节点", "節點", "泵")
+# A unit stands on the number's own line (spec v3: "ALARM 4321⏎M-..." is code 4321, not 4321 metres).
 UNIT_AFTER = re.compile(
-    r"\s*(?:[%‰°℃Ω]|(?:[kmμu]?(?:v|a|w|hz|s|m|g|b|va|ohm)|mm|cm|nm|n·m|rpm|r/min|kg|[kmg]?bits?|bytes?|kb|mb|"
+    r"[ \t]*(?:[%‰°℃Ω]|(?:[kmμu]?(?:v|a|w|hz|s|m|g|b|va|ohm)|mm|cm|nm|n·m|rpm|r/min|kg|[kmg]?bits?|bytes?|kb|mb|"
     r"[kmg]?bps|baud|h|min|secs?|seconds?|minutes?|hours?|times|ppr|pulses?|degrees?|db)(?![a-z])"
     r"|[次个种台根条项行页章节轴路位倍度转圈年月日天秒分时周帧组把只件处段层级遍毫微伏安瓦赫米千万亿"
     r"個種臺條項頁節軸轉時幀組處層級萬億]|小[时時]|[号號#](?:" + "|".join(_ORDINAL_NOUNS) + "))"
