@@ -1,9 +1,10 @@
 """The docs cannot go stale: every code block of README.md and docs/*.md runs here, or says why it cannot.
 
-A fenced ``python`` or ``bash`` block runs in a fresh process in a scratch folder that links the checkout's files (bash with ``-e``: any failing
-command fails the test). A block that needs a GPU, a model server, a trained model or minutes of training is marked
-on the line before its fence with ``<!-- docs-test: skip: REASON -->``; the reason is required and shown. Blocks of
-other languages (toml, yaml, text) are shown, not run. Links between the pages must point at files that exist.
+A fenced ``python`` or ``bash`` block runs in a fresh process, in a scratch folder that links the checkout's files
+(bash with ``-e``: any failing command fails the test). A block that needs a GPU, a model server, a trained model
+or minutes of training is marked on the line before its fence with ``<!-- docs-test: skip: REASON -->``; the
+reason is required and shown. Blocks of other languages (toml, yaml, console) are shown, not run. Links between
+the pages must point at files that exist.
 """
 
 from __future__ import annotations
