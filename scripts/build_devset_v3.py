@@ -30,7 +30,8 @@ from scripts.build_devset import balance, dedupe  # the same de-duplication and 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset_v3"
 SEED = 20261207
 SPLITS = ("devset", "holdout")
-PER_KIND = 40  # pairs per (source, kind) at most, before class balancing
+PER_KIND = 36  # pairs per (source, kind) at most, before class balancing
+PER_KIND_OF = {"parameter": 80}  # parameter tables have fewer kinds: more pairs of the one that checks them
 PASSES = 4  # a small table's rows are visited again with other templates until its kinds have their share
 
 # --- the tables ---------------------------------------------------------------------------------------------------
@@ -108,7 +109,12 @@ def load_rows(source: str, style: str) -> list[Row]:
             continue
         seen.add(key)
         text = rec["code"]
-        code = Code("al", _main(text[2:])) if style == "al" else Code(None, _main(text))
+        if style == "pgroup":  # P02-00 = P02.00: `-` and `.` are one separator
+            code = Code("p", text.upper().replace("-", "."))
+        elif style == "param":
+            code = Code("param", _main(text))
+        else:
+            code = Code("al", _main(text[2:])) if style == "al" else Code(None, _main(text))
         mnemonic = rec["mnemonic"] if style == "mn" else ""
         rows.append(Row(source, text, code, mnemonic, description, rec["level"], alt))
     if style == "mn":  # mnemonics are unique codes of their own: drop a later row that repeats one (case-blind)
@@ -125,7 +131,7 @@ def load_rows(source: str, style: str) -> list[Row]:
 @dataclass(frozen=True)
 class Profile:
     source: str
-    style: str  # mn, signed, signed_zh, bare (CNC lists), al, grbl, param
+    style: str  # mn, signed, signed_zh, bare (CNC lists), al, grbl, param (numbers after a cue), pgroup (P02-00)
     models: tuple[str, ...]  # spellings of one main model (spaced, any case, glued)
     sibling: tuple[str, ...] = ()  # another series of the same vendor (another main model)
     brand: tuple[str, ...] = ()  # brand words (zh, en); none of them is in the built-in catalog except B&R
@@ -148,18 +154,19 @@ PROFILES = {
          "ACOPOSinverter-P86"),
         ("ACOPOSinverter P76", "ACOPOSinverter p76", "ACOPOSinverterP76"), ("贝加莱", "B&R"), "变频器",
         ("ACOPOSinverter_P86_User_Manual_EN.pdf", "ACOPOSinverter P86 用户手册 第8章 故障诊断"),
-        ("故障代码（LFT）", "Last fault (LFT) codes"),
+        ("故障代码一览", "Fault list"),
         ("参数可用软件Automation Studio备份和恢复。", "Parameters are saved with the software Automation Studio.",
          "通过POWERLINK读取LFT时，PLC程序中请使用库ac_invlib。"), ("Automation Studio",)),
     "br_acoposinverter_p76": Profile(
         "br_acoposinverter_p76", "mn", ("ACOPOSinverter P76", "acoposinverter p76", "ACOPOSinverterP76"),
         ("ACOPOSinverter P86", "ACOPOSinverterP86"), ("贝加莱", "B&R"), "变频器",
-        ("ACOPOSinverter_P76_Manual.pdf", "ACOPOSinverter P76 故障处理"), ("故障代码（LFT）", "Fault codes (LFT)"),
+        ("ACOPOSinverter_P76_Manual.pdf", "ACOPOSinverter P76 故障处理"), ("故障处理", "Troubleshooting"),
         ("参数可用软件Automation Studio备份和恢复。",), ("Automation Studio",)),
     "fairino_fr": Profile(
         "fairino_fr", "signed", ("FR5机械臂", "FR5 robot", "fr5机械臂", "FR5机器人", "FR5 Robot"),
         ("FR10机械臂", "FR10 robot", "FR3机械臂"), ("法奥", "FAIRINO"), "机械臂",
-        ("FAIRINO_FR5_CPP_SDK_Manual.pdf", "法奥FR5协作机器人 C++ SDK 说明书"), ("SDK 接口返回码", "SDK return codes"),
+        ("FAIRINO_FR5_CPP_SDK_Manual.pdf", "法奥FR5协作机器人 C++ SDK 说明书"),
+        ("接口返回码说明", "Return values of the SDK calls"),
         ("也可在 ROS 2 中调用同名接口。", "The same calls are available from ROS 2.",
          "SDK 通过 xmlrpc 与控制箱通信，端口号见第3步。"), ("ROS 2",)),
     "okuma_osp": Profile(
@@ -171,14 +178,21 @@ PROFILES = {
     "brooks_pf400_errors": Profile(
         "brooks_pf400_errors", "signed", ("PreciseFlex 400", "preciseflex 400", "PreciseFlex400", "PRECISEFLEX 400"),
         ("PreciseFlex 3400", "PreciseFlex3400"), ("Brooks", "博众"), "机械臂",
-        ("PreciseFlex400_GPL_Error_Codes.pdf", "PreciseFlex 400 GPL 错误代码"), ("GPL 错误代码", "GPL error codes"),
-        ("控制器运行软件 GPL，错误信息也会写入系统日志。", "Errors are also written to the log of the software GPL.",
+        ("PreciseFlex400_GPL_Error_Codes.pdf", "PreciseFlex 400 GPL 错误代码"), ("错误代码一览", "Error code list"),
+        ("控制器运行软件 GPL；系统日志中也会记录这些信息。", "Errors are also written to the log of the software GPL.",
          "通过 TCP 端口 10100 发送命令时返回同样的错误码。"), ("GPL",)),
     "brooks_pf400_params": Profile(
         "brooks_pf400_params", "param", ("PreciseFlex 400", "preciseflex 400", "PreciseFlex400"),
         ("PreciseFlex 3400", "PreciseFlex3400"), ("Brooks",), "机械臂",
         ("PreciseFlex400_Parameter_Database.pdf", "PreciseFlex 400 参数数据库"), ("参数数据库", "Parameter database"),
         ("参数修改后需在软件GPL中保存到闪存。", "Save the parameters to flash from the software GPL."), ("GPL",)),
+    "jmc_jand_params": Profile(
+        "jmc_jand_params", "pgroup", ("JAND系列伺服", "JAND伺服驱动器", "jand驱动器", "JAND系列"),
+        ("JASD系列伺服", "JASD驱动器"), ("杰美康", "JMC"), "伺服",
+        ("JMC_JAND_Series_AC_Servo_Driver_User_Manual_202011.html", "杰美康 JAND 系列交流伺服驱动器 参数一览"),
+        ("参数一览", "Parameter list"),
+        ("参数也可经 RS232 用上位机软件 Python 脚本读写。", "Parameters can be exported as XML and read with Python."),
+        ("Python",)),
     "chenhsong_ai": Profile(
         "chenhsong_ai", "al", ("Ai-02", "AI-02", "ai-02", "Ai-02控制器"), (), ("震雄", "Chen Hsong"), "注塑机",
         ("iChen_Ai-02_Alarm_Codes.md", "震雄 Ai-02 控制器 报警代码"), ("报警代码", "Alarm codes"),
@@ -192,8 +206,15 @@ PROFILES = {
     "realman_rm": Profile(
         "realman_rm", "signed_zh", ("RM65机械臂", "RM65 robot", "rm65机械臂", "RM65机器人"),
         ("RM75机械臂", "RM75 robot"), ("睿尔曼", "RealMan"), "机械臂",
-        ("RM65_API2_C接口说明.pdf", "睿尔曼 RM65 机械臂 API2 返回值说明"), ("接口返回值", "API return values"),
+        ("RM65_API2_C接口说明.pdf", "睿尔曼 RM65 机械臂 API2 返回值说明"),
+        ("接口返回值", "Return values of the API calls"),
         ("也可在 ROS 2 中调用同名接口。",), ("ROS 2",), english=0.0),
+    "dsyrs_params": Profile(
+        "dsyrs_params", "pgroup", ("DSY-RS驱动器", "DSY-RS系列伺服", "dsy-rs驱动器", "DSY-RS系列"), (), (), "伺服",
+        ("DSY-RS_User_Manual_Chapter7_Parameters.pdf", "DSY-RS 系列低压伺服驱动器 第7章 参数"),
+        ("参数说明", "Parameters"),
+        ("参数地址 = 组号 × 256 + 序号，经 Modbus RTU 写入。", "Write the parameters over Modbus RTU."),
+        ("Modbus RTU",)),
     "grbl": Profile(
         "grbl", "grbl", (), (), (), "雕刻机",
         ("grbl_alarm_and_error_codes.csv", "Grbl v1.1 Interface: alarm and error codes"), ("报警与错误代码", "Codes"),
@@ -207,9 +228,39 @@ NOTES_ZH = ("断电等待5分钟以上再检查主回路。", "检查 DC24V 控�
 NOTES_EN = ("Wait at least 5 min after power-off before touching the terminals.", "Step 2: check the 24 V supply.",
             "Check the wiring of Axis 3 and terminal DI1.", "The RS485 port is on connector CN1.",
             "Load above 50% makes it more likely.", "Power off for 30 s, then restart.")
-INTRO_ZH = ("发生下列故障时停止输出，面板显示故障代码。", "下表列出代码、名称及处理方法。", "复位前请先排除故障原因。")
-INTRO_EN = ("The following codes stop the output and are shown on the display.", "Each code is listed with its name.",
-            "Remove the cause before resetting.")
+# An intro line per kind of table (inverter or CNC panel, SDK, parameter list), in Chinese and English.
+INTROS = {
+    "panel": (("发生下列故障时停止输出，面板显示故障代码。",
+               "下表列出代码、名称及处理方法。",
+               "复位前请先排除故障原因。"),
+              ("The following faults stop the output and are shown on the display.",
+               "Each code is listed with its name.",
+               "Remove the cause before resetting.")),
+    "sdk": (("接口调用失败时返回下列值。", "下表列出返回值及其含义。", "返回 0 表示调用成功。"),
+            ("Calls return the following values on failure.", "Each value is listed with its meaning.",
+             "A call that succeeds returns 0.")),
+    "param": (("参数修改后需重新上电生效。", "下表列出参数编号及名称。"),
+              ("Parameters take effect after a restart.", "Each parameter is listed with its name.")),
+}
+NOTES = {
+    "panel": (NOTES_ZH, NOTES_EN),
+    "sdk": (("网络断开超过3秒时接口返回通信错误。",
+             "请先完成第1步的登录再调用其他接口。",
+             "控制箱的 RS485 和 EtherCAT 口不用于 SDK。",
+             "超时时间默认500ms。"),
+            ("Log in first (step 1), then call the other functions.",
+             "The default timeout is 500 ms.",
+             "The SDK talks to the control box over Ethernet, not RS485.",
+             "Check the 24 V supply of the control box.")),
+    "param": (("修改后保存到闪存，断电10秒后重启。",
+               "未注明单位的长度为 mm，角度为 deg。",
+               "第2步：确认 DC24V 供电正常后再写入。"),
+              ("Save to flash, then power off for 10 s.",
+               "Lengths are in mm and angles in deg unless noted.",
+               "Step 2: write the value only with the 24 V supply on.")),
+}
+INTRO_OF = {"mn": "panel", "bare": "panel", "al": "panel", "grbl": "panel", "signed": "sdk", "signed_zh": "sdk",
+            "param": "param", "pgroup": "param"}
 NO_ENTITY_QUESTIONS = ("变频器过热报警怎么处理？", "机械臂断电后如何回原点？",
                        "How do I reset an alarm on the controller?",
                        "过电流故障一般是什么原因？", "怎么清除报警记录", "What causes a DC bus overvoltage fault?",
@@ -237,6 +288,9 @@ def ask_code(profile: Profile, row: Row, rng: random.Random, as_mnemonic: bool =
         return rng.choice([code, f"报警{code}", f"AL-{body}", f"al{body}", f"AL{short}", f"AL {short}"])
     if profile.style == "param":
         return rng.choice([f"参数{code}", f"parameter {code}", f"参数 {code}", f"Parameter {code}"])
+    if profile.style == "pgroup":  # either separator (the spec reads them as one), with or without a cue
+        spelled = rng.choice([code, code.replace("-", ".") if "-" in code else code.replace(".", "-")])
+        return rng.choice([spelled, f"参数{spelled}", f"parameter {spelled}"])
     if profile.style == "grbl":
         cue = "ALARM:" if row.level == "alarm" else "error:"
         return rng.choice([f"{cue}{code}", f"{cue}{code}", f"{row.level} {code}", f"报警{code}" if row.level == "alarm"
@@ -256,6 +310,8 @@ def line(profile: Profile, row: Row, rng: random.Random, form: str = "") -> str:
         return f"{cue} {code}：{desc}" if not cue.isascii() else f"{cue} {code}: {desc}"
     if style == "param":
         return rng.choice([f"参数{code}：{desc}", f"Parameter {code}: {desc}", f"参数 {code}（{desc}）"])
+    if style == "pgroup":
+        return rng.choice([f"{code}：{desc}", f"{code} {desc}", f"参数{code}：{desc}"])
     if style == "mn":  # a numbered question needs the number on the page: pairs unless a form is asked for
         if form in ("", "pair"):
             return rng.choice([f"故障码 {code}（{row.mnemonic}）：{desc}", f"Code {code} ({row.mnemonic}): {desc}"])
@@ -275,12 +331,12 @@ def table(profile: Profile, rows: list[Row], rng: random.Random, form: str = "")
     style = profile.style
     if style == "mn" and form != "mnemonic":
         return "\n".join(line(profile, r, rng, form or "pair") for r in rows)
-    if style in ("signed", "signed_zh", "param"):  # signed codes and parameters always keep their cue on each line
+    if style in ("signed", "signed_zh", "param"):  # signed codes and parameter numbers keep their cue on each line
         return "\n".join(line(profile, r, rng) for r in rows)
     layout = rng.choice(["spaces", "tab", "markdown"])
     cells = []
     for r in rows:
-        first = r.mnemonic if style == "mn" else (f"{r.text}" if style != "grbl" else r.text)
+        first = r.mnemonic if style == "mn" else r.text
         middle = [r.level] if style == "bare" and r.level.startswith("ALARM-") and layout == "spaces" else []
         cells.append([first, *middle, r.description])
     if layout == "tab":
@@ -292,7 +348,8 @@ def table(profile: Profile, rows: list[Row], rng: random.Random, form: str = "")
 
 
 # The cue words of a row in the page's language (a row is first written in either).
-_E = (("^故障码 (\\S+)（(\\w+)）：", r"Code \1 (\2): "), ("^故障码 (\\S+)：", r"Fault code \1: "),
+_E = (("^参数(P\\S+)：", r"Parameter \1: "), ("^故障码 (\\S+)（(\\w+)）：", r"Code \1 (\2): "),
+      ("^故障码 (\\S+)：", r"Fault code \1: "),
       ("^返回值 (\\S+)：", r"Return value \1: "), ("^错误码 (\\S+)：", r"Error code \1: "),
       ("^参数 ?(\\d+)（(.+)）$", r"Parameter \1 (\2)"), ("^参数(\\d+)：", r"Parameter \1: "),
       ("^报警 ?(\\S+)：", r"Alarm \1: "), ("^报警 (\\d+)$", r"Alarm \1"), ("^(\\S+)：", r"\1: "),
@@ -327,20 +384,23 @@ def page(profile: Profile, body: str, rng: random.Random, product: str | None, n
         parts.append(rng.choice([f"【{product}】{heading}", f"{product} {heading}", f"{product} — {heading}"]))
     else:
         parts.append(heading)
-    parts.append(rng.choice(INTRO_EN if english else INTRO_ZH))
+    parts.append(rng.choice(INTROS[INTRO_OF[profile.style]][english]))
     parts.append(body)
     for _ in range(notes):
-        parts.append(rng.choice(NOTES_EN if english else NOTES_ZH))
+        parts.append(rng.choice(NOTES[INTRO_OF[profile.style]][english]))
     if software and profile.software:
         parts.append(rng.choice(profile.software))
     return "\n".join(parts)
 
 
-QUESTION_TEMPLATES = ("{p}{c}怎么办？", "{p} {c}是什么意思", "{p}出现{c}，如何处理", "{p}{c}，怎么复位？",
+QUESTION_TEMPLATES = ("{p}{c}怎么办？", "{p} {c}是什么意思", "{p}今天{c}，如何处理", "{p}{c}，怎么复位？",
                       "{p} {c} how to fix", "请问{p}{c}", "{p} {c}, what does it mean?")
 NO_PRODUCT_TEMPLATES = ("{d}{c}是什么意思", "{c}怎么处理？", "{c} what does it mean?", "{d}出现{c}怎么办")
 PARAM_TEMPLATES = ("{p}{c}怎么设？", "{p} {c}是什么参数", "{p}的{c}设多少合适", "How to set {c} on {p}?",
                    "{p} {c} default value")
+
+
+PARAMETER_STYLES = ("param", "pgroup")
 
 
 def with_space(product: str, cue_text: str) -> str:
@@ -353,7 +413,7 @@ def with_space(product: str, cue_text: str) -> str:
 def question(profile: Profile, product: str | None, code_text: str, rng: random.Random) -> str:
     if product is None:
         return rng.choice(NO_PRODUCT_TEMPLATES).format(d=profile.device, c=code_text)
-    templates = PARAM_TEMPLATES if profile.style == "param" else QUESTION_TEMPLATES
+    templates = PARAM_TEMPLATES if profile.style in PARAMETER_STYLES else QUESTION_TEMPLATES
     return rng.choice(templates).format(p=with_space(product, code_text), c=code_text).replace("  ", " ")
 
 
@@ -396,7 +456,7 @@ class Tables:
     def others(self, row: Row) -> list[str]:
         """Named tables of other vendors (another vendor's product always differs)."""
         return sorted(s for s in self.rows if self.vendors[s] != self.vendors[row.source] and PROFILES[s].named
-                      and PROFILES[s].style != "param")
+                      and PROFILES[s].style not in PARAMETER_STYLES)
 
 
 KindBuilder = Callable[[Row, Profile, Tables, random.Random], Iterator[Pair]]
@@ -492,6 +552,11 @@ def cnc_table(row, profile, tables, rng):
                 f"{_name(row, as_mn)} is none of them", profile, rng)
 
 
+def _rule(profile: Profile) -> str:
+    """The decision step that decides a pair whose products agree: the parameters or the codes."""
+    return "parameter" if profile.style in PARAMETER_STYLES else "fault"
+
+
 def _name(row: Row, as_mnemonic: bool) -> str:
     return (row.mn or row.code).show() if as_mnemonic else row.code.show()
 
@@ -519,7 +584,7 @@ def series_spelling(row, profile, tables, rng):
         return
     q_product, c_product = rng.sample(profile.models, 2)
     c = page(profile, line(profile, row, rng), rng, c_product)
-    yield _pair(row, tables, coded_question(profile, row, rng, product=q_product), c, ALIGNED, "fault",
+    yield _pair(row, tables, coded_question(profile, row, rng, product=q_product), c, ALIGNED, _rule(profile),
                 "series_spelling", [row], f"{q_product!r} and {c_product!r} are one model; {row.code.show()} listed",
                 profile, rng)
 
@@ -569,14 +634,14 @@ def question_no_product(row, profile, tables, rng):
     q = question(profile, None, ask_code(profile, row, rng), rng)
     if rng.random() < 0.5:
         c = page(profile, line(profile, row, rng), rng, product_of(profile, rng))
-        yield _pair(row, tables, q, c, ALIGNED, "fault" if profile.style != "param" else "parameter",
+        yield _pair(row, tables, q, c, ALIGNED, _rule(profile),
                     "question_no_product_same_code", [row], f"the question names no product; {row.code.show()} listed",
                     profile, rng)
         return
     rows = near_rows(row, tables.rows[row.source], rng)
     if rows:
         c = page(profile, line(profile, rows[0], rng), rng, product_of(profile, rng))
-        yield _pair(row, tables, q, c, UNALIGNED, "fault" if profile.style != "param" else "parameter",
+        yield _pair(row, tables, q, c, UNALIGNED, _rule(profile),
                     "question_no_product_diff_code", rows,
                     f"the question names no product; {row.code.show()} vs {rows[0].code.show()}", profile, rng)
 
@@ -599,14 +664,14 @@ def software_names(row, profile, tables, rng):
         if profile.apps:
             app = rng.choice(profile.apps)
             q = rng.choice([f"用软件{app}查到", f"在软件 {app} 里看到", f"固件{app}下，"]) + q
-    yield _pair(row, tables, q, c, ALIGNED, "fault", "software_name_same_code", [row],
+    yield _pair(row, tables, q, c, ALIGNED, _rule(profile), "software_name_same_code", [row],
                 f"software names are never products; same product, {row.code.show()} listed", profile, rng)
 
 
 def brand_own(row, profile, tables, rng):
     """A brand and a device word against the brand's own series: the brand aligns or (unknown brand) decides nothing;
     the codes decide."""
-    if not profile.brand or not profile.named or profile.style == "param":
+    if not profile.brand or not profile.named or profile.style in PARAMETER_STYLES:
         return
     b = rng.choice(profile.brand)
     # a Latin word right before a product word reads as a letters-only model (`AKD驱动器`): 的 keeps the brand a brand
@@ -713,21 +778,24 @@ def sign_differs(row, profile, tables, rng):
 
 
 def parameter(row, profile, tables, rng):
-    """`参数2000` against a page naming parameter 2000 (or only others): rule 3."""
-    if profile.style != "param":
+    """`参数2000` or `P02.00` against a page naming that parameter (either separator), or only others: rule 3."""
+    if profile.style not in PARAMETER_STYLES:
         return
     q = coded_question(profile, row, rng)
     if rng.random() < 0.5:
         rows = window(row, tables.rows[row.source], rng) if rng.random() < 0.5 else [row]
         c = page(profile, table(profile, rows, rng), rng, product_of(profile, rng))
-        yield _pair(row, tables, q, c, ALIGNED, "parameter", "parameter_same", rows,
-                    f"parameter {row.text} listed", profile, rng)
+        other = profile.style == "pgroup" and row.text not in q
+        kind = "parameter_other_separator" if other else "parameter_same"
+        yield _pair(row, tables, q, c, ALIGNED, "parameter", kind, rows,
+                    f"parameter {row.code.main} listed" + (" (`-` and `.` are one separator)" if other else ""),
+                    profile, rng)
         return
     rows = near_rows(row, tables.rows[row.source], rng, rng.choice([1, 2]))
     if rows:
         c = page(profile, table(profile, rows, rng), rng, product_of(profile, rng))
         yield _pair(row, tables, q, c, UNALIGNED, "parameter", "parameter_diff", rows,
-                    f"parameters {row.text} vs {', '.join(r.text for r in rows)}", profile, rng)
+                    f"parameters {row.code.main} vs {', '.join(r.code.main for r in rows)}", profile, rng)
 
 
 BUILDERS: tuple[KindBuilder, ...] = (
@@ -746,15 +814,15 @@ def build_split(split: str, rng: random.Random) -> list[Pair]:
     for source in sources:
         profile = PROFILES[source]
         for builder in BUILDERS:
-            if profile.style == "param" and builder not in PARAM_BUILDERS:
+            if profile.style in PARAMETER_STYLES and builder not in PARAM_BUILDERS:
                 continue
             made: list[Pair] = []
             for _ in range(PASSES):
                 for row in rng.sample(tables.rows[source], len(tables.rows[source])):
                     made.extend(builder(row, profile, tables, rng))
-                    if len(made) >= PER_KIND:
+                    if len(made) >= PER_KIND_OF.get(builder.__name__, PER_KIND):
                         break
-                if len(made) >= PER_KIND:
+                if len(made) >= PER_KIND_OF.get(builder.__name__, PER_KIND):
                     break
             pairs.extend(made)
     return balance(dedupe(pairs), rng)

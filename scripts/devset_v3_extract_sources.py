@@ -121,6 +121,20 @@ def parse_grbl(texts: list[str]) -> list[Row]:
     return out
 
 
+def parse_jmc(texts: list[str]) -> list[Row]:
+    """`"P02-00": {"name": "Position control gain 1", ...}` in the merged JSON (reserved ones left out)."""
+    params = json.loads(texts[0])["parameters"]
+    return [_row(code, p["name"], level="parameter") for code, p in params.items()
+            if p["name"].strip().lower() not in ("keep", "read only", "")]
+
+
+def parse_dsyrs(texts: list[str]) -> list[Row]:
+    """`| P00.00 | Control mode selection | ... |` rows of the parameter chapter."""
+    rows = re.findall(r"^\| (P\d\d\.\d\d) \| ([^|]+?) \|", texts[0], re.M)
+    seen: set[str] = set()
+    return [_row(code, name, level="parameter") for code, name in rows if not (code in seen or seen.add(code))]
+
+
 SOURCES = (
     Source("br_acoposinverter_p86", "hilch/ac_invlib", "c7492e8b53076b62675ac7378cb907baaae98d70",
            ("develop/Logical/Libraries/ac_invlib/P86_enumerations.h",), "B&R",
@@ -151,6 +165,10 @@ SOURCES = (
            ("doc/alarms.md",), "Chen Hsong",
            "Ai-series injection moulding machine controller alarms AL001-AL099, English and Chinese names",
            "none stated (no licence file; README only)", "devset", "table_markdown", parse_chenhsong),
+    Source("jmc_jand_params", "bhowiebkr/JMC_servo_tuning", "935fb119ab67121f8d8f2d79f6c5dc7be929cd29",
+           ("examples/jmc_parameters_with_values.json",), "JMC",
+           "JAND series AC servo driver parameters P00-00..P08-xx (group-index with a hyphen) and names",
+           "MIT (README; no LICENSE file)", "devset", "parameter", parse_jmc),
     Source("changrong_h100", "DeadlySIn777/FluidNC-OCTOPUS-PRO-GRBLHAL", "9b4b746a365680b3366c2d893220eaa8c96c583c",
            ("esp32-vfd-controller/src/main.cpp",), "Changrong",
            "H100 spindle inverter fault register: numbers with panel mnemonics (OC1, OV2, UV)", "MIT", "holdout",
@@ -159,6 +177,10 @@ SOURCES = (
            ("C/include/rm_interface.h",), "RealMan",
            "RM robot arms' C API return codes (-1 数据发送失败, -3 返回值解析失败), Chinese",
            "none stated (no licence file)", "holdout", "signed", parse_realman),
+    Source("dsyrs_params", "FrenchPOC/dsyrs-rs", "0363a803df3863ee9a124e4e2555025e0d037cdd",
+           ("DSY_RS_Chapter7_Parameters.md",), "DSY-RS (maker not named)",
+           "DSY-RS low-voltage servo drive parameters P00.00..P18.xx (group.index with a dot) and names", "MIT",
+           "holdout", "parameter", parse_dsyrs),
     Source("grbl", "gnea/grbl", "bfb67f0c7963fe3ce4aaf8a97f9009ea5a8db36e",
            ("doc/csv/alarm_codes_en_US.csv", "doc/csv/error_codes_en_US.csv"), "Grbl",
            "Grbl 1.1 CNC firmware alarm (ALARM:1-10) and error (error:1-38) codes", "GPL-3.0 (COPYING)", "holdout",
