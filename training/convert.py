@@ -140,10 +140,12 @@ def collect(sources: Sequence[Source]) -> tuple[list[Example], list[Rejection], 
     rejections: list[Rejection] = []
     counts: dict[str, int] = {}
     blanks: dict[str, int] = {}
+    names = Counter(Path(source.path).name for source in sources)
     for source in sources:
-        name = Path(source.path).name
+        # A file is named by its name, or by its path where several folders hold one of that name (--labelled).
+        name = Path(source.path).name if names[Path(source.path).name] == 1 else str(source.path)
         lines = LineCounts()
-        raws = read_records(source.path, lines)
+        raws = read_records(source.path, lines, name)
         counts[name] = counts.get(name, 0) + len(raws)
         blanks[name] = blanks.get(name, 0) + lines.blank
         for raw in raws:
@@ -218,8 +220,16 @@ def _write_json_array(path: Path, records: list[dict[str, Any]]) -> None:
     path.write_text(f"[\n{body}\n]\n" if records else "[]\n", encoding="utf-8")
 
 
+def labelled_sources(folders: Sequence[str | Path]) -> list[Source]:
+    """The teacher files of training.label's output folders: each one's aligned.json and unaligned.json."""
+    return [Source(Path(folder) / name, label) for folder in folders
+            for label, name in ((ALIGNED, "aligned.json"), (UNALIGNED, "unaligned.json"))]
+
+
 def sources_from_args(args: Any) -> list[Source]:
     """The teacher files named by ``args`` (argparse options or training.run's RunOptions)."""
+    if getattr(args, "labelled", None):
+        return labelled_sources(args.labelled)
     if args.mode == "single":
         if not args.input:
             raise SystemExit("--mode single needs --input")

@@ -2,7 +2,7 @@
 
     python -m training.run --aligned A.json --unaligned U.json --include-unaligned --work runs/ea
     python -m training.run --input teacher.jsonl --work runs/ea --profile qlora --export
-    python -m training.run --labelled runs/data/labelled --work runs/ea       # training.label's output folder
+    python -m training.run --labelled runs/data/labelled runs/data/labelled-2 --work runs/ea   # training.label folders
     python -m training.run --work runs/ea --skip convert,configs,train --eval-mode fast think --overwrite
 
 Everything lands under ``--work``: ``data/`` (converted splits, rejects, audit, stats, dataset_info.json),
@@ -82,6 +82,7 @@ class RunOptions:
     aligned: str | None = None  # merge mode: the 对齐 and 不对齐 files
     unaligned: str | None = None
     include_unaligned: bool = False
+    labelled: tuple[str, ...] = ()  # merge mode: training.label's folders (each one's aligned and unaligned)
     val: float = 0.1
     test: float = 0.1
     fast_share: float = 0.3
@@ -105,6 +106,7 @@ class RunOptions:
     def from_args(cls, args: argparse.Namespace, **changes: Any) -> RunOptions:
         values = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if hasattr(args, f.name)}
         values["eval_mode"] = tuple(values.get("eval_mode") or ("fast",))
+        values["labelled"] = tuple(values.get("labelled") or ())
         return cls(**{**values, **changes})
 
 
@@ -159,8 +161,8 @@ def _records(path: Path) -> int:
 # -- steps ----------------------------------------------------------------------------------------
 def step_convert(plan: Plan) -> str:
     args = plan.options
-    if not (args.input or args.aligned):
-        raise StepError("convert needs --input (single mode) or --aligned/--unaligned (merge mode)")
+    if not (args.input or args.aligned or args.labelled):
+        raise StepError("convert needs --input (single mode), --aligned/--unaligned or --labelled (merge mode)")
     options = convert_mod.ConvertOptions(val=args.val, test=args.test, seed=args.seed, balance=args.balance,
                                          fast_share=args.fast_share, overwrite=args.overwrite)
     stats, flags = convert_mod.convert(convert_mod.sources_from_args(args), plan.workdir.train_file, options)
@@ -333,8 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unaligned", help="teacher records labelled 不对齐 (merge mode)")
     p.add_argument("--include-unaligned", action="store_true")
     p.add_argument("--input", help="one teacher file (single mode)")
-    p.add_argument("--labelled", metavar="DIR",
-                   help="training.label's output folder: its aligned.json and unaligned.json (merge mode)")
+    p.add_argument("--labelled", metavar="DIR", nargs="+", action="extend",
+                   help="training.label's output folders (one or more): their aligned.json and unaligned.json, "
+                        "trained together (merge mode)")
     p.add_argument("--val", type=float, default=0.1)
     p.add_argument("--test", type=float, default=0.1)
     p.add_argument("--fast-share", type=float, default=0.3)
@@ -360,12 +363,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from training.evaluate import parse_options
 
     args = build_parser().parse_args(argv)
-    if args.labelled:  # the label step's folder stands for --aligned/--unaligned (with the unaligned kept)
-        if args.aligned or args.unaligned or args.input:
-            print("error: --labelled replaces --aligned, --unaligned and --input", file=sys.stderr)
-            return 2
-        args.aligned, args.unaligned = (str(Path(args.labelled) / name) for name in ("aligned.json", "unaligned.json"))
-        args.include_unaligned = True
+    if args.labelled and (args.aligned or args.unaligned or args.input):  # the label step's folders stand for them
+        print("error: --labelled replaces --aligned, --unaligned and --input", file=sys.stderr)
+        return 2
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     unknown = skip - set(STEPS)
     if unknown:

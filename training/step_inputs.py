@@ -35,10 +35,12 @@ def digest(path: str | Path | None) -> str | None:
 def convert_inputs(args: RunOptions) -> dict[str, Any]:
     """The teacher files' contents and the conversion options; nothing when no teacher file is given (a rerun
     that only continues)."""
-    if not (args.input or args.aligned):
+    if not (args.input or args.aligned or args.labelled):
         return {}
+    labelled = [digest(Path(folder) / name) for folder in args.labelled for name in ("aligned.json", "unaligned.json")]
     return {
         "--input": digest(args.input), "--aligned": digest(args.aligned), "--unaligned": digest(args.unaligned),
+        "--labelled": labelled or None,
         "--include-unaligned": args.include_unaligned, "--val": args.val, "--test": args.test, "--seed": args.seed,
         "--balance": args.balance, "--fast-share": args.fast_share,
     }

@@ -62,26 +62,27 @@ class RawRecord:
     category: str = INVALID_JSON  # the rejection category when parse_error is set
 
 
-def read_records(path: str | Path, counts: LineCounts | None = None) -> list[RawRecord]:
+def read_records(path: str | Path, counts: LineCounts | None = None, name: str | None = None) -> list[RawRecord]:
     """All records of a file, in order: a JSON array, one (pretty-printed) JSON object, or JSONL.
 
     JSONL is read by ``ea_plugin.jsonl``: split on b"\\n" only, each line decoded alone, so a line of bad
     bytes or bad JSON is kept as a RawRecord with its reason and the other lines still count. ``counts``
-    learns the lines and blank lines of a JSONL file.
+    learns the lines and blank lines of a JSONL file. Record ids start with ``name`` (default: the file's name).
     """
     path = Path(path)
+    name = name or path.name
     if not path.is_file():
         raise TeacherFileError(f"teacher file not found: {path}")
     data = path.read_bytes()
-    whole = _whole_file(path, data)
+    whole = _whole_file(path, data, name)
     if whole is not None:
         return whole
-    return [RawRecord(f"{path.name}:{line.number}", line.value) if line.ok
-            else RawRecord(f"{path.name}:{line.number}", line.text, line.error, line.category or INVALID_JSON)
+    return [RawRecord(f"{name}:{line.number}", line.value) if line.ok
+            else RawRecord(f"{name}:{line.number}", line.text, line.error, line.category or INVALID_JSON)
             for line in read_lines(data, counts)]
 
 
-def _whole_file(path: Path, data: bytes) -> list[RawRecord] | None:
+def _whole_file(path: Path, data: bytes, name: str) -> list[RawRecord] | None:
     """The records of a file that is one JSON value (an array of records, or one object); None for JSONL."""
     body = data.removeprefix(BOM)
     start = body.lstrip()[:1]
@@ -97,7 +98,7 @@ def _whole_file(path: Path, data: bytes) -> list[RawRecord] | None:
     values = value if isinstance(value, list) else [value]
     records = []
     for index, item in enumerate(values):
-        record_id = f"{path.name}#{index}"
+        record_id = f"{name}#{index}"
         error = problem(item)
         # A record outside the JSON policy is kept as (strict, escaped) JSON text, so the rejects file can
         # still be written; one bad record never refuses the file.
