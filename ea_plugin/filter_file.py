@@ -20,10 +20,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ea_plugin.errors import USAGE, EAPluginError, InvalidPairError
+from ea_plugin.errors import USAGE, EAPluginError
 from ea_plugin.jsonl import JsonLine, LineCounts, complete_lines, count_lines, dumps_line, parse_line, read_file
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.outputs import refuse_overwrite, same_file
+from ea_plugin.parallel import judge_step
 from ea_plugin.policy import DROPPED_ON_ERROR, KEPT_ON_ERROR, Decision
 
 FIELDS = ("question", "chunk")
@@ -179,21 +180,6 @@ def _write(handle: TextIO, row: dict[str, Any]) -> None:
     handle.write(dumps_line(row))
 
 
-def _judge_each(judge: AlignmentJudge, lines: Sequence[JsonLine]) -> list[Decision | str]:
-    """Decisions for the lines in order; where the judge refuses a pair as invalid input, the reason instead."""
-    pairs = [(line.value["question"], line.value["chunk"]) for line in lines]
-    try:
-        return list(judge.judge_pairs(pairs))
-    except InvalidPairError:  # some pair of the step is invalid to the judge: find which, judge the rest
-        results: list[Decision | str] = []
-        for pair in pairs:
-            try:
-                results.append(judge.judge_pairs([pair])[0])
-            except InvalidPairError as exc:
-                results.append(f"invalid pair: {exc}")
-        return results
-
-
 @dataclass
 class _Sinks:
     out: TextIO
@@ -211,7 +197,8 @@ def _run_step(judge: AlignmentJudge, step: Sequence[JsonLine], sinks: _Sinks) ->
             counts.rejected += 1
         else:
             good.append(line)
-    for line, result in zip(good, _judge_each(judge, good) if good else [], strict=True):
+    pairs = [(line.value["question"], line.value["chunk"]) for line in good]
+    for line, result in zip(good, judge_step(judge, pairs) if good else [], strict=True):
         if isinstance(result, str):
             _write(sinks.bad, reject_row(line.number, result, line.text))
             counts.rejected += 1
