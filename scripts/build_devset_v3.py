@@ -140,6 +140,8 @@ class Profile:
     heading: tuple[str, str] = ("故障代码一览", "Fault list")
     software: tuple[str, ...] = ()  # notes naming software, firmware or protocols (never products)
     apps: tuple[str, ...] = ()  # the software those notes name, as a question may name it
+    alias: tuple[str, ...] = ()  # a short name of the series (another main model): asked only against a page
+    alias_heading: tuple[str, ...] = ()  # that names both, `PreciseFlex 400 (PF400)`
     english: float = 0.5  # share of English pages
 
     @property
@@ -180,7 +182,8 @@ PROFILES = {
         ("PreciseFlex 3400", "PreciseFlex3400"), ("Brooks", "博众"), "机械臂",
         ("PreciseFlex400_GPL_Error_Codes.pdf", "PreciseFlex 400 GPL 错误代码"), ("错误代码一览", "Error code list"),
         ("控制器运行软件 GPL；系统日志中也会记录这些信息。", "Errors are also written to the log of the software GPL.",
-         "通过 TCP 端口 10100 发送命令时返回同样的错误码。"), ("GPL",)),
+         "通过 TCP 端口 10100 发送命令时返回同样的错误码。"), ("GPL",),
+        alias=("PF400", "PF400机械臂", "pf400"), alias_heading=("PreciseFlex 400 (PF400)", "PreciseFlex 400（PF400）")),
     "brooks_pf400_params": Profile(
         "brooks_pf400_params", "param", ("PreciseFlex 400", "preciseflex 400", "PreciseFlex400"),
         ("PreciseFlex 3400", "PreciseFlex3400"), ("Brooks",), "机械臂",
@@ -381,6 +384,7 @@ def page(profile: Profile, body: str, rng: random.Random, product: str | None, n
     heading = profile.heading[1] if english else profile.heading[0]
     parts = []
     if product is not None:
+        product = beside_brand(profile, product, rng)
         parts.append(rng.choice([f"【{product}】{heading}", f"{product} {heading}", f"{product} — {heading}"]))
     else:
         parts.append(heading)
@@ -391,6 +395,21 @@ def page(profile: Profile, body: str, rng: random.Random, product: str | None, n
     if software and profile.software:
         parts.append(rng.choice(profile.software))
     return "\n".join(parts)
+
+
+def beside_brand(profile: Profile, product: str, rng: random.Random) -> str:
+    """Pages name the brand beside the series now and then (`法奥 FR5机械臂`, `OSP-P300（Okuma）`), as a catalog
+    learner needs. A Latin brand never stands right before the series: `FAIRINO FR5` could read as one spaced model."""
+    if product not in profile.models + profile.sibling + profile.alias_heading or not profile.brand:
+        return product
+    roll = rng.random()
+    chinese = [b for b in profile.brand if not b.isascii()]
+    latin = [b for b in profile.brand if b.isascii()]
+    if roll < 0.25 and chinese:
+        return f"{chinese[0]} {product}"
+    if roll < 0.35 and latin:
+        return f"{product}（{latin[0]}）"
+    return product
 
 
 QUESTION_TEMPLATES = ("{p}{c}怎么办？", "{p} {c}是什么意思", "{p}今天{c}，如何处理", "{p}{c}，怎么复位？",
@@ -587,6 +606,24 @@ def series_spelling(row, profile, tables, rng):
     yield _pair(row, tables, coded_question(profile, row, rng, product=q_product), c, ALIGNED, _rule(profile),
                 "series_spelling", [row], f"{q_product!r} and {c_product!r} are one model; {row.code.show()} listed",
                 profile, rng)
+
+
+def alias_in_heading(row, profile, tables, rng):
+    """`PF400` asked against a page headed `PreciseFlex 400 (PF400)`: the page names the short name too."""
+    if not profile.alias:
+        return
+    q = coded_question(profile, row, rng, product=rng.choice(profile.alias))
+    if rng.random() < 0.5:
+        c = page(profile, line(profile, row, rng), rng, rng.choice(profile.alias_heading))
+        yield _pair(row, tables, q, c, ALIGNED, "fault", "alias_in_heading_same_code", [row],
+                    f"the heading names the short name as well; {row.code.show()} listed", profile, rng)
+        return
+    rows = near_rows(row, tables.rows[row.source], rng)
+    if rows:
+        c = page(profile, line(profile, rows[0], rng), rng, rng.choice(profile.alias_heading))
+        yield _pair(row, tables, q, c, UNALIGNED, "fault", "alias_in_heading_diff_code", rows,
+                    f"the heading names the short name as well; {row.code.show()} vs {rows[0].code.show()}",
+                    profile, rng)
 
 
 def sibling_series(row, profile, tables, rng):
@@ -799,7 +836,7 @@ def parameter(row, profile, tables, rng):
 
 
 BUILDERS: tuple[KindBuilder, ...] = (
-    same_code, near_miss, cnc_table, newline_after_cue, series_spelling, sibling_series, other_vendor,
+    same_code, near_miss, cnc_table, newline_after_cue, series_spelling, alias_in_heading, sibling_series, other_vendor,
     chunk_no_product, question_no_product, no_entity, software_names, brand_own, mnemonic_same, mnemonic_diff,
     number_against_pair, mnemonic_vs_number, sign_differs, parameter)
 PARAM_BUILDERS = {parameter, series_spelling, sibling_series, no_entity, question_no_product, software_names}
