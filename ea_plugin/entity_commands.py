@@ -38,7 +38,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_catalog_check(args: argparse.Namespace) -> int:
     catalog = check_catalog(args.file)
-    print(f"{args.file}: ok ({len(catalog.brands)} brands, {len(catalog.series)} series with the built-in catalog)")
+    for note in catalog.notes:  # a learned file's entries that loading dropped (clashes with other entries)
+        print(f"note: {note}")
+    print(f"{args.file}: ok ({len(catalog.brands)} brands, {len(catalog.series)} series, "
+          f"{len(catalog.software)} software names with the built-in catalog)")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ea_plugin.rules.catalog import CatalogError, ListedCode, check_catalog, parse_catalog
+from ea_plugin.rules.catalog import CatalogError, ListedCode, _builtin_data, check_catalog, parse_catalog
 
 BASE = {"brands": [{"id": "acme", "aliases": ["ACME"], "support": 3, "pages": ["a#1", "a#2", "b#4"]}]}
 
@@ -92,3 +92,40 @@ def test_a_file_with_software_and_listed_codes_passes_catalog_check(tmp_path):
                     "software: [RobotWare, {name: TwinCAT, aliases: [TwinCAT 3]}]\n", encoding="utf-8")
     catalog = check_catalog(path)
     assert catalog.is_listed_mnemonic("OC") and catalog.is_software("TwinCAT 3") and "acme/x1" in catalog.series_codes
+
+
+LEARNED = {
+    "learned": {"pages": 10, "min_support": 2},
+    "brands": [{"id": "learned/fairino", "aliases": ["FAIRINO", "法奥", "台达"], "support": 5}],  # 台达 is Delta's
+    "series": [
+        {"id": "learned/fr5", "brand": "learned/fairino", "aliases": ["FR5", "SV660"], "support": 4},  # SV660: built-in
+        {"id": "learned/xq9", "aliases": ["XQ9"], "support": 2},  # no brand shown by the corpus
+        {"id": "learned/bad", "brand": "nobody", "aliases": ["QQ7"]},  # an unknown brand: dropped
+        {"id": "delta/asda-a2", "brand": "learned/fairino", "aliases": ["ZZ1"]},  # contradicts the built-in: dropped
+        {"id": "inovance/md500", "fault_codes": ["oC"], "support": 3},  # adds listed codes to a built-in series
+    ],
+    "software": ["RobotWare", {"name": "MD500"}],  # MD500 is a built-in series alias: dropped
+}
+
+
+def test_a_learned_file_only_adds_and_its_clashes_are_dropped_with_notes():
+    builtin = _builtin_data()
+    catalog = parse_catalog([("learned.yaml", LEARNED), ("builtin", builtin)])  # learned comes last whatever order
+    assert catalog.brands["learned/fairino"].aliases == ("FAIRINO", "法奥")
+    assert catalog.series["learned/fr5"].aliases == ("FR5",) and catalog.series["learned/xq9"].brand is None
+    assert "learned/bad" not in catalog.series and catalog.series["delta/asda-a2"].brand == "delta"
+    assert catalog.lookup_model("sv660n").id == "inovance/sv660" and catalog.is_listed_mnemonic("oc")
+    assert set(catalog.software) == {"RobotWare"}
+    notes = "\n".join(catalog.notes)
+    for part in ("'台达' is already an alias of brand 'delta'",
+                 "'SV660' is already an alias of series 'inovance/sv660'", "unknown brand 'nobody'",
+                 "already belongs to 'delta'", "'MD500' is already an alias of series"):
+        assert part in notes
+
+
+def test_a_user_file_without_learned_still_fails_on_the_same_clash():
+    with pytest.raises(CatalogError, match="already an alias"):
+        parse_catalog([("builtin", _builtin_data()),
+                       ("user", {"series": [{"id": "x/y", "brand": "delta", "aliases": ["SV660"]}]})])
+    with pytest.raises(CatalogError, match="field 'brand' is required"):
+        parse_catalog([("user", {"series": [{"id": "x/y", "aliases": ["XQ9"]}]})])

@@ -60,7 +60,7 @@ _SERIES_KEYS = ({"id", "brand", "name", "aliases", "context_aliases", "order_cod
 _SOFTWARE_KEYS = {"name", "aliases"} | _PROVENANCE_KEYS
 _CODE_KEYS = {"prefix", "digits", "family", "separator"}
 _LISTED_KEYS = {"code", "family"}
-_TOP_KEYS = ("brands", "series", "software", "version")
+_TOP_KEYS = ("brands", "series", "software", "version", "learned")
 _LETTERS = re.compile(r"[A-Za-z]+")
 # A listed code as tables write it: letters/digits in parts joined by "." or "-", an optional sign (SDK codes -4)
 _LISTED_CODE = re.compile(r"-?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")
@@ -68,9 +68,15 @@ MNEMONIC_SHAPE = re.compile(r"[a-z]{2,4}[0-9]{0,2}")  # the spec's MN family: 2-
 
 
 class CatalogError(EAPluginError, ValueError):
-    """A catalog file that cannot be read or has a mistake; the message names the file, entry and field."""
+    """A catalog file that cannot be read or has a mistake; the message names the file, entry and field.
+    Bounded in size: it never holds a whole value of the file."""
 
     exit_status = USAGE
+
+    def __init__(self, message: str) -> None:
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 3] + "..."
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,7 @@ class CodeForm:
 @dataclass(frozen=True)
 class Series:
     id: str
-    brand: str
+    brand: str | None  # None: a learned series whose brand the corpus did not show
     name: str
     aliases: tuple[str, ...] = ()
     context_aliases: tuple[str, ...] = ()
@@ -142,6 +148,7 @@ class Catalog:
     series: dict[str, Series] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     software: dict[str, Software] = field(default_factory=dict)  # name -> entry
+    notes: tuple[str, ...] = ()  # what a learned file's loading dropped, and why
 
     def __post_init__(self) -> None:
         self._build()
@@ -268,7 +275,7 @@ class Catalog:
             for pattern in series.order_codes:
                 group = f"s{len(self._order_ids)}"
                 self._order_ids[group] = series.id
-                patterns.append(f"(?P<{group}>{pattern})")
+                patterns.append(f"(?P<{group}>(?:{pattern}))")
             forms.extend(series.codes)
         if len(automaton) == 0:
             automaton.add_word("\x00", (1, "brand", "", False, False, False))  # an empty automaton cannot be searched
@@ -319,26 +326,111 @@ _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 
 
 # -- reading files --------------------------------------------------------------------------------------
+MAX_NODES = 100_000  # YAML nodes a catalog may expand to (aliases counted as often as they are used)
+MAX_DEPTH = 64  # nesting of lists and mappings
+MAX_MESSAGE = 600  # characters of a CatalogError message
+
+
+class _CatalogLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml where built: fast, depth-bounded
+    """yaml's SafeLoader that checks the composed document before building it: no repeated key in a mapping,
+    nesting and alias expansion bounded (a 443-byte alias bomb expands to ~10^9 nodes)."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_nodes(node)
+        return super().construct_document(node)
+
+
+def _check_nodes(root: yaml.Node) -> None:
+    """Depth, expanded size (an alias counts its whole subtree again) and repeated keys of a composed document.
+    Iterative, and the size of a node shared through aliases is computed once."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        if depth > MAX_DEPTH:
+            raise CatalogError(f"nested deeper than {MAX_DEPTH} levels (line {node.start_mark.line + 1})")
+        children = _children(node)
+        if done:
+            sizes[id(node)] = size = 1 + sum(sizes[id(c)] for c in children)
+            if size > MAX_NODES:
+                raise CatalogError(f"expands to more than {MAX_NODES:,} values (YAML anchors and aliases?)")
+            continue
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            _check_unique_keys(node)
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _check_unique_keys(node: yaml.MappingNode) -> None:
+    seen: set[str] = set()
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+            if key.value in seen:
+                raise CatalogError(f"line {key.start_mark.line + 1}: key {_shown(key.value)} is repeated "
+                                   f"in the same mapping (the later one would replace the earlier)")
+            seen.add(key.value)
+
+
+def _refuse_repeated_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise CatalogError(f"key {_shown(key)} is repeated in the same object (the later one would replace "
+                               f"the earlier)")
+        seen[key] = value
+    return seen
+
+
+def parse_catalog_text(text: str, source: str, json_format: bool = False) -> dict[str, Any]:
+    """The raw mapping of a catalog's text (YAML, or JSON where ``json_format``), checked for shape: every
+    failure is a CatalogError of bounded size naming ``source``."""
+    kind = "JSON" if json_format else "YAML"
+    try:
+        if json_format:
+            data = json.loads(text, object_pairs_hook=_refuse_repeated_json_keys)
+        else:
+            data = yaml.load(text, Loader=_CatalogLoader)  # noqa: S506 (a SafeLoader)
+    except CatalogError as exc:
+        raise CatalogError(f"{source}: {exc}") from None
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise CatalogError(f"{source}: not valid {kind}: {exc}") from None
+    except RecursionError:
+        raise CatalogError(f"{source}: not valid {kind}: nested too deep") from None
+    except ValueError as exc:  # a number of thousands of digits
+        raise CatalogError(f"{source}: not valid {kind}: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CatalogError(f"{source}: the top level must be a mapping with 'brands', 'series' and/or 'software'")
+    unknown = set(data) - set(_TOP_KEYS)
+    if unknown:
+        raise CatalogError(f"{source}: unknown top-level key(s) {_shown(sorted(map(str, unknown)))}; "
+                           f"expected 'brands', 'series', 'software'")
+    return data
+
+
 def read_catalog_file(path: str | Path) -> dict[str, Any]:
     """The raw mapping of a YAML or JSON catalog file (JSON is read by its suffix, YAML otherwise)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise CatalogError(f"{path}: cannot read the catalog: {exc}") from exc
+        raise CatalogError(f"{path}: cannot read the catalog: {exc}") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise CatalogError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise CatalogError(f"{path}: the top level must be a mapping with 'brands' and/or 'series'")
-    unknown = set(data) - set(_TOP_KEYS)
-    if unknown:
-        raise CatalogError(f"{path}: unknown top-level key(s) {sorted(map(str, unknown))}; "
-                           f"expected 'brands', 'series', 'software'")
-    return data
+        text = raw.decode("utf-8-sig")  # a BOM is allowed; UTF-16 and other encodings are not
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{path}: not UTF-8 text (byte {exc.start}); save the catalog as UTF-8") from None
+    return parse_catalog_text(text, str(path), path.suffix.lower() == ".json")
 
 
 def _entries(data: dict[str, Any], key: str, source: str) -> list[dict[str, Any]]:
@@ -420,7 +512,8 @@ def _code_form(raw: Any, where: str) -> CodeForm:
     digits = entry.get("digits")
     if isinstance(digits, int) and not isinstance(digits, bool):
         digits = [digits, digits]
-    if not (isinstance(digits, list) and len(digits) == 2 and all(isinstance(d, int) for d in digits)
+    if not (isinstance(digits, list) and len(digits) == 2
+            and all(isinstance(d, int) and not isinstance(d, bool) for d in digits)
             and 1 <= digits[0] <= digits[1] <= 8):
         raise CatalogError(
             f"{where}: field 'digits' must be a number 1-8 or [min, max], got {_shown(entry.get('digits'))}")
@@ -446,68 +539,161 @@ def _merge(old: Any, new: Any) -> Any:
     for name in ("aliases", "context_aliases", "order_codes", "codes", "fault_codes", "pages"):
         if hasattr(old, name):
             updates[name] = tuple(dict.fromkeys(getattr(old, name) + getattr(new, name)))
-    if old.support is None:
+    if getattr(old, "support", None) is None:
         updates["support"] = new.support
     return type(old)(**{**old.__dict__, **updates})
 
 
-def parse_catalog(datas: Iterable[tuple[str, dict[str, Any]]]) -> Catalog:
-    """Build one catalog from raw mappings, each with the name of its source (for error messages)."""
-    brands: dict[str, Brand] = {}
-    series: dict[str, Series] = {}
-    software: dict[str, Software] = {}
-    sources = []
-    for source, data in datas:
-        sources.append(source)
-        for index, raw in enumerate(_entries(data, "brands", source)):
-            where = _where(source, "brands", index, raw)
-            entry = _check_keys(raw, _BRAND_KEYS, where)
-            ident = _text(entry, "id", where, True)
-            brand = Brand(ident, _text(entry, "name", where) or ident, _texts(entry, "aliases", where),
-                          *_provenance(entry, where))
-            brands[ident] = _merge(brands[ident], brand) if ident in brands else brand
-        for index, raw in enumerate(_entries(data, "series", source)):
-            where = _where(source, "series", index, raw)
-            entry = _check_keys(raw, _SERIES_KEYS, where)
-            ident = _text(entry, "id", where, True)
-            brand = _text(entry, "brand", where, ident not in series) or series[ident].brand
-            if brand not in brands:
-                raise CatalogError(f"{where}: field 'brand': unknown brand {_shown(brand)} (define it under 'brands')")
-            if ident in series and brand != series[ident].brand:
-                owner = series[ident].brand
-                raise CatalogError(f"{where}: field 'brand': series {_shown(ident)} already belongs to {_shown(owner)}")
-            patterns = _texts(entry, "order_codes", where)
-            for pattern in patterns:
+class _Builder:
+    """Entries of catalog mappings gathered into one catalog. A learned file's entries (top-level ``learned``)
+    come after every other file's and only add: an entry with a mistake, an alias another entry owns or a brand
+    that contradicts one given is dropped with a note (``Catalog.notes``), never an error."""
+
+    def __init__(self) -> None:
+        self.brands: dict[str, Brand] = {}
+        self.series: dict[str, Series] = {}
+        self.software: dict[str, Software] = {}
+        self.notes: list[str] = []
+        self.owners: dict[str, str] | None = None  # alias key -> owner, built when the first learned file comes
+
+    def add(self, source: str, data: dict[str, Any], learned: bool) -> None:
+        if learned and self.owners is None:
+            self.owners = {}
+            for brand in self.brands.values():
+                self._claim(brand.aliases, f"brand {brand.id!r}")
+            for item in self.series.values():
+                self._claim(item.aliases + item.context_aliases, f"series {item.id!r}")
+            for soft in self.software.values():
+                self._claim((soft.name, *soft.aliases), f"software {soft.name!r}")
+        steps = (("brands", self._brand), ("series", self._series), ("software", self._software))
+        for key, step in steps:
+            for index, raw in enumerate(_entries(data, key, source)):
+                where = _where(source, key, index, raw)
+                if not learned:
+                    step(raw, where, False)
+                    continue
                 try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    raise CatalogError(f"{where}: field 'order_codes': bad regex {_shown(pattern)}: {exc}") from exc
-            codes = entry.get("codes") or []
-            if not isinstance(codes, list):
-                raise CatalogError(f"{where}: field 'codes' must be a list of {{prefix, digits, family}}")
-            listed = entry.get("fault_codes") or []
-            if not isinstance(listed, list):
-                raise CatalogError(f"{where}: field 'fault_codes' must be a list of codes (e.g. [oC, ov, '2310'])")
-            item = Series(
-                ident, brand, _text(entry, "name", where) or ident, _texts(entry, "aliases", where),
-                _texts(entry, "context_aliases", where), patterns,
-                tuple(_code_form(code, f"{where} codes[{i}]") for i, code in enumerate(codes)),
-                tuple(dict.fromkeys(_listed_code(code, f"{where} fault_codes[{i}]") for i, code in enumerate(listed))),
-                *_provenance(entry, where),
-            )
-            series[ident] = _merge(series[ident], item) if ident in series else item
-        for index, raw in enumerate(_entries(data, "software", source)):
-            where = f"{source}: software[{index}]"
-            if isinstance(raw, str):
-                raw = {"name": raw}
-            entry = _check_keys(raw, _SOFTWARE_KEYS, where)
-            name = _text(entry, "name", where, True)
-            item = Software(name, _texts(entry, "aliases", where), *_provenance(entry, where))
-            software[name] = _merge(software[name], item) if name in software else item
+                    step(raw, where, True)
+                except CatalogError as exc:
+                    self.notes.append(f"dropped: {exc}")
+
+    def _claim(self, aliases: Iterable[str], owner: str) -> None:
+        for alias in aliases:
+            for key in _alias_keys(alias):
+                self.owners.setdefault(key, owner)  # type: ignore[union-attr]
+
+    def _free(self, aliases: tuple[str, ...], owner: str, where: str) -> tuple[str, ...]:
+        """The learned aliases no other entry owns (claimed for ``owner``); the others dropped with a note."""
+        assert self.owners is not None
+        kept = []
+        for alias in aliases:
+            keys = _alias_keys(alias)
+            other = next((self.owners[k] for k in keys if self.owners.get(k, owner) != owner), None)
+            if other is not None:
+                self.notes.append(f"dropped: {where}: alias {_shown(alias)} is already an alias of {other}")
+                continue
+            self._claim((alias,), owner)
+            kept.append(alias)
+        return tuple(kept)
+
+    def _brand(self, raw: Any, where: str, learned: bool) -> None:
+        entry = _check_keys(raw, _BRAND_KEYS, where)
+        ident = _text(entry, "id", where, True)
+        aliases = _aliases(entry, "aliases", where)
+        if learned:
+            aliases = self._free(aliases, f"brand {ident!r}", where)
+        brand = Brand(ident, _text(entry, "name", where) or ident, aliases, *_provenance(entry, where))
+        self.brands[ident] = _merge(self.brands[ident], brand) if ident in self.brands else brand
+
+    def _series(self, raw: Any, where: str, learned: bool) -> None:
+        entry = _check_keys(raw, _SERIES_KEYS, where)
+        ident = _text(entry, "id", where, True)
+        old = self.series.get(ident)
+        brand = _text(entry, "brand", where, old is None and not learned) or (old.brand if old else None)
+        if brand is not None and brand not in self.brands:
+            raise CatalogError(f"{where}: field 'brand': unknown brand {_shown(brand)} (define it under 'brands')")
+        if old is not None and brand != old.brand:
+            raise CatalogError(f"{where}: field 'brand': series {_shown(ident)} already belongs to {_shown(old.brand)}")
+        patterns = _texts(entry, "order_codes", where)
+        for pattern in patterns:
+            _check_order_code(pattern, where)
+        codes = entry.get("codes") or []
+        if not isinstance(codes, list):
+            raise CatalogError(f"{where}: field 'codes' must be a list of {{prefix, digits, family}}")
+        listed = entry.get("fault_codes") or []
+        if not isinstance(listed, list):
+            raise CatalogError(f"{where}: field 'fault_codes' must be a list of codes (e.g. [oC, ov, '2310'])")
+        forms = tuple(_code_form(code, f"{where} codes[{i}]") for i, code in enumerate(codes))
+        fault_codes = tuple(dict.fromkeys(_listed_code(c, f"{where} fault_codes[{i}]") for i, c in enumerate(listed)))
+        aliases, context = _aliases(entry, "aliases", where), _aliases(entry, "context_aliases", where)
+        provenance = _provenance(entry, where)
+        name = _text(entry, "name", where) or ident
+        if learned:
+            aliases = self._free(aliases, f"series {ident!r}", where)
+            context = self._free(context, f"series {ident!r}", where)
+        item = Series(ident, brand, name, aliases, context, patterns, forms, fault_codes, *provenance)
+        self.series[ident] = _merge(old, item) if old is not None else item
+
+    def _software(self, raw: Any, where: str, learned: bool) -> None:
+        if isinstance(raw, str):
+            raw = {"name": raw}
+        entry = _check_keys(raw, _SOFTWARE_KEYS, where)
+        name = _text(entry, "name", where, True)
+        aliases = _aliases(entry, "aliases", where)
+        if learned:
+            names = self._free((name, *aliases), f"software {name!r}", where)
+            if name not in names:
+                return  # its name is another entry's alias (noted)
+            aliases = names[1:]
+        item = Software(name, aliases, *_provenance(entry, where))
+        self.software[name] = _merge(self.software[name], item) if name in self.software else item
+
+
+def is_learned(data: Any) -> bool:
+    """Whether a catalog mapping was written by ``ea-judge catalog learn`` (top-level ``learned``)."""
+    return isinstance(data, dict) and data.get("learned") not in (None, False)
+
+
+def parse_catalog(datas: Iterable[tuple[str, dict[str, Any]]]) -> Catalog:
+    """Build one catalog from raw mappings, each with the name of its source (for error messages). Learned
+    mappings (``is_learned``) come last and only add knowledge (see _Builder)."""
+    datas = list(datas)
+    builder = _Builder()
+    for source, data in sorted(datas, key=lambda item: is_learned(item[1])):  # stable: the given order otherwise
+        builder.add(source, data, is_learned(data))
+    sources = tuple(source for source, _ in datas)
     try:
-        return Catalog(brands, series, tuple(sources), software)
+        catalog = Catalog(builder.brands, builder.series, sources, builder.software)
     except CatalogError as exc:
-        raise CatalogError(f"{' + '.join(sources)}: {exc}") from exc
+        raise CatalogError(f"{' + '.join(sources)}: {exc}") from None
+    catalog.notes = tuple(builder.notes)
+    return catalog
+
+
+_REGEX_CONSTRUCTS = re.compile(r"\\[1-9]|\\g|\(\?(?![:=!]|<[=!])")  # backrefs, flags, named groups
+
+
+def _check_order_code(pattern: str, where: str) -> None:
+    """An order-code regex that also works inside the catalog's combined pattern (a group of its own)."""
+    if len(pattern) > 200:
+        raise CatalogError(f"{where}: field 'order_codes': a pattern of more than 200 characters")
+    if _REGEX_CONSTRUCTS.search(pattern):
+        raise CatalogError(f"{where}: field 'order_codes': {_shown(pattern)} uses inline flags, named groups or "
+                           f"back-references; write a plain pattern (matching ignores case)")
+    try:
+        if re.compile(pattern).groups != re.compile(f"(?:{pattern})").groups:
+            raise re.error("unbalanced parentheses")
+    except re.error as exc:
+        raise CatalogError(f"{where}: field 'order_codes': bad regex {_shown(pattern)}: {exc}") from None
+
+
+def _aliases(entry: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
+    aliases = _texts(entry, name, where)
+    for alias in aliases:
+        if not any(ch.isalnum() for ch in alias) or len(alias) > 100:
+            raise CatalogError(f"{where}: field '{name}': alias {_shown(alias)} must hold a letter or digit "
+                               f"(and at most 100 characters)")
+    return aliases
 
 
 def _builtin_data() -> dict[str, Any]:

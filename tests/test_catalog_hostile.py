@@ -1,0 +1,89 @@
+"""Hostile catalog files (issue 24 items 8-9): every one a CatalogError of bounded size, fast, never a traceback."""
+
+import json
+
+import pytest
+
+from ea_plugin.cli import main
+from ea_plugin.rules.catalog import MAX_MESSAGE, CatalogError, check_catalog, parse_catalog
+
+# 9 levels of 9 aliases: ~4*10^8 strings once expanded (the 443-byte file of issue 24), under the ignored key
+ALIAS_BOMB = "version: &a [" + ",".join(["x"] * 9) + "]\n" + "".join(
+    f"l{i}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)
+) + "brands: [{id: b, aliases: *i}]\n"
+
+
+def _error(tmp_path, content, name="c.yaml") -> str:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    with pytest.raises(CatalogError) as error:
+        check_catalog(path)
+    message = str(error.value)
+    assert len(message) <= MAX_MESSAGE and str(path) in message
+    return message
+
+
+def test_the_alias_bomb_fails_fast_with_a_short_message(tmp_path):
+    assert len(ALIAS_BOMB) < 600
+    assert "expands to more than" in _error(tmp_path, ALIAS_BOMB)
+
+
+def test_a_few_aliases_are_still_read(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("brands: [{id: acme, aliases: [ACME]}]\nseries:\n"
+                    "  - {id: acme/x, brand: acme, aliases: [XQ100], order_codes: &codes ['xq\\d']}\n"
+                    "  - {id: acme/y, brand: acme, aliases: [YQ100], order_codes: *codes}\n", encoding="utf-8")
+    assert check_catalog(path).series["acme/y"].order_codes == ("xq\\d",)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"brands: [{id: a, aliases: [\xff\xfe]}]\n", "not UTF-8 text"),
+     ("brands: []\n".encode("utf-16"), "not UTF-8 text"),
+     ("[" * 20000 + "]" * 20000, "nest"),
+     ("version: " + "9" * 5000 + "\n", "not valid YAML"),
+     ("series: []\nbrands: []\nseries: []\n", "key 'series' is repeated"),
+     ("brands: [{id: a, aliases: [A1], aliases: [A2]}]\n", "key 'aliases' is repeated"),
+     ("brands: [{id: a, aliases: [' - ']}]\n", "must hold a letter or digit"),
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, codes: [{prefix: W, digits: [true, true], family: N}]}]\n",
+      "field 'digits'"),
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['(?i)xd\\d{3}']}]\n", "inline flags"),
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['(?P<s0>xd)']}]\n", "named groups"),
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['(x)\\1']}]\n", "back-references"),
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['a)|(b']}]\n", "bad regex"),
+     ("brands: [{id: a, aliases: [" + ",".join(["x" * 50] * 400) + "]}]\n" + "brands: []\n", "repeated")],
+)
+def test_hostile_yaml_is_one_bounded_catalog_error(tmp_path, content, message):
+    assert message in _error(tmp_path, content)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [('{"series": [], "series": []}', "key 'series' is repeated"), ("[" * 20000 + "]" * 20000, "nested too deep"),
+     ('{"version": ' + "9" * 5000 + "}", "not valid JSON"), (b'{"brands": "\xc3\x28"}', "not UTF-8 text")],
+)
+def test_hostile_json_is_one_bounded_catalog_error(tmp_path, content, message):
+    assert message in _error(tmp_path, content, "c.json")
+
+
+def test_an_error_never_shows_a_whole_huge_value():
+    big = {"brands": [{"id": "a", "aliases": "x" * 100_000}], "series": [{"id": ["y"] * 10_000}]}
+    with pytest.raises(CatalogError) as error:
+        parse_catalog([("t", big)])
+    assert len(str(error.value)) < 300
+
+
+def test_order_codes_with_groups_still_match_in_the_combined_pattern():
+    catalog = parse_catalog([("t", {"brands": [{"id": "a"}], "series": [
+        {"id": "a/x", "brand": "a", "order_codes": ["xd(1|2)\\d"]},
+        {"id": "a/y", "brand": "a", "order_codes": ["yq\\d"]}]})])
+    assert catalog.lookup_model("xd15").id == "a/x" and catalog.lookup_model("yq7").id == "a/y"
+
+
+def test_catalog_check_prints_one_error_line_for_a_hostile_file(tmp_path, capsys):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(ALIAS_BOMB, encoding="utf-8")
+    assert main(["catalog", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "expands to more than" in err
+    assert json.dumps(err)  # plain text
