@@ -35,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ea_plugin.backends.rules import RulesBackend
+from ea_plugin.jsonl import read_file
 from ea_plugin.judgement import Pair
 from ea_plugin.rules import codes, extract, products
 from ea_plugin.rules.catalog import load_catalog
@@ -68,7 +69,7 @@ def _chunks() -> list[str]:
     for name in _SOURCES:
         path = ROOT / name
         if path.exists():
-            out += [json.loads(line)["chunk"] for line in path.read_text("utf-8").splitlines() if line.strip()]
+            out += [line.value["chunk"] for line in read_file(path)]
     return out
 
 

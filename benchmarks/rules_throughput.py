@@ -21,7 +21,6 @@ count; the wall-clock rate is beside it. Goal (issue 16): >= 10,000 pairs/s with
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from benchmarks.pairs import make_pairs
 from ea_plugin.backends.rules import RulesBackend
+from ea_plugin.jsonl import read_file
 from ea_plugin.judgement import Pair
 from ea_plugin.rules.catalog import load_catalog, parse_catalog
 from ea_plugin.rules.extract import clear_cache
@@ -41,8 +41,7 @@ _TOKENS = re.compile(r"[A-Za-z]+[\s\-]?\d+(?:\.\d+)?|\d+(?:\.\d+)?")
 def devset_pairs() -> list[Pair]:
     if not DEVSET.exists():
         return []
-    rows = [json.loads(line) for line in DEVSET.read_text("utf-8").splitlines()]
-    return [Pair(r["question"], r["chunk"]) for r in rows]
+    return [Pair(line.value["question"], line.value["chunk"]) for line in read_file(DEVSET)]
 
 
 def unique_texts(pairs: list[Pair]) -> list[Pair]:

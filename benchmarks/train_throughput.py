@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.dev_machine import MULTICAST_OFF  # noqa: E402
+from ea_plugin.jsonl import read_file  # noqa: E402
 from ea_plugin.prompts import ALIGNED, UNALIGNED  # noqa: E402
 from training.convert import ConvertOptions, Source, convert  # noqa: E402
 from training.examples import generate as gen  # noqa: E402
@@ -223,7 +224,7 @@ def read_metrics(result: Result, model_dir: Path, warmup: int) -> Result:
         start, end = steps[warmup - 1] if warmup else {"num_input_tokens_seen": 0, "train_runtime": 0.0}, steps[-1]
         tokens = end["num_input_tokens_seen"] - start["num_input_tokens_seen"]
         result.tokens_per_s = tokens / (end["train_runtime"] - start["train_runtime"])
-    vram = [json.loads(line) for line in (model_dir / "trainer_log.jsonl").read_text().splitlines()]
+    vram = [line.record for line in read_file(model_dir / "trainer_log.jsonl") if line.record is not None]
     allocated = [row["vram_allocated"] for row in vram if "vram_allocated" in row]
     reserved = [row["vram_reserved"] for row in vram if "vram_reserved" in row]
     result.peak_allocated_gb = max(allocated) if allocated and max(allocated) > 0 else None  # None on CPU

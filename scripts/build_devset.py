@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ea_plugin.jsonl import write_jsonl
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset"
@@ -605,9 +606,7 @@ def balance(pairs: list[Pair], rng: random.Random) -> list[Pair]:
 
 
 def write(pairs: list[Pair], path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="\n") as f:
-        for pair in pairs:
-            f.write(json.dumps(pair.record(), ensure_ascii=False) + "\n")
+    write_jsonl(path, (pair.record() for pair in pairs))
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ea_plugin import jsonl
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 from scripts.build_devset import balance, dedupe  # the same de-duplication and class balancing as the v2 dev set
 
@@ -875,9 +876,7 @@ def corpus(pairs: list[Pair], split: str) -> list[dict[str, str]]:
 
 
 def write_jsonl(records: list[dict[str, str]], path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="\n") as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    jsonl.write_jsonl(path, records)
 
 
 def main() -> None:

@@ -10,12 +10,12 @@ The held-out split comes from other vendors' tables: read it to see how the rule
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.jsonl import read_file
 from ea_plugin.judge import AlignmentJudge, load_judge
 from scripts.build_devset import DATA, SPLITS
 from training.evaluate import LabelledPair, evaluate, parse_options
@@ -46,11 +46,13 @@ class DevsetResult:
 
 def load_split(split: str, data: Path = DATA) -> list[DevsetRow]:
     rows = []
-    with (data / f"{split}.jsonl").open(encoding="utf-8") as f:
-        for i, line in enumerate(f, 1):
-            record = json.loads(line)
-            pair = LabelledPair(f"{split}:{i}", record["question"], record["chunk"], record["label"], record["kind"])
-            rows.append(DevsetRow(pair, record))
+    for line in read_file(data / f"{split}.jsonl"):
+        record = line.record
+        if record is None:  # the dev set is ours: a bad line is a bug in its builder
+            raise SystemExit(f"{split}.jsonl line {line.number}: {line.record_error}")
+        pair = LabelledPair(f"{split}:{line.number}", record["question"], record["chunk"], record["label"],
+                            record["kind"])
+        rows.append(DevsetRow(pair, record))
     return rows
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from benchmarks.pairs import make_pairs
 from ea_plugin.backends.rules import RulesBackend
 from ea_plugin.examples import WORKED_EXAMPLES
+from ea_plugin.jsonl import dumps, read_file
 from ea_plugin.judgement import Pair
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,9 +29,8 @@ _JSON = ("training/examples/aligned.json", "training/examples/unaligned.json")
 
 def pairs() -> Iterator[tuple[str, Pair]]:
     for name in _JSONL:
-        for i, line in enumerate((ROOT / name).read_text("utf-8").splitlines()):
-            row = json.loads(line)
-            yield f"{name}:{i}", Pair(row["question"], row["chunk"])
+        for line in read_file(ROOT / name):
+            yield f"{name}:{line.number - 1}", Pair(line.value["question"], line.value["chunk"])
     for name in _JSON:
         for i, row in enumerate(json.loads((ROOT / name).read_text("utf-8"))):
             yield f"{name}:{i}", Pair(row["question"], row["chunk"])
@@ -45,8 +45,8 @@ def snapshot() -> list[str]:
     lines = []
     for where, pair in pairs():
         (j,) = backend.generate([pair])
-        lines.append(json.dumps({"pair": where, "label": j.label, "rule": j.extra["rule"],
-                                 "entities": j.extra["entities"], "reasoning": j.reasoning}, ensure_ascii=False))
+        lines.append(dumps({"pair": where, "label": j.label, "rule": j.extra["rule"],
+                            "entities": j.extra["entities"], "reasoning": j.reasoning}))
     return lines
 
 
@@ -58,7 +58,7 @@ def main() -> None:
     if args.compare is None:
         print("\n".join(lines))
         return
-    before = args.compare.read_text("utf-8").splitlines()
+    before = args.compare.read_text("utf-8").rstrip("\n").split("\n")  # one line per pair (U+2028 is escaped)
     if len(before) != len(lines):
         sys.exit(f"{len(before)} pairs before, {len(lines)} now")
     differ = [(b, a) for b, a in zip(before, lines, strict=True) if b != a]
