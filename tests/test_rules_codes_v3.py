@@ -94,3 +94,88 @@ def test_parameter_decisions(question, chunk, expected):
 )
 def test_a_unit_counts_only_on_the_numbers_own_line(text, expected):
     assert normals(text) == expected
+
+
+# -- a family word and its number one space apart ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("MR-J4报AL 16", ["P:mrj4", "F:AL/16"]),
+        ("AL 127", ["F:AL/127"]),
+        ("ALM 21", ["F:AL/21"]),
+        ("Err 16", ["F:E/16"]),
+        ("ERR 16.1", ["F:E/16.1"]),
+        ("AL 3E1", ["F:AL/3e1"]),
+        ("ALARM 1020", ["F:*/1020"]),  # an English cue word and its number: a bare number (spec v2)
+    ],
+)
+def test_a_family_word_and_its_number_one_space_apart_are_one_code(text, expected):
+    assert normals(text) == expected
+    spans_hold(text)
+    code = extract_entities(text).faults[0]
+    assert code.text.lower().startswith(("al", "err")) or code.family is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("E 100", []),  # a lone E is too common in text
+        ("Err code", []),
+        ("AL 16系列", []),  # before a product word: a product's name
+        ("et al 2020", []),
+        ("Err  16", ["F:*/16"]),  # two spaces: the word is a cue, the number bare
+    ],
+)
+def test_spaced_family_words_that_are_not_one_code(text, expected):
+    assert normals(text) == expected
+
+
+# -- signed codes ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SDK调用返回-2", ["F:*/-2"]),
+        ("error code -4", ["F:*/-4"]),
+        ("错误码：-4", ["F:*/-4"]),
+        ("返回值 -18：Invalid state value", ["F:*/-18"]),
+        ("the call returns -4 when busy", ["F:*/-4"]),
+        ("return value -3", ["F:*/-3"]),
+        ("报警−7", ["F:*/-7"]),  # the minus sign
+        ("-5：参数错误", ["F:*/-5"]),  # a signed number opening a row
+        ("错误码 －5", ["F:*/-5"]),  # full width
+    ],
+)
+def test_signed_numbers_after_a_code_cue_keep_their_sign(text, expected):
+    assert normals(text) == expected
+    spans_hold(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("返回4", []),  # 返回 is a cue for signed numbers only
+        ("温度-40℃报警", []),  # a quantity
+        ("范围1~-5", []),
+        ("偏差 -5 个脉冲", []),  # no cue
+        ("E-4", ["F:E/4"]),  # the hyphen of a family code is no sign
+        ("P2-4", ["P:p2-4"]),
+    ],
+)
+def test_minus_signs_that_make_no_signed_code(text, expected):
+    assert normals(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "chunk", "expected"),
+    [
+        ("SDK调用返回-2", "错误码说明 2：参数超出范围", UNALIGNED),
+        ("SDK调用返回-2", "错误码 -2：参数超出范围", ALIGNED),
+        ("FR5机械臂 错误码5 how to fix", "FR5机械臂 错误码 -5：The lua file does not exist", UNALIGNED),
+        ("error code -14", "返回值 -14：Invalid", ALIGNED),
+        ("MR-J4报AL 16", "MR-J4 报警 AL.16：编码器初始通信异常", ALIGNED),
+        ("MR-J4报AL 16", "MR-J4 报警 E16：编码器", UNALIGNED),  # AL family vs E family
+        ("Err 16怎么办", "Err16.0 过载", ALIGNED),
+    ],
+)
+def test_signed_and_spaced_code_decisions(question, chunk, expected):
+    assert verdict(question, chunk) == expected

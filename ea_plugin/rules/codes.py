@@ -23,6 +23,8 @@ from ea_plugin.rules.words import (
     PARAMETER_CUES_EN,
     PARAMETER_CUES_ZH,
     ROW_NOT_AFTER,
+    SIGNED_CUES_EN,
+    SIGNED_CUES_ZH,
     UNIT_AFTER,
 )
 
@@ -50,6 +52,8 @@ _FAMILY = re.compile(
     rf"|(?P<hex_h>{_HEX_WITH_DIGIT})h"
     r")(?:\.(?P<sub>\d++))?" + _END
 )
+# Family words written one space before their number as one code (spec v3); not a lone "e" (too common in text).
+_SPACED_FAMILY = frozenset(("al", "alm", "er", "err"))
 _YASKAWA = frozenset(("pn", "fn", "un"))  # the parameter prefixes of _PARAMETER's "yaskawa" group
 _GROUP_FAMILY = {"e": "E", "e_word": "E", "al": "AL", "a": "A", "fault": "F", "f": "F", "n": "N", "hex": "HEX",
                  "hex_h": "HEX"}
@@ -64,11 +68,20 @@ _NUMBER = re.compile(r"(?P<main>\d+)(?:\.(?P<sub>\d+))?|a(?P<a>\d{3})")  # 21, 2
 # comes after each English cue's first letter, so that every alternative opens with a literal character:
 # then `re` searches by skipping to the cues' first characters (a pattern opening with a look-behind is
 # tried at every position), about 2.4x faster here; the matches are the same.
-_CUE_BEFORE_EN = "|".join(rf"{w[0]}(?<![a-z].){w[1:]}(?:\s*(?:code|no\.?|number|#))?" for w in CUES_BEFORE_EN)
-_CUE_BEFORE = re.compile(
-    r"(?P<cue>" + "|".join(CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT) + "|" + _CUE_BEFORE_EN + ")"
-    r"\s*(?:[:#=]|no\.?|[号號]|為|为|是|编号|編號)?\s*[(\[“\"「『]?\s*$"
-)
+def _cue_before(zh: tuple[str, ...], en: tuple[str, ...]) -> re.Pattern[str]:
+    """A cue and its filler ending where the number starts (searched in a window before it)."""
+    english = "|".join(rf"{w[0]}(?<![a-z].){w[1:]}(?:\s*(?:code|no\.?|number|#))?" for w in en)
+    return re.compile(
+        r"(?P<cue>" + "|".join(zh) + "|" + english + ")"
+        r"\s*(?:[:#=]|no\.?|[号號]|為|为|是|编号|編號)?\s*[(\[“\"「『]?\s*$"
+    )
+
+
+_CUE_BEFORE = _cue_before(CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT, CUES_BEFORE_EN)
+# A negative number is a code after these cues too (spec v3: 返回-4, returns -4); -4 and 4 are different codes.
+_SIGNED_CUE_BEFORE = _cue_before(SIGNED_CUES_ZH + CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT, SIGNED_CUES_EN + CUES_BEFORE_EN)
+_MINUS = frozenset("-\u2212")  # hyphen-minus (full-width ones are NFKC'd to it) and the minus sign
+_NOT_BEFORE_SIGN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-~\u2212")  # "1~-5", "a.-5": not a sign
 _PARAMETER_CUE = re.compile(
     r"(?P<cue>" + "|".join(PARAMETER_CUES_ZH) + "|" + "|".join(rf"{w[0]}(?<![a-z].){w[1:]}" for w in PARAMETER_CUES_EN)
     + r")[ \t]*(?:[:#=]|no\.?|[号號])?[ \t]*[(\[]?[ \t]*\Z"  # on the number's line: "...参数⏎33537：" is a row
@@ -93,12 +106,22 @@ def read_token_codes(
     params: list[Parameter] = []
     faults: list[FaultCode] = []
     free: list[tuple[int, int]] = []
+    spaced_end = 0  # the end of a spaced family code (AL 127): its number token is not read again
     for span in text.tokens:
         start, end = span
+        if start < spaced_end:
+            continue
         token = lowered[start:end]
         # Codes have a letter prefix and a digit (a bare number is read later); a letter-only token can only
         # be a Yaskawa parameter written in hex letters (Un + def: "undef"). Checked before the cache.
         if token.isdigit() or (token.isalpha() and (len(token) != 5 or token[:2] not in _YASKAWA)):
+            if token in _SPACED_FAMILY and lowered[end : end + 1] == " ":
+                code = _spaced_code(text, catalog, start, end)
+                if code is not None:
+                    faults.append(code)
+                    spaced_end = code.span[1]
+                    text.take(start, spaced_end)
+                    continue
             free.append(span)
             continue
         try:
@@ -119,6 +142,24 @@ def read_token_codes(
             faults.append(FaultCode(written[start : start + length], (start, start + length), why, *reading[2:5]))
         text.take(start, start + length)
     return params, faults, free
+
+
+def _spaced_code(text: Text, catalog: Catalog, start: int, end: int) -> FaultCode | None:
+    """A family word, one space and its number as one code (spec v3: ``AL 127``, ``ALM 21``, ``Err 16``), or None
+    where the next token is not a number that completes the family's form (``Err code``, ``AL 16系列``)."""
+    after = end + 1
+    after_end = text.token_at.get(after)
+    lowered = text.lowered
+    if after_end is None or not lowered[after].isdigit() or lowered.endswith("et ", 0, start):
+        return None  # "et al 2020" cites a paper
+    joined = lowered[start:end] + lowered[after:after_end]
+    reading = _family_reading(joined, catalog) if len(joined) <= CACHED_TOKEN else None
+    if reading is None or len(reading) == 3 or reading[0] != len(joined) or reading[2] not in ("E", "AL"):
+        return None
+    if _PRODUCT_WORD_NEXT.match(lowered, after_end):
+        return None  # "AL 16系列" names a product
+    why = f"{reading[1]}, word and number one space apart"
+    return FaultCode(text.written[start:after_end], (start, after_end), why, *reading[2:5])
 
 
 def _inside_alias(hits: list[AliasHit], start: int, end: int, catalog: Catalog) -> bool:
@@ -196,12 +237,13 @@ def _vendor_pattern(forms: tuple[CodeForm, ...]) -> re.Pattern[str] | None:
     return re.compile("(?:" + "|".join(parts) + ")" + _END)
 
 
-def _bare_reading(text: Text, start: int, end: int) -> str | None:
-    """Why a number token is a code (the cue that makes it one), or None where it is not a code."""
+def _bare_reading(text: Text, start: int, end: int, cues: re.Pattern[str] = _CUE_BEFORE) -> str | None:
+    """Why a number written from ``start`` (its sign included) to ``end`` is a code (the cue that makes it one),
+    or None where it is not a code."""
     lowered = text.lowered
     if _quantity_or_date(lowered, end, text.taken) is not None:
         return None
-    cue = _CUE_BEFORE.search(lowered, max(0, start - _CUE_WINDOW), start)
+    cue = cues.search(lowered, max(0, start - _CUE_WINDOW), start)
     if cue:
         return f"after cue {cue.group('cue').strip()!r}"
     before = lowered[start - 1] if start else ""
@@ -260,6 +302,14 @@ def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> tuple[list[Fau
             if cue and _quantity_or_date(lowered, end, taken) is None:
                 why = f"parameter number after cue {cue.group('cue')!r}"
                 params.append(Parameter(written[start:end], (start, end), why, main))
+                continue
+            if start and lowered[start - 1] in _MINUS:  # a sign only where no word or number joins it
+                at = start - 1
+                if at and lowered[at - 1] in _NOT_BEFORE_SIGN:
+                    continue
+                why = _bare_reading(text, at, end, _SIGNED_CUE_BEFORE)
+                if why is not None:
+                    found.append(FaultCode(written[at:end], (at, end), f"signed number {why}", None, f"-{main}", sub))
                 continue
         why = _bare_reading(text, start, end)
         if why is None:

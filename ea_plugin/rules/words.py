@@ -47,6 +47,9 @@ CUES_BEFORE_EN = ("alarm", "error", "fault", "code", "err", "alm")
 # A number right after these is a parameter number (spec v3: 参数2010, PNU 2010, parameter 238); English ones as words.
 PARAMETER_CUES_ZH = ("参数", "參數", "功能码", "功能碼")
 PARAMETER_CUES_EN = ("parameter", "pnu", "object")
+# Before a negative number, these are code cues too (spec v3: SDKs return signed codes: 返回-4, returns -4).
+SIGNED_CUES_ZH = ("返回值", "返回码", "返回碼", "返回")
+SIGNED_CUES_EN = ("return value", "returned", "returns", "return")
 CUES_AFTER = ("故障", "报警", "错误", "報警", "錯誤")
 # A number right after these part nouns is an index (关节5错误: joint 5 has an error), never a code.
 INDEX_NOUNS = ("关节", "轴", "通道", "端口", "节点", "电机", "模块", "站", "槽", "第", "序号",
