@@ -4,6 +4,8 @@
     ea-judge judge "sv660n出现e100故障怎么办？" "md500变频器e100故障…"
     ea-judge examples                               # the spec's worked examples with decisions and reasons
     ea-judge filter pairs.jsonl -o judged.jsonl     # resumable: a rerun skips records already judged
+    ea-judge filter pairs.jsonl -o judged.jsonl --workers 8          # the rules backend on 8 cores
+    ea-judge filter pairs.jsonl -o judged.jsonl --engine ray         # actors on a Ray cluster
     ea-judge serve --model saves/merged             # vLLM with the training chat template (training.serve)
     ea-judge backends                               # registered backends (built-in and plugins)
     ea-judge report retrieved.jsonl -o report/      # how often a retriever returns off-entity chunks
@@ -24,6 +26,7 @@ from ea_plugin.arguments import add_backend_arguments as add_backend_arguments  
 from ea_plugin.arguments import int_at_least as int_at_least  # the old import path, kept
 from ea_plugin.examples import WORKED_EXAMPLES
 from ea_plugin.judge import AlignmentJudge
+from ea_plugin.parallel import ENGINES
 from ea_plugin.plugins import hookimpl
 from ea_plugin.policy import Decision
 
@@ -35,10 +38,17 @@ EXAMPLE_PAIRS: tuple[tuple[str, str], ...] = tuple((ex.question, ex.chunk) for e
 def judge_from_args(args: argparse.Namespace, **defaults: Any) -> AlignmentJudge:
     """The judge the backend flags name (ea_plugin.arguments); the rules backend writes its four-step reasoning
     in think mode, so it judges in think mode unless --mode says otherwise."""
+    from ea_plugin.judge import judge_from_config
+
+    return judge_from_config(judge_config_from_args(args, **defaults))
+
+
+def judge_config_from_args(args: argparse.Namespace, **defaults: Any) -> dict[str, Any]:
+    """``judge_from_args``'s judge as a configuration (``AlignmentJudge.config``), for workers to build."""
     choice = BackendChoice.from_args(args)
     if choice.name == "rules":
         defaults.setdefault("mode", "think")
-    return choice.load(**defaults)
+    return {"backend": choice.name, "options": {**defaults, **choice.options, **choice.judge}}
 
 
 def decision_line(decision: Decision) -> str:
@@ -74,13 +84,15 @@ def cmd_filter(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from ea_plugin.filter_file import check_paths, done_lines, filter_file
+    from ea_plugin.parallel import engine
 
     paths = check_paths(args.input, args.output, args.rejects)
-    judge = judge_from_args(args)
+    options = {"address": args.ray_address} if args.ray_address else {}
     try:
-        counts = filter_file(judge, paths, args.records_per_step,
-                             lambda total: tqdm(total=total, desc="judging", unit="line", disable=args.quiet),
-                             retry_errors=args.retry_errors)
+        with engine(args.engine, judge_config_from_args(args), args.workers, **options) as judging:
+            counts = filter_file(None, paths, args.records_per_step,
+                                 lambda total: tqdm(total=total, desc="judging", unit="line", disable=args.quiet),
+                                 retry_errors=args.retry_errors, engine=judging)
     except KeyboardInterrupt:  # filter_file's FilterInterrupted: what was written is safe
         safe = len(done_lines(paths.output, paths.rejects))
         print(f"ea-judge filter: interrupted: {safe} records are safe in {paths.output} and {paths.rejects}; "
@@ -128,6 +140,15 @@ def ea_register_commands(subparsers: argparse._SubParsersAction) -> None:
     filt.add_argument("--retry-errors", action="store_true",
                       help="on resume, judge again the records whose judgement failed in an earlier run")
     filt.add_argument("--quiet", action="store_true", help="no progress bar")
+    scale = filt.add_argument_group("past one process (the output is the same as one process's)")
+    scale.add_argument("--workers", type=positive_int,
+                       help="judges working at once: local: processes of this machine (default 1: this process; "
+                            "for the rules backend, up to one per core); ray: actors (default: one per CPU of the "
+                            "cluster, one per GPU for the transformers backend)")
+    scale.add_argument("--engine", choices=ENGINES, default="local",
+                       help="local (default): this machine; ray: actors on a Ray cluster (pip install "
+                            "\"ea-plugin[ray]\"; RAY_ADDRESS or --ray-address, else a local cluster)")
+    scale.add_argument("--ray-address", help="ray: the cluster to join, e.g. ray://head:10001 (default RAY_ADDRESS)")
     add_backend_arguments(filt)
     filt.set_defaults(func=cmd_filter)
 

@@ -24,7 +24,7 @@ from ea_plugin.errors import USAGE, EAPluginError
 from ea_plugin.jsonl import JsonLine, LineCounts, complete_lines, count_lines, dumps_line, parse_line, read_file
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.outputs import refuse_overwrite, same_file
-from ea_plugin.parallel import judge_step
+from ea_plugin.parallel import Engine, InProcess, StepResult
 from ea_plugin.policy import DROPPED_ON_ERROR, KEPT_ON_ERROR, Decision
 
 FIELDS = ("question", "chunk")
@@ -187,18 +187,23 @@ class _Sinks:
     counts: FilterCounts
 
 
-def _run_step(judge: AlignmentJudge, step: Sequence[JsonLine], sinks: _Sinks) -> None:
-    """Judge one step's lines and write each to the output or the rejects file (then flush both)."""
-    counts, good = sinks.counts, []
+def _good_lines(step: Sequence[JsonLine], sinks: _Sinks) -> list[JsonLine]:
+    """The step's lines that are records to judge; the others are written to the rejects file now."""
+    good = []
     for line in step:
         problem = record_problem(line)
         if problem:
             _write(sinks.bad, reject_row(line.number, problem, line.text))
-            counts.rejected += 1
+            sinks.counts.rejected += 1
         else:
             good.append(line)
-    pairs = [(line.value["question"], line.value["chunk"]) for line in good]
-    for line, result in zip(good, judge_step(judge, pairs) if good else [], strict=True):
+    return good
+
+
+def _write_results(good: Sequence[JsonLine], results: StepResult, sinks: _Sinks) -> None:
+    """Write each judged line to the output, or to the rejects file where the judge refused it (then flush)."""
+    counts = sinks.counts
+    for line, result in zip(good, results, strict=True):
         if isinstance(result, str):
             _write(sinks.bad, reject_row(line.number, result, line.text))
             counts.rejected += 1
@@ -214,46 +219,63 @@ def _run_step(judge: AlignmentJudge, step: Sequence[JsonLine], sinks: _Sinks) ->
     sinks.bad.flush()
 
 
+def _pairs(lines: Sequence[JsonLine]) -> list[tuple[str, str]]:
+    return [(line.value["question"], line.value["chunk"]) for line in lines]
+
+
 def filter_file(
-    judge: AlignmentJudge,
+    judge: AlignmentJudge | None,
     paths: FilterPaths,
     records_per_step: int = 256,
     progress: Callable[[int | None], Any] | None = None,
     *,
     retry_errors: bool = False,
+    engine: Engine | None = None,
 ) -> FilterCounts:
     """Judge every record of ``paths.input`` not yet in the output; returns what happened to each line.
 
-    The input is streamed: each step of ``records_per_step`` records is judged and written before the next is
-    read. ``progress(total)`` makes a progress bar over the input's lines (a context manager with ``update(n)``;
-    total None for a pipe), e.g. tqdm's. ``retry_errors`` first takes the failed rows of an earlier run out of
-    the output, so they are judged again. Ctrl-C raises FilterInterrupted with the counts of what was written.
+    The input is streamed: steps of ``records_per_step`` records are judged and written in input order, with
+    no more read ahead than the steps in flight. ``engine`` judges the steps (``ea_plugin.parallel``: worker
+    processes or Ray actors; default: ``judge`` in this process). ``progress(total)`` makes a progress bar over
+    the input's lines (a context manager with ``update(n)``; total None for a pipe), e.g. tqdm's.
+    ``retry_errors`` first takes the failed rows of an earlier run out of the output, so they are judged again.
+    Ctrl-C raises FilterInterrupted with the counts of what was written.
     """
     if records_per_step < 1:
         raise FilterError(f"records per step must be >= 1, got {records_per_step}")
+    if engine is None:
+        if judge is None:
+            raise FilterError("filter_file needs a judge or an engine")
+        engine = InProcess(judge)
     counts = FilterCounts()
     if retry_errors:
         counts.retried = take_out_failed(paths.output)
     done = done_lines(paths.output, paths.rejects)
     line_counts = LineCounts()
+
+    def steps(sinks: _Sinks) -> Iterator[tuple[tuple[list[JsonLine], int], list[tuple[str, str]]]]:
+        """(the step's good lines and the input lines read so far, its pairs), rejects written on the way."""
+        step: list[JsonLine] = []
+        for line in read_file(paths.input, line_counts):
+            if line.number in done:
+                counts.skipped += 1
+                continue
+            step.append(line)
+            if len(step) == records_per_step:
+                good = _good_lines(step, sinks)
+                yield (good, line_counts.lines), _pairs(good)
+                step = []
+        good = _good_lines(step, sinks)
+        yield (good, line_counts.lines), _pairs(good)  # the last step, or none, ends the progress bar
+
     with paths.output.open("a", encoding="utf-8") as out, paths.rejects.open("a", encoding="utf-8") as bad, \
             (progress(count_lines(paths.input)) if progress else nullcontext(_NoBar())) as bar:
         sinks, shown = _Sinks(out, bad, counts), 0
-        step: list[JsonLine] = []
         try:
-            for line in read_file(paths.input, line_counts):
-                if line.number in done:
-                    counts.skipped += 1
-                    continue
-                step.append(line)
-                if len(step) == records_per_step:
-                    _run_step(judge, step, sinks)
-                    step = []
-                    bar.update(line_counts.lines - shown)
-                    shown = line_counts.lines
-            if step:
-                _run_step(judge, step, sinks)
-            bar.update(line_counts.lines - shown)
+            for (good, read), results in engine.map(steps(sinks)):
+                _write_results(good, results, sinks)
+                bar.update(read - shown)
+                shown = read
         except KeyboardInterrupt as exc:
             counts.blank = line_counts.blank
             raise FilterInterrupted(counts) from exc
