@@ -23,6 +23,7 @@ value we write (a server's answer, say) as U+FFFD, so a write never fails half-w
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -347,10 +348,21 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def make_folder(folder: str | Path) -> None:
+    """``folder`` and its parents made where missing; a file in the way is NotADirectoryError naming it (mkdir
+    would say "File exists", which reads as if the folder were fine)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        blocking = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder (a file is in the way)", str(blocking)) from exc
+
+
 def write_jsonl(path: str | Path, rows: Iterable[Any]) -> int:
     """Write ``rows`` as a JSONL file (its folder made if needed); returns how many."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     count = 0
     with path.open("w", encoding="utf-8") as out:
         for row in rows:
@@ -362,7 +374,7 @@ def write_jsonl(path: str | Path, rows: Iterable[Any]) -> int:
 def write_json(path: str | Path, value: Any, indent: int = 1) -> None:
     """Write ``value`` as one (indented) JSON file, its folder made if needed."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     path.write_text(dumps(value, indent) + "\n", encoding="utf-8")
 
 

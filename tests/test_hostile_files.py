@@ -488,3 +488,28 @@ def test_taking_failed_rows_out_leaves_no_temporary_file_behind():
         output = Path(folder, "judged.jsonl")
         output.write_bytes(_json({**pair(0), "ea": {"line": 1, "kept": True, "why": "kept_on_error"}}) + b"\n")
         assert take_out_failed(output) == 1 and output.read_bytes() == b"" and os.listdir(folder) == ["judged.jsonl"]
+
+
+# -- an --out that cannot be written: one line, no traceback (item 14) ---------------------------------------
+@pytest.mark.parametrize("command", ["convert", "label", "mine", "select"])
+@pytest.mark.parametrize("where", ["file_in_the_way", "read_only"])
+def test_an_output_folder_that_cannot_be_made_is_one_error_line(command: str, where: str, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture):
+    if where == "read_only" and not Path("/sys").is_dir():
+        pytest.skip("needs /sys, which even root cannot make folders in")
+    blocked = tmp_path / "a-file" if where == "file_in_the_way" else Path("/sys/ea-test")
+    (tmp_path / "a-file").write_text("")
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_bytes(_json(pair(0)) + b"\n")
+    teacher = tmp_path / "teacher.json"
+    teacher.write_text("[]\n", encoding="utf-8")
+    main, argv = {
+        "convert": (convert_main, ["--mode", "single", "--input", str(teacher), "--output", str(blocked / "t.json")]),
+        "label": (label_main, [str(pairs), "--out", str(blocked / "labelled"), "--quiet"]),
+        "mine": (mine_main, ["--pairs", str(pairs), "--out", str(blocked / "pairs.jsonl")]),
+        "select": (select_main, [str(pairs), "--out", str(blocked / "n.jsonl"), "--count", "1", "--backend", "rules"]),
+    }[command]
+    assert main(argv) != 0
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "error:" in lines[0] and str(blocked) in lines[0], err

@@ -27,8 +27,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.arguments import os_error
 from ea_plugin.errors import EAPluginError
-from ea_plugin.jsonl import LineCounts, dumps, write_json, write_jsonl
+from ea_plugin.jsonl import LineCounts, dumps, make_folder, write_json, write_jsonl
 from ea_plugin.outputs import refuse_overwrite
 from ea_plugin.prompts import ALIGNED, UNALIGNED, assistant_target, build_messages
 from training.audit import AuditFlag, audit, summarize
@@ -180,7 +181,7 @@ def convert(
                             converted=len(examples), audit_disagreements=len(flags))
     stats.rejected = dict(Counter(r.category for r in rejections).most_common())
     stats.labels = dict(Counter(e.label for e in examples))
-    paths["train"].parent.mkdir(parents=True, exist_ok=True)
+    make_folder(paths["train"].parent)
     for name in SPLITS:
         pairs = with_fast_copies(splits[name], options.fast_share, options.seed)
         _write_json_array(paths[name], [to_sharegpt(e, mode, e.id in flagged) for e, mode in pairs])
@@ -272,6 +273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OutputExistsError, ValueError) as exc:  # OverwriteError and TeacherFileError are ValueErrors
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # an --output in a folder that cannot be made or written: one line naming the path
+        print(f"error: {os_error(exc)}", file=sys.stderr)
+        return 1
     print(report(stats, flags))
     return 0
 

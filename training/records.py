@@ -51,10 +51,15 @@ def _normal(text: str) -> str:
 
 def run_tool(work: Callable[[], Mapping[str, Any]]) -> int:
     """A data tool's exit: its counts on stderr (0), or the named error that stopped it (1)."""
+    from ea_plugin.arguments import os_error
+
     try:
         stats = work()
     except (DataFileError, ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # an --out that is a file, on a read-only disk, ...: one line naming the path
+        print(f"error: {os_error(exc)}", file=sys.stderr)
         return 1
     print(" ".join(f"{k}={v}" for k, v in stats.items()), file=sys.stderr)
     return 0
