@@ -31,7 +31,7 @@ from scripts.build_devset import balance, dedupe  # the same de-duplication and 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset_v3"
 SEED = 20261207
 SPLITS = ("devset", "holdout")
-PER_KIND = 36  # pairs per (source, kind) at most, before class balancing
+PER_KIND = 33  # pairs per (source, kind) at most, before class balancing
 PER_KIND_OF = {"parameter": 80}  # parameter tables have fewer kinds: more pairs of the one that checks them
 PASSES = 4  # a small table's rows are visited again with other templates until its kinds have their share
 
@@ -172,6 +172,14 @@ PROFILES = {
         ("接口返回码说明", "Return values of the SDK calls"),
         ("也可在 ROS 2 中调用同名接口。", "The same calls are available from ROS 2.",
          "SDK 通过 xmlrpc 与控制箱通信，端口号见第3步。"), ("ROS 2",)),
+    "unitree_g1": Profile(
+        "unitree_g1", "signed", ("G1机器人", "G1 robot", "g1机器人", "G1 Robot"), ("H1机器人", "H1 robot"),
+        ("宇树", "Unitree"), "机器人",
+        ("unitree_sdk2_G1_Error_Codes.md", "宇树 G1 人形机器人 SDK 错误码说明"),
+        ("接口错误码说明", "Error codes of the SDK calls"),
+        ("SDK 基于 DDS 通信，也可在 ROS 2 中调用同名服务。",
+         "The SDK talks DDS; the same services are available from ROS 2."),
+        ("ROS 2",)),
     "okuma_osp": Profile(
         "okuma_osp", "bare", ("OSP-P300", "OSP P300", "osp-p300", "OSP-P300数控系统", "OSP P300 control"),
         ("OSP-P200", "OSP P200", "osp-p200"), ("大隈", "Okuma"), "数控系统",

@@ -135,6 +135,16 @@ def parse_dsyrs(texts: list[str]) -> list[Row]:
     return [_row(code, name, level="parameter") for code, name in rows if not (code in seen or seen.add(code))]
 
 
+def parse_unitree(texts: list[str]) -> list[Row]:
+    """`UT_DECL_ERR(UT_ROBOT_ARM_ACTION_ERR_ARMSDK, 7400, "The topic rt/armsdk is occupied.")` in each header."""
+    out: dict[str, Row] = {}
+    for text in texts:
+        for name, code, desc in re.findall(r'UT_DECL_ERR\((\w+),\s*(\d+),\s*"([^"]*)"', text):
+            if code != "0":
+                out.setdefault(code, _row(code, desc, mnemonic=name, level="return"))
+    return sorted(out.values(), key=lambda r: int(r["code"]))
+
+
 SOURCES = (
     Source("br_acoposinverter_p86", "hilch/ac_invlib", "c7492e8b53076b62675ac7378cb907baaae98d70",
            ("develop/Logical/Libraries/ac_invlib/P86_enumerations.h",), "B&R",
@@ -169,6 +179,12 @@ SOURCES = (
            ("examples/jmc_parameters_with_values.json",), "JMC",
            "JAND series AC servo driver parameters P00-00..P08-xx (group-index with a hyphen) and names",
            "MIT (README; no LICENSE file)", "devset", "parameter", parse_jmc),
+    Source("unitree_g1", "unitreerobotics/unitree_sdk2", "21d0a3b2c46ee48c8fdf2783becb6be3beb0a59b",
+           tuple(f"include/unitree/robot/{path}" for path in (
+               "internal/internal_error.hpp", "g1/arm/g1_arm_action_error.hpp", "g1/loco/g1_loco_error.hpp",
+               "g1/agv/g1_agv_error.hpp")), "Unitree",
+           "G1 humanoid SDK error codes (internal 3001-3205, loco 7301, arm action 7400, AGV 9101)",
+           "BSD-3-Clause", "devset", "sdk_code", parse_unitree),
     Source("changrong_h100", "DeadlySIn777/FluidNC-OCTOPUS-PRO-GRBLHAL", "9b4b746a365680b3366c2d893220eaa8c96c583c",
            ("esp32-vfd-controller/src/main.cpp",), "Changrong",
            "H100 spindle inverter fault register: numbers with panel mnemonics (OC1, OV2, UV)", "MIT", "holdout",
