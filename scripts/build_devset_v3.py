@@ -393,7 +393,7 @@ def page(profile: Profile, body: str, rng: random.Random, product: str | None, n
     heading = profile.heading[1] if english else profile.heading[0]
     parts = []
     if product is not None:
-        product = beside_brand(profile, product, rng)
+        product = beside_brand(profile, product, rng, english)
         parts.append(rng.choice([f"【{product}】{heading}", f"{product} {heading}", f"{product} — {heading}"]))
     else:
         parts.append(heading)
@@ -401,12 +401,18 @@ def page(profile: Profile, body: str, rng: random.Random, product: str | None, n
     parts.append(body)
     for _ in range(notes):
         parts.append(rng.choice(NOTES[INTRO_OF[profile.style]][english]))
-    if software and profile.software:
-        parts.append(rng.choice(profile.software))
+    if software:
+        parts.extend(software_note(profile, english, rng))
     return "\n".join(parts)
 
 
-def beside_brand(profile: Profile, product: str, rng: random.Random) -> str:
+def software_note(profile: Profile, english: bool, rng: random.Random) -> list[str]:
+    """A note naming software in the page's language (where the profile has one)."""
+    notes = [n for n in profile.software if n.isascii() == english] or list(profile.software)
+    return [rng.choice(notes)] if notes else []
+
+
+def beside_brand(profile: Profile, product: str, rng: random.Random, english: bool) -> str:
     """Pages name the brand beside the series now and then (`法奥 FR5机械臂`, `OSP-P300（Okuma）`), as a catalog
     learner needs. A Latin brand never stands right before the series: `FAIRINO FR5` could read as one spaced model."""
     if product not in profile.models + profile.sibling + profile.alias_heading or not profile.brand:
@@ -414,10 +420,10 @@ def beside_brand(profile: Profile, product: str, rng: random.Random) -> str:
     roll = rng.random()
     chinese = [b for b in profile.brand if not b.isascii()]
     latin = [b for b in profile.brand if b.isascii()]
-    if roll < 0.25 and chinese:
+    if roll < 0.25 and chinese and not english:
         return f"{chinese[0]} {product}"
     if roll < 0.35 and latin:
-        return f"{product}（{latin[0]}）"
+        return f"{product} ({latin[0]})" if english else f"{product}（{latin[0]}）"
     return product
 
 
@@ -703,8 +709,7 @@ def software_names(row, profile, tables, rng):
     """Software, firmware and protocol names beside the product (page or question) are never products."""
     if not profile.software or not profile.named:
         return
-    note = rng.choice(profile.software)
-    c = page(profile, line(profile, row, rng), rng, product_of(profile, rng)) + "\n" + note
+    c = page(profile, line(profile, row, rng), rng, product_of(profile, rng), software=True)
     q = coded_question(profile, row, rng)
     if rng.random() < 0.4:
         if profile.apps:
