@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("llama_index.core", reason="needs the [llamaindex] extra")
+
 from ea_plugin.rules import extract_entities
 from integrations.corpus import SAMPLE_CORPUS, CorpusError, load_chunks
 from integrations.demo import DEFAULT_QUESTIONS, main

@@ -4,6 +4,8 @@ telemetry off: tests/conftest.py)."""
 from __future__ import annotations
 
 import pytest
+
+pytest.importorskip("deepeval", reason="needs the [deepeval] extra")
 from deepeval import assert_test, evaluate
 from deepeval.errors import MissingTestCaseParamsError
 from deepeval.metrics import BaseMetric

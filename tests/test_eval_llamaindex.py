@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 
 import pytest
+
+pytest.importorskip("llama_index.core", reason="needs the [llamaindex] extra")
 from llama_index.core.base.response.schema import Response
 from llama_index.core.evaluation import BatchEvalRunner, RetrieverEvaluator
 from llama_index.core.evaluation.retrieval.metrics import HitRate

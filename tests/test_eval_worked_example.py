@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("llama_index.core", reason="needs the [llamaindex] extra")
+
 from ea_plugin import load_judge
 from integrations.metric import DEFAULT_KS
 from integrations.report import REJECTS, JudgedFile, judge_file, overview

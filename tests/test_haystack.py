@@ -4,6 +4,8 @@ hashing embedding) feeding the component, sync and async; serialisation through 
 from __future__ import annotations
 
 import pytest
+
+pytest.importorskip("haystack", reason="needs the [haystack] extra")
 from haystack import Document, Pipeline
 from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
 from haystack.document_stores.in_memory import InMemoryDocumentStore

@@ -4,6 +4,9 @@ InMemoryVectorStore of the sample manual (offline hashing embedding), sync and a
 from __future__ import annotations
 
 import pytest
+
+pytest.importorskip("langchain_core", reason="needs the [langchain] extra")
+pytest.importorskip("langchain_classic", reason="needs the [langchain] extra")
 from langchain_classic.retrievers import ContextualCompressionRetriever
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.documents import Document

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import pytest
+
+pytest.importorskip("llama_index.core", reason="needs the [llamaindex] extra")
 from llama_index.core.callbacks import CallbackManager, CBEventType, EventPayload, LlamaDebugHandler
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+pytest.importorskip("torch", reason="needs the [local] extra")
 import torch
 
 from training.label_logits import install, label_positions
