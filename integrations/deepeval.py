@@ -9,7 +9,7 @@
     metric.measure(case); metric.score, metric.reason, metric.is_successful()
     evaluate(test_cases=[case], metrics=[metric]);  assert_test(case, [metric])
 
-A ``BaseMetric`` computed by ``integrations.metric``: the contexts go to the judge in one batched call
+A ``BaseMetric`` computed by ``integrations.retrieval_metric``: the contexts go to the judge in one batched call
 (``a_measure`` through the judge's native async). ``score`` is the share of the judged contexts that the
 judge calls 对齐; ``reason`` names each off-entity context with the judge's reason and each failed
 judgement. Where no context could be judged there is no score: ``error`` says why and the case fails.
@@ -25,7 +25,13 @@ from deepeval.metrics.utils import check_llm_test_case_params
 from deepeval.test_case import LLMTestCase, SingleTurnParams
 
 from ea_plugin.judge import AlignmentJudge
-from integrations.metric import JudgedEvaluation, RetrievalJudgement, ajudge_retrieval, feedback, judge_retrieval
+from integrations.retrieval_metric import (
+    JudgedEvaluation,
+    RetrievalJudgement,
+    ajudge_retrieval,
+    feedback,
+    judge_retrieval,
+)
 
 
 class EntityAlignmentMetric(JudgedEvaluation, BaseMetric):

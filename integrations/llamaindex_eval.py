@@ -8,7 +8,7 @@
 
     RetrieverEvaluator(metrics=[EntityAlignmentPrecision()], retriever=retriever).evaluate(query, expected_ids=[])
 
-Both compute ``integrations.metric`` (one batched judge call per query; judge failures counted apart).
+Both compute ``integrations.retrieval_metric`` (one batched judge call per query; judge failures counted apart).
 The score is the entity-alignment precision of the contexts: the share of the judged chunks that the judge
 calls 对齐. Where no chunk could be judged the score is undefined: the evaluator returns an invalid result
 saying why, the retrieval metric NaN with the reason in its metadata.
@@ -27,7 +27,7 @@ from llama_index.core.prompts.mixin import PromptDictType
 
 from ea_plugin.judge import AlignmentJudge
 from integrations.llamaindex import FixedPromptError
-from integrations.metric import (
+from integrations.retrieval_metric import (
     Context,
     JudgedEvaluation,
     ajudge_retrieval,

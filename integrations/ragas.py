@@ -7,7 +7,7 @@
     result = evaluate(dataset, metrics=[EntityAlignmentPrecision(judge=load_judge("openai", ...), k=5)])
 
 A ``SingleTurnMetric`` (Ragas 0.4's own base class for metrics that ``ragas.evaluate`` runs): each sample's
-contexts go to the judge in one batched call (``integrations.metric``, native async). The score is the
+contexts go to the judge in one batched call (``integrations.retrieval_metric``, native async). The score is the
 share of the judged contexts that the judge calls 对齐, NaN where none could be judged (Ragas' own
 convention for a sample without a score); judge failures never count as aligned or unaligned.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ragas.metrics.base import MetricType, SingleTurnMetric
 
 from ea_plugin.judge import AlignmentJudge
-from integrations.metric import ajudge_retrieval
+from integrations.retrieval_metric import ajudge_retrieval
 from integrations.selection import resolve_judge
 
 if t.TYPE_CHECKING:

@@ -6,7 +6,7 @@
 
 Input: one JSONL record per question, ``{"question": str, "contexts": [str | {"text", "id"?, "score"?}]}``,
 contexts in rank order (``python -m integrations.retrieve`` writes them). Each question's contexts are judged
-in one batched call (``integrations.metric``). Written to the output directory: ``report.json`` (overall and
+in one batched call (``integrations.retrieval_metric``). Written to the output directory: ``report.json`` (overall and
 per-question figures), ``report.md`` (precision@k, questions with off-entity chunks, the worst questions
 with their off-entity chunks and the judge's reasons), PNG plots, and ``rejects.jsonl``: every unreadable
 input line with its file, line number and reason (so each line is either reported or rejected).
@@ -27,12 +27,12 @@ from ea_plugin.errors import USAGE, EAPluginError
 from ea_plugin.jsonl import check_input, dumps_line, read_file, write_json
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.outputs import OverwriteError, refuse_overwrite
-from integrations.metric import (
-    ALIGNED,
+from integrations.retrieval_metric import (
     DEFAULT_KS,
-    FAILED,
-    NOT_JUDGED,
-    OFF_ENTITY,
+    STATUS_ALIGNED,
+    STATUS_FAILED,
+    STATUS_NOT_JUDGED,
+    STATUS_OFF_ENTITY,
     Context,
     ContextError,
     RetrievalJudgement,
@@ -220,8 +220,8 @@ def counts_table(runs: dict[str, RetrievalSummary]) -> str:
     rows = ["| | questions | chunks | aligned | off-entity | judge failures | empty |", "|---|---|---|---|---|---|---|"]
     for name, s in runs.items():
         c = s.counts
-        rows.append(f"| {name} | {s.questions} | {sum(c.values())} | {c[ALIGNED]} | {c[OFF_ENTITY]} | "
-                    f"{c[FAILED]} | {c[NOT_JUDGED]} |")
+        rows.append(f"| {name} | {s.questions} | {sum(c.values())} | {c[STATUS_ALIGNED]} | {c[STATUS_OFF_ENTITY]} | "
+                    f"{c[STATUS_FAILED]} | {c[STATUS_NOT_JUDGED]} |")
     return "\n".join(rows)
 
 

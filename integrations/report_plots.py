@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from integrations.metric import RetrievalJudgement, RetrievalSummary
+from integrations.retrieval_metric import RetrievalJudgement, RetrievalSummary
 
 PRECISION_BY_RANK = "precision_by_rank.png"
 DISTRIBUTION = "precision_distribution.png"

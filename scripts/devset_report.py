@@ -19,7 +19,7 @@ from ea_plugin.jsonl import read_file
 from ea_plugin.judge import AlignmentJudge, load_judge
 from scripts.build_devset import DATA, SPLITS
 from training.evaluate import LabelledPair, evaluate, parse_options
-from training.metrics import Scored, per_kind
+from training.judge_metrics import Scored, per_kind
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from scripts.build_phrasing import DATA
 from scripts.devset_report import load_split
 from scripts.realtext_report import report
 from training.evaluate import evaluate
-from training.metrics import per_kind
+from training.judge_metrics import per_kind
 
 SPLIT = "phrasing"
 

@@ -17,7 +17,7 @@ from integrations.corpus import load_chunks
 from integrations.demo import build_index
 from integrations.llamaindex import FixedPromptError
 from integrations.llamaindex_eval import EntityAlignmentEvaluator, EntityAlignmentPrecision
-from integrations.metric import judge_retrieval
+from integrations.retrieval_metric import judge_retrieval
 from tests.eval_support import TIMEOUT_MARK, flaky_backend
 
 QUESTION = "sv660n出现e100故障怎么办？"

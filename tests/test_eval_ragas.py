@@ -12,8 +12,8 @@ from ragas.dataset_schema import SingleTurnSample
 from ragas.metrics.base import SingleTurnMetric
 
 from ea_plugin import load_judge
-from integrations.metric import judge_retrieval
 from integrations.ragas import METRIC_NAME, EntityAlignmentPrecision
+from integrations.retrieval_metric import judge_retrieval
 from tests.eval_support import TIMEOUT_MARK, flaky_backend, offline
 
 SAMPLES = [

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from ea_plugin.cli import main
-from integrations.metric import FAILED, OFF_ENTITY
 from integrations.report import REJECTS, REPORT_JSON, REPORT_MD
 from integrations.report_plots import COMPARE, DISTRIBUTION, PRECISION_BY_RANK
+from integrations.retrieval_metric import STATUS_FAILED, STATUS_OFF_ENTITY
 from tests.eval_support import TIMEOUT_MARK, flaky_backend
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -52,7 +52,7 @@ def test_report_writes_json_markdown_plots_and_rejects_every_bad_line(retrieved,
     assert report["backend"] == "rules" and report["rejected_lines"] == len(BAD_LINES)
     assert [q["line"] for q in report["questions"]] == [1, 2 + len(BAD_LINES) + 1]
     summary = report["summary"]
-    assert summary["questions"] == 2 and summary["counts"][OFF_ENTITY] == 2
+    assert summary["questions"] == 2 and summary["counts"][STATUS_OFF_ENTITY] == 2
     assert summary["precision_at"] == {"1": 1.0, "3": pytest.approx((1 / 3 + 1) / 2), "5": pytest.approx(2 / 3),
                                        "10": pytest.approx(2 / 3)}
     assert summary["off_entity_share_at"]["1"] == 0.0 and summary["off_entity_share_at"]["3"] == 0.5
@@ -100,7 +100,7 @@ def test_judge_failures_are_counted_apart_in_the_report(tmp_path):
     with flaky_backend() as backend:
         assert main(["report", str(source), "-o", str(out), "--quiet", "--backend", backend]) == 0
     report = json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
-    assert report["summary"]["counts"][FAILED] == 1 and report["summary"]["questions_with_failures"] == 1
+    assert report["summary"]["counts"][STATUS_FAILED] == 1 and report["summary"]["questions_with_failures"] == 1
     assert report["summary"]["precision"] == 0.5
     assert report["questions"][0]["chunks"][1]["error"] == "timeout: no answer in 30 s"
     assert "Questions with judge failures: 1." in (out / REPORT_MD).read_text(encoding="utf-8")
@@ -110,7 +110,7 @@ def test_a_dead_judge_leaves_precision_undefined_not_zero_or_one(integration_bac
     out = tmp_path / "report"
     assert main(["report", str(retrieved), "-o", str(out), "--quiet", "--backend", "broken"]) == 0
     summary = json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))["summary"]
-    assert summary["counts"][FAILED] == 4 and summary["precision"] is None
+    assert summary["counts"][STATUS_FAILED] == 4 and summary["precision"] is None
     assert "| 1 | n/a | n/a |" in (out / REPORT_MD).read_text(encoding="utf-8")
 
 

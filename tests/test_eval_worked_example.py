@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("llama_index.core", reason="needs the [llamaindex] extra")
 
 from ea_plugin import load_judge
-from integrations.metric import DEFAULT_KS
 from integrations.report import REJECTS, JudgedFile, judge_file, overview
+from integrations.retrieval_metric import DEFAULT_KS
 from integrations.retrieve import main as retrieve_main
 
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -13,7 +13,7 @@ from ea_plugin.policy import Policy
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 from training.evaluate import evaluate, load_labelled, write_outputs
 from training.evaluate import main as evaluate_main
-from training.metrics import Scored, classification, per_kind, reliability, threshold_sweep
+from training.judge_metrics import Scored, classification, per_kind, reliability, threshold_sweep
 
 
 def _scored(gold: str, label: str | None, score: float | None, kind: str = "k", error: str | None = None) -> Scored:

@@ -27,7 +27,7 @@ from ea_plugin.judge import AlignmentJudge, load_judge
 from ea_plugin.judgement import Pair
 from ea_plugin.outputs import OverwriteError, refuse_overwrite
 from ea_plugin.prompts import LABELS
-from training.metrics import Scored, classification, confusion, per_kind, reliability, threshold_sweep
+from training.judge_metrics import Scored, classification, confusion, per_kind, reliability, threshold_sweep
 from training.plots import write_report_png
 from training.teacher import RawRecord, Rejection, TeacherFileError, read_records, validate
 

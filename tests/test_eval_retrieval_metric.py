@@ -1,4 +1,4 @@
-"""The entity-alignment precision metric (integrations.metric) with the real judge: statuses, precision@k,
+"""The entity-alignment precision metric (integrations.retrieval_metric) with the real judge: statuses, precision@k,
 off-entity share, precision by rank, judge failures counted apart, one batched judge call per question."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ea_plugin import load_judge
-from integrations.metric import (
-    ALIGNED,
-    FAILED,
-    NOT_JUDGED,
-    OFF_ENTITY,
+from integrations.retrieval_metric import (
+    STATUS_ALIGNED,
+    STATUS_FAILED,
+    STATUS_NOT_JUDGED,
+    STATUS_OFF_ENTITY,
     STATUSES,
     ChunkJudgement,
     Context,
@@ -38,7 +38,8 @@ CONTEXTS = [
 
 def test_each_chunk_gets_what_the_judge_said_and_precision_counts_judged_chunks_only():
     result = judge_retrieval(load_judge("rules"), QUESTION, CONTEXTS)
-    assert [c.status for c in result.chunks] == [ALIGNED, OFF_ENTITY, OFF_ENTITY, ALIGNED, NOT_JUDGED]
+    assert [c.status for c in result.chunks] == [STATUS_ALIGNED, STATUS_OFF_ENTITY, STATUS_OFF_ENTITY, STATUS_ALIGNED,
+                                                 STATUS_NOT_JUDGED]
     assert [c.rank for c in result.chunks] == [1, 2, 3, 4, 5]
     assert result.precision() == 0.5
     assert result.precision(1) == 1.0
@@ -59,13 +60,13 @@ def test_feedback_names_each_off_entity_chunk_with_the_judges_reason():
 def test_a_judge_that_says_off_entity_but_keeps_for_min_keep_still_counts_as_off_entity():
     # min_keep is a filter's rescue, not the judge's view: the metric reads what the judge said.
     from ea_plugin.policy import MIN_KEEP
-    from integrations.metric import status_of
+    from integrations.retrieval_metric import status_of
 
     judge = load_judge("rules", min_keep=5)
     decisions = judge.judge_many(QUESTION, [c if isinstance(c, str) else c["text"] for c in CONTEXTS[:4]])
     assert all(d.kept for d in decisions) and [d.why for d in decisions].count(MIN_KEEP) == 2
-    assert [status_of(d) for d in decisions] == [ALIGNED, OFF_ENTITY, OFF_ENTITY, ALIGNED]
-    assert judge_retrieval(judge, QUESTION, CONTEXTS).counts()[OFF_ENTITY] == 2
+    assert [status_of(d) for d in decisions] == [STATUS_ALIGNED, STATUS_OFF_ENTITY, STATUS_OFF_ENTITY, STATUS_ALIGNED]
+    assert judge_retrieval(judge, QUESTION, CONTEXTS).counts()[STATUS_OFF_ENTITY] == 2
 
 
 def test_judge_failures_are_counted_apart_under_every_on_error_policy():
@@ -74,7 +75,7 @@ def test_judge_failures_are_counted_apart_under_every_on_error_policy():
         with flaky_backend() as backend:
             judge = load_judge(backend, on_error=on_error)
         result = judge_retrieval(judge, QUESTION, contexts)
-        assert [c.status for c in result.chunks] == [ALIGNED, FAILED, OFF_ENTITY]
+        assert [c.status for c in result.chunks] == [STATUS_ALIGNED, STATUS_FAILED, STATUS_OFF_ENTITY]
         assert result.precision() == 0.5  # the failure is neither aligned nor off-entity
         assert result.failed()[0].error == "timeout: no answer in 30 s"
         assert "judge failed #2: timeout" in feedback(result)
@@ -96,7 +97,7 @@ def test_summary_over_questions():
     ]
     summary = summarize(results, ks=(1, 3))
     assert summary.questions == 3
-    assert summary.counts == {ALIGNED: 4, OFF_ENTITY: 3, FAILED: 0, NOT_JUDGED: 0}
+    assert summary.counts == {STATUS_ALIGNED: 4, STATUS_OFF_ENTITY: 3, STATUS_FAILED: 0, STATUS_NOT_JUDGED: 0}
     assert summary.precision == pytest.approx((0.5 + 1.0 + 0.0) / 3)
     assert summary.precision_at == {1: pytest.approx(2 / 3), 3: pytest.approx((1 / 3 + 1.0 + 0.0) / 3)}
     assert summary.off_entity_share_at == {1: pytest.approx(1 / 3), 3: pytest.approx(2 / 3)}
@@ -116,10 +117,10 @@ def test_contexts_must_be_strings_or_objects_with_text():
 def test_precision_at_k_is_the_aligned_share_of_the_judged_top_k(statuses, k):
     result = RetrievalJudgement("q", tuple(ChunkJudgement(i, Context("t"), s) for i, s in enumerate(statuses, 1)))
     top = statuses[:k]
-    judged = [s for s in top if s in (ALIGNED, OFF_ENTITY)]
+    judged = [s for s in top if s in (STATUS_ALIGNED, STATUS_OFF_ENTITY)]
     assert sum(result.counts(k).values()) == len(top)
     if judged:
-        assert result.precision(k) == judged.count(ALIGNED) / len(judged)
+        assert result.precision(k) == judged.count(STATUS_ALIGNED) / len(judged)
     else:
         assert result.precision(k) is None
-    assert bool(result.off_entity(k)) == (OFF_ENTITY in top)
+    assert bool(result.off_entity(k)) == (STATUS_OFF_ENTITY in top)
