@@ -18,6 +18,10 @@ of the votes give the same label. Output in ``--out``: ``aligned.json`` and ``un
 ``{question, chunk, llm_analysis, ...}``), ``label_rejects.jsonl`` (category, reason, votes, the teacher's raw
 answers) and ``label_stats.json`` (counts that reconcile, tokens in/out where the server reports usage, time).
 
+A teacher spread over several vLLM servers: ``integrations.ray.judge_dataset(..., "openai", {..., "prompt":
+"teacher", "mode": "think"}, base_urls=[...])`` asks it through Ray Data, one judge per server in each actor, and
+the rows' ``ea_label``/``ea_reasoning`` become the teacher files (docs/training.md shows the few lines).
+
 Resumable: every pair's outcome is appended to ``label_journal.jsonl`` as it is decided, keyed by the pair
 (a hash of question and chunk, not the line number). A rerun skips the pairs already there (after a kill too),
 and another input into the same ``--out`` is merged: its new pairs are labelled, pairs already labelled are
