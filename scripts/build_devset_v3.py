@@ -38,10 +38,12 @@ PASSES = 4  # a small table's rows are visited again with other templates until 
 # --- the tables ---------------------------------------------------------------------------------------------------
 
 # A description is printed as written; one that could itself be read as an entity would change what a pair is about:
-# digits, a code cue followed by a short token (`ALARM OVER`, `error ID`), a product word after a name.
+# digits, a code cue followed by a short token (`ALARM OVER`, `error ID`), a product word after a name, a family
+# word joined to letters (`ERROR-MAP`).
 _CUE = r"(?:alarm|error|fault|code|return|returns|returned|报警|故障|错误|代码|显示|返回)"
 _RISKY = re.compile(rf"\d|\b{_CUE}\s*[:：]?\s*[A-Za-z]{{1,4}}\b"
-                    r"|[A-Za-z]{2,}\s*(?:系列|型|驱动器|变频器|伺服|机器人|机械臂)|\brobot\b", re.IGNORECASE)
+                    r"|[A-Za-z]{2,}\s*(?:系列|型|驱动器|变频器|伺服|机器人|机械臂)|\brobot\b"
+                    r"|\b(?:err?|error|alm?|alarm)[-.][A-Za-z0-9]", re.IGNORECASE)  # `ERROR-MAP` reads like `Err-01`
 # Mnemonics spec v3 reads as MN: 2-4 letters then at most 2 digits; not one that fits another family (E.., A..,
 # F+digits, n+digits), not an English word of running text, not the shapes the spec leaves out (`tH3F`, `I.t`).
 _MN = re.compile(r"[A-Za-z]{2,4}\d{0,2}")
@@ -166,7 +168,7 @@ PROFILES = {
         ("ACOPOSinverter_P76_Manual.pdf", "ACOPOSinverter P76 故障处理"), ("故障处理", "Troubleshooting"),
         ("参数可用软件Automation Studio备份和恢复。",), ("Automation Studio",)),
     "fairino_fr": Profile(
-        "fairino_fr", "signed", ("FR5机械臂", "FR5 robot", "fr5机械臂", "FR5机器人", "FR5 Robot"),
+        "fairino_fr", "signed", ("FR5机械臂", "FR5 robot", "fr5机械臂", "FR5机器人", "FR5 Robot", "FR 5机械臂"),
         ("FR10机械臂", "FR10 robot", "FR3机械臂"), ("法奥", "FAIRINO"), "机械臂",
         ("FAIRINO_FR5_CPP_SDK_Manual.pdf", "法奥FR5协作机器人 C++ SDK 说明书"),
         ("接口返回码说明", "Return values of the SDK calls"),
@@ -350,7 +352,8 @@ def table(profile: Profile, rows: list[Row], rng: random.Random, form: str = "")
     for r in rows:
         first = r.mnemonic if style == "mn" else r.text
         middle = [r.level] if style == "bare" and r.level.startswith("ALARM-") and layout == "spaces" else []
-        cells.append([first, *middle, r.description])
+        name = rng.choice([r.description, r.alt]) if r.alt else r.description  # `| AL003 | 料管温度未达设定 |`
+        cells.append([first, *middle, name])
     if layout == "tab":
         return "\n".join("\t".join(c) for c in cells)
     if layout == "markdown":
