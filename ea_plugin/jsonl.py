@@ -28,6 +28,7 @@ import json
 import math
 import os
 import re
+import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -107,6 +108,10 @@ class _BadNumber:
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
+        _PARSE.bad_number = True  # this parse made a marker: the value must be walked
+
+
+_PARSE = threading.local()  # per thread: did the parse under way make a _BadNumber?
 
 
 def _parse_int(text: str) -> int | _BadNumber:
@@ -163,6 +168,7 @@ def loads_unchecked(text: str) -> Any:
     """``text`` parsed with the policy's number hooks, not yet checked (see ``problem``): a bad number comes
     back as a marker, so a caller can reject one item of an array. Raises JsonPolicyError for text that is
     not JSON (or nests too deeply for the parser itself)."""
+    _PARSE.bad_number = False
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
@@ -172,14 +178,11 @@ def loads_unchecked(text: str) -> Any:
 
 
 def _may_break_policy(text: str) -> bool:
-    """False when ``text`` cannot parse to a value outside the policy, so the walk can be skipped: a lone
-    surrogate needs a \\uD8xx-\\uDFxx escape (valid UTF-8 holds none raw), deep nesting needs brackets, and a
-    bad number needs a long digit run, an exponent or a NaN/Infinity word."""
-    return ("\\ud" in text or "\\uD" in text or text.count("[") + text.count("{") >= MAX_DEPTH
-            or _RISKY_NUMBER.search(text) is not None)
-
-
-_RISKY_NUMBER = re.compile(r"\d{20}|\d[eE]|NaN|Infinity")
+    """False when the value just parsed from ``text`` cannot be outside the policy, so the walk is skipped: a
+    lone surrogate needs a \\uD800-\\uDFFF escape (valid UTF-8 holds none raw), deep nesting needs brackets, and
+    a bad number leaves a marker, which the parser hooks note."""
+    return (_PARSE.bad_number or "\\ud" in text or "\\uD" in text
+            or text.count("[") + text.count("{") >= MAX_DEPTH)
 
 
 def loads(text: str) -> Any:
