@@ -1,10 +1,15 @@
-"""`ea-judge extract` (what the rules read in a text, and why) and `ea-judge catalog check FILE`."""
+"""`ea-judge extract` (what the rules read in a text, and why), `ea-judge catalog check FILE` and
+`ea-judge catalog learn CORPUS.jsonl -o learned.yaml` (a catalog learned from the corpus a RAG system indexes)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
+from ea_plugin.arguments import positive_int
+from ea_plugin.jsonl import InputFileError, read_file
+from ea_plugin.outputs import refuse_overwrite
 from ea_plugin.plugins import hookimpl
 from ea_plugin.rules import Entity, FaultCode, Product, extract_entities
 from ea_plugin.rules.catalog import check_catalog, load_catalog
@@ -45,6 +50,42 @@ def cmd_catalog_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalog_learn(args: argparse.Namespace) -> int:
+    from ea_plugin.rules.learn import learn, write_learned  # the learner loads only for this command
+
+    if args.output is None and args.explain is None:
+        raise InputFileError("say where to write the catalog (-o learned.yaml) or what to explain (--explain NAME)")
+    if args.output is not None:
+        refuse_overwrite([args.corpus, *(args.catalog or [])], [args.output])
+    texts, titles, ids = [], [], []
+    skipped = 0
+    for line in read_file(args.corpus):
+        record = line.record
+        text = record.get(args.text_field) if record is not None else None
+        if not isinstance(text, str) or not text.strip():
+            skipped += 1  # not an object, or no text: nothing to learn from
+            continue
+        texts.append(text)
+        title, ident = record.get(args.title_field), record.get(args.id_field)
+        titles.append(title if isinstance(title, str) else None)
+        usable = isinstance(ident, (str, int)) and not isinstance(ident, bool)
+        ids.append(str(ident) if usable else f"line {line.number}")
+    if skipped:
+        print(f"warning: {skipped} line(s) of {args.corpus} without a '{args.text_field}' string skipped",
+              file=sys.stderr)
+    learned = learn(texts, titles, ids, args.min_support, args.catalog)
+    if args.explain is not None:
+        print(learned.explain(args.explain))
+    if args.output is not None:
+        write_learned(learned.mapping, args.output)
+        catalog = check_catalog(args.output)
+        mapping = learned.mapping
+        print(f"{args.output}: {len(mapping['series'])} series, {len(mapping['brands'])} brands, "
+              f"{len(mapping['software'])} software names from {len(texts)} pages (min support {args.min_support})"
+              + (f"; {len(catalog.notes)} entries dropped on loading (clashes)" if catalog.notes else ""))
+    return 0
+
+
 @hookimpl
 def ea_register_commands(subparsers: argparse._SubParsersAction) -> None:
     extract = subparsers.add_parser("extract", help="the entities the rules read in a text, with normal forms and why")
@@ -53,8 +94,25 @@ def ea_register_commands(subparsers: argparse._SubParsersAction) -> None:
     extract.add_argument("--json", action="store_true", help="print the entities as a JSON list")
     extract.set_defaults(func=cmd_extract)
 
-    catalog = subparsers.add_parser("catalog", help="product catalogs: check a user catalog file")
+    catalog = subparsers.add_parser("catalog", help="product catalogs: check a catalog file, learn one from a corpus")
     catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
     check = catalog_sub.add_parser("check", help="validate a catalog file (exit 0 when it loads)")
     check.add_argument("file")
     check.set_defaults(func=cmd_catalog_check)
+
+    learn = catalog_sub.add_parser(
+        "learn", help="learn a catalog from a corpus of manual chunks (JSONL; no labels, no model)",
+        description="Series with their aliases, the brands beside them, their listed codes and software names, "
+                    "learned from the chunks (and titles or file names) a RAG system indexes. The output is an "
+                    "ordinary catalog file: load it with --catalog.")
+    learn.add_argument("corpus", help="JSONL, one chunk per line: {id, title, text}")
+    learn.add_argument("-o", "--output", help="the catalog file to write (YAML)")
+    learn.add_argument("--min-support", type=positive_int, default=2, metavar="N",
+                       help="pages an entry needs to be kept (default 2)")
+    learn.add_argument("--text-field", default="text")
+    learn.add_argument("--title-field", default="title", help="the page title or file name (optional per line)")
+    learn.add_argument("--id-field", default="id")
+    learn.add_argument("--catalog", action="append", metavar="FILE",
+                       help="a user catalog the learned one must not contradict; repeatable")
+    learn.add_argument("--explain", metavar="NAME", help="show the pages behind the entries named NAME")
+    learn.set_defaults(func=cmd_catalog_learn)
