@@ -33,7 +33,7 @@ from ea_plugin.jsonl import LineCounts, dumps, make_folder, write_json, write_js
 from ea_plugin.outputs import refuse_overwrite
 from ea_plugin.prompts import ALIGNED, UNALIGNED, assistant_target, build_messages
 from training.audit import AuditFlag, audit, summarize
-from training.split import SPLITS, balance, deduplicate, split
+from training.split import SPLITS, balance, drop_duplicate_examples, split
 from training.teacher import Example, Rejection, read_records, validate
 
 
@@ -168,7 +168,7 @@ def convert(
     if existing and not options.overwrite:
         raise OutputExistsError(f"outputs exist (pass --overwrite to replace them): {', '.join(existing)}")
     examples, rejections, counts, blanks = collect(sources)
-    examples, dropped = deduplicate(examples)
+    examples, dropped = drop_duplicate_examples(examples)
     rejections += dropped
     if options.balance:
         examples, dropped = balance(examples, options.seed)

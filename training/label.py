@@ -130,7 +130,7 @@ def read_sample(pair: dict[str, Any], chunk: str, decision: Decision, teacher: s
     return Sample(None, checked.category, checked.reason, raw, usage)
 
 
-def decide(samples: Sequence[Sample], min_agreement: float) -> tuple[Example | None, str | None, str | None]:
+def agreed_example(samples: Sequence[Sample], min_agreement: float) -> tuple[Example | None, str | None, str | None]:
     """(kept example, reject category, reason): the majority label wins when enough votes agree."""
     votes = Counter(s.label for s in samples if s.label is not None)
     if not votes:
@@ -218,7 +218,7 @@ def label_entries(judge: AlignmentJudge, lines: Sequence[JsonLine], settings: Se
         record = line.record or {}
         mine = verdicts[index * settings.samples : (index + 1) * settings.samples]
         samples = [read_sample(record, chunk, v, settings.teacher_name, f"{source}:{line.number}") for v in mine]
-        example, category, reason = decide(samples, settings.min_agreement)
+        example, category, reason = agreed_example(samples, settings.min_agreement)
         entry: dict[str, Any] = {
             "key": line_key(line), "line": line.number, "seconds": round(seconds, 4),
             "prompt_tokens": sum(s.usage.get("prompt_tokens", 0) for s in samples),

@@ -153,7 +153,7 @@ def retrieve(retriever: Retriever, questions: Sequence[str], top_k: int, source:
     return pairs
 
 
-def deduplicate(pairs: Sequence[MinedPair], stats: MineStats) -> list[MinedPair]:
+def drop_duplicate_pairs(pairs: Sequence[MinedPair], stats: MineStats) -> list[MinedPair]:
     seen: set[tuple[str, str]] = set()
     unique = []
     for pair in pairs:
@@ -217,7 +217,7 @@ def mine(args: argparse.Namespace) -> MineStats:
         pairs += retrieve(retriever, questions, args.top_k, source, stats)
     if args.pairs:
         pairs += read_log(args.pairs, stats, rejects)
-    pairs = deduplicate(pairs, stats)
+    pairs = drop_duplicate_pairs(pairs, stats)
     rows = [p.to_dict() for p in pairs]
     if args.stratify is not None:
         groups = rules_groups([(p.question, p.chunk) for p in pairs])

@@ -26,7 +26,7 @@ def question_group(question: str) -> str:
     return re.sub(r"\s+", "", question).lower()
 
 
-def deduplicate(examples: Sequence[Example]) -> tuple[list[Example], list[Rejection]]:
+def drop_duplicate_examples(examples: Sequence[Example]) -> tuple[list[Example], list[Rejection]]:
     """Keep the first example of each (question, chunk); a pair labelled both ways is rejected entirely."""
     by_pair: dict[tuple[str, str], list[Example]] = defaultdict(list)
     for example in examples:
