@@ -273,6 +273,22 @@ NOTES = {
                "Lengths are in mm and angles in deg unless noted.",
                "Step 2: write the value only with the 24 V supply on.")),
 }
+REMEDIES = {
+    "panel": (("处理：断电后检查电机电缆和主回路接线，排除短路或接地后再复位。",
+               "处理：检查负载是否过重、加减速时间是否过短，必要时延长加速时间。",
+               "处理：确认散热风扇运转正常，环境温度不超过40℃。"),
+              ("Remedy: power off, check the motor cable and the main circuit wiring, then reset.",
+               "Remedy: check the load and lengthen the acceleration time if it is too short.",
+               "Remedy: make sure the cooling fan runs and the ambient temperature stays below 40 °C.")),
+    "sdk": (("处理：检查网线连接和控制箱 IP 地址，重新建立连接后再调用。",
+             "处理：确认机器人已上电并使能，再重新下发指令。"),
+            ("Remedy: check the network cable and the IP address of the control box, then reconnect.",
+             "Remedy: make sure the robot is powered and enabled, then send the command again.")),
+    "param": (("修改方法：在参数界面选中该项，输入新值后按确认键保存。",
+               "出厂值可通过恢复出厂设置找回。"),
+              ("To change it, select the item on the parameter screen, enter the value and confirm.",
+               "The factory value comes back with a factory reset.")),
+}
 INTRO_OF = {"mn": "panel", "bare": "panel", "al": "panel", "grbl": "panel", "signed": "sdk", "signed_zh": "sdk",
             "param": "param", "pgroup": "param"}
 NO_ENTITY_QUESTIONS = ("变频器过热报警怎么处理？", "机械臂断电后如何回原点？",
@@ -388,9 +404,9 @@ def in_language(body: str, english: bool) -> str:
     return "\n".join(out)
 
 
-def page(profile: Profile, body: str, rng: random.Random, product: str | None, notes: int = 1,
-         software: bool = False) -> str:
-    """A manual page: a heading (with the product, or not), an intro line, the body, and notes of running text."""
+def page(profile: Profile, body: str, rng: random.Random, product: str | None, software: bool = False) -> str:
+    """A manual page: a heading (with the product, or not), an intro line, the body, a remedy and notes of running
+    text (150-300 characters, as retrieved manual chunks are)."""
     english = rng.random() < profile.english
     body = in_language(body, english)
     heading = profile.heading[1] if english else profile.heading[0]
@@ -402,8 +418,9 @@ def page(profile: Profile, body: str, rng: random.Random, product: str | None, n
         parts.append(heading)
     parts.append(rng.choice(INTROS[INTRO_OF[profile.style]][english]))
     parts.append(body)
-    for _ in range(notes):
-        parts.append(rng.choice(NOTES[INTRO_OF[profile.style]][english]))
+    if rng.random() < 0.7:
+        parts.append(rng.choice(REMEDIES[INTRO_OF[profile.style]][english]))
+    parts.extend(rng.sample(NOTES[INTRO_OF[profile.style]][english], rng.choice([1, 2])))
     if software:
         parts.extend(software_note(profile, english, rng))
     return "\n".join(parts)
