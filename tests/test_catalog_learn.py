@@ -177,3 +177,21 @@ def test_a_learned_catalog_never_changes_a_verdict_on_text_naming_none_of_its_en
 _PROPERTY_MAPPING = learn_catalog([t for _, t in CORPUS], [t for t, _ in CORPUS])
 _PROPERTY_CATALOG = parse_catalog([("b", yaml.safe_load((ROOT / "ea_plugin/data/catalog.yaml").read_text("utf-8"))),
                                    ("l", _PROPERTY_MAPPING)])
+
+
+def test_a_learned_catalog_reaches_extract_the_teacher_and_the_audit(learned, tmp_path, capsys):
+    from training.audit import audit
+    from training.label import main as label_main
+    from training.teacher import Example
+
+    path = tmp_path / "learned.yaml"
+    write_learned(learned.mapping, path)
+    sibling = ("QuonDrive QX40 报故障码9", "QuonDriveQX50 故障代码\n故障码 9：过电流")
+    assert main(["extract", "--catalog", str(path), sibling[1]]) == 0
+    assert "series=learned/quondriveqx50" in capsys.readouterr().out
+    example = Example("t#0", *sibling, ALIGNED, "")
+    assert audit([example]) == [] and [f.rules for f in audit([example], [str(path)])] == [UNALIGNED]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"question": sibling[0], "chunk": sibling[1]}, ensure_ascii=False) + "\n", "utf-8")
+    assert label_main([str(pairs), "--out", str(tmp_path / "out"), "--quiet", "--catalog", str(path)]) == 0
+    assert len(json.loads((tmp_path / "out" / "unaligned.json").read_text(encoding="utf-8"))) == 1

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from ea_plugin.rules import extract_entities
+from ea_plugin.rules.catalog import Catalog, load_catalog
 from ea_plugin.rules.decision import apply_rules
 from training.teacher import Example
 
@@ -30,11 +31,13 @@ class AuditFlag:
         return asdict(self)
 
 
-def audit(examples: Sequence[Example]) -> list[AuditFlag]:
-    """One flag per example whose teacher label differs from the rules backend's."""
+def audit(examples: Sequence[Example], catalog: Catalog | str | Sequence[str] | None = None) -> list[AuditFlag]:
+    """One flag per example whose teacher label differs from the rules backend's (with ``catalog``: a Catalog
+    or user/learned catalog files on top of the built-in one)."""
+    catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     flags = []
     for example in examples:
-        decision = apply_rules(extract_entities(example.question), extract_entities(example.chunk))
+        decision = apply_rules(extract_entities(example.question, catalog), extract_entities(example.chunk, catalog))
         if decision.label != example.label:
             flags.append(AuditFlag(example.id, example.question, example.chunk, example.label, decision.label,
                                    decision.rule, decision.reason, example.kind))

@@ -53,6 +53,7 @@ class ConvertOptions:
     balance: bool = False
     fast_share: float = 0.3  # share of examples that also get a label-only (fast mode) copy
     overwrite: bool = False
+    catalog: tuple[str, ...] = ()  # user or learned catalog files the audit's rules read with
 
 
 @dataclass
@@ -163,7 +164,7 @@ def convert(
 ) -> tuple[ConversionStats, list[AuditFlag]]:
     """Run the whole conversion and write every output file; returns the (reconciled) counts and flags."""
     paths = output_paths(output)
-    refuse_overwrite([source.path for source in sources], paths.values())  # --overwrite included
+    refuse_overwrite([*(source.path for source in sources), *options.catalog], paths.values())  # --overwrite included
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing and not options.overwrite:
         raise OutputExistsError(f"outputs exist (pass --overwrite to replace them): {', '.join(existing)}")
@@ -173,7 +174,7 @@ def convert(
     if options.balance:
         examples, dropped = balance(examples, options.seed)
         rejections += dropped
-    flags = audit(examples)
+    flags = audit(examples, options.catalog)
     flagged = {f.id for f in flags}
     splits = split(examples, options.val, options.test, options.seed)
 
@@ -258,12 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--balance", action="store_true", help="drop examples of the larger class to 1:1")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--catalog", action="append", default=[], metavar="FILE",
+                        help="a user or learned catalog the audit's rules read with; repeatable")
     return parser
 
 
 def options_from_args(args: argparse.Namespace) -> ConvertOptions:
     return ConvertOptions(val=args.val, test=args.test, seed=args.seed, balance=args.balance,
-                          fast_share=args.fast_share, overwrite=args.overwrite)
+                          fast_share=args.fast_share, overwrite=args.overwrite, catalog=tuple(args.catalog))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

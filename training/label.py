@@ -318,6 +318,8 @@ def backend_options(args: argparse.Namespace) -> dict[str, Any]:
                "max_tokens": args.max_tokens, "temperature": args.temperature}
     if args.backend == "openai":
         options["prompt"] = args.prompt
+    if args.catalog:
+        options["catalog"] = args.catalog
     options.update(parse_options(args.option))
     return {k: v for k, v in options.items() if v is not None}
 
@@ -328,6 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pairs", help="pairs JSONL ({question, chunk, ...}; training.mine writes it)")
     p.add_argument("--out", required=True, help="folder for aligned.json, unaligned.json, rejects, stats")
     p.add_argument("--backend", default="rules", help="the teacher: rules (default), openai, or any backend")
+    p.add_argument("--catalog", action="append", metavar="FILE",
+                   help="rules: a user or learned catalog extending the built-in one; repeatable")
     p.add_argument("--base-url", help="openai: the teacher's server, e.g. http://127.0.0.1:8000/v1")
     p.add_argument("--model", help="openai: the teacher model's name")
     p.add_argument("--api-key", help="openai: API key")
