@@ -3,6 +3,7 @@
     python scripts/devset_v3_report.py                              # rules backend, dev split
     python scripts/devset_v3_report.py --misses 50 --kind sign_dropped
     python scripts/devset_v3_report.py --catalog learned.yaml       # a catalog (built-in, user or learned)
+    python scripts/devset_v3_report.py --learn                      # learn one from the split's corpus first
     python scripts/devset_v3_report.py --split holdout              # only at the end of a session: do not tune on it
 
 The held-out split comes from other vendors' tables; it is scored once, at the end, to see how the rules generalise.
@@ -11,6 +12,9 @@ The held-out split comes from other vendors' tables; it is scored once, at the e
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -55,20 +59,32 @@ def report(result: DevsetResult, misses: int = 30) -> str:
     return "\n".join([head, *breakdown(result, "kind"), *breakdown(result, "vendor"), tail])
 
 
+def learn_catalog_file(split: str, out: Path, data: Path = DATA) -> Path:
+    """`ea-judge catalog learn` on the split's chunk-only corpus (no labels, no questions): the learned catalog."""
+    corpus = data / f"{split}_corpus.jsonl"
+    subprocess.run([sys.executable, "-m", "ea_plugin.cli", "catalog", "learn", str(corpus), "-o", str(out)],
+                   check=True, capture_output=True, timeout=300)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=SPLITS, default="devset")
     parser.add_argument("--backend", default="rules")
     parser.add_argument("--catalog", help="a product catalog file (YAML/JSON) for the rules backend")
+    parser.add_argument("--learn", action="store_true", help="learn a catalog from the split's corpus and use it")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="more load_judge options")
     parser.add_argument("--misses", type=int, default=30, help="how many misses to print")
     parser.add_argument("--kind", help="print only the misses of this pair kind")
     args = parser.parse_args(argv)
     options = parse_options(args.option)
-    if args.catalog:
-        options["catalog"] = args.catalog
-    judge = load_judge(args.backend, **options)
-    print(report(score(judge, args.split, kind=args.kind), args.misses))
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.learn:
+            options["catalog"] = str(learn_catalog_file(args.split, Path(tmp) / "learned.yaml"))
+        elif args.catalog:
+            options["catalog"] = args.catalog
+        judge = load_judge(args.backend, **options)
+        print(report(score(judge, args.split, kind=args.kind), args.misses))
     return 0
 
 
