@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from ea_plugin.backends.transformers.coalesce import Coalescer
+from ea_plugin.backends.transformers.coalesce import Coalescer, CoalescerClosed
+from tests.hang import finishes, wait_until
 
 WAIT = 0.3  # long enough that every concurrent call of a test is queued before the worker starts
 
@@ -85,8 +87,82 @@ def test_empty_calls_return_at_once_and_a_closed_coalescer_refuses_work():
     assert coalescer.call("score", []) == [] and run.batches == []
     assert coalescer.call("score", ["a"]) == ["score:a"]
     coalescer.close()
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(CoalescerClosed, match="closed"):
         coalescer.submit("score", ["b"])
+    with pytest.raises(CoalescerClosed):  # empty calls too: a closed coalescer says so, whatever the call
+        coalescer.call("score", [])
+
+
+# -- callers that give up, and close() with calls in flight (issue 24, items 1 and 4) ----------------------
+def test_a_batch_whose_every_caller_was_cancelled_does_not_stop_the_worker():
+    coalescer = Coalescer(Recorder(), max_wait=0.05)
+
+    async def cancel_one() -> None:
+        task = asyncio.create_task(coalescer.acall("score", ["a"]))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        await asyncio.sleep(0.1)
+
+    asyncio.run(cancel_one())
+    assert finishes(lambda: coalescer.call("score", ["b"])) == ["score:b"]
+    coalescer.close()
+
+
+def test_callers_that_time_out_in_the_queue_leave_the_others_served():
+    coalescer = Coalescer(Recorder(), max_wait=0.2)
+
+    async def some_time_out() -> list[object]:
+        quick = [asyncio.wait_for(coalescer.acall("score", [f"t{n}"]), 0.01) for n in range(5)]
+        timed_out = await asyncio.gather(*quick, return_exceptions=True)  # a batch of none but them
+        patient = [coalescer.acall("score", [f"p{n}"]) for n in range(3)]
+        return timed_out + await asyncio.gather(*patient)
+
+    got = finishes(lambda: asyncio.run(some_time_out()))
+    assert all(isinstance(g, TimeoutError) for g in got[:5])
+    assert got[5:] == [["score:p0"], ["score:p1"], ["score:p2"]]
+    assert finishes(lambda: coalescer.call("score", ["b"])) == ["score:b"]
+    coalescer.close()
+
+
+def test_close_finishes_the_calls_already_queued_and_refuses_later_ones_at_once():
+    started, release = threading.Event(), threading.Event()
+
+    def slow(method: str, items: list[str]) -> list[str]:
+        started.set()
+        release.wait(5)
+        return items
+
+    coalescer = Coalescer(slow, max_wait=0)
+    first = coalescer.submit("score", ["a"])
+    started.wait(5)  # the worker is busy with "a"; "b" queues behind it
+    second = coalescer.submit("score", ["b"])
+    closing = threading.Thread(target=coalescer.close)
+    closing.start()
+    wait_until(lambda: coalescer.closed, what="close() begun")
+    with pytest.raises(CoalescerClosed):
+        coalescer.call("score", ["c"])
+    release.set()
+    assert (finishes(first.result), finishes(second.result)) == (["a"], ["b"])
+    finishes(closing.join)
+    assert not closing.is_alive()
+
+
+def test_a_fault_of_the_worker_itself_fails_its_callers_and_a_new_worker_serves_the_next_call(monkeypatch):
+    coalescer = Coalescer(Recorder(), max_wait=0)
+    broken = {"once": True}
+    original = Coalescer._next_batch
+
+    def next_batch(self):  # the coalescer's own code failing once (not the batch function)
+        if broken.pop("once", False):
+            raise MemoryError("no memory for the batch")
+        return original(self)
+
+    monkeypatch.setattr(Coalescer, "_next_batch", next_batch)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # the dying worker's traceback
+    with pytest.raises(MemoryError):
+        finishes(lambda: coalescer.call("score", ["a"]))
+    assert finishes(lambda: coalescer.call("score", ["b"])) == ["score:b"]
+    coalescer.close()
 
 
 # -- the transformers backend ---------------------------------------------------------------------
@@ -155,3 +231,51 @@ def test_judge_many_from_threads_is_coalesced_too(tiny_lm, qwen_tokenizer):
     for verdicts, reference in zip(got, singles, strict=True):
         assert [v.score for v in verdicts] == pytest.approx(reference, abs=SCORE_TOL)
     judge.backend.close()
+
+
+def test_a_judge_call_that_timed_out_in_the_queue_leaves_later_calls_served(tiny_lm, qwen_tokenizer):
+    from ea_plugin import load_judge
+
+    judge = load_judge("transformers", model=tiny_lm, tokenizer=qwen_tokenizer, coalesce_wait=0.5)
+
+    async def give_up() -> None:
+        with pytest.raises(TimeoutError):  # still waiting for company when the caller gives up
+            await asyncio.wait_for(judge.ajudge_many(QUESTION, QUERIES[0]), 0.05)
+
+    asyncio.run(give_up())
+    decisions = finishes(lambda: judge.judge_many(QUESTION, QUERIES[1]), what="judge_many after a timeout")
+    assert len(decisions) == len(QUERIES[1]) and all(d.error is None for d in decisions)
+    judge.backend.close()
+
+
+def test_calls_during_and_after_close_are_all_judged(tiny_lm, qwen_tokenizer):
+    # The README's promise: the backend keeps working after close (one call at a time), so a close() racing
+    # with calls from many threads fails none of them.
+    from ea_plugin import load_judge
+
+    judge = load_judge("transformers", model=tiny_lm, tokenizer=qwen_tokenizer, coalesce_wait=0.01)
+    reference = [d.score for d in judge.judge_many(QUESTION, QUERIES[0])]
+    barrier = threading.Barrier(9)
+
+    def caller(n: int) -> list[object]:
+        barrier.wait()
+        return [judge.judge_many(QUESTION, QUERIES[0]) for _ in range(3)]
+
+    def closer() -> None:
+        barrier.wait()
+        time.sleep(0.02)
+        judge.backend.close()
+
+    def together() -> list[list[object]]:
+        with ThreadPoolExecutor(9) as pool:
+            closing = pool.submit(closer)
+            got = list(pool.map(caller, range(8)))
+            closing.result()
+            return got
+
+    for rounds in finishes(together, what="calls racing close()"):
+        for decisions in rounds:
+            assert all(d.error is None for d in decisions)
+            assert [d.score for d in decisions] == pytest.approx(reference, abs=SCORE_TOL)
+    assert judge.backend.coalescer is None
+    assert [d.score for d in judge.judge_many(QUESTION, QUERIES[0])] == pytest.approx(reference, abs=SCORE_TOL)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.backends.transformers.coalesce import CoalescerClosed
 from ea_plugin.errors import BackendError, OptionError
 from ea_plugin.judgement import Judgement, Pair, parse_answer
 from ea_plugin.options import check_int, check_number, check_type, from_arguments
@@ -233,21 +234,30 @@ class TransformersBackend:
         return await self._acall("generate", pairs)
 
     def close(self) -> None:
-        """Stop the coalescer's worker thread (the backend still works, one call at a time)."""
-        if self.coalescer is not None:
-            self.coalescer.close()
-            self.coalescer = None
+        """Stop the coalescer's worker thread once the calls queued so far are done. The backend keeps
+        working: calls made during or after close run one at a time, as with ``coalesce=False``."""
+        coalescer, self.coalescer = self.coalescer, None
+        if coalescer is not None:
+            coalescer.close()
 
     # -- the work ---------------------------------------------------------------------------------
     def _call(self, method: str, pairs: list[Pair]) -> list[Judgement]:
-        if self.coalescer is None:
-            return self._run(method, pairs)
-        return self.coalescer.call(method, pairs)
+        coalescer = self.coalescer
+        if coalescer is not None:
+            try:
+                return coalescer.call(method, pairs)
+            except CoalescerClosed:  # closed since it was read: run alone, as after close
+                pass
+        return self._run(method, pairs)
 
     async def _acall(self, method: str, pairs: list[Pair]) -> list[Judgement]:
-        if self.coalescer is None:
-            return await asyncio.to_thread(self._run, method, pairs)
-        return await self.coalescer.acall(method, pairs)
+        coalescer = self.coalescer
+        if coalescer is not None:
+            try:
+                return await coalescer.acall(method, pairs)
+            except CoalescerClosed:
+                pass
+        return await asyncio.to_thread(self._run, method, pairs)
 
     def _fast_logprobs(self, suffixes: list[list[int]]) -> Any:
         """Label log-probs of one batch. If a forward fails, the optimisations give way one at a time (first the
