@@ -23,7 +23,8 @@ from llama_index.core.schema import NodeWithScore
 
 from ea_plugin.cli import add_backend_arguments, int_at_least, judge_from_args, positive_int
 from ea_plugin.errors import EAPluginError
-from ea_plugin.jsonl import dumps_line, read_file
+from ea_plugin.jsonl import read_file, write_jsonl
+from ea_plugin.outputs import OverwriteError, refuse_overwrite
 from integrations.corpus import SAMPLE_CORPUS, CorpusError, load_chunks
 from integrations.demo import build_index
 from integrations.llamaindex import EntityAlignmentPostprocessor
@@ -98,15 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        refuse_overwrite([args.questions, args.corpus], [args.output])
         postprocessor = None
         if args.filter:
             postprocessor = EntityAlignmentPostprocessor(judge=judge_from_args(args), min_keep=args.min_keep)
         records = retrieve(load_questions(args.questions), args.corpus, args.top_k, postprocessor)
+        write_jsonl(args.output, records)
+    except OverwriteError as exc:
+        print(f"integrations.retrieve: error: {exc}", file=sys.stderr)
+        return 2
     except (OSError, EAPluginError) as exc:
         print(f"integrations.retrieve: error: {exc}", file=sys.stderr)
         return 1
-    with open(args.output, "w", encoding="utf-8") as out:
-        out.writelines(dumps_line(r) for r in records)
     print(f"{len(records)} questions -> {args.output}", file=sys.stderr)
     return 0
 

@@ -339,10 +339,24 @@ def _evaluate_predictions(tmp: Path) -> tuple[list[str], Path]:
     return ["evaluate", "--data", str(source), "--out", str(tmp)], source
 
 
-COMMANDS = {"ea-judge": judge_main, "convert": convert_main, "label": label_main, "mine": mine_main,
-            "select": select_main, "evaluate": evaluate_main}
+def _retrieve_over_corpus(tmp: Path) -> tuple[list[str], Path]:
+    pytest.importorskip("llama_index.core")
+    corpus = tmp / "chunks.jsonl"
+    corpus.write_bytes(_json({"id": "a", "title": "t", "text": "sv660n的e100故障"}) + b"\n")
+    return ["retrieve", "-o", str(corpus), "--corpus", str(corpus)], corpus
+
+
+def _retrieve_main(argv: list[str]) -> int:
+    from integrations.retrieve import main
+
+    return main(argv)
+
+
+COMMANDS = {"ea-judge": judge_main, "retrieve": _retrieve_main, "convert": convert_main, "label": label_main,
+            "mine": mine_main, "select": select_main, "evaluate": evaluate_main}
 OVERWRITES = [_convert_sibling, _convert_symlink, _convert_hard_link, _report_rejects, _label_rejects,
-              _filter_hard_link, _filter_rejects_symlink, _mine_stats_sibling, _select_same_path, _evaluate_predictions]
+              _filter_hard_link, _filter_rejects_symlink, _mine_stats_sibling, _select_same_path, _evaluate_predictions,
+              _retrieve_over_corpus]
 
 
 @pytest.mark.parametrize("case", OVERWRITES, ids=lambda case: case.__name__.strip("_"))
