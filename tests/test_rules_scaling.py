@@ -79,8 +79,8 @@ _OLD_FAMILY = re.compile(
     r")(?:\.(?P<sub>\d+))?(?![a-z0-9])"
 )
 _OLD_MODEL = re.compile(
-    r"(?P<letters>[a-z]{1,8})(?:(?P<sep>[ \-_])?(?P<digits>\d+)[a-z0-9]*|[\-_][a-z]{1,3}\d[a-z0-9]*)"
-    r"(?:[\-_][a-z0-9]+)*"
+    r"(?P<letters>[a-z]{1,24})(?:(?P<sep>[ \-_])?(?P<digits>\d+)[a-z0-9]*"
+    r"|(?P<part_sep>[ \-_])(?P<part>[a-z]{1,3}\d[a-z0-9]*))(?:[\-_][a-z0-9]+)*"
 )
 _PIECES = ["e", "er", "err", "error", "al", "alm", "a", "a.", "fault", "f", "n", "0x", "h", "g", "x", "m", "b",
            ".", "-", "_", " ", "0", "1", "7", "12", "310", "0421", "abc", "ff", "z"]
@@ -125,7 +125,7 @@ def test_model_pattern_reads(token: str, digits: str | None):
     assert products._MODEL.fullmatch(token).group("digits") == digits
 
 
-@pytest.mark.parametrize("token", ["ab1.1", "abcdefghij1", "ab-", "ab" + "1" * 5000 + ".1", "1ab"])
+@pytest.mark.parametrize("token", ["ab1.1", "abcdefghijklmnopqrstuvwxyz1", "ab-", "ab" + "1" * 5000 + ".1", "1ab"])
 def test_model_pattern_refuses(token: str):
     assert products._MODEL.fullmatch(token) is None
 

@@ -7,6 +7,7 @@ checks import it from here.
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 from ea_plugin.prompts import ALIGNED, UNALIGNED
@@ -111,7 +112,27 @@ def _show_product(p: Product) -> str:
     return f"{p.text}(主型号{p.series.split('/')[-1] if p.series else p.main})"
 
 
+def _sure(products: tuple[Product, ...], other: tuple[Product, ...]) -> tuple[Product, ...]:
+    """``products`` without the weak models whose series word the other side's models do not open with: a
+    series word in lower or title case (``preciseflex 400``) is plainly one where the other side writes a
+    model with it (``PreciseFlex3400``); elsewhere the reading is unsure and decides nothing (spec v3)."""
+    sure = []
+    for p in products:
+        if p.weak:
+            word = _WORD.match(p.text.lower()).group(0)
+            if not any(o.model.startswith(word) for o in other if not o.is_brand):
+                continue
+        sure.append(p)
+    return tuple(sure)
+
+
+_WORD = re.compile(r"[a-z]*")
+
+
 def check_products(question: Entities, chunk: Entities) -> Check | None:
+    if question.weak or chunk.weak:
+        question, chunk = Entities(_sure(question.products, chunk.products)), Entities(_sure(chunk.products,
+                                                                                            question.products))
     q_side = _product_side(question)
     c_side = _product_side(chunk) if q_side else ()
     if not c_side:

@@ -83,6 +83,9 @@ def _products(read: Text, catalog: Catalog, tokens: list[tuple[int, int]], hits:
         start, end = candidate[0], candidate[3]
         if not read.free(start, end):
             continue
+        if candidate[4] is products.SOFTWARE_KIND:  # software and its version: never a product nor a code
+            read.take(start, end)
+            continue
         product = products.read_candidate(candidate, read, catalog)
         if product is not None:
             read.take(start, end)

@@ -1,5 +1,11 @@
-"""Products of spec v2: catalog aliases (Aho-Corasick), model-shaped tokens, and short or letter-only
-models that a context makes sure of (a brand/series word before, a product word after)."""
+"""Products of spec v3: catalog aliases (Aho-Corasick), model-shaped tokens, a series word and its model part
+(spaced, hyphenated or glued, any case), and short or letter-only models that a context makes sure of (a
+brand/series word before, a product word after); software names and versions, which are never products.
+
+A model whose series word is written in lower or title case and known to no catalog (``preciseflex 400``,
+``Unidrive M700``) is read *weak*: it stands in the decision only where the other side names a product with the
+same series word (then that word is plainly a series word); elsewhere it decides nothing, as an unsure reading
+must not (spec v3, rule 4)."""
 
 from __future__ import annotations
 
@@ -7,28 +13,47 @@ import re
 from functools import lru_cache
 
 from ea_plugin.rules.catalog import AliasHit, Catalog
-from ea_plugin.rules.normalize import PRODUCT_WORDS, main_model_of, product_normal
+from ea_plugin.rules.normalize import PRODUCT_WORDS, lower_same_length, main_model_of, nfkc, product_normal
 from ea_plugin.rules.records import Product
 from ea_plugin.rules.text import CACHED_TOKEN, Text, TooLong
-from ea_plugin.rules.words import NEVER_PRODUCT, RUNNING_TEXT, STANDARD_NUMBERS
+from ea_plugin.rules.words import (
+    NEVER_PRODUCT,
+    PRODUCT_WORDS_EN,
+    PRODUCT_WORDS_ZH,
+    PROSE_BEFORE_NUMBER,
+    RUNNING_TEXT,
+    SOFTWARE,
+    SOFTWARE_CUES,
+    STANDARD_NUMBERS,
+)
 
-# Letters, then (a separator and) digits, or a hyphen and a letter group with a digit (ASDA-A2, MR-J4);
-# then option segments of an order code (-10A, -0421-L). A space may stand only between letters and digits.
+# Letters (a series word: up to 24, ACOPOSinverterP76), then (a separator and) digits, or a separator and a
+# model part of letters and a digit (ASDA-A2, MR-J4, OSP P300, Unidrive M700); then option segments of an order
+# code (-10A, -0421-L). A space may stand only between the series word and its part.
 # The digit and letter-digit runs are possessive (*+, never given back): \d+[a-z0-9]* would try every split
 # of a long run that then fails (quadratic: a 16k-character token took seconds), and a run cut short is
 # followed by a letter or digit where only a separator or the end may stand, so the matches are the same.
 _MODEL = re.compile(
-    r"(?P<letters>[a-z]{1,8})(?:(?P<sep>[ \-_])?(?P<digits>\d++)[a-z0-9]*+|[\-_][a-z]{1,3}\d[a-z0-9]*+)"
+    r"(?P<letters>[a-z]{1,24})(?:(?P<sep>[ \-_])?(?P<digits>\d++)[a-z0-9]*+"
+    r"|(?P<part_sep>[ \-_])(?P<part>[a-z]{1,3}\d[a-z0-9]*+))"
     r"(?:[\-_][a-z0-9]++)*+"
 )
+_PART = re.compile(r"[a-z]{1,3}\d[a-z0-9]*+")  # a model part after a series word and a space: P3, M700, S120
 # A short model right after a brand or series word: 欧姆龙G5, MINAS A6, Omron 1S.
 _SHORT = re.compile(r"[a-z]{1,3}\d{1,4}[a-z]{0,3}|\d[a-z]{1,2}")
 _TERMINAL = re.compile(r"[a-z]+\d")  # DI1, SW1, CN1: letters and one digit name a terminal or part
-_CAMEL = re.compile(r"[a-z][A-Z]")
-_PRODUCT_WORD_NEXT = re.compile(r" ?(?:" + "|".join(PRODUCT_WORDS) + ")")
+_PRODUCT_WORD_NEXT = re.compile(
+    r" ?(?:" + "|".join(PRODUCT_WORDS + PRODUCT_WORDS_ZH) + ")| (?:" + "|".join(PRODUCT_WORDS_EN) + ")(?![a-z])"
+)
+# A version after a software name: TwinCAT 3, ROS 2, CODESYS V3.5, Windows 10
+_VERSION = re.compile(r"[ \-]?(?:v|ver\.?\s?)?\d+(?:\.\d+)*[a-z]?(?![a-z0-9])")
+_SOFTWARE_CUE = re.compile(r"(?:" + "|".join(SOFTWARE_CUES) + r")[\s:=]*$")
+_SOFTWARE_CUE_LAST = frozenset(c[-1] for c in SOFTWARE_CUES)
+_BEFORE_SOFTWARE_NAME = _SOFTWARE_CUE_LAST | frozenset(" :=")
 _ALIAS_WHY = {"brand": "catalog brand alias", "series": "catalog series alias"}
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")  # a token starts with an ASCII letter or digit
-_PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS)) - {""}
+_PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS + PRODUCT_WORDS_ZH)) - {""}
+WEAK, STRONG = 1, 2  # how sure a model reading is (0: not a model)
 
 
 # A span that may name a product, as a plain tuple (made by the thousand; a tuple is the cheapest record):
@@ -38,54 +63,85 @@ Candidate = tuple[int, int, int, int, str, "AliasHit | None", str]
 
 
 def plausible_model(written: str, m: re.Match[str]) -> bool:
-    """Whether a model-shaped token of no catalog reads as a model rather than text, a terminal or a unit.
+    """Whether a model-shaped token of no catalog reads as a model for sure (see ``model_confidence``)."""
+    return model_confidence(written, m) == STRONG
+
+
+def model_confidence(written: str, m: re.Match[str]) -> int:
+    """How surely a model-shaped token of no catalog reads as a model rather than text, a terminal, a unit:
+    STRONG, WEAK (a series word in lower or title case: ``preciseflex 400``, ``Unidrive M700``) or 0.
 
     A model's letters are not a word of running text ("Axis 3", "input1"); written in capitals or camel
-    case (MG 400, xArm 6) it may stand apart from its number; letters of three or fewer and one digit name
-    a terminal or part (DI1, SW1, CN1); standards are never models (CiA402, DS402).
+    case (MG 400, xArm 6, OSP P300) it may stand apart from its part; a series word in lower or title case is
+    weak; letters of three or fewer and one digit name a terminal or part (DI1, SW1, CN1), and one or two
+    letters with one or two digits (FR10, KR16) are a short name that needs a context; standards are never
+    models (CiA402, DS402).
     """
     letters = m.group("letters")
-    if len(letters) == 1 or letters in NEVER_PRODUCT or letters in RUNNING_TEXT:
-        return False  # one letter needs the catalog or a context (G5, V90)
+    if len(letters) == 1 or letters in NEVER_PRODUCT or letters in RUNNING_TEXT or letters in PROSE_BEFORE_NUMBER:
+        return 0  # one letter needs the catalog or a context (G5, V90)
     written_letters = written[: len(letters)]
-    marked = written_letters.isupper() or _CAMEL.search(written_letters) is not None
-    digits = m.group("digits") or ""
-    if STANDARD_NUMBERS.get(letters) == len(digits) and m.group(0) == letters + (m.group("sep") or "") + digits:
-        return False  # DS402, DS-301: a CANopen profile (a standard), not a model
-    if m.group("sep") and not marked and len(letters) >= 4:
-        return False  # "Valve 3", "motor-2": a word and its index
-    if m.group("sep") == " " and (not marked or (len(digits) < 2 and written_letters.isupper())):
-        return False  # "for 12", "ID 1": a spaced model is written in capitals (MG 400) or camel case
-    return not (len(letters) <= 3 and _TERMINAL.fullmatch(m.group(0)))
+    is_marked = marked(written_letters)
+    part = m.group("part")
+    if part is not None:  # a series word and a lettered part: ASDA-A2, OSP P300, Unidrive M700
+        if m.group("part_sep") == " " or len(letters) > 8:
+            return STRONG if is_marked else WEAK if len(letters) >= 3 else 0
+        return STRONG
+    digits = m.group("digits")
+    sep = m.group("sep")
+    if STANDARD_NUMBERS.get(letters) == len(digits) and m.group(0) == letters + (sep or "") + digits:
+        return 0  # DS402, DS-301: a CANopen profile (a standard), not a model
+    short = len(letters) <= 2 and len(digits) <= 2 and m.end("digits") == m.end()
+    if sep == " ":  # "for 12", "ID 1": a spaced model is written in capitals (MG 400) or camel case
+        if is_marked and not (len(digits) < 2 and written_letters.isupper()) and not short:
+            return STRONG
+        return WEAK if not is_marked and len(letters) >= 3 and len(digits) >= 2 else 0  # not "wait 5"
+    if sep and not is_marked and len(letters) >= 4:
+        return WEAK  # "preciseflex-400"; "Valve-3", "motor-2" decide nothing either way
+    if len(letters) <= 3 and _TERMINAL.fullmatch(m.group(0)):
+        return 0  # DI1, CN1, CR5: a terminal or part, or a short name that needs a context
+    if short:
+        return 0  # FR10, KR16: a short name, a model only in a context (spec v3)
+    return STRONG if len(letters) <= 8 or is_marked else WEAK
+
+
+def marked(written: str) -> bool:
+    """Whether letters are written in capitals, camel case or mixed (MG, xArm, ACOPOSinverter), not as a word of
+    prose (lower or title case)."""
+    letters = written.rstrip("0123456789")
+    return not (letters.islower() or (letters[:1].isupper() and letters[1:].islower()) or not letters)
 
 
 def candidates(text: Text, catalog: Catalog, tokens: list[tuple[int, int]], hits: list[AliasHit]) -> list[Candidate]:
     """Every span that may name a product, in the order they are tried; ``tokens``: those not taken yet;
-    ``hits``: the catalog's aliases in the text (``catalog.find_aliases``)."""
+    ``hits``: the catalog's aliases in the text (``catalog.find_aliases``). A candidate of kind SOFTWARE names
+    software (its span is taken, no product read)."""
     found: list[Candidate] = []
     covered = _alias_candidates(hits, text, found) if hits else _NOTHING_COVERED
-    _token_candidates(tokens, text, covered, found)
+    _token_candidates(tokens, text, covered, found, catalog.software_keys)
     found.sort()
     return found
 
 
-_NOTHING_COVERED: frozenset[int] = frozenset()
+_NOTHING_COVERED: dict[int, str] = {}
+SOFTWARE_KIND = "software"
 
 
-def _alias_candidates(hits: list[AliasHit], text: Text, found: list[Candidate]) -> set[int]:
+def _alias_candidates(hits: list[AliasHit], text: Text, found: list[Candidate]) -> dict[int, str]:
     """Catalog aliases (a context alias needs a brand or series word before or a product word after), and a
     short model right after a brand or series word. Returns the starts of tokens that an alias spans
-    exactly: an alias is always read where it is free, so the token's own candidates would never be."""
+    exactly, with the alias' kind: an alias is always read where it is free, so the token's own candidates
+    would never be, and a brand is no series word (Omron G5 is the brand and the model G5)."""
     lowered, token_at = text.lowered, text.token_at
     ends = {h.end for h in hits if not h.context}
-    covered = set()
+    covered: dict[int, str] = {}
     for hit in hits:
         start, end, kind, _, context = hit
         if context and not (_after(ends, lowered, start) or _PRODUCT_WORD_NEXT.match(lowered, end)):
             continue
         found.append((start, start - end, 0, end, "alias", hit, _ALIAS_WHY[kind]))
         if token_at.get(start) == end:
-            covered.add(start)
+            covered[start] = kind
         if not context:
             after = end + (lowered[end : end + 1] == " ")
             after_end = token_at.get(after)
@@ -95,26 +151,63 @@ def _alias_candidates(hits: list[AliasHit], text: Text, found: list[Candidate]) 
     return covered
 
 
-def _token_candidates(
-    tokens: list[tuple[int, int]], text: Text, covered: set[int] | frozenset[int], found: list[Candidate]
-) -> None:
-    """Model-shaped tokens, tokens before a product word, and letters a space apart from a number (MG 400)."""
-    lowered = text.lowered
+def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[int, str],
+                      found: list[Candidate], software: frozenset[str]) -> None:
+    """Software names, model-shaped tokens, tokens before a product word, and a series word a space apart from
+    its part (MG 400, OSP P300)."""
+    lowered, token_at = text.lowered, text.token_at
     for start, end in tokens:
         if lowered[start] not in _LETTERS:
             continue
         after = lowered[end : end + 1]
+        next_end = token_at.get(end + 1) if after == " " else None
+        software_end = _software_end(lowered, start, end, next_end, software)
+        if software_end:
+            # after a catalog alias of the same span (a catalog's series wins), before any other model reading
+            found.append((start, start - software_end, 1, software_end, SOFTWARE_KIND, None, "software name"))
+            continue
         if start not in covered:
-            if after in _PRODUCT_WORD_FIRST and _PRODUCT_WORD_NEXT.match(lowered, end):
+            if after in _PRODUCT_WORD_FIRST and (word := _PRODUCT_WORD_NEXT.match(lowered, end)) and (
+                    word.group(0)[-1] not in _LETTERS or not lowered[start:end].isalpha()
+                    or marked(text.written[start:end])):  # "AKD drive", "CR10 robot"; not "the robot"
                 found.append((start, start - end, 3, end, "product_word", None, "model before a product word"))
             if not lowered[start:end].isalpha():
                 found.append((start, start - end, 2, end, "model", None, ""))
                 continue
-        elif not lowered[start:end].isalpha():
+        elif not lowered[start:end].isalpha() or covered[start] == "brand":
             continue
-        if after == " " and lowered[end + 1 : end + 2].isdigit():  # "MG 400", "xArm 6": letters and number apart
-            spaced_end = text.token_at.get(end + 1, end)
-            found.append((start, start - spaced_end, 2, spaced_end, "model", None, ""))
+        # "MG 400", "xArm 6", "OSP P300", "Unidrive M700": a series word and its part, a space apart
+        if next_end is not None and (lowered[end + 1].isdigit() or (
+                _PART.fullmatch(lowered, end + 1, next_end)
+                and (end + 1 not in covered or marked(text.written[start:end])))):  # not "Troubleshooting A6系列"
+            found.append((start, start - next_end, 2, next_end, "model", None, ""))
+
+
+def _software_end(lowered: str, start: int, end: int, next_end: int | None, software: frozenset[str]) -> int:
+    """The end of a software name (and its version) that starts with the token at ``start``, or 0: a name of
+    the built-in list or the catalog's ``software`` (one token, or two a space apart: GX Works3, TIA Portal), or
+    any name right after 软件/software/firmware/固件/版本/package (spec v3: never products)."""
+    key = lowered[start:end]
+    if "-" in key or "_" in key:  # CX-Programmer
+        key = key.replace("-", "").replace("_", "")
+    if key in SOFTWARE or key in software:
+        name_end = end
+    elif next_end is not None and ((two := key + lowered[end + 1 : next_end]) in SOFTWARE or two in software):
+        name_end = next_end
+    elif start and lowered[start - 1] in _BEFORE_SOFTWARE_NAME and _after_software_cue(lowered, start):
+        name_end = end
+    else:
+        return 0
+    version = _VERSION.match(lowered, name_end)
+    return version.end() if version else name_end
+
+
+def _after_software_cue(lowered: str, start: int) -> bool:
+    before = start - 1
+    while before > 0 and lowered[before] in " :=":
+        before -= 1
+    return (lowered[before] in _SOFTWARE_CUE_LAST
+            and _SOFTWARE_CUE.search(lowered, max(0, start - 12), start) is not None)
 
 
 def _after(ends: set[int], text: str, start: int) -> bool:
@@ -136,35 +229,89 @@ def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None
         reading = _reading(shown, how, why, series_id, catalog)
     except TooLong:  # a long token is read afresh
         reading = _read_model(shown, how, why, series_id, catalog)
-    return None if reading is None else Product(shown, (start, end), *reading)
+    if reading is None:
+        return None
+    if reading[-1] and _PRODUCT_WORD_NEXT.match(text.lowered, end):  # "unidrive m700变频器": sure after all
+        return Product(shown, (start, end), f"{reading[0]}, before a product word", *reading[1:-1])
+    return Product(shown, (start, end), *reading)
+
+
+Reading = tuple[str, str, str, str | None, str | None, bool, bool]  # why, normal, main, brand, series, brand?, weak
 
 
 @lru_cache(maxsize=16384)
-def _reading(
-    shown: str, how: str, why: str, series_id: str | None, catalog: Catalog
-) -> tuple[str, str, str, str | None, str | None] | None:
+def _reading(shown: str, how: str, why: str, series_id: str | None, catalog: Catalog) -> Reading | None:
     """``_read_model``, cached (the same models recur); TooLong past CACHED_TOKEN characters."""
     if len(shown) > CACHED_TOKEN:
         raise TooLong
     return _read_model(shown, how, why, series_id, catalog)
 
 
-def _read_model(
-    shown: str, how: str, why: str, series_id: str | None, catalog: Catalog
-) -> tuple[str, str, str, str | None, str | None] | None:
-    """(why, normal, main, brand, series) of a model candidate, or None."""
+def _read_model(shown: str, how: str, why: str, series_id: str | None, catalog: Catalog) -> Reading | None:
+    """(why, normal, main, brand, series, False, weak) of a model candidate, or None."""
     token = shown.lower()
     normal, main = product_normal(token), main_model_of(token)
     series = catalog.series[series_id] if series_id is not None else catalog.lookup_model(normal, main, how != "model")
+    if series is not None and series_id is None and _alias_inside_word(token, normal, series.id, catalog):
+        series = None  # ACOPOSinverterP76 is not ACOPOS: the alias ends inside the series word
     if series is not None:
         why = f"{why} → {series.id}" if series_id is not None else f"model pattern, catalog → {series.id}"
-        return why, normal, main, series.brand, series.id
+        return why, normal, main, series.brand, series.id, False, False
     if how == "model":
         m = _MODEL.fullmatch(token)
-        if m is None or not plausible_model(shown, m):
+        if m is None:
             return None
-        return "model pattern (letters + digits)", normal, main, None, None
+        word = m.group("letters")
+        brand = _series_words(catalog).get(word)
+        if brand is not None:  # a series word of the catalog, any case: acopos x20
+            return f"series word {word!r} of the catalog + model part", normal, main, brand or None, None, False, False
+        sure = model_confidence(shown, m)
+        if not sure:
+            return None
+        why = "model pattern (letters + digits)" if m.group("part_sep") != " " and m.group("sep") != " " else \
+            "series word + model part"
+        return (why if sure == STRONG else f"{why}, weak (lower/title-case series word)"), normal, main, None, None, \
+            False, sure == WEAK
     letters = re.match(r"[a-z]*", token).group(0)
     if letters in NEVER_PRODUCT or letters in RUNNING_TEXT or len(token) < 2:
         return None
-    return why, normal, main, None, None
+    return why, normal, main, None, None, False, False
+
+
+def _alias_inside_word(token: str, normal: str, series_id: str, catalog: Catalog) -> bool:
+    """Whether the catalog matched ``normal`` only by an alias that ends inside the token's leading run of
+    letters (``acopos`` in ``acoposinverterp76``): that run is another, longer series word."""
+    letters = _LEADING_LETTERS.match(token).group(0)
+    keys = _alias_keys_of(series_id, catalog)
+    if normal in keys or main_model_of(token) in keys:
+        return False
+    longest = max((len(k) for k in keys if normal.startswith(k)), default=len(normal))
+    return longest < len(letters)
+
+
+_LEADING_LETTERS = re.compile(r"[a-z]*")
+
+
+@lru_cache(maxsize=1024)
+def _alias_keys_of(series_id: str, catalog: Catalog) -> frozenset[str]:
+    series = catalog.series[series_id]
+    return frozenset(product_normal(lower_same_length(nfkc(a))) for a in series.aliases + series.context_aliases)
+
+
+@lru_cache(maxsize=64)
+def _series_words(catalog: Catalog) -> dict[str, str]:
+    """Series words of the catalog (the letters that open a series alias, 4+ letters: acopos, sinamics, minas)
+    -> their brand ("" where series of several brands share the word): a model part after one of them, in
+    any case, is a model of that brand."""
+    words: dict[str, str] = {}
+    for series in catalog.series.values():
+        for alias in series.aliases:
+            head = _ALIAS_HEAD.match(lower_same_length(nfkc(alias)))
+            if head is None:
+                continue
+            word = head.group(1)
+            words[word] = series.brand if words.get(word, series.brand) == series.brand else ""
+    return words
+
+
+_ALIAS_HEAD = re.compile(r"([a-z]{4,24})(?:[ \-_]|$)")

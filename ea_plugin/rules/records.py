@@ -53,6 +53,7 @@ class Product(Entity):
     brand: str | None = None
     series: str | None = None
     is_brand: bool = False
+    weak: bool = False  # a series word in lower/title case no catalog knows: decides only beside the same word
 
     @property
     def normal(self) -> str:
@@ -97,6 +98,11 @@ class Entities:
     @property
     def empty(self) -> bool:
         return not (self.products or self.faults or self.parameters)
+
+    @property
+    def weak(self) -> bool:
+        """Whether a product was read weak (a lower/title-case series word: decides only beside the same word)."""
+        return any(p.weak for p in self.products)
 
     @property
     def models(self) -> tuple[Product, ...]:

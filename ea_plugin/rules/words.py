@@ -1,4 +1,4 @@
-"""Word lists of spec v2: what is never a product, code cues, units, product words (lower-case)."""
+"""Word lists of spec v3: what is never a product, software names, code cues, units, product words (lower-case)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,36 @@ err error fault alarm alm warn warning code al pn fn un pr pnu
 no nr num ver rev vol fig tab sec page step item note axis joint sensor status line row col id sn
 to at in on of for and or by is be as up max min typ set see per all off top low high out
 """.split())
+
+# Words of prose that stand before a number ("exceeds 3000", "within 100"): never a series word (spec v3: a
+# series word and its model part are one model; these words are not series words in any case).
+PROSE_BEFORE_NUMBER = frozenset("""
+than with within from after before over under about above below between exceeds exceeded exceed reaches reached
+reach approx approximately least most more less only every each last first next until since into onto than then
+when while where which what this that these those their there here also again press check use using used replace
+connect refer appendix see above total only about around nearly less greater lower higher firmware software package
+the a an any all some no not per via its our your
+""".split())
+
+# English product words: after a model they make it one (CR10 robot, M1 drive), as 系列/驱动器/机器人 do (spec v3).
+# Written apart from the model, so they are never part of its normal form.
+PRODUCT_WORDS_EN = ("robot", "robots", "cobot", "drive", "drives", "inverter", "inverters", "servo", "servos",
+                    "controller", "controllers", "series", "amplifier", "arm")
+# Product words after a model beside those of the normal form (normalize.PRODUCT_WORDS): 控制器 (controller).
+PRODUCT_WORDS_ZH = ("控制器",)
+
+# Software, firmware, protocol and operating-system names (spec v3: never products, nor their versions): the
+# common ones; a catalog's ``software`` adds more. Lower-case, spaces and hyphens dropped.
+SOFTWARE = frozenset("""
+ros ros2 robotware robotstudio twincat twincat2 twincat3 codesys codesysv3 windows linux ubuntu debian android ios
+macos python matlab simulink labview tiaportal step7 wincc somachine ecostruxure automationstudio sysmacstudio
+cxprogrammer cxone gxworks gxworks2 gxworks3 melsoft ccsstudio studio5000 rslogix rslinx factorytalk connectedcomponents
+kollmorgenworkbench workbench sigmawin sigmawinplus drivewizard mrconfigurator inoproshop inodriveshop asdasoft
+rosbridge moveit gazebo rviz opcua mqtt dobotstudio polyscope urcap urscript karel roboguide
+sinamicsstartdrive startdrive starter drivemonitor drivecomposer visualstudio vscode excel java
+""".split())
+# A name written right after these words is software (软件TwinCAT, firmware V2, 固件3.2): never a product.
+SOFTWARE_CUES = ("软件", "軟體", "软体", "固件", "韌體", "版本", "software", "firmware", "package", "version", "ver")
 
 # Standards numbered by a letter prefix that models also use: CANopen/CiA device profiles DS301, DS402
 # (letters and exactly three digits; "DS5C" or "DS1104" may still be models).
