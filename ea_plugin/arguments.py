@@ -16,8 +16,9 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -103,13 +104,13 @@ def fraction(low_open: bool = False) -> Callable[[str], float]:
     return parse
 
 
-def parse_options(items: Sequence[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` backend options; values that read as JSON (numbers, true, null) are converted."""
+def parse_options(items: Sequence[str], flag: str = "--option") -> dict[str, Any]:
+    """``KEY=VALUE`` options (of ``flag``); values that read as JSON (numbers, true, null) are converted."""
     options: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise OptionError(f"--option needs KEY=VALUE, got {item!r}", option="option")
+            raise OptionError(f"{flag} needs KEY=VALUE, got {item!r}", option=flag.lstrip("-"))
         try:
             options[key.strip()] = json.loads(value)
         except json.JSONDecodeError:
@@ -135,7 +136,7 @@ def add_backend_arguments(parser: argparse.ArgumentParser, *, default: str = "ru
     group.add_argument("--base-url", help="openai: the server, e.g. http://127.0.0.1:8000/v1")
     group.add_argument("--api-key", help="openai: API key (default EMPTY)")
     group.add_argument("--catalog", action="append", metavar="FILE",
-                       help="rules: a user product catalog (YAML/JSON) extending the built-in one; repeatable")
+                       help="rules: a user or learned catalog (YAML/JSON) extending the built-in one; repeatable")
     flags: dict[str, Callable[[], Any]] = {
         "mode": lambda: group.add_argument("--mode", choices=["fast", "think"],
                                            help="fast (label + score) or think (reasoning)"),
@@ -194,13 +195,23 @@ class Command:
         return run_command(parser.prog, args)
 
 
+def print_counts(counts: Mapping[str, Any]) -> None:
+    """A data command's counts, ``key=value`` on one line of stderr (stdout stays free for data)."""
+    print(" ".join(f"{k}={v}" for k, v in counts.items()), file=sys.stderr)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what a command kept and how to go on (printed by run_command)."""
+
+
 def run_command(prog: str, args: argparse.Namespace) -> int:
     """Run ``args.func(args)``; an expected failure is one ``PROG: error: ...`` line on stderr and an exit status
     (2: something given cannot be used; 1: the command could not finish), never a traceback."""
     try:
         return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        detail = f": {exc}" if isinstance(exc, Interrupted) else ""
+        print(f"{prog}: interrupted{detail}", file=sys.stderr)
         return INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the expected kinds become one line; anything else is re-raised
         message, status = explain(exc)
@@ -242,6 +253,9 @@ def missing_extra(exc: ImportError) -> str:
 def os_error(exc: OSError) -> str:
     """A file problem as "<what>: <path>"; a model that cannot be loaded (no file name) with what to do."""
     if exc.filename is not None:
+        if isinstance(exc, (FileExistsError, NotADirectoryError)) and not os.path.isdir(exc.filename):
+            # mkdir or open under a path whose directory part is a file
+            return f"{exc.strerror}: {exc.filename} (a file is where a directory is needed: pass another path)"
         target = exc.filename if exc.filename2 is None else f"{exc.filename} -> {exc.filename2}"
         return f"{exc.strerror or type(exc).__name__}: {target}"
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,17 +1,25 @@
-"""The `ea-judge` command.
+"""The `ea-judge` command: every user-facing step is a subcommand.
 
-    ea-judge demo                                   # RAG demo over the sample manual (rules backend, no model)
     ea-judge judge "sv660n出现e100故障怎么办？" "md500变频器e100故障…"
     ea-judge examples                               # the spec's worked examples with decisions and reasons
     ea-judge filter pairs.jsonl -o judged.jsonl     # resumable: a rerun skips records already judged
     ea-judge filter pairs.jsonl -o judged.jsonl --workers 8          # the rules backend on 8 cores
     ea-judge filter pairs.jsonl -o judged.jsonl --engine ray         # actors on a Ray cluster
-    ea-judge serve --model saves/merged             # vLLM with the training chat template (training.serve)
-    ea-judge backends                               # registered backends (built-in and plugins)
+    ea-judge extract "台达ASDA-A2报警AL3E1"          # what the rules read in a text, and why
+    ea-judge catalog check my_products.yaml         # validate a product catalog
+    ea-judge demo                                   # RAG demo over the sample manual (rules backend, no model)
     ea-judge report retrieved.jsonl -o report/      # how often a retriever returns off-entity chunks
+    ea-judge mine / select / label / convert        # training data: mine pairs, pick, label with a teacher, convert
+    ea-judge run --labelled DIR --work runs/ea      # retrain: convert, configs, train, export, evaluate
+    ea-judge evaluate --data test.json --out DIR    # any backend on a labelled set
+    ea-judge serve --model saves/merged             # vLLM with the training chat template
+    ea-judge backends                               # registered backends (built-in and plugins)
 
-`demo` comes from the integrations package and `serve` from the training package, through the
-``ea_register_commands`` hook (ea_plugin.plugins); this module imports neither.
+Commands that judge share the backend flags: --backend NAME, --option KEY=VALUE, and the shortcuts --model,
+--adapter, --base-url, --api-key, --catalog (ea_plugin.arguments). `demo` and `report` come from the integrations
+package and the training commands from the training package, through the ``ea_register_commands`` hook
+(ea_plugin.plugins); this module imports neither. `python -m training.run` and the other `python -m` forms run
+the same code.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import json
 import sys
 from typing import Any
 
-from ea_plugin.arguments import INTERRUPTED, BackendChoice, Parser, positive_int, run_command
+from ea_plugin.arguments import BackendChoice, Interrupted, Parser, positive_int, run_command
 from ea_plugin.arguments import add_backend_arguments as add_backend_arguments  # the old import path, kept
 from ea_plugin.arguments import int_at_least as int_at_least  # the old import path, kept
 from ea_plugin.examples import WORKED_EXAMPLES
@@ -95,9 +103,8 @@ def cmd_filter(args: argparse.Namespace) -> int:
                                  retry_errors=args.retry_errors, engine=judging)
     except KeyboardInterrupt:  # filter_file's FilterInterrupted: what was written is safe
         safe = len(done_lines(paths.output, paths.rejects))
-        print(f"ea-judge filter: interrupted: {safe} records are safe in {paths.output} and {paths.rejects}; "
-              "run the same command again to resume", file=sys.stderr)
-        return INTERRUPTED
+        raise Interrupted(f"{safe} records are safe in {paths.output} and {paths.rejects}; run the same command "
+                          "again to resume") from None
     print(counts.summary(), file=sys.stderr)
     if counts.mostly_failed():
         print(f"ea-judge filter: warning: {counts.failure_warning()}", file=sys.stderr)

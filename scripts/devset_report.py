@@ -15,10 +15,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.arguments import parse_options
 from ea_plugin.jsonl import read_file
 from ea_plugin.judge import AlignmentJudge, load_judge
 from scripts.build_devset import DATA, SPLITS
-from training.evaluate import LabelledPair, evaluate, parse_options
+from training.evaluate import LabelledPair, evaluate
 from training.judge_metrics import Scored, per_kind
 
 

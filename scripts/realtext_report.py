@@ -11,10 +11,10 @@ import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ea_plugin.arguments import parse_options
 from ea_plugin.judge import AlignmentJudge, load_judge
 from scripts.build_realtext import DATA
 from scripts.devset_report import describe, run
-from training.evaluate import parse_options
 
 SPLIT = "realtext"
 

@@ -134,3 +134,39 @@ def test_ctrl_c_in_filter_says_what_is_safe_and_that_a_rerun_resumes(tmp_path: P
         assert len(output.read_text(encoding="utf-8").splitlines()) == 2
     finally:
         unregister_plugin(plugin)
+
+
+def _read_only_dir(tmp_path: Path) -> Path:
+    """A directory this process cannot write in: chmod 555, or (as root, whom modes do not stop) /sys."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if not os.access(folder, os.W_OK):
+        return folder
+    sys_dir = Path("/sys/ea-judge-test")
+    try:
+        sys_dir.mkdir()
+    except OSError:
+        return sys_dir.parent
+    sys_dir.rmdir()
+    pytest.skip("no read-only directory here")
+
+
+EXAMPLES = REPO / "training" / "examples"
+
+
+@pytest.mark.parametrize("command", ["convert", "label"])
+@pytest.mark.parametrize("where", ["file-as-directory", "read-only"])
+def test_an_output_that_cannot_be_written_is_one_line(command: str, where: str, tmp_path: Path, capsys):
+    if where == "file-as-directory":
+        (tmp_path / "a-file").write_text("x")
+        out = tmp_path / "a-file" / "out"
+    else:
+        out = _read_only_dir(tmp_path) / "out"
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"question": "sv660n报e100", "chunk": "md500 e100"}) + "\n", encoding="utf-8")
+    argv = {"convert": ["convert", "--aligned", str(EXAMPLES / "aligned.json"), "--output", str(out / "train.json")],
+            "label": ["label", str(pairs), "--out", str(out), "--quiet"]}[command]
+    assert main(argv) == 1
+    line = one_error_line(capsys, f"ea-judge {command}")
+    assert str(tmp_path / "a-file") in line or "ermi" in line or "ead-only" in line

@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,9 +24,12 @@ def run(work: Path, *args: str) -> int:
 
 
 def error_lines(capsys: pytest.CaptureFixture) -> list[str]:
-    err = capsys.readouterr().err
+    return errors_in(capsys.readouterr().err)
+
+
+def errors_in(err: str) -> list[str]:
     assert "Traceback" not in err
-    return [line for line in err.splitlines() if line.startswith("error:")]
+    return [line for line in err.splitlines() if line.startswith("python -m training.run: error: ")]
 
 
 def test_rerun_with_another_input_names_the_convert_step(tmp_path: Path, capsys: pytest.CaptureFixture):
@@ -68,3 +74,17 @@ def test_a_base_model_that_cannot_be_found_offline_stops_with_one_line(model: st
     [line] = error_lines(capsys)
     assert f"base model {model}" in line and "--model DIR" in line
     assert not (tmp_path / "logs" / "train.log").exists()
+
+
+def test_python_m_training_run_stops_with_one_line(tmp_path: Path):
+    """Run as __main__, training.run once caught its own StepError class, not the one a step raised (the module
+    was imported twice), and printed a traceback."""
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    result = subprocess.run([sys.executable, "-m", "training.run", "--work", str(tmp_path), *MERGE, "--profile",
+                             "lora", "--skip", "evaluate"], capture_output=True, text=True, timeout=300, cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 1
+    [line] = errors_in(result.stderr)
+    assert "train: profile lora needs a CUDA GPU" in line

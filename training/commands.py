@@ -1,5 +1,6 @@
-"""`ea-judge serve`, registered through ea_plugin's commands hook (entry point ``training`` in group
-``ea_plugin``)."""
+"""The training package's ``ea-judge`` subcommands (mine, select, label, convert, run, evaluate, serve), registered
+through ea_plugin's commands hook (entry point ``training`` in group ``ea_plugin``). Each is its module's
+``COMMAND``, which is also what ``python -m training.<module>`` runs."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from ea_plugin.plugins import hookimpl
 
 @hookimpl
 def ea_register_commands(subparsers: argparse._SubParsersAction) -> None:
-    from training import serve
+    from training import convert, evaluate, label, mine, run, select, serve
 
-    parser = subparsers.add_parser("serve", help="start vLLM for a trained judge with the training chat template")
-    serve.add_arguments(parser)
-    parser.set_defaults(func=serve.run)
+    for module in (mine, select, label, convert, run, evaluate, serve):
+        module.COMMAND.add_to(subparsers)

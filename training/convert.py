@@ -1,8 +1,8 @@
 """Teacher output -> LLaMA-Factory ShareGPT data (system, user, assistant), with rejects and an audit.
 
-    python -m training.convert --mode merge --aligned A.json --unaligned U.json --output data/train.json \\
+    ea-judge convert --mode merge --aligned A.json --unaligned U.json --output data/train.json \\
         --include-unaligned
-    python -m training.convert --mode single --input F.json --output data/train.json
+    ea-judge convert --mode single --input F.json --output data/train.json       # or: python -m training.convert
 
 Writes, beside ``--output`` (``train.json`` here): the train split to ``train.json``, ``train_val.json``,
 ``train_test.json``, every rejected input record with its reason to ``train_rejects.jsonl``, the records
@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ea_plugin.arguments import os_error
-from ea_plugin.errors import EAPluginError
+from ea_plugin.arguments import Command, fraction
+from ea_plugin.errors import USAGE, EAPluginError, OptionError
 from ea_plugin.jsonl import LineCounts, dumps, make_folder, write_json, write_jsonl
 from ea_plugin.outputs import refuse_overwrite
 from ea_plugin.prompts import ALIGNED, UNALIGNED, assistant_target, build_messages
@@ -37,8 +37,10 @@ from training.split import SPLITS, balance, drop_duplicate_examples, split
 from training.teacher import Example, Rejection, read_records, validate
 
 
-class OutputExistsError(FileExistsError):
+class OutputExistsError(EAPluginError, FileExistsError):
     """An output file exists and --overwrite was not given."""
+
+    exit_status = USAGE
 
 
 class CountsMismatchError(EAPluginError, RuntimeError):
@@ -126,7 +128,7 @@ def to_sharegpt(example: Example, mode: str, flagged: bool) -> dict[str, Any]:
 def with_fast_copies(examples: Sequence[Example], share: float, seed: int) -> list[tuple[Example, str]]:
     """(example, mode) pairs: every example in think mode, a seeded ``share`` of them also in fast mode."""
     if not 0.0 <= share <= 1.0:
-        raise ValueError(f"fast share must lie in [0, 1], got {share}")
+        raise OptionError(f"fast share must lie in [0, 1], got {share}", option="fast_share")
     chosen = set(e.id for e in random.Random(seed).sample(list(examples), round(share * len(examples))))
     pairs: list[tuple[Example, str]] = []
     for example in examples:
@@ -234,10 +236,10 @@ def sources_from_args(args: Any) -> list[Source]:
         return labelled_sources(args.labelled)
     if args.mode == "single":
         if not args.input:
-            raise SystemExit("--mode single needs --input")
+            raise OptionError("--mode single needs --input", option="input")
         return [Source(Path(args.input))]
     if not args.aligned:
-        raise SystemExit("--mode merge needs --aligned (and --unaligned)")
+        raise OptionError("--mode merge needs --aligned (and --unaligned)", option="aligned")
     sources = [Source(Path(args.aligned), ALIGNED)]
     if args.unaligned:
         excluded = None if args.include_unaligned else "excluded: --include-unaligned not given"
@@ -245,23 +247,22 @@ def sources_from_args(args: Any) -> list[Source]:
     return sources
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=("merge", "single"), default="merge")
     parser.add_argument("--aligned", help="teacher records labelled 对齐 (merge mode)")
     parser.add_argument("--unaligned", help="teacher records labelled 不对齐 (merge mode)")
     parser.add_argument("--include-unaligned", action="store_true", help="convert the --unaligned file too")
     parser.add_argument("--input", help="one teacher file, labels read from each record (single mode)")
     parser.add_argument("--output", required=True, help="the train split's path; the other files go beside it")
-    parser.add_argument("--val", type=float, default=0.1, help="share of examples for validation (default 0.1)")
-    parser.add_argument("--test", type=float, default=0.1, help="share of examples for test (default 0.1)")
-    parser.add_argument("--fast-share", type=float, default=0.3, help="share that also gets a fast-mode copy")
+    parser.add_argument("--val", type=fraction(), default=0.1, help="share of examples for validation (default 0.1)")
+    parser.add_argument("--test", type=fraction(), default=0.1, help="share of examples for test (default 0.1)")
+    parser.add_argument("--fast-share", type=fraction(), default=0.3, help="share that also gets a fast-mode copy")
     parser.add_argument("--balance", action="store_true", help="drop examples of the larger class to 1:1")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
     parser.add_argument("--catalog", action="append", default=[], metavar="FILE",
                         help="a user or learned catalog the audit's rules read with; repeatable")
-    return parser
+    parser.set_defaults(func=command)
 
 
 def options_from_args(args: argparse.Namespace) -> ConvertOptions:
@@ -269,18 +270,18 @@ def options_from_args(args: argparse.Namespace) -> ConvertOptions:
                           fast_share=args.fast_share, overwrite=args.overwrite, catalog=tuple(args.catalog))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        stats, flags = convert(sources_from_args(args), args.output, options_from_args(args))
-    except (OutputExistsError, ValueError) as exc:  # OverwriteError and TeacherFileError are ValueErrors
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # an --output in a folder that cannot be made or written: one line naming the path
-        print(f"error: {os_error(exc)}", file=sys.stderr)
-        return 1
+def command(args: argparse.Namespace) -> int:
+    stats, flags = convert(sources_from_args(args), args.output, options_from_args(args))
     print(report(stats, flags))
     return 0
+
+
+COMMAND = Command("convert", "teacher files -> LLaMA-Factory training data, with rejects and an audit", add_arguments,
+                  description=__doc__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return COMMAND.main(argv, prog="python -m training.convert")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Run any backend on a labelled set and report how well it judges.
 
-    python -m training.evaluate --data data/train_test.json --backend rules --out reports/rules
-    python -m training.evaluate --data data/train_test.json --backend transformers --mode fast \\
-        --option model=Qwen/Qwen3-8B --option adapter=saves/qwen3-8b-ea-lora --out reports/lora-fast
+    ea-judge evaluate --data data/train_test.json --backend rules --out reports/rules
+    ea-judge evaluate --data data/train_test.json --backend transformers --mode fast \\
+        --model Qwen/Qwen3-8B --adapter saves/qwen3-8b-ea-lora --out reports/lora-fast
+    python -m training.evaluate ...                 # the same command
 
 The labelled set is either converted data (``training.convert`` output: one pair per ``id``, its
 ``label`` and ``kind``) or teacher output (``question``, ``chunk`` and ``llm_analysis`` with its
@@ -14,7 +15,6 @@ backends the reliability table and threshold sweep), ``predictions.jsonl`` and `
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -22,14 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.arguments import BackendChoice, Command, add_backend_arguments, int_at_least
+from ea_plugin.arguments import parse_options as parse_options  # its old import path, kept
 from ea_plugin.jsonl import write_json, write_jsonl
-from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.judge import AlignmentJudge
 from ea_plugin.judgement import Pair
-from ea_plugin.outputs import OverwriteError, refuse_overwrite
+from ea_plugin.outputs import refuse_overwrite
 from ea_plugin.prompts import LABELS
 from training.judge_metrics import Scored, classification, confusion, per_kind, reliability, threshold_sweep
 from training.plots import write_report_png
-from training.teacher import RawRecord, Rejection, TeacherFileError, read_records, validate
+from training.teacher import RawRecord, Rejection, read_records, validate
 
 
 @dataclass(frozen=True)
@@ -138,48 +140,35 @@ def summary(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def parse_options(items: Sequence[str]) -> dict[str, Any]:
-    """``key=value`` backend options; values that read as JSON (numbers, true, null) are converted."""
-    options: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"--option needs key=value, got {item!r}")
-        try:
-            options[key] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key] = value
-    return options
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, help="labelled set: converted or teacher JSON/JSONL")
-    parser.add_argument("--backend", default="rules")
-    parser.add_argument("--mode", choices=("fast", "think"), default="fast")
-    parser.add_argument("--option", action="append", default=[], help="backend option key=value (repeatable)")
-    parser.add_argument("--threshold", type=float, default=0.5)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--limit", type=int, help="evaluate only the first N pairs")
+    add_backend_arguments(parser, judge_flags=("mode", "threshold", "batch_size"), what="the judge to evaluate")
+    parser.add_argument("--limit", type=int_at_least(0), help="evaluate only the first N pairs")
     parser.add_argument("--out", required=True, help="folder for metrics.json, predictions.jsonl, report.png")
-    args = parser.parse_args(argv)
-    try:
-        refuse_overwrite([args.data], output_paths(args.out).values())
-        pairs, skipped = load_labelled(args.data)
-    except (TeacherFileError, OverwriteError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    parser.set_defaults(func=command)
+
+
+def command(args: argparse.Namespace) -> int:
+    refuse_overwrite([args.data], output_paths(args.out).values())
+    pairs, skipped = load_labelled(args.data)
     pairs = pairs[: args.limit]
     for rejection in skipped:
         print(f"skipped {rejection.id}: {rejection.reason}", file=sys.stderr)
-    judge = load_judge(args.backend, mode=args.mode, threshold=args.threshold, batch_size=args.batch_size,
-                       **parse_options(args.option))
+    judge = BackendChoice.from_args(args).load(mode="fast", threshold=0.5, batch_size=16)
     report, items = evaluate(judge, pairs)
     report["skipped"] = [r.to_dict() for r in skipped]
     paths = write_outputs(args.out, report, pairs, items)
     print(summary(report))
     print("written: " + ", ".join(str(p) for p in paths.values()))
     return 0
+
+
+COMMAND = Command("evaluate", "run any backend on a labelled set: accuracy, F1, calibration, report.png",
+                  add_arguments, description=__doc__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return COMMAND.main(argv, prog="python -m training.evaluate")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Label mined pairs with a teacher: pairs JSONL -> the teacher files training.convert reads.
 
-    python -m training.label runs/data/pairs.jsonl --out runs/data/labelled                  # rules teacher
-    python -m training.label runs/data/pairs.jsonl --out runs/data/labelled \\
+    ea-judge label runs/data/pairs.jsonl --out runs/data/labelled                  # rules teacher
+    ea-judge label runs/data/pairs.jsonl --out runs/data/labelled \\
         --backend openai --base-url http://127.0.0.1:8000/v1 --model Qwen3-235B-A22B          # an LLM teacher
     python -m training.convert --mode merge --aligned runs/data/labelled/aligned.json \\
         --unaligned runs/data/labelled/unaligned.json --include-unaligned --output data/train.json
@@ -11,6 +11,7 @@ A teacher is any registered backend, asked in think mode. The openai backend get
 off, then ``<label>对齐</label>``); ``--prompt judge`` asks a served judge instead. The rules backend is a
 teacher too: its four-step reasoning is already the seed's format. Concurrency, retries and timeouts are the
 openai backend's (``--concurrency``, ``--max-retries``, ``--timeout``; other options with ``--option k=v``).
+``python -m training.label`` is the same command.
 
 Each record is checked exactly as training.convert checks it (a ``<label>`` tag, step 3 agreeing with it);
 ``--samples N`` asks N times (use ``--temperature``) and keeps a record only when at least ``--min-agreement``
@@ -41,6 +42,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.arguments import (
+    BackendChoice,
+    Command,
+    Interrupted,
+    add_backend_arguments,
+    fraction,
+    int_at_least,
+    positive_int,
+    print_counts,
+)
 from ea_plugin.jsonl import (
     JsonLine,
     JsonPolicyError,
@@ -52,10 +63,11 @@ from ea_plugin.jsonl import (
     write_jsonl,
 )
 from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.options import check_int
 from ea_plugin.outputs import refuse_overwrite
 from ea_plugin.policy import Decision
 from ea_plugin.prompts import ALIGNED, UNALIGNED, teacher_analysis
-from training.records import DataFileError, run_tool, text_field
+from training.records import DataFileError, text_field
 from training.teacher import Example, RawRecord, validate
 
 JOURNAL = "label_journal.jsonl"
@@ -272,15 +284,31 @@ def materialise(out: Path, journal: dict[str, dict[str, Any]], input_keys: Seque
     return stats
 
 
-def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LabelOptions:
+    """How a labelling run goes (not what it asks: that is ``Settings``)."""
+
+    records_per_step: int = 64  # pairs labelled and written to the journal per step
+    limit: int | None = None  # label only the first N input lines
+    overwrite: bool = False  # start again: drop the journal and outputs in ``out``
+    quiet: bool = False  # no progress bar
+
+    def __post_init__(self) -> None:
+        check_int("records_per_step", self.records_per_step)
+        check_int("limit", self.limit, minimum=0, none_ok=True)
+
+
+def label(pairs: str | Path, out: str | Path, settings: Settings, options: LabelOptions = LabelOptions()
+          ) -> dict[str, Any]:
+    """Label every pair of ``pairs`` not yet in ``out``'s journal; the four outputs written again from it."""
     from tqdm import tqdm
 
-    out = Path(args.out)
-    refuse_overwrite([args.pairs], [out / name for name in FILES])  # before --overwrite deletes anything
-    lines = list(read_file(args.pairs))
-    if args.limit is not None:
-        lines = lines[: args.limit]
-    check_settings(out, settings, args.overwrite)
+    out = Path(out)
+    refuse_overwrite([pairs], [out / name for name in FILES])  # before --overwrite deletes anything
+    lines = list(read_file(pairs))
+    if options.limit is not None:
+        lines = lines[: options.limit]
+    check_settings(out, settings, options.overwrite)
     journal = out / JOURNAL
     entries = journal_entries(journal)
     keys = [line_key(line) for line in lines]
@@ -290,14 +318,15 @@ def run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
             todo.append(line)
             queued.add(key)
     judge = load_judge(settings.backend, mode="think", on_error="keep",
-                       batch_size=max(args.chunk_size * settings.samples, 1), **settings.backend_options)
+                       batch_size=max(options.records_per_step * settings.samples, 1), **settings.backend_options)
     settings.teacher_name = _teacher_name(judge, settings)
     with journal.open("a", encoding="utf-8") as sink, \
             tqdm(total=len(lines), initial=len(lines) - len(todo), desc="labelling", unit="pair",
-                 disable=args.quiet) as progress:
-        for start in range(0, len(todo), args.chunk_size):
-            batch = todo[start : start + args.chunk_size]
-            new = label_entries(judge, batch, settings, Path(args.pairs).name)
+                 disable=options.quiet) as progress:
+        step = options.records_per_step
+        for start in range(0, len(todo), step):
+            batch = todo[start : start + step]
+            new = label_entries(judge, batch, settings, Path(pairs).name)
             sink.writelines(dumps_line(e) for e in new)
             sink.flush()
             entries.update((e["key"], e) for e in new)
@@ -310,56 +339,63 @@ def _teacher_name(judge: AlignmentJudge, settings: Settings) -> str:
     return f"{judge.backend_name}:{model}" if model else judge.backend_name
 
 
+# The openai teacher's usual options, as flags of their own (any other: --option KEY=VALUE).
+TEACHER_FLAGS = ("concurrency", "timeout", "max_retries", "max_tokens", "temperature")
+
+
 def backend_options(args: argparse.Namespace) -> dict[str, Any]:
-    from training.evaluate import parse_options
-
-    options = {"base_url": args.base_url, "model": args.model, "api_key": args.api_key,
-               "concurrency": args.concurrency, "timeout": args.timeout, "max_retries": args.max_retries,
-               "max_tokens": args.max_tokens, "temperature": args.temperature}
-    if args.backend == "openai":
+    choice = BackendChoice.from_args(args)
+    options = {name: getattr(args, name) for name in TEACHER_FLAGS}
+    if choice.name == "openai":
         options["prompt"] = args.prompt
-    if args.catalog:
-        options["catalog"] = args.catalog
-    options.update(parse_options(args.option))
-    return {k: v for k, v in options.items() if v is not None}
+    return {**{k: v for k, v in options.items() if v is not None}, **choice.options}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m training.label", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("pairs", help="pairs JSONL ({question, chunk, ...}; training.mine writes it)")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("pairs", help="pairs JSONL ({question, chunk, ...}; ea-judge mine writes it)")
     p.add_argument("--out", required=True, help="folder for aligned.json, unaligned.json, rejects, stats")
-    p.add_argument("--backend", default="rules", help="the teacher: rules (default), openai, or any backend")
-    p.add_argument("--catalog", action="append", metavar="FILE",
-                   help="rules: a user or learned catalog extending the built-in one; repeatable")
-    p.add_argument("--base-url", help="openai: the teacher's server, e.g. http://127.0.0.1:8000/v1")
-    p.add_argument("--model", help="openai: the teacher model's name")
-    p.add_argument("--api-key", help="openai: API key")
-    p.add_argument("--prompt", choices=("teacher", "judge"), default="teacher",
-                   help="openai: the teacher prompt (default) or a served judge's prompt")
-    p.add_argument("--concurrency", type=int, help="openai: requests in flight (default 16)")
-    p.add_argument("--timeout", type=float, help="openai: seconds per request (default 30)")
-    p.add_argument("--max-retries", type=int, help="openai: retries after timeouts, 429 and 5xx (default 2)")
-    p.add_argument("--max-tokens", type=int, help="openai: answer length limit (default 1024)")
-    p.add_argument("--temperature", type=float, help="openai: sampling temperature (default 0; raise it for --samples)")
-    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="any other backend option")
-    p.add_argument("--samples", type=int, default=1, help="answers asked per pair (default 1)")
-    p.add_argument("--min-agreement", type=float, default=1.0,
+    add_backend_arguments(p, judge_flags=(), what="the teacher")
+    teacher = p.add_argument_group("the openai teacher (shortcuts for --option KEY=VALUE)")
+    teacher.add_argument("--prompt", choices=("teacher", "judge"), default="teacher",
+                         help="the teacher prompt (default) or a served judge's prompt")
+    teacher.add_argument("--concurrency", type=positive_int, help="requests in flight (default 16)")
+    teacher.add_argument("--timeout", type=float, help="seconds per request (default 30)")
+    teacher.add_argument("--max-retries", type=int_at_least(0), help="retries after timeouts, 429 and 5xx (default 2)")
+    teacher.add_argument("--max-tokens", type=positive_int, help="answer length limit (default 1024)")
+    teacher.add_argument("--temperature", type=float, help="sampling temperature (default 0; raise it for --samples)")
+    p.add_argument("--samples", type=positive_int, default=1, help="answers asked per pair (default 1)")
+    p.add_argument("--min-agreement", type=fraction(low_open=True), default=1.0,
                    help="share of the samples that must give the kept label (default 1.0: all)")
-    p.add_argument("--chunk-size", type=int, default=64, help="pairs per step written to the journal")
-    p.add_argument("--limit", type=int, help="label only the first N input lines")
+    p.add_argument("--records-per-step", type=positive_int, default=64,
+                   help="pairs labelled and written to the journal per step (default 64)")
+    # The option's old name (a "chunk" here is a passage, not a slice of the file): still accepted, not shown.
+    p.add_argument("--chunk-size", dest="records_per_step", type=positive_int, help=argparse.SUPPRESS)
+    p.add_argument("--limit", type=int_at_least(0), help="label only the first N input lines")
     p.add_argument("--overwrite", action="store_true", help="start again: drop the journal and outputs in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    return p
+    p.set_defaults(func=command)
+
+
+def command(args: argparse.Namespace) -> int:
+    settings = Settings(args.backend, backend_options(args), args.samples, args.min_agreement)
+    options = LabelOptions(records_per_step=args.records_per_step, limit=args.limit, overwrite=args.overwrite,
+                           quiet=args.quiet)
+    try:
+        stats = label(args.pairs, args.out, settings, options)
+    except KeyboardInterrupt:
+        safe = len(journal_entries(Path(args.out) / JOURNAL))
+        raise Interrupted(f"{safe} labelled pairs are safe in {Path(args.out) / JOURNAL}; run the same command "
+                          "again to resume") from None
+    print_counts(stats)
+    return 0
+
+
+COMMAND = Command("label", "label mined pairs with a teacher (resumable): the files `ea-judge run` trains on",
+                  add_arguments, description=__doc__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.samples < 1 or args.chunk_size < 1 or not 0.0 < args.min_agreement <= 1.0:
-        print("error: --samples and --chunk-size must be >= 1, --min-agreement in (0, 1]", file=sys.stderr)
-        return 2
-    settings = Settings(args.backend, backend_options(args), args.samples, args.min_agreement)
-    return run_tool(lambda: run(args, settings))
+    return COMMAND.main(argv, prog="python -m training.label")
 
 
 if __name__ == "__main__":

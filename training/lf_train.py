@@ -21,6 +21,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ea_plugin.errors import OptionError
+
 LAUNCHERS = ("lf_train", "llamafactory-cli")
 
 
@@ -35,7 +37,7 @@ def train_command(launcher: str, config: str | Path) -> list[str]:
     if launcher == "lf_train":
         return [sys.executable, "-m", "training.lf_train", str(config)]
     if launcher != "llamafactory-cli":
-        raise ValueError(f"unknown launcher {launcher!r}; choose from {LAUNCHERS}")
+        raise OptionError(f"unknown launcher {launcher!r}; choose from {LAUNCHERS}", option="launcher")
     cli = llamafactory_cli()
     if cli is None:
         raise FileNotFoundError("llamafactory-cli not found: pip install 'ea-plugin[train]'")

@@ -1,18 +1,18 @@
 """Mine (question, chunk) pairs for labelling: questions + a corpus through a retriever, or a RAG log export.
 
-    python -m training.mine --questions training/examples/questions.txt \\
+    ea-judge mine --questions training/examples/questions.txt \\
         --corpus integrations/data/manual_chunks.jsonl --top-k 5 --out runs/data/pairs.jsonl
-    python -m training.mine --pairs rag_log.jsonl --out pairs.jsonl                   # pairs the RAG already made
-    python -m training.mine ... --retriever my_rag:make_retriever                     # your own retriever
-    python -m training.mine ... --stratify 200                                        # both labels, every rule
+    ea-judge mine --pairs rag_log.jsonl --out pairs.jsonl                   # pairs the RAG already made
+    ea-judge mine ... --retriever my_rag:make_retriever                     # your own retriever
+    ea-judge mine ... --stratify 200                                        # both labels, every rule
 
-The top k chunks of a retriever are where the hard negatives are: the same fault code of another product,
-a neighbouring code of the same product. Output: JSONL of ``{question, chunk, chunk_id, rank,
-retrieval_score, source}`` (rank from 1; source ``bm25``, ``retriever`` or ``log``), duplicates removed
-(first kept; NFKC, case and spacing ignored). ``--stratify N`` keeps N pairs spread evenly over the rules
-backend's (label, deciding rule) groups, adding ``rules_label`` and ``rules_rule``, so both classes and every
-rule are represented. Questions are a text file (one a line) or JSONL (``--question-field``); a log export is
-JSONL of ``{question, chunk}`` or ``{question, chunks: [text | {text, id, score}]}``.
+``python -m training.mine`` is the same command. The top k chunks of a retriever are where the hard negatives are:
+the same fault code of another product, a neighbouring code of the same product. Output: JSONL of ``{question,
+chunk, chunk_id, rank, retrieval_score, source}`` (rank from 1; source ``bm25``, ``retriever`` or ``log``),
+duplicates removed (first kept; NFKC, case and spacing ignored). ``--stratify N`` keeps N pairs spread evenly over
+the rules backend's (label, deciding rule) groups, adding ``rules_label`` and ``rules_rule``, so both classes and
+every rule are represented. Questions are a text file (one a line) or JSONL (``--question-field``); a log export
+is JSONL of ``{question, chunk}`` or ``{question, chunks: [text | {text, id, score}]}``.
 
 Unreadable lines go to ``OUT.rejects.jsonl`` with the reason and ``OUT.stats.json`` holds counts that
 reconcile: ``retrieved + log_pairs == duplicates + not_sampled + written``.
@@ -29,9 +29,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.arguments import Command, positive_int, print_counts
+from ea_plugin.errors import OptionError
 from ea_plugin.jsonl import INVALID_UTF8, JsonLine, read_file, text_lines, write_json, write_jsonl
+from ea_plugin.options import check_int
 from ea_plugin.outputs import refuse_overwrite
-from training.records import DataFileError, number_field, pair_key, reject, run_tool, text_field
+from training.records import DataFileError, number_field, pair_key, reject, text_field
 from training.retrieval import BM25Retriever, Hit, Retriever, load_retriever, read_corpus
 
 
@@ -197,34 +200,57 @@ def outputs(out: str | Path) -> list[Path]:
     return [out, out.with_suffix(".rejects.jsonl"), out.with_suffix(".stats.json")]
 
 
-def mine(args: argparse.Namespace) -> MineStats:
-    refuse_overwrite([args.questions, args.corpus, args.pairs], outputs(args.out))
+@dataclass(frozen=True)
+class MineOptions:
+    """Where the pairs come from and where they go (``ea-judge mine``'s options)."""
+
+    out: str | Path
+    questions: str | Path | None = None  # a text file (one a line) or JSONL
+    question_field: str = "question"
+    corpus: str | Path | None = None  # JSONL of chunks for the built-in BM25 (or handed to ``retriever``)
+    text_field: str = "text"
+    id_field: str = "id"
+    retriever: str | None = None  # "module:factory": factory(chunks, top_k)
+    top_k: int = 5
+    pairs: str | Path | None = None  # a RAG log export
+    stratify: int | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not (self.questions or self.pairs):
+            raise OptionError("give --questions (with --corpus or --retriever) and/or --pairs", option="questions")
+        check_int("top_k", self.top_k)
+        check_int("stratify", self.stratify, none_ok=True)
+
+
+def mine(options: MineOptions) -> MineStats:
+    refuse_overwrite([options.questions, options.corpus, options.pairs], outputs(options.out))
     stats, rejects = MineStats(), []
     pairs: list[MinedPair] = []
-    if args.questions:
-        questions = read_questions(args.questions, args.question_field, stats, rejects)
+    if options.questions:
+        questions = read_questions(str(options.questions), options.question_field, stats, rejects)
         chunks = []
-        if args.corpus:
-            chunks, corpus_rejects = read_corpus(args.corpus, args.text_field, args.id_field)
+        if options.corpus:
+            chunks, corpus_rejects = read_corpus(options.corpus, options.text_field, options.id_field)
             stats.corpus_chunks, stats.corpus_rejected = len(chunks), len(corpus_rejects)
             rejects += corpus_rejects
-        if args.retriever:
-            retriever, source = load_retriever(args.retriever, chunks, args.top_k), "retriever"
+        if options.retriever:
+            retriever, source = load_retriever(options.retriever, chunks, options.top_k), "retriever"
         elif chunks:
             retriever, source = BM25Retriever(chunks), "bm25"
         else:
             raise DataFileError("--questions needs --corpus (built-in BM25) or --retriever")
-        pairs += retrieve(retriever, questions, args.top_k, source, stats)
-    if args.pairs:
-        pairs += read_log(args.pairs, stats, rejects)
+        pairs += retrieve(retriever, questions, options.top_k, source, stats)
+    if options.pairs:
+        pairs += read_log(str(options.pairs), stats, rejects)
     pairs = drop_duplicate_pairs(pairs, stats)
     rows = [p.to_dict() for p in pairs]
-    if args.stratify is not None:
+    if options.stratify is not None:
         groups = rules_groups([(p.question, p.chunk) for p in pairs])
-        keep = stratified_sample(groups, args.stratify, args.seed)
+        keep = stratified_sample(groups, options.stratify, options.seed)
         stats.not_sampled = len(pairs) - len(keep)
         rows = [{**rows[i], "rules_label": groups[i][0], "rules_rule": groups[i][1]} for i in keep]
-    out = Path(args.out)
+    out = Path(options.out)
     stats.written = write_jsonl(out, rows)
     write_jsonl(out.with_suffix(".rejects.jsonl"), rejects)
     stats.check()
@@ -232,32 +258,36 @@ def mine(args: argparse.Namespace) -> MineStats:
     return stats
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m training.mine", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--questions", help="questions: a text file (one a line) or JSONL")
     p.add_argument("--question-field", default="question", help="the question's field in JSONL (default question)")
     p.add_argument("--corpus", help="JSONL of chunks for the built-in BM25 (or handed to --retriever)")
     p.add_argument("--text-field", default="text", help="the chunk text's field in the corpus (default text)")
     p.add_argument("--id-field", default="id", help="the chunk id's field in the corpus (default id)")
     p.add_argument("--retriever", metavar="MODULE:FACTORY", help="your retriever: FACTORY(chunks, top_k)")
-    p.add_argument("--top-k", type=int, default=5, help="chunks per question (default 5)")
+    p.add_argument("--top-k", type=positive_int, default=5, help="chunks per question (default 5)")
     p.add_argument("--pairs", help="a RAG log export: JSONL of {question, chunk} or {question, chunks}")
-    p.add_argument("--stratify", type=int, metavar="N", help="keep N pairs spread over rules label x rule")
+    p.add_argument("--stratify", type=positive_int, metavar="N", help="keep N pairs spread over rules label x rule")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="pairs JSONL (rejects and stats are written beside it)")
-    return p
+    p.set_defaults(func=command)
+
+
+def command(args: argparse.Namespace) -> int:
+    options = MineOptions(out=args.out, questions=args.questions, question_field=args.question_field,
+                          corpus=args.corpus, text_field=args.text_field, id_field=args.id_field,
+                          retriever=args.retriever, top_k=args.top_k, pairs=args.pairs, stratify=args.stratify,
+                          seed=args.seed)
+    print_counts(asdict(mine(options)))
+    return 0
+
+
+COMMAND = Command("mine", "mine (question, chunk) pairs to label: questions through a retriever, or a RAG log",
+                  add_arguments, description=__doc__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if not (args.questions or args.pairs):
-        print("error: give --questions (with --corpus or --retriever) and/or --pairs", file=sys.stderr)
-        return 2
-    if args.top_k < 1 or (args.stratify is not None and args.stratify < 1):
-        print("error: --top-k and --stratify must be >= 1", file=sys.stderr)
-        return 2
-    return run_tool(lambda: asdict(mine(args)))
+    return COMMAND.main(argv, prog="python -m training.mine")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""What a ``training.run`` step needs, checked before it launches: one clear line instead of a traceback from
+"""What a ``training.run`` step needs of this machine, checked before it launches (each ``Step``'s preflight in
+training.steps calls these): one clear line instead of a traceback from
 deep inside LLaMA-Factory or transformers ten minutes later.
 
 - train: a config with bf16 (the ``lora``, ``qlora``, ``ddp`` and ``ds_z3`` profiles) needs a CUDA GPU that
@@ -12,10 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from training.run import Plan
+from typing import Any
 
 # About what each GPU profile takes (measured on an H200 for lora and qlora: benchmarks/RESULTS.md).
 GPU_NEEDS = {
@@ -29,26 +27,8 @@ _TRUE = {"1", "ON", "YES", "TRUE"}
 
 
 class PreflightError(RuntimeError):
-    """A step's needs are not met on this machine; the message names the fix."""
-
-
-def check(step: str, plan: Plan) -> None:
-    """Raise PreflightError (a StepError for training.run) when ``step`` cannot run here."""
-    from training.run import StepError
-
-    try:
-        if step == "train":
-            config = plan.written_config()
-            gpu_problem(config, plan.options.profile)
-            model_problem(config["model_name_or_path"])
-        elif step == "export" and plan.export_yaml.exists():
-            model_problem(plan.written_config()["model_name_or_path"])
-        elif step == "evaluate" and plan.train_yaml.exists():
-            from training.run import judge_model_kwargs
-
-            model_problem(judge_model_kwargs(plan)["model"])
-    except PreflightError as exc:
-        raise StepError(f"{step}: {exc}") from exc
+    """A step's needs are not met on this machine; the message names the fix (the step's name is added by
+    training.steps.Step.check)."""
 
 
 def gpu_problem(config: dict[str, Any], profile: str) -> None:

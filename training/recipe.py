@@ -31,6 +31,8 @@ from typing import Any
 
 import yaml
 
+from ea_plugin.errors import OptionError
+
 DEFAULT_MODEL = "Qwen/Qwen3-8B"
 REMOVE = "<remove>"  # an override value that leaves the key out of the YAML
 TRAIN_DATASET = "ea_train"
@@ -194,7 +196,7 @@ def train_config(
     """
     known = {**PROFILES, **(profiles or {})}
     if profile not in known:
-        raise ValueError(f"unknown profile {profile!r}; choose from {sorted(known)}")
+        raise OptionError(f"unknown profile {profile!r}; choose from {sorted(known)}", option="profile")
     config = {**BASE, **known[profile], "dataset_dir": str(dataset_dir), "output_dir": str(output_dir)}
     if model is not None:
         config["model_name_or_path"] = str(model)

@@ -1,4 +1,4 @@
-"""Records for the data tools (mine, label, select): fields, duplicate keys, rejects with reasons, the exit.
+"""Records for the data tools (mine, label, select): fields, duplicate keys, rejects with reasons.
 
 Files are read and written by ``ea_plugin.jsonl`` (the one JSONL reader and writer); every input line ends up
 as a record or a rejection naming its file and line, so each tool's counts reconcile.
@@ -7,9 +7,7 @@ as a record or a rejection naming its file and line, so each tool's counts recon
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,19 +45,3 @@ def pair_key(question: str, chunk: str) -> tuple[str, str]:
 
 def _normal(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
-
-
-def run_tool(work: Callable[[], Mapping[str, Any]]) -> int:
-    """A data tool's exit: its counts on stderr (0), or the named error that stopped it (1)."""
-    from ea_plugin.arguments import os_error
-
-    try:
-        stats = work()
-    except (DataFileError, ValueError, ImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # an --out that is a file, on a read-only disk, ...: one line naming the path
-        print(f"error: {os_error(exc)}", file=sys.stderr)
-        return 1
-    print(" ".join(f"{k}={v}" for k, v in stats.items()), file=sys.stderr)
-    return 0

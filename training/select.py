@@ -1,20 +1,20 @@
 """Pick the pairs most worth a teacher call: what the trained judge is unsure of, where it and the rules disagree,
 and a random share for calibration.
 
-    python -m training.select runs/data/pairs.jsonl --out runs/data/next.jsonl --count 500 \\
+    ea-judge select runs/data/pairs.jsonl --out runs/data/next.jsonl --count 500 \\
         --backend transformers --model runs/ea/merged --exclude runs/data/labelled/aligned.json \\
         --exclude runs/data/labelled/unaligned.json
-    python -m training.label runs/data/next.jsonl --out runs/data/labelled-2 --backend openai ...
+    ea-judge label runs/data/next.jsonl --out runs/data/labelled-2 --backend openai ...
 
-The judge scores every pair in fast mode (P(对齐)); the rules backend labels it too. Of the ``--count``
-budget, ``--random-share`` (default 0.1) is drawn at random (seeded) so the labelled set still shows the
-judge's real error rate; the rest goes half to judge-vs-rules disagreements (the least confident first) and
-half to the scores nearest ``--threshold``, each half giving what it cannot use to the other. A judge without
-scores (think mode only) contributes disagreements only. Each chosen pair keeps its fields and gains
-``select_reason`` (disagreement, uncertain, random), ``judge_score``, ``judge_label``, ``rules_label`` and
-``rules_rule``. ``--exclude`` drops pairs already labelled (any teacher file or pairs JSONL). Unreadable lines
-go to ``OUT.rejects.jsonl``; ``OUT.stats.json`` reconciles: ``input_lines == rejected + excluded + duplicates
-+ not_chosen + written``.
+``python -m training.select`` is the same command. The judge scores every pair in fast mode (P(对齐)); the rules
+backend labels it too. Of the ``--count`` budget, ``--random-share`` (default 0.1) is drawn at random (seeded) so
+the labelled set still shows the judge's real error rate; the rest goes half to judge-vs-rules disagreements (the
+least confident first) and half to the scores nearest ``--threshold``, each half giving what it cannot use to the
+other. A judge without scores (think mode only) contributes disagreements only. Each chosen pair keeps its fields
+and gains ``select_reason`` (disagreement, uncertain, random), ``judge_score``, ``judge_label``, ``rules_label``
+and ``rules_rule``. ``--exclude`` drops pairs already labelled (any teacher file or pairs JSONL). Unreadable lines
+go to ``OUT.rejects.jsonl``; ``OUT.stats.json`` reconciles: ``input_lines == rejected + excluded + duplicates +
+not_chosen + written``.
 """
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ea_plugin.arguments import BackendChoice, Command, add_backend_arguments, fraction, positive_int, print_counts
 from ea_plugin.jsonl import read_file, write_json, write_jsonl
+from ea_plugin.options import check_int, check_number
 from ea_plugin.outputs import refuse_overwrite
 from training.mine import outputs, rules_groups
-from training.records import pair_key, reject, run_tool, text_field
+from training.records import pair_key, reject, text_field
 
 
 @dataclass(frozen=True)
@@ -76,23 +78,37 @@ def choose(candidates: Sequence[Candidate], count: int, random_share: float, thr
     return sorted(chosen.items())
 
 
-def select(args: argparse.Namespace) -> dict[str, Any]:
-    from ea_plugin.judge import load_judge
-    from training.evaluate import parse_options
+@dataclass(frozen=True)
+class SelectOptions:
+    count: int  # how many pairs to choose (the teacher budget)
+    random_share: float = 0.1  # share of ``count`` drawn at random
+    threshold: float = 0.5  # the judge's decision threshold
+    exclude: tuple[str | Path, ...] = ()  # teacher or pairs files already labelled
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_int("count", self.count)
+        check_number("random_share", self.random_share, 0.0, 1.0)
+        check_number("threshold", self.threshold, 0.0, 1.0)
+
+
+def select(pairs: str | Path, out: str | Path, judge_choice: BackendChoice, options: SelectOptions
+           ) -> dict[str, Any]:
+    """Choose ``options.count`` pairs of ``pairs`` for the teacher (written to ``out``); returns the counts."""
     from training.teacher import read_records
 
-    out = Path(args.out)
-    refuse_overwrite([args.pairs, *args.exclude], outputs(out))
+    out = Path(out)
+    refuse_overwrite([pairs, *options.exclude], outputs(out))
     stats: Counter[str] = Counter()
     rejects, records = [], []
-    excluded = {pair_key(r.value["question"], r.value["chunk"]) for path in args.exclude
+    excluded = {pair_key(r.value["question"], r.value["chunk"]) for path in options.exclude
                 for r in read_records(path) if isinstance(r.value, dict) and _has_pair(r.value)}
     seen: set[tuple[str, str]] = set()
-    for line in read_file(args.pairs):
+    for line in read_file(pairs):
         stats["input_lines"] += 1
         if line.record is None or not _has_pair(line.record):
             stats["rejected"] += 1
-            rejects.append(reject(args.pairs, line, line.record_error
+            rejects.append(reject(pairs, line, line.record_error
                                   or "needs non-empty string fields 'question' and 'chunk'"))
             continue
         key = pair_key(line.record["question"], line.record["chunk"])
@@ -101,11 +117,9 @@ def select(args: argparse.Namespace) -> dict[str, Any]:
             continue
         seen.add(key)
         records.append(line.record)
-    options = {k: v for k, v in {"model": args.model, "adapter": args.adapter, "base_url": args.base_url}.items() if v}
-    judge = load_judge(args.backend, mode="fast", threshold=args.threshold, batch_size=args.batch_size,
-                       **options, **parse_options(args.option))
+    judge = judge_choice.load(mode="fast", threshold=options.threshold, batch_size=32)
     candidates = judged(records, judge)
-    picked = choose(candidates, args.count, args.random_share, args.threshold, args.seed)
+    picked = choose(candidates, options.count, options.random_share, options.threshold, options.seed)
     rows = [{**candidates[i].record, "select_reason": reason, "judge_score": candidates[i].judge_score,
              "judge_label": candidates[i].judge_label, "rules_label": candidates[i].rules_label,
              "rules_rule": candidates[i].rules_rule} for i, reason in picked]
@@ -125,31 +139,31 @@ def _has_pair(record: dict[str, Any]) -> bool:
     return text_field(record, "question") is not None and text_field(record, "chunk") is not None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m training.select", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("pairs", help="pairs JSONL ({question, chunk, ...})")
-    p.add_argument("--out", required=True, help="JSONL of the chosen pairs (input for training.label)")
-    p.add_argument("--count", type=int, required=True, help="how many pairs to choose (the teacher budget)")
-    p.add_argument("--random-share", type=float, default=0.1, help="share of --count drawn at random (0.1)")
-    p.add_argument("--threshold", type=float, default=0.5, help="the judge's decision threshold (0.5)")
-    p.add_argument("--backend", default="transformers", help="the trained judge's backend (transformers)")
-    p.add_argument("--model", help="model dir or served name")
-    p.add_argument("--adapter", help="transformers: LoRA adapter dir")
-    p.add_argument("--base-url", help="openai: the judge's server")
-    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="other backend options")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--out", required=True, help="JSONL of the chosen pairs (input for ea-judge label)")
+    p.add_argument("--count", type=positive_int, required=True, help="how many pairs to choose (the teacher budget)")
+    p.add_argument("--random-share", type=fraction(), default=0.1, help="share of --count drawn at random (0.1)")
+    p.add_argument("--threshold", type=fraction(), default=0.5, help="the judge's decision threshold (0.5)")
+    add_backend_arguments(p, default="transformers", judge_flags=("batch_size",), what="the trained judge")
     p.add_argument("--exclude", action="append", default=[], help="teacher or pairs file already labelled")
     p.add_argument("--seed", type=int, default=0)
-    return p
+    p.set_defaults(func=command)
+
+
+def command(args: argparse.Namespace) -> int:
+    options = SelectOptions(count=args.count, random_share=args.random_share, threshold=args.threshold,
+                            exclude=tuple(args.exclude), seed=args.seed)
+    print_counts(select(args.pairs, args.out, BackendChoice.from_args(args), options))
+    return 0
+
+
+COMMAND = Command("select", "choose the pairs most worth a teacher call: the judge unsure, judge and rules apart",
+                  add_arguments, description=__doc__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.count < 1 or not 0.0 <= args.random_share <= 1.0:
-        print("error: --count must be >= 1 and --random-share in [0, 1]", file=sys.stderr)
-        return 2
-    return run_tool(lambda: select(args))
+    return COMMAND.main(argv, prog="python -m training.select")
 
 
 if __name__ == "__main__":

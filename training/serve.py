@@ -27,6 +27,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ea_plugin.arguments import Command, positive_int
+from ea_plugin.errors import OptionError
 from ea_plugin.prompts import CHAT_TEMPLATE
 
 DEFAULT_NAME = "entity-alignment"
@@ -131,7 +133,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", default=DEFAULT_NAME, help=f"model name clients use (default {DEFAULT_NAME})")
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve other machines")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--tensor-parallel-size", type=int, default=1, help="GPUs to split the model across")
+    parser.add_argument("--tensor-parallel-size", type=positive_int, default=1, help="GPUs to split the model across")
     parser.add_argument("--reasoning-parser", choices=["qwen3"], help="return think-mode reasoning separately")
     parser.add_argument("--dtype", default="auto", help="auto (bf16 on GPU), float32 on CPU")
     parser.add_argument("--max-model-len", type=int, help="context length (lower it to save KV-cache memory)")
@@ -141,13 +143,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ready-timeout", type=float, default=1800.0, help="seconds to wait for the server")
     parser.add_argument("--dry-run", action="store_true", help="print the vLLM command and exit")
     parser.add_argument("vllm_args", nargs="*", help="extra vLLM flags, after --")
+    parser.set_defaults(func=run)
 
 
 def config_from_args(args: argparse.Namespace) -> ServeConfig:
-    if args.tensor_parallel_size < 1:
-        raise SystemExit(f"--tensor-parallel-size must be >= 1, got {args.tensor_parallel_size}")
     if args.adapter and not (Path(args.adapter) / "adapter_config.json").exists():
-        raise SystemExit(f"--adapter {args.adapter}: no adapter_config.json there")
+        raise OptionError(f"--adapter {args.adapter}: no adapter_config.json there", option="adapter")
     return ServeConfig(
         model=args.model, adapter=args.adapter, name=args.name, host=args.host, port=args.port,
         tensor_parallel_size=args.tensor_parallel_size, reasoning_parser=args.reasoning_parser, dtype=args.dtype,
@@ -170,11 +171,11 @@ def wait_ready(process: subprocess.Popen, health_url: str, timeout_s: float) -> 
     return False
 
 
-def run(args: argparse.Namespace) -> int:
-    config = config_from_args(args)
+def serve(config: ServeConfig, ready_timeout: float = 1800.0, dry_run: bool = False) -> int:
+    """Start vLLM for ``config`` and wait for it (the exit status of the server); ``dry_run`` prints the command."""
     command = build_command(config, write_chat_template(config.template_path))
     print(shlex.join(command), flush=True)
-    if args.dry_run:
+    if dry_run:
         print(f"# then: {config.load_judge_line()}", flush=True)
         return 0
     process = subprocess.Popen(command)
@@ -182,10 +183,10 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())
     try:
         health = config.base_url.removesuffix("/v1") + "/health"
-        if wait_ready(process, health, args.ready_timeout):
+        if wait_ready(process, health, ready_timeout):
             print(f"ready: {config.load_judge_line()}", flush=True)
         elif process.poll() is None:
-            print(f"vLLM did not answer {health} within {args.ready_timeout:.0f}s; stopping it", file=sys.stderr)
+            print(f"vLLM did not answer {health} within {ready_timeout:.0f}s; stopping it", file=sys.stderr)
             process.terminate()
         return process.wait()
     except KeyboardInterrupt:
@@ -193,12 +194,16 @@ def run(args: argparse.Namespace) -> int:
         return process.wait()
 
 
+def run(args: argparse.Namespace) -> int:
+    return serve(config_from_args(args), args.ready_timeout, args.dry_run)
+
+
+COMMAND = Command("serve", "start vLLM for a trained judge with the training chat template", add_arguments,
+                  description=__doc__)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m training.serve", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
+    return COMMAND.main(argv, prog="python -m training.serve")
 
 
 if __name__ == "__main__":

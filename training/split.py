@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
+from ea_plugin.errors import OptionError
 from ea_plugin.prompts import LABELS
 from training.teacher import Example, Rejection
 
@@ -67,7 +68,7 @@ def split(examples: Sequence[Example], val: float, test: float, seed: int) -> di
     the rest is train. Shares are of examples, so they hold approximately when groups differ in size.
     """
     if val < 0 or test < 0 or val + test >= 1:
-        raise ValueError(f"val and test shares must be >= 0 and sum to < 1, got val={val}, test={test}")
+        raise OptionError(f"val and test shares must be >= 0 and sum to < 1, got val={val}, test={test}", option="val")
     groups: dict[str, list[Example]] = defaultdict(list)
     for example in examples:
         groups[question_group(example.question)].append(example)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ea_plugin.errors import EAPluginError
+from ea_plugin.errors import USAGE, EAPluginError
 from ea_plugin.jsonl import (
     BOM,
     INVALID_JSON,
@@ -28,6 +28,8 @@ from ea_plugin.prompts import LABELS, label_tags, step3_label, strip_label_tags
 
 class TeacherFileError(EAPluginError, ValueError):
     """A teacher file that cannot be read at all (missing, or neither a JSON array nor JSONL)."""
+
+    exit_status = USAGE
 
 
 @dataclass(frozen=True)
