@@ -55,18 +55,25 @@ class FilterCounts:
     skipped: int = 0  # lines already in the output or rejects file from an earlier run
     errors: int = 0  # judged records whose judgement failed (written kept_on_error / dropped_on_error)
     retried: int = 0  # failed rows of an earlier run taken out of the output to be judged again
+    earlier_errors: int = 0  # failed rows of an earlier run still in the output (no --retry-errors)
     first_error: str | None = field(default=None, repr=False)
+    earlier_judged: int = field(default=0, repr=False)  # rows an earlier run wrote to the output
 
     def summary(self) -> str:
-        return " ".join(f"{k}={v}" for k, v in asdict(self).items() if k != "first_error")
+        hidden = {"first_error", "earlier_judged"}
+        return " ".join(f"{k}={v}" for k, v in asdict(self).items() if k not in hidden)
 
     def mostly_failed(self, share: float = MAX_ERROR_SHARE) -> bool:
-        """Whether more than ``share`` of this run's judgements failed: a run that only looks like success."""
-        return self.errors > 0 and self.errors > share * self.judged
+        """Whether more than ``share`` of the output's judgements failed (this run's and those an earlier run
+        left there): a run that only looks like success."""
+        errors = self.errors + self.earlier_errors
+        return errors > 0 and errors > share * (self.judged + self.earlier_judged)
 
     def failure_warning(self) -> str:
-        return (f"{self.errors} of {self.judged} judgements failed (first: {self.first_error}); fix the backend "
-                "(e.g. --base-url, --model) and rerun with --retry-errors to judge them again")
+        errors, judged = self.errors + self.earlier_errors, self.judged + self.earlier_judged
+        first = f" (first: {self.first_error})" if self.first_error else ""
+        return (f"{errors} of {judged} judgements in the output failed{first}; fix the backend (e.g. --base-url, "
+                "--model) and rerun with --retry-errors to judge them again")
 
 
 class FilterInterrupted(KeyboardInterrupt):
@@ -132,6 +139,12 @@ def _written_rows(path: Path) -> Iterator[tuple[bytes, _Written]]:
             raise ResumeError(f"{path} line {index} is not a record this command wrote (no input line number); "
                               "remove it or pass another output")
         yield raw, _Written(number, ours.get("why") in ERROR_WHY)
+
+
+def earlier_rows(output: Path) -> tuple[int, int]:
+    """(rows, rows whose judgement failed) that earlier runs wrote to ``output``."""
+    rows = [written for _, written in _written_rows(output)]
+    return len(rows), sum(written.failed for written in rows)
 
 
 def done_lines(*paths: Path) -> set[int]:
@@ -250,6 +263,7 @@ def filter_file(
     counts = FilterCounts()
     if retry_errors:
         counts.retried = take_out_failed(paths.output)
+    counts.earlier_judged, counts.earlier_errors = earlier_rows(paths.output)
     done = done_lines(paths.output, paths.rejects)
     line_counts = LineCounts()
 

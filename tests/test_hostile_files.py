@@ -391,11 +391,13 @@ def test_a_filter_run_whose_judgements_failed_says_so_and_retry_errors_judges_th
     args = ["filter", str(source), "-o", str(output), "--quiet"]
     assert judge_main([*args, "--backend", "broken"]) == 1
     err = capsys.readouterr().err
-    assert "errors=3" in err and "warning: 3 of 3 judgements failed" in err and "--retry-errors" in err
-    assert judge_main(args) == 0 and "judged=0" in capsys.readouterr().err  # a plain rerun keeps the failures
+    assert "errors=3" in err and "warning: 3 of 3 judgements in the output failed" in err and "--retry-errors" in err
+    assert judge_main(args) == 1  # a plain rerun keeps the failures, and says so again
+    err = capsys.readouterr().err
+    assert "judged=0" in err and "earlier_errors=3" in err and "3 of 3 judgements in the output failed" in err
     assert judge_main([*args, "--retry-errors"]) == 0
     err = capsys.readouterr().err
-    assert "judged=3" in err and "errors=0" in err and "retried=3" in err
+    assert "judged=3" in err and " errors=0" in err and "retried=3" in err and "earlier_errors=0" in err
     rows = read_rows(output)
     assert sorted(r["ea"]["line"] for r in rows) == [1, 2, 3] and {r["ea"]["why"] for r in rows} == {"aligned"}
 
