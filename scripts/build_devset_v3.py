@@ -525,6 +525,7 @@ def _pair(row: Row, tables: Tables, q: str, c: str, label: str, rule: str, kind:
 def near_rows(row: Row, rows: list[Row], rng: random.Random, n: int = 1) -> list[Row] | None:
     """Rows of the same table close to this one whose codes differ from it (and from its sign-flipped twin, which the
     signed kinds ask on their own); mnemonics differ too."""
+    rows = same_list(row, rows)
     candidates = [r for r in rows if r.code.main.lstrip("-") != row.code.main.lstrip("-")
                   and not (row.mnemonic and r.mnemonic.lower() == row.mnemonic.lower())]
     if len(candidates) < n:
@@ -538,7 +539,13 @@ def near_rows(row: Row, rows: list[Row], rng: random.Random, n: int = 1) -> list
     return rng.sample(candidates[: max(n + 2, 4)], n)
 
 
+def same_list(row: Row, rows: list[Row]) -> list[Row]:
+    """The rows of the list the row belongs to: Grbl's alarm and error lists are two tables (same numbers)."""
+    return [r for r in rows if r.level == row.level] if row.level in ("alarm", "error") else rows
+
+
 def window(row: Row, rows: list[Row], rng: random.Random) -> list[Row]:
+    rows = same_list(row, rows)
     i = rows.index(row)
     size = rng.randint(2, 4)
     start = max(0, min(i - rng.randint(0, size - 1), len(rows) - size))
