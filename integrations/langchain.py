@@ -26,6 +26,7 @@ from pydantic import ConfigDict, Field
 
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.policy import Decision, Policy
+from ea_plugin.rules.learn import catalog_from_corpus, title_of
 from integrations.selection import ajudge_texts, judge_texts, metadata, model_arguments, query_policy
 
 RUN_NAME = "EntityAlignmentFilter"
@@ -39,6 +40,19 @@ class EntityAlignmentFilter(BaseDocumentCompressor):
     judge: AlignmentJudge = Field(exclude=True)
     score_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the judge's threshold
     min_keep: int | None = Field(default=None, ge=0)  # None: the judge's min_keep (default 0)
+
+    @classmethod
+    def from_documents(cls, documents: Sequence[Document], *, min_support: int = 2,
+                       learned_catalog: str | None = None, **options: Any) -> EntityAlignmentFilter:
+        """A filter whose rules judge reads a catalog learned from ``documents`` (the corpus the retriever
+        indexes: ``page_content``, titles or file names from ``metadata``) on top of the built-in one and
+        ``catalog=`` files. ``learned_catalog``: also write the learned catalog there. Other options as for
+        the constructor (the rules backend's)."""
+        catalog = catalog_from_corpus(
+            [d.page_content for d in documents], [title_of(d.metadata) for d in documents],
+            [d.id or (d.metadata or {}).get("id") for d in documents], min_support, options.pop("catalog", None),
+            learned_catalog)
+        return cls(catalog=catalog, **options)
 
     def __init__(self, judge: AlignmentJudge | None = None, *, backend: str | None = None, **options: Any) -> None:
         """``judge``, or ``backend`` plus ``ea_plugin.load_judge`` options (default: the rules backend).

@@ -35,6 +35,7 @@ from ea_plugin.errors import EAPluginError, InvalidPairError
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.policy import Decision, Policy
 from ea_plugin.prompts import SYSTEM_PROMPT, USER_TEMPLATE
+from ea_plugin.rules.learn import catalog_from_corpus, title_of
 from integrations.selection import (
     METADATA_KEYS,
     ajudge_texts,
@@ -92,6 +93,21 @@ class EntityAlignmentPostprocessor(BaseNodePostprocessor, PromptMixin):
         metadata_mode, callback_manager) configure the postprocessor; the others go to ``load_judge``.
         """
         super().__init__(**model_arguments(type(self), judge, backend, options))
+
+    @classmethod
+    def from_index(cls, index: Any, *, min_support: int = 2, learned_catalog: str | None = None,
+                   **options: Any) -> EntityAlignmentPostprocessor:
+        """A postprocessor whose rules judge reads a catalog learned from the index's own nodes (the docstore's:
+        their text, titles or file names from metadata) on top of the built-in one and ``catalog=`` files.
+        ``learned_catalog``: also write the learned catalog there. Other options as for the constructor."""
+        nodes = list(index.docstore.docs.values())
+        if not nodes:
+            raise ValueError("the index's docstore holds no nodes to learn a catalog from (an index whose vector "
+                             "store keeps the text: build the postprocessor with catalog= a learned file)")
+        catalog = catalog_from_corpus(
+            [n.get_content(metadata_mode=MetadataMode.NONE) for n in nodes], [title_of(n.metadata) for n in nodes],
+            [n.node_id for n in nodes], min_support, options.pop("catalog", None), learned_catalog)
+        return cls(catalog=catalog, **options)
 
     @classmethod
     def class_name(cls) -> str:

@@ -68,7 +68,7 @@ _ROW_NUMBER = re.compile(r"(?m)^[ \t|]*(-?\d{1,6})(?=\t| {2,}|[ \t]*\||[ \t]*[:�
 _SIGNED = re.compile(r"(?i:返回值|返回|错误码|錯誤碼|return(?:ed|s)?|error code)\s*[:：]?\s*(-\d{1,6})(?![\d.])")
 _PAIRED = re.compile(r"(-?\d{1,6})\s*[（(]\s*([A-Za-z]{2,4}\d{0,2})\s*[)）]")
 _CUED = re.compile(r"(?:显示|報|报|故障码?|故障代码|报警码?|fault|alarm|error|code)\s*[:：]?\s*([A-Za-z]{2,4}\d{0,2})"
-                   r"(?![A-Za-z0-9])", re.I)
+                   r"(?![A-Za-z0-9]|\.\d)", re.I)
 _PAIR = re.compile(r"([A-Za-z][A-Za-z0-9 \-]{1,40}?\d[A-Za-z0-9]*)\s*[（(]\s*([A-Za-z][A-Za-z\-]*\d[A-Za-z0-9]*)"
                    r"\s*[)）]")
 # Software: a name right after a software cue (the spec's 软件/software/firmware/固件/package).
@@ -109,7 +109,8 @@ class Learned:
         out = []
         for kind in ("brands", "series", "software"):
             for entry in self.mapping.get(kind, []):
-                names = [entry.get("id", ""), entry.get("name", ""), *entry.get("aliases", ())]
+                ident = entry.get("id", "")
+                names = [ident, ident.split("/")[-1], entry.get("name", ""), *entry.get("aliases", ())]
                 codes = [c if isinstance(c, str) else c["code"] for c in entry.get("fault_codes", ())]
                 if want not in {_key(n) for n in names if n} and want not in {c.lower() for c in codes}:
                     continue
@@ -164,6 +165,39 @@ def learn(texts: Iterable[str], titles: Sequence[str | None] | None = None, ids:
     return _Learner(pages, base, trial, min_support, software, pairs, candidates).run()
 
 
+# Metadata keys a host's index keeps a page's title or file name under (LlamaIndex readers, LangChain loaders).
+TITLE_KEYS = ("title", "document_title", "doc_title", "file_name", "filename", "source", "file_path", "path")
+
+
+def title_of(metadata: Any) -> str | None:
+    """A page's title or file name from a node's or document's metadata (a path gives its file name)."""
+    if not isinstance(metadata, dict):
+        return None
+    for key in TITLE_KEYS:
+        value = metadata.get(key)
+        if isinstance(value, str) and value.strip():
+            return Path(value).name if key in ("source", "file_path", "path") else value
+    return None
+
+
+def catalog_from_corpus(texts: Sequence[str], titles: Sequence[str | None] | None = None,
+                        ids: Sequence[str | None] | None = None, min_support: int = 2,
+                        catalog: Catalog | str | Path | Sequence[str | Path] | None = None,
+                        write_to: str | Path | None = None) -> Catalog:
+    """The known catalog (built-in, plus ``catalog``) extended by one learned from the corpus, ready for the
+    rules backend's ``catalog=``; ``write_to``: also write the learned catalog there (to read or edit)."""
+    base = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    mapping = learn_catalog(texts, titles, ids, min_support, base)
+    if write_to is not None:
+        write_learned(mapping, write_to)
+    return extend(base, mapping)
+
+
+def extend(base: Catalog, mapping: dict[str, Any], source: str = "learned") -> Catalog:
+    """``base`` with a learned catalog mapping added (it only adds: clashes are dropped with notes)."""
+    return parse_catalog([(" + ".join(base.sources) or "known", _as_data(base)), (source, mapping)])
+
+
 def _pages(texts: Iterable[str], titles: Sequence[str | None] | None, ids: Sequence[str | None] | None) -> list[_Page]:
     pages = []
     for index, text in enumerate(texts):
@@ -187,7 +221,9 @@ def _as_data(catalog: Catalog) -> dict[str, Any]:
         "series": [{"id": s.id, **({"brand": s.brand} if s.brand else {}), "name": s.name, "aliases": list(s.aliases),
                     "context_aliases": list(s.context_aliases), "order_codes": list(s.order_codes),
                     "codes": [{"prefix": c.prefix, "digits": [c.min_digits, c.max_digits], "family": c.family,
-                               "separator": c.separator} for c in s.codes]}
+                               "separator": c.separator} for c in s.codes],
+                    "fault_codes": [{"code": c.code, **({"family": c.family} if c.family else {})}
+                                    for c in s.fault_codes]}
                    for s in catalog.series.values()],
         "software": [{"name": s.name, "aliases": list(s.aliases)} for s in catalog.software.values()],
         **({"learned": True} if any(s.brand is None for s in catalog.series.values()) else {}),
@@ -358,7 +394,7 @@ class _Learner:
             self.support[ident].append(index)
         owner = next(iter(in_heading)) if len(in_heading) == 1 else next(iter(named)) if len(named) == 1 else None
         if owner is not None:
-            for code in dict.fromkeys(self._codes(page.text, entities)):
+            for code in dict.fromkeys(self._codes(whole, entities)):
                 self.codes[owner][code] += 1
             self.code_pages[owner].append(index)
 
@@ -398,10 +434,16 @@ class _Learner:
     def _codes(self, text: str, entities: Any) -> list[str]:
         """The codes a page lists, as written: what the rules read, table rows' first cells, mnemonics."""
         codes = [f.text for f in entities.faults]
+        read = [f.span for f in entities.faults]
+
+        def mnemonics(pattern: re.Pattern[str], group: int) -> list[str]:
+            # not part of a code the rules read (EB00.1 is the E family, not a mnemonic EB00)
+            return [m.group(group) for m in pattern.finditer(text) if _mnemonic(m.group(group))
+                    and not any(s < m.end(group) and m.start(group) < e for s, e in read)]
+
         for number, mnemonic in _PAIRED.findall(text):
             codes += [number, mnemonic] if _mnemonic(mnemonic) else [number]
-        codes += [m for m in _ROW_CELL.findall(text) if _mnemonic(m)]
-        codes += [m for m in _CUED.findall(text) if _mnemonic(m)]
+        codes += mnemonics(_ROW_CELL, 1) + mnemonics(_CUED, 1)
         codes += _ROW_NUMBER.findall(text) + _SIGNED.findall(text)
         return [c for c in codes if len(c) <= 24 and re.fullmatch(r"-?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*", c)]
 
