@@ -426,10 +426,18 @@ def page(profile: Profile, body: str, rng: random.Random, product: str | None, s
     return "\n".join(parts)
 
 
+# Versions of software and firmware are never products or codes (spec v3: `V2.1`, `固件3.2`).
+VERSIONS = (("本功能需要固件3.2及以上版本。", "软件版本 V2.1 起支持报警履历导出。"),
+            ("Requires firmware V2.1 or later.", "Alarm history export needs software version V3.0."))
+
+
 def software_note(profile: Profile, english: bool, rng: random.Random) -> list[str]:
-    """A note naming software in the page's language (where the profile has one)."""
+    """A note naming software in the page's language (where the profile has one), sometimes with a version note."""
     notes = [n for n in profile.software if n.isascii() == english] or list(profile.software)
-    return [rng.choice(notes)] if notes else []
+    chosen = [rng.choice(notes)] if notes else []
+    if rng.random() < 0.4:
+        chosen.append(rng.choice(VERSIONS[english]))
+    return chosen
 
 
 def beside_brand(profile: Profile, product: str, rng: random.Random, english: bool) -> str:
