@@ -112,15 +112,17 @@ def _show_product(p: Product) -> str:
     return f"{p.text}(主型号{p.series.split('/')[-1] if p.series else p.main})"
 
 
-def _sure(products: tuple[Product, ...], other: tuple[Product, ...]) -> tuple[Product, ...]:
-    """``products`` without the weak models whose series word the other side's models do not open with: a
-    series word in lower or title case (``preciseflex 400``) is plainly one where the other side writes a
-    model with it (``PreciseFlex3400``); elsewhere the reading is unsure and decides nothing (spec v3)."""
+def _sure(products: tuple[Product, ...], other: tuple[Product, ...], question: bool) -> tuple[Product, ...]:
+    """``products`` without the weak models that are unsure here. A series word in lower or title case that no
+    catalog knows (``preciseflex 400``) is plainly one where the other side writes a model with it
+    (``PreciseFlex3400``); a question, short and typed to name what it asks about, also stands by it against
+    any sure model of the chunk (``acoposinverter p76`` vs ``FR5``). A chunk's weak model stands only beside
+    the question's series word: manual prose writes words before numbers (spec v3; rule 4 keeps the chunk)."""
     sure = []
     for p in products:
         if p.weak:
             word = _WORD.match(p.text.lower()).group(0)
-            if not any(o.model.startswith(word) for o in other if not o.is_brand):
+            if not any(o.model.startswith(word) or (question and not o.weak) for o in other if not o.is_brand):
                 continue
         sure.append(p)
     return tuple(sure)
@@ -131,8 +133,8 @@ _WORD = re.compile(r"[a-z]*")
 
 def check_products(question: Entities, chunk: Entities) -> Check | None:
     if question.weak or chunk.weak:
-        question, chunk = Entities(_sure(question.products, chunk.products)), Entities(_sure(chunk.products,
-                                                                                            question.products))
+        question, chunk = (Entities(_sure(question.products, chunk.products, True)),
+                           Entities(_sure(chunk.products, question.products, False)))
     q_side = _product_side(question)
     c_side = _product_side(chunk) if q_side else ()
     if not c_side:

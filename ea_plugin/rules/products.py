@@ -125,6 +125,7 @@ def candidates(text: Text, catalog: Catalog, tokens: list[tuple[int, int]], hits
 
 _NOTHING_COVERED: dict[int, str] = {}
 SOFTWARE_KIND = "software"
+_PRODUCT_WORD_WHY = "model before a product word"
 
 
 def _alias_candidates(hits: list[AliasHit], text: Text, found: list[Candidate]) -> dict[int, str]:
@@ -170,7 +171,7 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
             if after in _PRODUCT_WORD_FIRST and (word := _PRODUCT_WORD_NEXT.match(lowered, end)) and (
                     word.group(0)[-1] not in _LETTERS or not lowered[start:end].isalpha()
                     or marked(text.written[start:end])):  # "AKD drive", "CR10 robot"; not "the robot"
-                found.append((start, start - end, 3, end, "product_word", None, "model before a product word"))
+                found.append((start, start - end, 3, end, "product_word", None, _PRODUCT_WORD_WHY))
             if not lowered[start:end].isalpha():
                 found.append((start, start - end, 2, end, "model", None, ""))
                 continue
@@ -180,7 +181,11 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
         if next_end is not None and (lowered[end + 1].isdigit() or (
                 _PART.fullmatch(lowered, end + 1, next_end)
                 and (end + 1 not in covered or marked(text.written[start:end])))):  # not "Troubleshooting A6系列"
-            found.append((start, start - next_end, 2, next_end, "model", None, ""))
+            word = _PRODUCT_WORD_NEXT.match(lowered, next_end)
+            # "FR 5机械臂", "XR 5 robot": a spaced short name before a product word is a model (its digit too)
+            how = "product_word" if word and (word.group(0)[-1] not in _LETTERS
+                                              or marked(text.written[start:end])) else "model"
+            found.append((start, start - next_end, 2, next_end, how, None, _PRODUCT_WORD_WHY if how != "model" else ""))
 
 
 def _software_end(lowered: str, start: int, end: int, next_end: int | None, software: frozenset[str]) -> int:
