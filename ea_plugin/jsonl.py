@@ -374,7 +374,7 @@ def write_jsonl(path: str | Path, rows: Iterable[Any]) -> int:
     return count
 
 
-def write_json(path: str | Path, value: Any, indent: int = 1) -> None:
+def write_json(path: str | Path, value: Any, indent: int | None = 1) -> None:
     """Write ``value`` as one (indented) JSON file, its folder made if needed."""
     path = Path(path)
     make_folder(path.parent)

@@ -22,7 +22,6 @@ changes a YAML key (e.g. ``--set num_train_epochs=2``).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -31,6 +30,7 @@ from typing import Any
 
 from ea_plugin.arguments import Command, parse_options
 from ea_plugin.errors import OptionError
+from ea_plugin.jsonl import read_json, write_json
 from training.lf_train import LAUNCHERS
 from training.step_inputs import changed
 from training.steps import STEP_NAMES, STEPS, Plan, RunOptions, Step, StepError, WorkDir
@@ -46,7 +46,7 @@ def run(plan: Plan, steps: Sequence[Step]) -> dict[str, str]:
         header = f"==> [{number}/{len(steps)}] {step.name}"
         inputs = step.inputs(plan)
         if marker.exists() and not plan.options.overwrite:
-            done = json.loads(marker.read_text())
+            done = read_json(marker)
             different = changed(done.get("inputs"), inputs)
             if different:
                 raise StepError(f"{step.name} was done in {plan.workdir.work} with other inputs "
@@ -60,9 +60,7 @@ def run(plan: Plan, steps: Sequence[Step]) -> dict[str, str]:
         started = time.perf_counter()
         results[step.name] = step.run(plan)
         seconds = time.perf_counter() - started
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(json.dumps({"result": results[step.name], "seconds": round(seconds, 1), "inputs": inputs},
-                                     ensure_ascii=False) + "\n")
+        write_json(marker, {"result": results[step.name], "seconds": round(seconds, 1), "inputs": inputs}, indent=None)
         print(f"    {step.name} done in {seconds:.0f} s: {results[step.name]}", flush=True)
     return results
 

@@ -10,7 +10,6 @@ options as given). Steps chain through the files they read (configs reads ``data
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ea_plugin.errors import EAPluginError
+from ea_plugin.jsonl import read_json
 from training import convert as convert_mod
 from training.lf_train import llamafactory_cli, train_command
 from training.preflight import PreflightError, gpu_problem, model_problem
@@ -66,7 +66,7 @@ class WorkDir:
         marker = self.marker("configs")
         if not marker.exists():
             return None
-        return (json.loads(marker.read_text()).get("inputs") or {}).get("--profile")
+        return (read_json(marker).get("inputs") or {}).get("--profile")
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ class Plan:
 def _records(path: Path) -> int:
     if not path.exists():
         return 0
-    return len(json.loads(path.read_text(encoding="utf-8")))
+    return len(read_json(path))
 
 
 @dataclass(frozen=True)
