@@ -13,18 +13,16 @@ A ``BaseMetric`` computed by ``integrations.retrieval_metric``: the contexts go 
 (``a_measure`` through the judge's native async). ``score`` is the share of the judged contexts that the
 judge calls 对齐; ``reason`` names each off-entity context with the judge's reason and each failed
 judgement. Where no context could be judged there is no score: ``error`` says why and the case fails.
+``verbose_logs`` lists every context's status and the judge's reason (printed with ``verbose_mode``);
+``evaluation_cost`` is 0.0 for a judge that runs here (rules, transformers) and None (unknown) for a served one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from deepeval.metrics import BaseMetric
-from deepeval.metrics.indicator import metric_progress_indicator
-from deepeval.metrics.utils import check_llm_test_case_params
-from deepeval.test_case import LLMTestCase, SingleTurnParams
-
 from ea_plugin.judge import AlignmentJudge
+from integrations.extras import missing_extra
 from integrations.retrieval_metric import (
     JudgedEvaluation,
     RetrievalJudgement,
@@ -32,6 +30,17 @@ from integrations.retrieval_metric import (
     feedback,
     judge_retrieval,
 )
+
+try:
+    from deepeval.metrics import BaseMetric
+    from deepeval.metrics.indicator import metric_progress_indicator
+    from deepeval.metrics.utils import check_llm_test_case_params, construct_verbose_logs
+    from deepeval.test_case import LLMTestCase, SingleTurnParams
+except ImportError as exc:
+    raise missing_extra(__name__, "deepeval", exc) from exc
+
+# Backends that judge in this process: nothing is billed per token.
+LOCAL_BACKENDS = frozenset({"rules", "transformers"})
 
 
 class EntityAlignmentMetric(JudgedEvaluation, BaseMetric):
@@ -81,6 +90,12 @@ class EntityAlignmentMetric(JudgedEvaluation, BaseMetric):
         self.reason = feedback(result, self.k)
         self.error = None if self.score is not None else "no retrieval context could be judged: " + self.reason
         self.success = self.is_successful()
+        self.evaluation_cost = 0.0 if self.judge.backend_name in LOCAL_BACKENDS else None
+        judged = [f"#{c.rank} {c.status}: {c.reason or c.error or '-'}" for c in result.top(self.k)]
+        self.verbose_logs = construct_verbose_logs(self, steps=[
+            "Judged contexts:\n" + "\n".join(judged),
+            f"Score: {self.score}\nReason: {self.reason}",
+        ])
         return self.score
 
     def is_successful(self) -> bool:

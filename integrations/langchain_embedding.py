@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from langchain_core.embeddings import Embeddings
-
 from integrations.embedding import DEFAULT_DIM, embed_text
+from integrations.extras import missing_extra
+
+try:
+    from langchain_core.embeddings import Embeddings
+except ImportError as exc:
+    raise missing_extra(__name__, "langchain", exc) from exc
 
 
 class HashingEmbeddings(Embeddings):

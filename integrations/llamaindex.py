@@ -20,22 +20,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from llama_index.core.base.llms.types import ChatMessage, MessageRole
-from llama_index.core.bridge.pydantic import Field
-from llama_index.core.callbacks import CBEventType, EventPayload
-from llama_index.core.instrumentation import get_dispatcher
-from llama_index.core.instrumentation.events import BaseEvent
-from llama_index.core.instrumentation.events.rerank import ReRankEndEvent, ReRankStartEvent
-from llama_index.core.postprocessor.types import BaseNodePostprocessor
-from llama_index.core.prompts import ChatPromptTemplate
-from llama_index.core.prompts.mixin import PromptDictType, PromptMixin
-from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
-
 from ea_plugin.errors import EAPluginError, InvalidPairError
-from ea_plugin.judge import AlignmentJudge
+from ea_plugin.judge import AlignmentJudge, JudgeConfigError, judge_from_config
 from ea_plugin.policy import Decision, Policy
 from ea_plugin.prompts import SYSTEM_PROMPT, USER_TEMPLATE
 from ea_plugin.rules.learn import catalog_from_corpus, title_of
+from integrations.extras import missing_extra
 from integrations.selection import (
     METADATA_KEYS,
     ajudge_texts,
@@ -45,10 +35,25 @@ from integrations.selection import (
     query_policy,
 )
 
+try:
+    from llama_index.core.base.llms.types import ChatMessage, MessageRole
+    from llama_index.core.bridge.pydantic import Field
+    from llama_index.core.callbacks import CBEventType, EventPayload
+    from llama_index.core.instrumentation import get_dispatcher
+    from llama_index.core.instrumentation.events import BaseEvent
+    from llama_index.core.instrumentation.events.rerank import ReRankEndEvent, ReRankStartEvent
+    from llama_index.core.postprocessor.types import BaseNodePostprocessor
+    from llama_index.core.prompts import ChatPromptTemplate
+    from llama_index.core.prompts.mixin import PromptDictType, PromptMixin
+    from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
+except ImportError as exc:
+    raise missing_extra(__name__, "llamaindex", exc) from exc
+
 dispatcher = get_dispatcher(__name__)
 
 PROMPT_KEY = "entity_alignment_prompt"
 RETRIEVAL_SCORE_KEY = "ea_retrieval_score"  # the retriever's score, where the judge's replaced it
+JUDGE_KEY = "judge"  # to_dict's entry for the judge's configuration
 
 
 class FixedPromptError(EAPluginError, ValueError):
@@ -112,6 +117,24 @@ class EntityAlignmentPostprocessor(BaseNodePostprocessor, PromptMixin):
     @classmethod
     def class_name(cls) -> str:
         return "EntityAlignmentPostprocessor"
+
+    # -- serialisation: the judge travels as its configuration (backend name and options) -----------------------
+    def to_dict(self, **kwargs: Any) -> dict[str, Any]:
+        """LlamaIndex's dict of the fields plus ``judge``: the judge's configuration (``AlignmentJudge.config``);
+        a judge that cannot be written down raises JudgeConfigError saying why."""
+        return {**super().to_dict(**kwargs), JUDGE_KEY: self.judge.config()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], **kwargs: Any) -> EntityAlignmentPostprocessor:  # type: ignore[override]
+        """The postprocessor ``to_dict`` wrote, its judge rebuilt from the configuration (``judge=`` in ``kwargs``
+        gives one instead); a dict without either raises JudgeConfigError rather than a default judge."""
+        data = {**data, **kwargs}
+        data.pop("class_name", None)
+        judge = data.pop(JUDGE_KEY, None)
+        if judge is None:
+            raise JudgeConfigError(f"{cls.class_name()}.from_dict: no {JUDGE_KEY!r} configuration in the dict (one "
+                                   "written by an older version?); pass judge=load_judge(...) as a keyword")
+        return cls(judge if isinstance(judge, AlignmentJudge) else judge_from_config(judge), **data)
 
     @property
     def policy(self) -> Policy:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.bridge.pydantic import Field
-
 from integrations.embedding import DEFAULT_DIM, embed_text
+from integrations.extras import missing_extra
+
+try:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.bridge.pydantic import Field
+except ImportError as exc:
+    raise missing_extra(__name__, "llamaindex", exc) from exc
 
 
 class HashingEmbedding(BaseEmbedding):

@@ -20,12 +20,8 @@ import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from llama_index.core.bridge.pydantic import Field
-from llama_index.core.evaluation import BaseEvaluator, EvaluationResult
-from llama_index.core.evaluation.retrieval.metrics_base import BaseRetrievalMetric, RetrievalMetricResult
-from llama_index.core.prompts.mixin import PromptDictType
-
 from ea_plugin.judge import AlignmentJudge
+from integrations.extras import missing_extra
 from integrations.llamaindex import FixedPromptError
 from integrations.retrieval_metric import (
     Context,
@@ -35,6 +31,14 @@ from integrations.retrieval_metric import (
     judge_retrieval,
 )
 from integrations.selection import model_arguments
+
+try:
+    from llama_index.core.bridge.pydantic import Field
+    from llama_index.core.evaluation import BaseEvaluator, EvaluationResult
+    from llama_index.core.evaluation.retrieval.metrics_base import BaseRetrievalMetric, RetrievalMetricResult
+    from llama_index.core.prompts.mixin import PromptDictType
+except ImportError as exc:
+    raise missing_extra(__name__, "llamaindex", exc) from exc
 
 
 class EntityAlignmentEvaluator(JudgedEvaluation, BaseEvaluator):

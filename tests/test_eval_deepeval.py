@@ -70,3 +70,24 @@ def test_judge_failures_are_counted_apart_and_none_judged_is_an_error_not_a_scor
 def test_a_test_case_without_retrieval_context_is_deepevals_missing_params_error():
     with pytest.raises(MissingTestCaseParamsError):
         EntityAlignmentMetric().measure(LLMTestCase(input=QUESTION, actual_output="x"))
+
+
+def test_verbose_logs_list_every_context_and_a_local_judge_costs_nothing(capsys):
+    metric = EntityAlignmentMetric(verbose_mode=True)
+    metric.measure(case(), _show_indicator=False)
+    assert metric.verbose_logs.startswith("Judged contexts:\n#1 aligned: ")
+    assert "#2 off_entity: 产品不同" in metric.verbose_logs and "#3 off_entity: 故障码不同" in metric.verbose_logs
+    assert "#2 off_entity" in capsys.readouterr().out  # verbose_mode prints them, as DeepEval's metrics do
+    assert metric.evaluation_cost == 0.0
+    result = evaluate(test_cases=[case()], metrics=[EntityAlignmentMetric()])
+    data = result.test_results[0].metrics_data[0]
+    assert data.evaluation_cost == 0.0 and "#3 off_entity" in data.verbose_logs
+
+
+def test_a_served_judge_has_an_unknown_cost():
+    from tests.servers import free_port
+
+    metric = EntityAlignmentMetric(backend="openai", base_url=f"http://127.0.0.1:{free_port()}/v1", model="m",
+                                   max_retries=0)
+    metric.measure(case(), _show_indicator=False)
+    assert metric.evaluation_cost is None and "#1 failed: server unreachable" in metric.verbose_logs

@@ -57,3 +57,38 @@ def test_failed_judgements_are_left_out_and_a_sample_with_none_judged_is_nan():
         metric = EntityAlignmentPrecision(judge=load_judge(backend, on_error="drop"))
     scores = evaluate(dataset(samples), metrics=[metric], show_progress=False)[METRIC_NAME]
     assert scores[0] == 1.0 and math.isnan(scores[1])
+
+
+async def test_the_collections_metric_gives_value_and_reason_inside_an_experiment():
+    from ragas import Dataset, experiment
+    from ragas.backends.inmemory import InMemoryBackend
+    from ragas.metrics.collections.base import BaseMetric
+
+    from integrations.ragas import EntityAlignmentPrecisionMetric
+
+    metric = EntityAlignmentPrecisionMetric()
+    assert isinstance(metric, BaseMetric) and metric.name == METRIC_NAME
+
+    @experiment()
+    async def alignment(row: dict) -> dict:
+        result = await metric.ascore(user_input=row["question"], retrieved_contexts=row["contexts"])
+        return {**row, "score": result.value, "reason": result.reason}
+
+    data = Dataset("alignment", InMemoryBackend(), data=[{"question": q, "contexts": c} for q, c in SAMPLES])
+    rows = {r["question"]: r for r in await alignment.arun(data, name="entity-alignment")}  # in finishing order
+    assert [rows[q]["score"] for q, _ in SAMPLES] == [pytest.approx(1 / 3), 1.0, 0.5]
+    reason = rows[SAMPLES[0][0]]["reason"]
+    assert reason.startswith("entity-alignment precision 0.333: 1 aligned, 2 off-entity") and "off-entity #2" in reason
+
+
+def test_the_collections_metric_scores_sync_with_k_and_nan_where_nothing_was_judged():
+    from integrations.ragas import EntityAlignmentPrecisionMetric
+
+    question, contexts = SAMPLES[0]
+    assert EntityAlignmentPrecisionMetric(k=1).score(user_input=question, retrieved_contexts=contexts).value == 1.0
+    with flaky_backend() as backend:
+        metric = EntityAlignmentPrecisionMetric(backend=backend, on_error="drop")
+        result = metric.score(user_input=question, retrieved_contexts=[f"{TIMEOUT_MARK}x"])
+    assert math.isnan(result.value) and "1 judge failures" in result.reason
+    with pytest.raises(ValueError, match="k must"):
+        EntityAlignmentPrecisionMetric(k=0)

@@ -277,3 +277,23 @@ async def test_hashing_embedding_is_the_shared_function_in_sync_and_async():
     text = "SV660N报E100.0"
     assert embedding.get_text_embedding(text) == embed_text(text, 64)
     assert await embedding.aget_query_embedding(text) == embedding.get_query_embedding(text) == embed_text(text, 64)
+
+
+def test_to_dict_and_from_dict_round_trip_the_judges_configuration():
+    from ea_plugin.judge import JudgeConfigError
+
+    original = EntityAlignmentPostprocessor(backend="rules", threshold=0.9, mode="think", min_keep=1)
+    data = original.to_dict()
+    assert data["judge"] == {"backend": "rules", "options": {"threshold": 0.9, "mode": "think"}}
+    again = EntityAlignmentPostprocessor.from_json(original.to_json())
+    assert again.judge.config() == original.judge.config() and again.judge.policy.threshold == 0.9
+    assert again.min_keep == 1 and again.to_dict() == data
+    given = load_judge("rules")
+    assert EntityAlignmentPostprocessor.from_dict({"min_keep": 2}, judge=given).judge is given
+    with pytest.raises(JudgeConfigError, match="no 'judge' configuration"):
+        EntityAlignmentPostprocessor.from_dict({"min_keep": 2, "class_name": "EntityAlignmentPostprocessor"})
+    from ea_plugin.backends.rules import RulesBackend
+    from ea_plugin.judge import AlignmentJudge
+
+    with pytest.raises(JudgeConfigError, match="outside load_judge"):
+        EntityAlignmentPostprocessor(judge=AlignmentJudge(RulesBackend())).to_dict()
