@@ -48,6 +48,7 @@ REJECTS = "rejects.jsonl"
 # Every file the report writes into its folder (the plots' names from integrations.report_plots).
 OUTPUTS = (REPORT_JSON, REPORT_MD, REJECTS, "precision_by_rank.png", "precision_distribution.png", "before_after.png")
 DEFAULT_WORST = 5
+PLOTS_LEFT_OUT = 'Plots left out: matplotlib is not installed (pip install "ea-plugin[report]" to get them).'
 
 
 class ReportInputError(EAPluginError, ValueError):
@@ -314,7 +315,8 @@ def render_markdown(before: JudgedFile, after: JudgedFile | None, backend: str, 
         lines += ["## What the filter changed", "", changes_table(before, after), ""]
     lines += [f"## Worst questions{' (retrieved, before the filter)' if after is not None else ''}", "",
               worst_section(before.results, worst), ""]
-    lines += ["## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in plots] + [""]
+    shown = [f"![{Path(p).stem}]({Path(p).name})" for p in plots] or [PLOTS_LEFT_OUT]
+    lines += ["## Plots", ""] + shown + [""]
     return "\n".join(lines)
 
 
@@ -353,15 +355,22 @@ def write_report(
         after = judge_file(judge, reads[1], rejects, quiet=quiet) if reads[1] is not None else None
     s_before = summarize(before.results, ks)
     summaries = {"retrieved": s_before}
-    plots = [report_plots.plot_distribution(out, {"retrieved": before.results,
-                                                  **({"filtered": after.results} if after else {})})]
     if after is not None:
         summaries["filtered"] = summarize(after.results, ks)
-        plots.append(report_plots.plot_before_after(out, s_before, summaries["filtered"]))
-    plots.insert(0, report_plots.plot_precision_by_rank(out, summaries))
     report = {"backend": judge.backend_name, "ks": list(ks), **file_report(before, ks)}
     if after is not None:
         report["compare"] = file_report(after, ks)
+    try:
+        report_plots.pyplot()
+    except ImportError:  # the numbers do not need matplotlib: write them, and say how to get the plots
+        plots: list[Path] = []
+        report["plots_left_out"] = PLOTS_LEFT_OUT
+    else:
+        plots = [report_plots.plot_precision_by_rank(out, summaries),
+                 report_plots.plot_distribution(out, {"retrieved": before.results,
+                                                      **({"filtered": after.results} if after else {})})]
+        if after is not None:
+            plots.append(report_plots.plot_before_after(out, s_before, summaries["filtered"]))
     write_json(out / REPORT_JSON, report, indent=2)
     markdown = render_markdown(before, after, judge.backend_name, ks, worst, [str(p) for p in plots])
     (out / REPORT_MD).write_text(markdown, encoding="utf-8")
@@ -405,6 +414,8 @@ def run(args: argparse.Namespace) -> int:
     figures = " ".join(f"P@{k}={fmt(v)}" for k, v in summary["precision_at"].items())
     print(f"{summary['questions']} questions, {report['rejected_lines']} rejected lines: {figures} -> "
           f"{Path(args.output) / REPORT_MD}", file=sys.stderr)
+    if "plots_left_out" in report:
+        print(f"ea-judge report: {report['plots_left_out']}", file=sys.stderr)
     return 0
 
 

@@ -12,7 +12,7 @@ DISTRIBUTION = "precision_distribution.png"
 COMPARE = "before_after.png"
 
 
-def _pyplot():
+def pyplot():  # noqa: ANN201 - matplotlib.pyplot; raises ImportError without the [report] extra
     import matplotlib
 
     matplotlib.use("Agg")  # files only: works on servers without a display
@@ -24,7 +24,7 @@ def _pyplot():
 def _save(fig, path: Path) -> Path:  # noqa: ANN001 - a matplotlib Figure
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    _pyplot().close(fig)  # figures stay in pyplot's registry until closed
+    pyplot().close(fig)  # figures stay in pyplot's registry until closed
     return path
 
 
@@ -35,7 +35,7 @@ def _points(values: Sequence[float | None]) -> tuple[list[int], list[float]]:
 
 def plot_precision_by_rank(out: Path, runs: dict[str, RetrievalSummary]) -> Path:
     """Share of the judged chunks at each rank that the judge called aligned, one line per run."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     for (name, summary), style in zip(runs.items(), ("o-", "s--"), strict=False):
         ranks, values = _points(summary.precision_by_rank)
@@ -48,7 +48,7 @@ def plot_precision_by_rank(out: Path, runs: dict[str, RetrievalSummary]) -> Path
 
 def plot_distribution(out: Path, runs: dict[str, Sequence[RetrievalJudgement]]) -> Path:
     """Histogram of per-question precision (questions with no judged chunk left out), one series per run."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     bins = [i / 10 for i in range(11)]
     series = {name: [p for p in (r.precision() for r in results) if p is not None] for name, results in runs.items()}
@@ -61,7 +61,7 @@ def plot_distribution(out: Path, runs: dict[str, Sequence[RetrievalJudgement]]) 
 
 def plot_before_after(out: Path, before: RetrievalSummary, after: RetrievalSummary) -> Path:
     """Precision@k and the share of questions with an off-entity chunk in the top k, before and after."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     ks = list(before.ks)
     positions = range(len(ks))

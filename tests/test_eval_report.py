@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,15 @@ def test_a_dead_judge_leaves_precision_undefined_not_zero_or_one(integration_bac
 def test_a_missing_input_file_is_an_error_message(tmp_path, capsys):
     assert main(["report", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "r"), "--quiet"]) == 2
     assert "ea-judge report: error:" in capsys.readouterr().err
+
+
+def test_without_matplotlib_the_report_is_written_and_says_how_to_get_the_plots(retrieved, tmp_path, capsys,
+                                                                                 monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the [report] extra were not installed
+    out = tmp_path / "report"
+    assert main(["report", str(retrieved), "-o", str(out), "--quiet"]) == 0
+    report = json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
+    assert report["summary"]["questions"] == 2 and 'pip install "ea-plugin[report]"' in report["plots_left_out"]
+    assert 'pip install "ea-plugin[report]"' in (out / REPORT_MD).read_text(encoding="utf-8")
+    assert not list(out.glob("*.png"))
+    assert 'ea-judge report: Plots left out: matplotlib is not installed' in capsys.readouterr().err
