@@ -226,10 +226,10 @@ def label_entries(judge: AlignmentJudge, lines: Sequence[JsonLine], settings: Se
     asked = [(q, c) for _, q, c in readable for _ in range(settings.samples)]
     verdicts = judge.judge_pairs(asked) if asked else []
     seconds = (time.perf_counter() - started) / max(len(readable), 1)
-    for index, (line, _, chunk) in enumerate(readable):
+    for index, (line, _, shown) in enumerate(readable):
         record = line.record or {}
         mine = verdicts[index * settings.samples : (index + 1) * settings.samples]
-        samples = [read_sample(record, chunk, v, settings.teacher_name, f"{source}:{line.number}") for v in mine]
+        samples = [read_sample(record, shown, v, settings.teacher_name, f"{source}:{line.number}") for v in mine]
         example, category, reason = agreed_example(samples, settings.min_agreement)
         entry: dict[str, Any] = {
             "key": line_key(line), "line": line.number, "seconds": round(seconds, 4),
