@@ -529,3 +529,21 @@ def test_an_output_folder_that_cannot_be_made_is_one_error_line(command: str, wh
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "error:" in lines[0] and str(blocked) in lines[0], err
+
+
+def test_a_teacher_answer_holding_a_lone_surrogate_or_line_breaks_is_journalled_and_not_asked_again(tmp_path: Path):
+    from tests.servers import LoopbackHTTPServer, Reply, chat_completion
+
+    def teacher(request: Any) -> Reply:  # no <label>: the answer lands in the rejects with its text
+        return Reply(body=json.dumps(chat_completion("看不懂\ud800\u2028\u2029\x85\r结束")))
+
+    source, out = tmp_path / "pairs.jsonl", tmp_path / "labelled"
+    source.write_bytes(b"\n".join(_json(pair(i)) for i in range(3)) + b"\n")
+    with LoopbackHTTPServer(teacher) as server:
+        argv = [str(source), "--out", str(out), "--quiet", "--backend", "openai", "--base-url", f"{server.url}/v1",
+                "--model", "t", "--timeout", "2", "--max-retries", "0"]
+        assert label_main(argv) == 0
+        asked = len(server.requests)
+        assert label_main(argv) == 0 and len(server.requests) == asked == 3  # the rerun asked nothing
+    (reject, *_) = read_rows(out / "label_rejects.jsonl")
+    assert reject["answers"] == ["看不懂\ufffd\u2028\u2029\x85\r结束"]
