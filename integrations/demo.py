@@ -17,18 +17,23 @@ import shutil
 import sys
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from llama_index.core import VectorStoreIndex
-from llama_index.core.node_parser import TokenTextSplitter
-from llama_index.core.schema import NodeWithScore, TextNode
-
+from ea_plugin.arguments import Command, add_backend_arguments, int_at_least, positive_int
 from ea_plugin.cli import judge_from_args
 from ea_plugin.errors import EAPluginError
 from ea_plugin.policy import JUDGED_ALIGNED, JUDGED_UNALIGNED, WHY, Decision
-from integrations.commands import DEMO_DESCRIPTION, add_demo_arguments
-from integrations.corpus import ManualChunk, load_chunks
-from integrations.llamaindex import EntityAlignmentPostprocessor
-from integrations.llamaindex_embedding import HashingEmbedding
+from integrations.corpus import SAMPLE_CORPUS, ManualChunk, load_chunks
+
+if TYPE_CHECKING:  # LlamaIndex is imported when the demo runs: `ea-judge --help` works on a core install
+    from llama_index.core import VectorStoreIndex
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+DEFAULT_TOP_K = 6
+DEMO_DESCRIPTION = (
+    "RAG demo: a LlamaIndex retriever over the sample equipment manual; every retrieved chunk is judged and shown "
+    "kept or dropped with the reason."
+)
 
 DEFAULT_QUESTIONS: tuple[str, ...] = (
     "sv660n出现e100故障怎么办？",
@@ -44,6 +49,8 @@ _SELF_EXPLAINED = (JUDGED_ALIGNED, JUDGED_UNALIGNED)
 
 
 def corpus_nodes(chunks: Sequence[ManualChunk]) -> list[TextNode]:
+    from llama_index.core.schema import TextNode
+
     # The title is shown to the LLM but not embedded: retrieval works on the chunk text alone.
     return [
         TextNode(text=c.text, id_=c.id, metadata={"title": c.title}, excluded_embed_metadata_keys=["title"])
@@ -53,6 +60,11 @@ def corpus_nodes(chunks: Sequence[ManualChunk]) -> list[TextNode]:
 
 def build_index(chunks: Sequence[ManualChunk]) -> VectorStoreIndex:
     """A real in-memory vector index over the chunks, embedded offline (hashing embedding)."""
+    from llama_index.core import VectorStoreIndex
+    from llama_index.core.node_parser import TokenTextSplitter
+
+    from integrations.llamaindex_embedding import HashingEmbedding
+
     # Documents inserted later are split by characters at Chinese full stops. Naming a splitter also
     # keeps LlamaIndex from building its default one, which loads a tiktoken encoding and NLTK data.
     splitter = TokenTextSplitter(chunk_size=400, chunk_overlap=40, separator="。", tokenizer=list)
@@ -101,14 +113,21 @@ def render_question(number: int, total: int, question: str, judged: Sequence[tup
 
 
 # -- command -------------------------------------------------------------------------------------------
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m integrations.demo", description=DEMO_DESCRIPTION)
-    add_demo_arguments(parser)
-    return parser
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--question", "-q", action="append", help="ask this instead of the default questions "
+                        "(repeatable)")
+    parser.add_argument("--top-k", type=positive_int, default=DEFAULT_TOP_K, help="chunks retrieved per question")
+    parser.add_argument("--min-keep", type=int_at_least(0), default=0,
+                        help="never keep fewer chunks than this per question")
+    parser.add_argument("--corpus", default=str(SAMPLE_CORPUS), help="JSONL of {id, title, text} chunks")
+    add_backend_arguments(parser)
+    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """The demo for parsed arguments (``ea-judge demo`` and ``python -m integrations.demo`` both land here)."""
+    from integrations.llamaindex import EntityAlignmentPostprocessor  # LlamaIndex: a missing extra is named
+
     questions = args.question or list(DEFAULT_QUESTIONS)
     try:
         chunks = load_chunks(args.corpus)
@@ -128,11 +147,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+COMMAND = Command("demo", "RAG demo over the sample manual corpus", add_arguments, description=DEMO_DESCRIPTION)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--"]:  # `python -m integrations.demo -- --help` passes the separator on
         argv = argv[1:]
-    return run(build_parser().parse_args(argv))
+    return COMMAND.main(argv, prog="python -m integrations.demo")
 
 
 if __name__ == "__main__":

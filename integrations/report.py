@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ea_plugin.arguments import add_backend_arguments, int_at_least, positive_int
+from ea_plugin.arguments import Command, add_backend_arguments, int_at_least, positive_int
 from ea_plugin.cli import judge_from_args
 from ea_plugin.errors import USAGE, EAPluginError
 from ea_plugin.jsonl import check_input, dumps_line, read_file, write_json
@@ -388,13 +388,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how many worst questions report.md lists")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_backend_arguments(parser)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ea-judge report", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
-    return parser
+    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -419,8 +413,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+COMMAND = Command("report", "entity-alignment report of retrieved chunks", add_arguments, description=__doc__)
+
+
 def main(argv: list[str] | None = None) -> int:
-    return run(build_parser().parse_args(argv))
+    return COMMAND.main(argv, prog="python -m integrations.report")
 
 
 if __name__ == "__main__":

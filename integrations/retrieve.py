@@ -1,7 +1,8 @@
 """Write what a LlamaIndex retriever returns for a set of questions, as input for ``ea-judge report``.
 
-    python -m integrations.retrieve -o retrieved.jsonl                 # sample corpus + sample questions, top 10
-    python -m integrations.retrieve -o filtered.jsonl --filter         # the same retriever + the postprocessor
+    ea-judge retrieve -o retrieved.jsonl                 # sample corpus + sample questions, top 10
+    ea-judge retrieve -o filtered.jsonl --filter         # the same retriever + the postprocessor
+    python -m integrations.retrieve ...                  # the same command
 
 The retriever is the demo's (a real VectorStoreIndex over the corpus with the offline hashing embedding);
 ``--filter`` passes its nodes through ``EntityAlignmentPostprocessor`` (any backend: the usual backend
@@ -16,18 +17,18 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from llama_index.core.postprocessor.types import BaseNodePostprocessor
-from llama_index.core.schema import NodeWithScore
-
-from ea_plugin.cli import add_backend_arguments, int_at_least, judge_from_args, positive_int
-from ea_plugin.errors import EAPluginError
+from ea_plugin.arguments import Command, add_backend_arguments, int_at_least, positive_int
+from ea_plugin.cli import judge_from_args
 from ea_plugin.jsonl import read_file, write_jsonl
-from ea_plugin.outputs import OverwriteError, refuse_overwrite
+from ea_plugin.outputs import refuse_overwrite
 from integrations.corpus import SAMPLE_CORPUS, CorpusError, load_chunks
 from integrations.demo import build_index
-from integrations.llamaindex import EntityAlignmentPostprocessor
+
+if TYPE_CHECKING:  # LlamaIndex is imported when the command runs: `ea-judge --help` works on a core install
+    from llama_index.core.postprocessor.types import BaseNodePostprocessor
+    from llama_index.core.schema import NodeWithScore
 
 SAMPLE_QUESTIONS = Path(__file__).resolve().parent / "data" / "questions.jsonl"
 DEFAULT_TOP_K = 10
@@ -81,9 +82,7 @@ def retrieve(
     return records
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m integrations.retrieve", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, help="JSONL to write (one record per question)")
     parser.add_argument("--questions", default=str(SAMPLE_QUESTIONS), help="JSONL of {question, expected_ids?} records")
     parser.add_argument("--corpus", default=str(SAMPLE_CORPUS), help="JSONL of {id, title, text} chunks")
@@ -92,27 +91,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--min-keep", type=int_at_least(0), default=0,
                         help="with --filter: never keep fewer chunks than this")
     add_backend_arguments(parser)
-    return parser
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from integrations.llamaindex import EntityAlignmentPostprocessor  # LlamaIndex: a missing extra is named
+
+    refuse_overwrite([args.questions, args.corpus], [args.output])  # errors: one line by ea_plugin.arguments
+    postprocessor = None
+    if args.filter:
+        postprocessor = EntityAlignmentPostprocessor(judge=judge_from_args(args), min_keep=args.min_keep)
+    records = retrieve(load_questions(args.questions), args.corpus, args.top_k, postprocessor)
+    write_jsonl(args.output, records)
+    print(f"{len(records)} questions -> {args.output}", file=sys.stderr)
+    return 0
+
+
+COMMAND = Command("retrieve", "what a LlamaIndex retriever returns for questions: the input of ea-judge report",
+                  add_arguments, description=__doc__)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        refuse_overwrite([args.questions, args.corpus], [args.output])
-        postprocessor = None
-        if args.filter:
-            postprocessor = EntityAlignmentPostprocessor(judge=judge_from_args(args), min_keep=args.min_keep)
-        records = retrieve(load_questions(args.questions), args.corpus, args.top_k, postprocessor)
-        write_jsonl(args.output, records)
-    except OverwriteError as exc:
-        print(f"integrations.retrieve: error: {exc}", file=sys.stderr)
-        return 2
-    except (OSError, EAPluginError) as exc:
-        print(f"integrations.retrieve: error: {exc}", file=sys.stderr)
-        return 1
-    print(f"{len(records)} questions -> {args.output}", file=sys.stderr)
-    return 0
+    return COMMAND.main(argv, prog="python -m integrations.retrieve")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ skipped with a warning, and a backend name registered twice warns."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -138,3 +139,54 @@ def test_hookimpl_and_backend_are_exported_at_the_top_level():
 
     assert ea_plugin.hookimpl is hookimpl and isinstance(RulesBackend(), ea_plugin.Backend)
     assert not isinstance(object(), ea_plugin.Backend)
+
+
+ALL_COMMANDS = {"judge", "examples", "filter", "backends", "extract", "catalog", "demo", "retrieve", "report", "mine",
+                "select", "label", "convert", "run", "evaluate", "serve"}
+ALIASES = ["training.mine", "training.select", "training.label", "training.convert", "training.run",
+           "training.evaluate", "training.serve", "integrations.demo", "integrations.retrieve", "integrations.report"]
+
+
+def test_every_user_facing_step_is_an_ea_judge_command(project_entry_points):
+    commands = _commands(_help(project_entry_points).stdout)
+    assert ALL_COMMANDS <= set(commands), ALL_COMMANDS - set(commands)
+
+
+@pytest.mark.parametrize("module_name", ALIASES)
+def test_python_m_forms_run_the_same_command_as_ea_judge(module_name: str):
+    import importlib
+
+    from ea_plugin.arguments import Parser
+    from ea_plugin.cli import build_parser
+
+    command = importlib.import_module(module_name).COMMAND
+    alias = Parser()
+    command.configure(alias)
+    [subcommands] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert subcommands.choices[command.name].get_default("func") is alias.get_default("func") is not None
+
+
+_BLOCK_LLAMA_INDEX = """
+import importlib.abc, sys
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "llama_index":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, Block())
+from ea_plugin.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def test_on_a_core_install_help_works_and_the_demo_names_its_extra(project_entry_points):
+    def ea_judge(*argv: str) -> subprocess.CompletedProcess[str]:
+        return _run(_BLOCK_LLAMA_INDEX.replace("sys.argv[1:]", repr(list(argv))), project_entry_points)
+
+    help_run = ea_judge("--help")
+    assert help_run.returncode == 0 and {"demo", "retrieve"} <= set(_commands(help_run.stdout)), help_run.stderr
+    demo = ea_judge("demo")
+    assert demo.returncode == 1 and "Traceback" not in demo.stderr, demo.stderr
+    assert 'pip install "ea-plugin[llamaindex]"' in demo.stderr
