@@ -98,15 +98,20 @@ def _usable(description: str) -> bool:
     return bool(description) and not _RISKY.search(description)
 
 
+# Words of a table's own product line in its descriptions (`GSK-Link总线周期`): such rows are skipped.
+OWN_NAMES = {"gsk_988td_params": re.compile(r"GSK|Link")}
+
+
 def load_rows(source: str, style: str) -> list[Row]:
     with (DATA / "sources" / f"{source}.csv").open(encoding="utf-8") as f:
         records = list(csv.DictReader(f))
     rows, seen = [], set()
     for rec in records:
-        description = rec["description_zh"] if style == "signed_zh" else rec["description"]
+        description = rec["description_zh"] if style == "signed_zh" else (rec["description"] or rec["description_zh"])
         alt = rec["description_zh"] if style == "al" else ""
         key = (rec["level"], rec["code"])
-        if not _usable(description) or (alt and not _usable(alt)) or key in seen:
+        own = OWN_NAMES.get(source)
+        if not _usable(description) or (alt and not _usable(alt)) or key in seen or (own and own.search(description)):
             continue
         if style == "mn" and (not _MN.fullmatch(rec["mnemonic"]) or _NOT_MN.fullmatch(rec["mnemonic"])):
             continue
@@ -229,6 +234,11 @@ PROFILES = {
         ("参数说明", "Parameters"),
         ("参数地址 = 组号 × 256 + 序号，经 Modbus RTU 写入。", "Write the parameters over Modbus RTU."),
         ("Modbus RTU",)),
+    "gsk_988td_params": Profile(
+        "gsk_988td_params", "param", ("GSK988TD", "gsk988td", "GSK 988TD", "GSK988TD数控系统"),
+        ("GSK980TDi", "GSK 980TDi"), ("广州数控",), "数控系统",
+        ("GSK988TD系列编程操作手册_参数说明.pdf", "广州数控 GSK988TD 参数一览"), ("参数说明", "Parameters"),
+        english=0.2),
     "grbl": Profile(
         "grbl", "grbl", (), (), (), "雕刻机",
         ("grbl_alarm_and_error_codes.csv", "Grbl v1.1 Interface: alarm and error codes"), ("报警与错误代码", "Codes"),

@@ -145,6 +145,22 @@ def parse_unitree(texts: list[str]) -> list[Row]:
     return sorted(out.values(), key=lambda r: int(r["code"]))
 
 
+def parse_gsk(texts: list[str]) -> list[Row]:
+    """`"P1827": {"num": "1827", "type": "word", "tip": ["各轴切削进给时的到位宽度(PWF) 设定…"]}`: a word parameter's
+    number and the name its tip opens with (bit parameters, whose tips name eight bits, are left out); a bracketed
+    abbreviation after the name (`(PWF)`) is dropped."""
+    params = json.loads(texts[0])["param"]
+    out = []
+    for entry in params.values():
+        tips = [t for t in entry.get("tip", []) if t.strip()]
+        if entry.get("type") != "word" or len(tips) != 1:
+            continue
+        name = re.sub(r"[(（][A-Za-z0-9_ ]*[)）]", "", tips[0].split()[0]).strip(" ,，:：")
+        if name:
+            out.append(_row(entry["num"], "", level="parameter", description_zh=name))
+    return sorted(out, key=lambda r: int(r["code"]))
+
+
 SOURCES = (
     Source("br_acoposinverter_p86", "hilch/ac_invlib", "c7492e8b53076b62675ac7378cb907baaae98d70",
            ("develop/Logical/Libraries/ac_invlib/P86_enumerations.h",), "B&R",
@@ -197,6 +213,10 @@ SOURCES = (
            ("DSY_RS_Chapter7_Parameters.md",), "DSY-RS (maker not named)",
            "DSY-RS low-voltage servo drive parameters P00.00..P18.xx (group.index with a dot) and names", "MIT",
            "holdout", "parameter", parse_dsyrs),
+    Source("gsk_988td_params", "IsPre/gsk980", "09f84b356b85450286f876b0a7222b5ff3a09911",
+           ("988TD/parameter/paramter.json",), "GSK",
+           "GSK988TD CNC system word parameters (numbers 1001-12738) and their Chinese names", "GPL-3.0", "holdout",
+           "parameter", parse_gsk),
     Source("grbl", "gnea/grbl", "bfb67f0c7963fe3ce4aaf8a97f9009ea5a8db36e",
            ("doc/csv/alarm_codes_en_US.csv", "doc/csv/error_codes_en_US.csv"), "Grbl",
            "Grbl 1.1 CNC firmware alarm (ALARM:1-10) and error (error:1-38) codes", "GPL-3.0 (COPYING)", "holdout",
