@@ -16,6 +16,9 @@ PIECES = [
     "Er.101", "AL3E1", "A.C90", "F501", "n501", "0x2310", "2310h", "H02-00", "Pn100", "报警", "显示", "出现", "故障",
     "21.1", "6019", "：", ":", "过流", "10次", "50%", "24V", "DI1", "RS485", "sensor 1", "Error 2", "\n", " ", "-",
     ".", "系列", "伺服", "关节", "第", "步",
+    # spec v3 forms: mnemonics, table rows, spaced family codes, signed codes, long parameters and cues
+    "oC", "OH1", "ocA", "ov", "Code 7 (oH1)", "（", "）", "  ", "\t", "|", "AL 16", "Err 16", "返回", "-4",
+    "error code", "fault", "P2.1523.0.1", "PNU 2010", "参数", "OK", "LED",
 ]
 texts = st.one_of(
     st.text(max_size=80),

@@ -4,6 +4,8 @@ one, and not read in running text, units, steps, ordinals, terminals, dates, ver
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ea_plugin import ALIGNED, UNALIGNED
 from ea_plugin.rules import extract_entities
@@ -179,3 +181,163 @@ def test_minus_signs_that_make_no_signed_code(text, expected):
 )
 def test_signed_and_spaced_code_decisions(question, chunk, expected):
     assert verdict(question, chunk) == expected
+
+
+# -- tables without colons ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1440  ALARM-A  SPINDLE OVERHEAT\n1441  ALARM-B  SPINDLE OVERLOAD", ["F:*/1440", "F:*/1441"]),
+        ("| 代码 | 名称 |\n|---|---|\n| 17 | 过流 |\n| 18 | 过压 |", ["F:*/17", "F:*/18"]),
+        ("A1000 故障代码表\noC    过电流\nov    过电压", ["P:a1000", "F:MN/oc", "F:MN/ov"]),
+        ("| Code | Name |\n|---|---|\n| tJF | IGBT overheating |\n| SCF4 | IGBT short |", ["F:MN/tjf", "F:MN/scf4"]),
+        ("tHEF\tEncoder module thermal level error\nCFI4\tEmpty configuration", ["F:MN/thef", "F:MN/cfi4"]),
+        ("-4    参数错误\n-5    超时", ["F:*/-4", "F:*/-5"]),  # signed cells
+        ("AL009  Front Safety Door Open\n17  过流", ["F:AL/9", "F:*/17"]),  # a family code's row counts
+    ],
+)
+def test_the_first_cells_of_a_tables_rows_are_codes(text, expected):
+    assert normals(text) == expected
+    spans_hold(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1440  ALARM-A  SPINDLE OVERHEAT",  # one row is no table
+        "Code  Name\nID  Value",  # header words are no codes
+        "1. 检查接线\n2. 检查电源",  # steps
+        "Step 2: check the 24 V supply.\nNote: power off first.",
+        "10  次\n20  次",  # quantities
+        "P0-01  控制方式\nP0-02  命令源",  # parameters, not codes
+        "OK    正常\nON    运行",  # words of running text
+    ],
+)
+def test_lines_that_make_no_table_of_codes(text):
+    assert extract_entities(text).faults == ()
+
+
+# -- MN mnemonics ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected", "why"),
+    [
+        ("安川A1000变频器显示oC", "oc", "after cue '显示'"),
+        ("报ov故障", "ov", "cue"),
+        ("V1000报OH1故障", "oh1", "before cue '故障'"),
+        ("OL2报警", "ol2", "before cue '报警'"),
+        ("fault OH1", "oh1", "after cue 'fault'"),
+        ("fault ocA occurs at start", "oca", "after cue 'fault'"),  # mixed case: a panel's code
+        ("ACOPOSinverter P86 fault PHF, what does it mean?", "phf", "after cue 'fault'"),
+        ("面板显示 saff是什么意思", "saff", "after cue '显示'"),
+        ("面板显示“GF”", "gf", "after cue '显示'"),
+        ("ocA：加速中过电流", "oca", "heading"),
+        ("A1000故障一览 ov：主回路过电压", "ov", "heading"),
+        ("# PGo: PG断线", "pgo", "heading"),
+        ("显示FAn", "fan", "after cue '显示'"),  # a word in a case no word has
+        ("ＯＬ２报警", "ol2", "before cue '报警'"),  # full width
+    ],
+)
+def test_mnemonics_written_as_codes_are_read(text, expected, why):
+    (code,) = [f for f in extract_entities(text).faults if f.family == "MN"]
+    assert code.main == expected and why in code.why
+    assert code.normal == f"MN/{expected}"
+    spans_hold(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "显示OK", "报警LED亮", "IGBT故障", "CPU报警", "显示ON", "RUN报警后STOP", "DC故障",  # words and abbreviations
+        "fault is cleared", "the fault log.", "alarm list", "error code", "Fault Reset",  # English after a cue
+        "0x7122 error ABZ signals", "joint error: IMU sensor", "data error (CRC)",
+        "ATV340 故障代码（LFT）", "Linux RT 错误",
+        "F01009 CU: Control module overtemperature",  # after a code, not a heading
+        "10005：joint error: hall\n报警10006", "Step 2: check", "Note: power off",
+        "DI1故障", "DO2报警", "SW1报警",  # terminals
+        "oC", "the oC value",  # no context, no catalog
+        "E.OC1", "Er1报警", "AL16报警", "F501", "n501报警",  # other families
+    ],
+)
+def test_words_terminals_and_other_families_are_never_mnemonics(text):
+    assert [f for f in extract_entities(text).faults if f.family == "MN"] == []
+
+
+def test_a_mnemonic_in_brackets_beside_a_number_pairs_with_it():
+    entities = extract_entities("Code 7 (oH1): heatsink overheat")
+    number, mnemonic = entities.faults
+    assert (number.main, number.pair) == ("7", ("MN", "oh1"))
+    assert (mnemonic.family, mnemonic.main, mnemonic.pair) == ("MN", "oh1", (None, "7"))
+    assert "brackets" in mnemonic.why
+    (number, mnemonic) = extract_entities("A1000 故障码 2（oC）过电流").faults
+    assert number.pair == ("MN", "oc") and mnemonic.pair == (None, "2")
+
+
+def test_a_catalog_listed_mnemonic_is_read_anywhere(tmp_path):
+    from ea_plugin.rules.catalog import load_catalog
+
+    path = tmp_path / "mine.yaml"
+    path.write_text("series:\n  - id: yaskawa/a1000\n    brand: yaskawa\n    aliases: [A1000]\n"
+                    "    fault_codes: [oC, Uv1, GF]\n", "utf-8")
+    catalog = load_catalog(str(path))
+    assert [f.normal for f in extract_entities("the GF value", catalog).faults] == ["MN/gf"]
+    assert extract_entities("the GF value").faults == ()
+    assert [f.why for f in extract_entities("the GF value", catalog).faults] == [
+        "mnemonic listed among a series' codes by the catalog"]
+
+
+@pytest.mark.parametrize(
+    ("question", "chunk", "expected"),
+    [
+        ("安川A1000变频器显示oC", "A1000故障一览 ov：主回路过电压…", UNALIGNED),  # mnemonics differ
+        ("V1000报OH1故障", "V1000 故障显示 oH1：散热片过热", ALIGNED),  # lower-case normal form
+        ("台达VFD-E出现ocA", "VFD-E 异常代码 ocd：减速中过电流", UNALIGNED),
+        ("A1000报oC", "A1000 故障码 2（oC）过电流", ALIGNED),  # the chunk pairs 2 with oC
+        ("A1000报oC", "A1000 Code 7 (oH1): heatsink", UNALIGNED),  # the pair's mnemonic is oh1
+        ("A1000报警7", "A1000 Code 7 (oH1): heatsink", ALIGNED),
+        ("A1000报警8", "A1000 Code 7 (oH1): heatsink", UNALIGNED),  # the pair's number is 7
+        ("A1000报警7", "A1000 oH1：散热片过热", ALIGNED),  # a number against a lone mnemonic decides nothing
+        ("A1000报oC", "A1000 报警7：散热片过热", ALIGNED),
+        ("A1000报Uv1", "A1000 故障代码表\noC    过电流\nov    过电压", UNALIGNED),
+        ("A1000报ov", "A1000 故障代码表\noC    过电流\nov    过电压", ALIGNED),
+        ("E.OC1报警", "oC1：过流", ALIGNED),  # E.OC1 stays the E family: against a mnemonic it decides nothing
+    ],
+)
+def test_mnemonic_decisions(question, chunk, expected):
+    assert verdict(question, chunk) == expected
+
+
+# -- properties at the text boundary -----------------------------------------------------------------------------
+_MNEMONICS = st.sampled_from(["oc", "ov", "uv1", "oh1", "gf", "ol2", "oca", "pgo", "scf4", "tjf"])
+_CONTEXTS = st.sampled_from(["显示{}", "报{}故障", "{}报警", "{}：过电流", "A1000 故障码 2（{}）过电流",
+                             "故障代码表\n{}    过电流\nzz9    过电压"])
+
+
+def _cased(token: str, how: int) -> str:
+    """The token upper-cased (0), with its first letter lower and the rest upper (1: oC, oH1), or as given (2)."""
+    if how == 0:
+        return token.upper()
+    return token[0] + token[1:].upper() if how == 1 else token
+
+
+@settings(max_examples=200, deadline=None)
+@given(_MNEMONICS, _CONTEXTS, st.integers(0, 2), st.booleans())
+def test_a_mnemonic_reads_the_same_in_any_case_and_width(token, context, how, wide):
+    """OC = oC = ｏＣ: the normal form is lower-case, and full-width forms read as their ASCII ones."""
+    written = _cased(token, how)
+    text = context.format(written)
+    if wide:
+        text = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+    mnemonics = [f for f in extract_entities(text).faults if f.family == "MN" and f.main == token]
+    assert [f.normal for f in mnemonics] == [f"MN/{token}"], text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["oC", "7", "(", ")", " ", "  ", "\t", "\n", "|", "返回", "-", "4", "AL", "Err",
+                                 "16", ":", "显示", "故障", "fault", "P2", ".", "1523", "参数", "PNU", "OK", "。"]),
+                max_size=20).map("".join))
+def test_v3_forms_never_overlap_and_never_raise(text):
+    entities = extract_entities(text)
+    spans = sorted(e.span for e in entities.in_order())
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+    spans_hold(text)
+    apply_rules(entities, entities)

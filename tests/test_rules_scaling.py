@@ -170,9 +170,19 @@ def test_inside_alias_as_before():
 
 
 # -- the indexed comparisons decide as the pair-by-pair ones ----------------------------------------------
-_families = st.sampled_from([None, "E", "AL", "HEX", "F", "N"])
-_mains = st.sampled_from(["1", "2", "10", "ff"])
-faults = st.lists(st.builds(lambda f, m: FaultCode(f"{f}{m}", (0, 1), "t", f, m), _families, _mains), max_size=12)
+_families = st.sampled_from([None, "E", "AL", "HEX", "F", "N", "MN"])
+_mains = st.sampled_from(["1", "2", "10", "ff", "oc"])
+# A code may be paired with its other name (Code 7 (oH1)): a numbered code with a mnemonic, a mnemonic with a number.
+_pairs = st.one_of(st.none(), st.tuples(st.sampled_from([None, "E", "HEX", "MN"]), _mains))
+
+
+def _fault(family: str | None, main: str, pair: tuple | None) -> FaultCode:
+    if pair is not None:  # a numbered code pairs with a mnemonic, a mnemonic with a numbered code
+        pair = ("MN", pair[1]) if family != "MN" else (None if pair[0] == "MN" else pair[0], pair[1])
+    return FaultCode(f"{family}{main}", (0, 1), "t", family, main, None, pair)
+
+
+faults = st.lists(st.builds(_fault, _families, _mains, _pairs), max_size=12)
 _brands = st.sampled_from([None, "inovance", "delta"])
 products_ = st.lists(st.one_of(
     st.builds(lambda b: Product(str(b), (0, 1), "t", str(b), str(b), b or "delta", None, True), _brands),

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from dataclasses import replace
 from functools import lru_cache
 from operator import attrgetter
 
-from ea_plugin.rules.catalog import AliasHit, Catalog, CodeForm
+from ea_plugin.rules.catalog import MNEMONIC_SHAPE, AliasHit, Catalog, CodeForm
 from ea_plugin.rules.normalize import PRODUCT_WORDS, normalize_code_main
 from ea_plugin.rules.records import FaultCode, Parameter
 from ea_plugin.rules.text import CACHED_TOKEN, Text, TooLong
@@ -19,7 +20,9 @@ from ea_plugin.rules.words import (
     CUES_BEFORE_EN,
     CUES_BEFORE_ZH,
     CUES_BEFORE_ZH_HANT,
+    ENGLISH_SHORT,
     INDEX_NOUNS,
+    MNEMONIC_NEVER,
     PARAMETER_CUES_EN,
     PARAMETER_CUES_ZH,
     ROW_NOT_AFTER,
@@ -93,6 +96,13 @@ _ROW_START = set("\n。；;|,、)]】 \t\r")
 _NOT_BEFORE_AFTER_CUE = set("abcdefghijklmnopqrstuvwxyz0123456789.-_/")
 _DATE_OR_TIME_AFTER = re.compile(r"[\-/:]\d|#[0-9a-f]")  # 2023-05, 12:30; 16#2310 (IEC radix: the base)
 _WORD_BEFORE = re.compile(r"([a-z]+)\s*$")
+# A table row (spec v3): a code-shaped first cell (optionally after "|"), then a tab, two or more spaces, "|" or a
+# colon, then a description: "1440  ALARM-A  SPINDLE OVERHEAT", "| 17 | 过流 |", "oC    过电流".
+_TABLE_ROW = re.compile(
+    r"[ \t]*(?:\|[ \t]*)?(?P<cell>-?[0-9a-z]+(?:[.\-_][0-9a-z]+)*+)(?:\t|  |[ \t]*[|:])[ \t]*(?=[^\s|:\-])"
+)
+_SIGNED_NUMBER = re.compile(r"-?\d++(?:\.\d++)?")
+_NO_CELLS: frozenset[int] = frozenset()
 
 
 def read_token_codes(
@@ -259,6 +269,15 @@ def _bare_reading(text: Text, start: int, end: int, cues: re.Pattern[str] = _CUE
     return None
 
 
+def _cell_or_bare_reading(
+    text: Text, start: int, end: int, in_cell: bool, cues: re.Pattern[str] = _CUE_BEFORE
+) -> str | None:
+    """``_bare_reading``, or the first cell of a table row."""
+    if in_cell and _quantity_or_date(text.lowered, end, text.taken) is None:
+        return "first cell of a table row"
+    return _bare_reading(text, start, end, cues)
+
+
 def _quantity_or_date(lowered: str, end: int, taken: bytearray | None = None) -> str | None:
     """What makes the number ending at ``end`` a quantity or a date/time (a unit on its line: 10次, 50%, 24V;
     2023/05, 12:30), or None."""
@@ -279,10 +298,13 @@ def _number_before_colon(lowered: str, colon: int) -> bool:
     return i < colon - 1 and not (i >= 0 and lowered[i].isascii() and lowered[i].isalpha())
 
 
-def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> tuple[list[FaultCode], list[Parameter]]:
+def read_bare_codes(
+    text: Text, tokens: list[tuple[int, int]], cells: frozenset[int] = _NO_CELLS
+) -> tuple[list[FaultCode], list[Parameter]]:
     """Numbers used as codes: next to a cue, or opening a row ``6019: 过流`` (spec v2); A710 after a cue; and
-    numbers after a parameter cue (``参数2010``, ``PNU 2010``: spec v3), which are parameter numbers.
-    ``tokens``: those the earlier passes left free (a product read since may still cover one)."""
+    numbers after a parameter cue (``参数2010``, ``PNU 2010``: spec v3), which are parameter numbers, and the
+    first cells of a table's rows (``cells``: table_cells). ``tokens``: those the earlier passes left free (a
+    product read since may still cover one)."""
     lowered, written, taken = text.lowered, text.written, text.taken
     found: list[FaultCode] = []
     params: list[Parameter] = []
@@ -307,11 +329,12 @@ def read_bare_codes(text: Text, tokens: list[tuple[int, int]]) -> tuple[list[Fau
                 at = start - 1
                 if at and lowered[at - 1] in _NOT_BEFORE_SIGN:
                     continue
-                why = _bare_reading(text, at, end, _SIGNED_CUE_BEFORE)
+                why = _cell_or_bare_reading(text, at, end, start in cells, _SIGNED_CUE_BEFORE)
                 if why is not None:
                     found.append(FaultCode(written[at:end], (at, end), f"signed number {why}", None, f"-{main}", sub))
                 continue
-        why = _bare_reading(text, start, end)
+        why = (_cell_or_bare_reading(text, start, end, start in cells) if family is None
+               else _bare_reading(text, start, end))
         if why is None:
             continue
         if family is None:
@@ -337,3 +360,153 @@ def _number_reading(token: str) -> tuple[str | None, str, str | None] | None:
     if len(token) > CACHED_TOKEN:
         raise TooLong
     return _read_number(token)
+
+
+def table_cells(text: Text, catalog: Catalog) -> frozenset[int]:
+    """Where the first cells of a table's rows start (a signed number's digits): a text laid out as a table has
+    two or more lines that each open with a code-shaped cell (a number, a family code or a mnemonic) and a
+    separator (spec v3). Empty for any other text."""
+    lowered = text.lowered
+    if "\n" not in lowered:
+        return _NO_CELLS
+    cells = []
+    pos = 0
+    while pos >= 0:
+        m = _TABLE_ROW.match(lowered, pos)
+        if m is not None:
+            start, end = m.span("cell")
+            if _code_shaped(text, start, end, catalog):
+                cells.append(start + (lowered[start] == "-"))
+        pos = lowered.find("\n", pos)
+        pos += pos >= 0  # the next line's start, or -1 after the last
+    return frozenset(cells) if len(cells) >= 2 else _NO_CELLS
+
+
+def _code_shaped(text: Text, start: int, end: int, catalog: Catalog) -> bool:
+    cell = text.lowered[start:end]
+    if _SIGNED_NUMBER.fullmatch(cell):
+        return True
+    if cell[0].isalpha() and MNEMONIC_SHAPE.fullmatch(cell):
+        return _mnemonic_written(text.written[start:end], cell, catalog) is not None
+    if len(cell) > CACHED_TOKEN:
+        return False
+    reading = _token_reading(cell, catalog)
+    return reading is not None and len(reading) != 3 and reading[0] == len(cell)
+
+
+# A mnemonic's letters in a case that no word of text is written in (oC, ocA, FAn, bUS): a panel's code.
+def _plain_case(letters: str) -> bool:
+    return letters.islower() or letters.isupper() or (letters[0].isupper() and letters[1:].islower())
+
+
+def _mnemonic_written(shown: str, token: str, catalog: Catalog) -> str | None:
+    """How a mnemonic-shaped token is written: "mixed" (a case no word has: oC, FAn), "digits" (Uv1, OL2),
+    "upper" (GF, OCF), "lower" (ov, ocd); None where it is a word of text (OK, LED, Code, IGBT) and no catalog
+    lists it."""
+    letters = shown.rstrip("0123456789")
+    if not _plain_case(letters):
+        return "mixed"
+    if catalog.listed_mnemonics and token in catalog.listed_mnemonics:
+        return "listed"
+    if token in MNEMONIC_NEVER or letters.lower() in MNEMONIC_NEVER:
+        return None
+    if len(letters) != len(shown):
+        return "digits"
+    if letters.isupper():
+        return "upper"
+    if letters.islower():
+        return "lower"
+    return None  # "Oc", "Name": capitalised letters are a word
+
+
+def read_mnemonics(
+    text: Text, tokens: list[tuple[int, int]], catalog: Catalog, faults: list[FaultCode], cells: frozenset[int]
+) -> list[FaultCode]:
+    """``faults`` with the mnemonic codes (MN family, spec v3) of the tokens left free, in the contexts where a
+    mnemonic is written as a code: in brackets beside a numbered code (``Code 7 (oH1)``: both are then paired),
+    the first cell of a table row, next to a code cue, a heading ``ocA：description``, or listed by the catalog."""
+    lowered, written, taken = text.lowered, text.written, text.taken
+    listed = catalog.listed_mnemonics
+    ends: dict[int, int] | None = None  # numbered codes by their end, for the brackets
+    out = faults
+    for start, end in tokens:
+        if not (2 <= end - start <= 6) or lowered[start] not in _ASCII_LETTERS:
+            continue
+        token = lowered[start:end]
+        if not MNEMONIC_SHAPE.fullmatch(token) or (taken is not None and taken.find(1, start, end) != -1):
+            continue
+        written_as = _mnemonic_written(written[start:end], token, catalog)
+        if written_as is None:
+            continue
+        pair = None
+        if lowered[start - 1 : start] == "(" and lowered[end : end + 1] == ")":
+            if ends is None:
+                ends = {f.span[1]: i for i, f in enumerate(faults) if f.family != "MN"}
+            before = start - 1
+            while before and lowered[before - 1] in " \t":
+                before -= 1
+            pair = ends.get(before)
+        if pair is not None:
+            number = out[pair]
+            if out is faults:
+                out = list(faults)
+            out[pair] = replace(number, pair=("MN", token))
+            why = f"mnemonic in brackets beside code {number.text!r} (one fault, two names)"
+            other = (number.family, number.main)
+            out.append(FaultCode(written[start:end], (start, end), why, "MN", token, None, other))
+            continue
+        why = _mnemonic_context(text, start, end, written_as, cells)
+        if why is None and listed and token in listed:
+            why = "listed among a series' codes by the catalog"
+        if why is not None:
+            if out is faults:
+                out = list(faults)
+            out.append(FaultCode(written[start:end], (start, end), f"mnemonic {why}", "MN", token))
+    return out
+
+
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+_MN_CUE_AFTER = re.compile(r"[ \t]*(?P<cue>[号號]?(?:" + "|".join(CUES_AFTER) + "))")  # on the mnemonic's line
+_HEADING_AFTER = frozenset("\n\r|>*#•-")  # line starts, table bars, bullets, Markdown heading marks
+_ENGLISH_NEXT = re.compile(r"[ \t]*[a-z]")  # an English word goes on after the token
+_FILLER = frozenset(" \t\n:#=([\"'“「『.")
+_EN_CUE_WORDS = frozenset((*CUES_BEFORE_EN, "code", "number", "no"))
+
+
+def _mnemonic_context(text: Text, start: int, end: int, written_as: str, cells: frozenset[int]) -> str | None:
+    """Why a mnemonic-shaped token stands where codes are written, or None."""
+    if start in cells:
+        return "first cell of a table row"
+    lowered = text.lowered
+    after = _MN_CUE_AFTER.match(lowered, end)
+    if after:
+        return f"before cue {after.group('cue')!r}"
+    if _ROW_AFTER.match(lowered, end):
+        i = start  # a heading opens its line or follows other-script text ("故障一览 ov：", not "F01009 CU:")
+        while i and lowered[i - 1] in " \t":
+            i -= 1
+        if not i or lowered[i - 1] in _HEADING_AFTER or not lowered[i - 1].isascii():
+            return "opening a heading 'X: description'"
+    i = start  # an English word before: only an English cue word can make this a code (a cheap test first)
+    while i and lowered[i - 1] in _FILLER:
+        i -= 1
+    if i and lowered[i - 1] in _ASCII_LETTERS:
+        j = i - 1
+        while j and lowered[j - 1] in _ASCII_LETTERS:
+            j -= 1
+        if lowered[j:i] not in _EN_CUE_WORDS:
+            return None
+    cue = _CUE_BEFORE.search(lowered, max(0, start - _CUE_WINDOW), start)
+    if cue is None:
+        return None
+    word, between = cue.group("cue").strip(), lowered[cue.end("cue") : start]
+    if "(" in between or "[" in between:
+        return None  # "故障代码（LFT）", "error (CRC)": an abbreviation explained; brackets pair with numbers only
+    if word.isascii() and written_as not in ("mixed", "digits", "listed") and (
+            between.strip(" \t") or _ENGLISH_NEXT.match(lowered, end) or lowered[start:end] in ENGLISH_SHORT):
+        # English text after an English cue: "error ABZ signals", "joint error: IMU sensor", "the fault log.".
+        # There a mnemonic of letters only ends the phrase (fault PHF, what...; fault obf) or shows itself by a
+        # digit or a mixed case (fault OH1 occurs, fault ocA) or a catalog's listing.
+        return None
+    return f"after cue {word!r}"
+

@@ -154,42 +154,115 @@ def check_products(question: Entities, chunk: Entities) -> Check | None:
 
 
 # -- fault code rule ----------------------------------------------------------------------------------
-def faults_relate(a: FaultCode, b: FaultCode) -> bool | None:
-    """Same main code and family (a bare number has none and matches any); sub-codes never separate;
-    HEX against another family decides nothing; F and N (fault and warning) differ."""
-    if a.family is None or b.family is None or a.family == b.family:
-        return a.main == b.main
-    if "HEX" in (a.family, b.family):
+def _numbers_relate(fa: str | None, ma: str, fb: str | None, mb: str) -> bool | None:
+    """Two numbered codes: the same main code and family (a bare number has none and matches any); HEX against
+    another family decides nothing; other families differ (F and N: fault and warning)."""
+    if fa is None or fb is None or fa == fb:
+        return ma == mb
+    if fa == "HEX" or fb == "HEX":
         return None
     return False
+
+
+def faults_relate(a: FaultCode, b: FaultCode) -> bool | None:
+    """Same main code and family (a bare number has none and matches any); sub-codes never separate;
+    HEX against another family decides nothing; F and N (fault and warning) differ. A mnemonic (MN) against
+    a mnemonic compares the lower-case names; against a numbered code it decides nothing unless a text pairs
+    them (``Code 7 (oH1)``): a paired code counts as either name, mnemonics compared where both sides have one."""
+    if a.family != "MN" and b.family != "MN":
+        return _numbers_relate(a.family, a.main, b.family, b.main)
+    mn_a = a.main if a.family == "MN" else (a.pair[1] if a.pair else None)
+    mn_b = b.main if b.family == "MN" else (b.pair[1] if b.pair else None)
+    if mn_a is not None and mn_b is not None:
+        return mn_a == mn_b
+    num_a = a.pair if a.family == "MN" else (a.family, a.main)
+    num_b = b.pair if b.family == "MN" else (b.family, b.main)
+    if num_a is not None and num_b is not None:
+        return _numbers_relate(*num_a, *num_b)
+    return None
+
+
+class _NumberIndex:
+    """The first index at which a numbered name (family, main) relates to the given one."""
+
+    __slots__ = ("first", "any_family", "families")
+
+    def __init__(self) -> None:
+        self.first: dict[tuple[str | None, str], int] = {}  # (family, main) -> first index
+        self.any_family: dict[str, int] = {}  # main -> first index, any family
+        self.families: set[str | None] = set()
+
+    def add(self, i: int, family: str | None, main: str) -> None:
+        self.first.setdefault((family, main), i)
+        self.any_family.setdefault(main, i)
+        self.families.add(family)
+
+    def find(self, family: str | None, main: str, none: int) -> int:
+        if family is None:
+            return self.any_family.get(main, none)
+        return min(self.first.get((family, main), none), self.first.get((None, main), none))
+
+
+def _hex_undecided(families_a: set[str | None], families_b: set[str | None]) -> bool:
+    """Whether a HEX value on one side meets a code of another family on the other (decides nothing)."""
+    others_a, others_b = families_a - {None, "HEX"}, families_b - {None, "HEX"}
+    return bool(("HEX" in families_b and others_a) or ("HEX" in families_a and others_b))
 
 
 def _first_related_faults(
     q_faults: tuple[FaultCode, ...], c_faults: tuple[FaultCode, ...]
 ) -> tuple[tuple | None, bool]:
-    """The loop of check_faults through an index (see _LOOPED_QUESTION): the first related pair, and whether
-    some pair is undecided (HEX against another family)."""
-    first: dict[tuple[str | None, str], int] = {}  # (family, main) -> index of the chunk's first such code
-    any_family: dict[str, int] = {}  # main -> index of the chunk's first code with it, any family
+    """The loop of check_faults through indexes (see _LOOPED_QUESTION): the first related pair (question-major,
+    then the chunk's first), and whether some pair is undecided; the same as faults_relate pair by pair. The
+    chunk's codes, by kind: numbered alone (c1), numbered paired with a mnemonic (c2), mnemonics (c3)."""
+    numbered, alone, pairs_of_mn = _NumberIndex(), _NumberIndex(), _NumberIndex()  # c1+c2, c1, c3's paired numbers
+    mn_names: dict[str, int] = {}  # c2's and c3's mnemonic names
+    mnemonics: dict[str, int] = {}  # c3's names
+    lone_mn = False  # a mnemonic of the chunk that no number is paired with
     for i, b in enumerate(c_faults):
-        first.setdefault((b.family, b.main), i)
-        any_family.setdefault(b.main, i)
+        if b.family != "MN":
+            numbered.add(i, b.family, b.main)
+            if b.pair is None:
+                alone.add(i, b.family, b.main)
+            else:
+                mn_names.setdefault(b.pair[1], i)
+        else:
+            mn_names.setdefault(b.main, i)
+            mnemonics.setdefault(b.main, i)
+            if b.pair is None:
+                lone_mn = True
+            else:
+                pairs_of_mn.add(i, *b.pair)
     none = len(c_faults)
     for a in q_faults:
-        if a.family is None:
-            i = any_family.get(a.main, none)
+        if a.family != "MN":
+            i = numbered.find(a.family, a.main, none)
+            if a.pair is None:
+                i = min(i, pairs_of_mn.find(a.family, a.main, none))
+            else:
+                i = min(i, mnemonics.get(a.pair[1], none))
         else:
-            i = min(first.get((a.family, a.main), none), first.get((None, a.main), none))
+            i = mn_names.get(a.main, none)
+            if a.pair is not None:
+                i = min(i, alone.find(*a.pair, none))
         if i < none:
             return (a, c_faults[i]), False
-    families = {b.family for b in c_faults} - {None}
-    undecided = any(a.family is not None and (("HEX" in families and a.family != "HEX")
-                                              or (a.family == "HEX" and families - {"HEX"})) for a in q_faults)
-    return None, undecided
+    q_alone = {a.family for a in q_faults if a.family != "MN" and a.pair is None}
+    q_numbered = {a.family for a in q_faults if a.family != "MN"}
+    q_paired_mn = {a.pair[0] for a in q_faults if a.family == "MN" and a.pair is not None}
+    q_lone_mn = any(a.family == "MN" and a.pair is None for a in q_faults)
+    undecided = ((q_alone and lone_mn) or (q_lone_mn and alone.families)
+                 or _hex_undecided(q_numbered, numbered.families) or _hex_undecided(q_alone, pairs_of_mn.families)
+                 or _hex_undecided(q_paired_mn, alone.families))
+    return None, bool(undecided)
 
 
 def _show_code(code: FaultCode) -> str:
     return f"{code.text}({code.family or '任意'}族主码{code.main})"
+
+
+_UNDECIDED_HEX = "HEX值与其他族的故障码无法比较，故障码不作判断"
+_UNDECIDED_MN = "助记码与未配对的数字故障码（或HEX值与其他族）无法比较，故障码不作判断"
 
 
 def check_faults(question: Entities, chunk: Entities) -> Check | None:
@@ -203,7 +276,8 @@ def check_faults(question: Entities, chunk: Entities) -> Check | None:
         a, b = pair
         return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
     if undecided:
-        return Check("fault", UNDECIDED, question.faults, chunk.faults, "HEX值与其他族的故障码无法比较，故障码不作判断")
+        mnemonic = any(f.family == "MN" for f in question.faults + chunk.faults)
+        return Check("fault", UNDECIDED, question.faults, chunk.faults, _UNDECIDED_MN if mnemonic else _UNDECIDED_HEX)
     q_text, c_text = "、".join(map(_show_code, question.faults)), "、".join(map(_show_code, chunk.faults))
     return Check("fault", MISMATCH, question.faults, chunk.faults, f"故障码不同：question为{q_text}，chunk为{c_text}")
 

@@ -44,8 +44,9 @@ def _read(text: str, catalog: Catalog) -> Entities:
     hits = catalog.find_aliases(read.lowered)  # once: the code pass and the product pass both need them
     params, faults, free = codes.read_token_codes(read, catalog, hits)
     found = _products(read, catalog, free, hits)
-    bare, cued = codes.read_bare_codes(read, free)
-    faults += bare
+    cells = codes.table_cells(read, catalog)
+    bare, cued = codes.read_bare_codes(read, free, cells)
+    faults = codes.read_mnemonics(read, free, catalog, faults + bare, cells)
     if cued:
         params = sorted(params + cued, key=_span)
     if not (found or faults or params):

@@ -68,9 +68,12 @@ class Product(Entity):
 @_direct_init
 @dataclass(frozen=True, slots=True)  # slots: a third of the memory, one object for the collector
 class FaultCode(Entity):
-    family: str | None  # E, AL, A, F, N, HEX or a catalog family; None for a bare number
-    main: str  # leading zeros dropped, hex letters kept
+    family: str | None  # E, AL, A, F, N, HEX, MN (mnemonic) or a catalog family; None for a bare number
+    main: str  # leading zeros dropped, hex letters kept; a signed code keeps its sign (-4); a mnemonic lower-case
     sub: str | None = None
+    # The fault's other name where the text pairs a numbered code with a mnemonic (Code 7 (oH1)): the
+    # (family, main) of the other; the decision counts the pair as either name.
+    pair: tuple[str | None, str] | None = None
 
     @property
     def normal(self) -> str:

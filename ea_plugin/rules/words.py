@@ -100,3 +100,47 @@ UNIT_AFTER = re.compile(
 
 # Words that, standing right before "N:", make it a step or a note, not a table row of codes.
 ROW_NOT_AFTER = frozenset("step item note figure fig table tab page chapter section no ratio time version".split())
+
+# Words, abbreviations and units of running text that fit the mnemonic shape (2-4 letters, at most 2 digits) and
+# are never mnemonic codes where written in ordinary casing (OK, ON, RUN, CPU, LED, IGBT故障, "fault code"), on top
+# of NEVER_PRODUCT and RUNNING_TEXT (terminals DI1/DO2, interfaces, units, cue words). A mixed case that no word
+# of text has (FAn, bUS, oS) is a panel's code even so.
+MNEMONIC_NEVER = NEVER_PRODUCT | RUNNING_TEXT | frozenset("""
+ok ng on off run stop jog home hold auto man test pass fail true null none yes not no
+the an and or nor but if so as at by to of in on up out off for from with into onto over than then that this
+these those them they their there here when what who whom how why where which while also both only just some
+any all each per via its it is are was were be been has had have do does did can may will must shall should
+would could not new old one two six ten max min avg std set get put use used see add end top low high down
+left next last open shut full half zero main sub key lock your you our we he she his her him me my
+more most less such same other than very well much many few like make made need want wait load save read
+data info mode menu type name list time date test case size rate gain unit area zone page line item note
+code kind form idea view show help tips tip fix ref cfg conf spec
+cpu mcu gpu dsp fpga ram rom sd usb plc hmi led lcd pc ipc igbt ipm mos sto sdo pdo tcp udp http ftp api sdk
+url sn os app ui fw hw wifi gps ups arm pwr enc emc emi esd gnd pe abs inc sos
+fwd rev prg ent esc rst clr
+vac vdc ohm deg rad bps kbps mbps ppr sec mins hrs
+crc rt imu temp cu adc dac ad da pll ecc spi uart rtc wdt nvm bus ecat sync comm hz ip65
+""".split())
+
+# Common short English words (2-4 letters) that end a phrase after an English cue ("the fault log.", "error
+# flag,"): a lower-case token there is a word, not a mnemonic, when it is one of these or MNEMONIC_NEVER's.
+ENGLISH_SHORT = frozenset("""
+able act add ago aid aim air also am an and any are arm art as ask at away back bad bar base be bear beat been
+best big bill bit bits body book both box boy but buy by call came can car card care case cell cut city clear
+cold come cost dark day dead deal dear deep did die does done door down draw drop dry due each east easy edge
+else end even ever eye face fact fail fair fall far fast feel feet felt few file fill find fine fire firm fit
+five flag flat flow fly food foot for form four free from full fund gave get give go goes gone good got grow
+had half hand hang hard has have he head hear heat held help her here high him his hit hold home hope hot hour
+how huge idea if in into is it item its join just keep kept key kill kind knew know lack land last late lead
+left less let lie life lift like line link list live log long look lose loss lost lot love low made main make
+many mark mask mass may me mean meet met mind miss mode more most move much must my name near need new news
+next nice no none nor not note now odd of off often oil old on once one only open or our out over own page
+paid pair part pass past path pay per pick plan play plus poor pull push put race rain ran rate read real rest
+rich ride ring rise risk road rock role roll room root rule run safe said sale same save saw say seat see seem
+seen self sell send sent set she ship shop shot show shut side sign site six size slow so soft sold some soon
+sort spot star stay step stop such sum sure take talk task team tell ten term test text than that the them
+then they thin this thus till time tiny to told too took top torn trip true try turn two type unit up upon us
+use used user very view wait walk wall want was wash way we weak wear week well went were what when who whom
+why wide will wind wish with word work yes yet you your zero zone
+""".split())
+
