@@ -182,7 +182,8 @@ class OpenAIBackend:
     ) -> None:
         self.options = from_arguments(OpenAIOptions, locals())
         if importlib.util.find_spec("openai") is None:
-            raise ImportError("the openai backend needs the openai package: pip install 'ea-plugin[openai]'")
+            raise ImportError("the openai backend needs the openai package: pip install 'ea-plugin[openai]'",
+                              name="openai")
         # Set once the server refused a follow-up request: later pairs approximate without asking again.
         self._no_continuation: str | None = None
         # One semaphore per event loop, so the limit holds across concurrent calls on a loop. A plain dict,
