@@ -228,6 +228,7 @@ def test_lines_that_make_no_table_of_codes(text):
         ("fault OH1", "oh1", "after cue 'fault'"),
         ("fault ocA occurs at start", "oca", "after cue 'fault'"),  # mixed case: a panel's code
         ("ACOPOSinverter P86 fault PHF, what does it mean?", "phf", "after cue 'fault'"),
+        ("ACOPOSinverter P76 fault SOF how to fix", "sof", "after cue 'fault'"),  # a new clause follows
         ("面板显示 saff是什么意思", "saff", "after cue '显示'"),
         ("面板显示“GF”", "gf", "after cue '显示'"),
         ("ocA：加速中过电流", "oca", "heading"),
@@ -249,7 +250,7 @@ def test_mnemonics_written_as_codes_are_read(text, expected, why):
     [
         "显示OK", "报警LED亮", "IGBT故障", "CPU报警", "显示ON", "RUN报警后STOP", "DC故障",  # words and abbreviations
         "fault is cleared", "the fault log.", "alarm list", "error code", "Fault Reset",  # English after a cue
-        "0x7122 error ABZ signals", "joint error: IMU sensor", "data error (CRC)",
+        "0x7122 error ABZ signals", "joint error: IMU sensor", "data error (CRC)", "fault log is full",
         "ATV340 故障代码（LFT）", "Linux RT 错误",
         "F01009 CU: Control module overtemperature",  # after a code, not a heading
         "10005：joint error: hall\n报警10006", "Step 2: check", "Note: power off",

@@ -468,7 +468,17 @@ def read_mnemonics(
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 _MN_CUE_AFTER = re.compile(r"[ \t]*(?P<cue>[号號]?(?:" + "|".join(CUES_AFTER) + "))")  # on the mnemonic's line
 _HEADING_AFTER = frozenset("\n\r|>*#•-")  # line starts, table bars, bullets, Markdown heading marks
-_ENGLISH_NEXT = re.compile(r"[ \t]*[a-z]")  # an English word goes on after the token
+_ENGLISH_NEXT = re.compile(r"[ \t]*([a-z]+)")
+# Words that open a new clause after a noun phrase ("fault SOF how to fix", "fault PHF is shown").
+_CLAUSE_WORDS = frozenset("how what why when where which is was are means mean occurs occurred appears appeared "
+                          "happens happened shows shown displayed".split())
+
+
+def _goes_on(lowered: str, end: int) -> bool:
+    """Whether an English noun phrase goes on after ``end`` ("error ABZ signals"), rather than ending there or
+    giving way to a new clause ("fault SOF how to fix")."""
+    m = _ENGLISH_NEXT.match(lowered, end)
+    return m is not None and m.group(1) not in _CLAUSE_WORDS
 _FILLER = frozenset(" \t\n:#=([\"'“「『.")
 _EN_CUE_WORDS = frozenset((*CUES_BEFORE_EN, "code", "number", "no"))
 
@@ -503,7 +513,7 @@ def _mnemonic_context(text: Text, start: int, end: int, written_as: str, cells: 
     if "(" in between or "[" in between:
         return None  # "故障代码（LFT）", "error (CRC)": an abbreviation explained; brackets pair with numbers only
     if word.isascii() and written_as not in ("mixed", "digits", "listed") and (
-            between.strip(" \t") or _ENGLISH_NEXT.match(lowered, end) or lowered[start:end] in ENGLISH_SHORT):
+            between.strip(" \t") or _goes_on(lowered, end) or lowered[start:end] in ENGLISH_SHORT):
         # English text after an English cue: "error ABZ signals", "joint error: IMU sensor", "the fault log.".
         # There a mnemonic of letters only ends the phrase (fault PHF, what...; fault obf) or shows itself by a
         # digit or a mixed case (fault OH1 occurs, fault ocA) or a catalog's listing.
