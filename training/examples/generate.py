@@ -3,9 +3,12 @@
 Each record looks like the teacher LLM's filter output (question, chunk, llm_analysis with the four
 steps and ``<label>…</label>``) plus a ``kind`` naming the case of spec/alignment-rules.md it covers,
 so evaluation can break results down per case. Products, fault codes and parameters are written in
-varied forms (case, spaces, hyphens, suffix words, code separators, sub-codes, bare numbers), and the forms
+varied forms (case, spaces, hyphens, suffix words, code separators, sub-codes, bare numbers), the forms
 of spec v2 from other vendors: brands, short and letter-only models, order codes, F/N/HEX families, AL codes
-with hex letters, bare numbers next to cues, a model's digits, running text with numbers, full-width text.
+with hex letters, bare numbers next to cues, a model's digits, running text with numbers, full-width text, and
+of spec v3: a series word and its part in any case (ACOPOS P3 = acopos p3, SINAMICSG120), short models before a
+product word (CR5机械臂), software names (RobotWare, TwinCAT 3), signed codes (-2 vs 2), spaced family codes
+(AL 16) and long parameter indices (P2.1523 = P2-1523).
 Labels are set by construction from the spec, never by running the rules backend.
 
 A few records are teacher noise on purpose, so the converter's rejects and the audit have something
@@ -395,6 +398,77 @@ def fullwidth_question(rng: random.Random) -> Case:
     return to_fullwidth(question), chunk, label, f"全角字符按半角读取；{reason}"
 
 
+# --- spec v3: series words in any case, short models by context, software, signed and spaced codes ---------
+V3_SERIES: dict[str, tuple[str, ...]] = {  # main model -> written forms: a series word and its part, any case
+    "acoposp3": ("ACOPOS P3", "acopos p3", "ACOPOS-P3", "Acopos P3"),
+    "sinamicss120": ("SINAMICS S120", "sinamics s120", "SINAMICS-S120", "SINAMICSS120"),
+    "sinamicsg120": ("SINAMICS G120", "SINAMICSG120", "sinamics g120", "SINAMICS-G120"),
+}
+V3_SHORT = {"cr5": ("CR5机械臂", "CR5机器人", "CR5 robot"), "cr10": ("CR10机械臂", "CR10机器人", "CR10 robot")}
+SOFTWARE_NAMES = ("RobotWare", "TwinCAT 3", "ROS 2", "CODESYS V3", "Windows 10")
+
+
+def v3_series_any_case(rng: random.Random) -> Case:
+    main = rng.choice(sorted(V3_SERIES))
+    q, c = rng.sample(V3_SERIES[main], 2)
+    n = rng.choice((6019, 7210, 1020, 30))
+    chunk = f"{c} 报警列表 {n}：{rng.choice(MEANINGS)}。" + filler(rng, 0, 2)
+    reason = f"{q}与{c}是同一型号（系列词与型号部分，大小写和空格不影响），纯数字故障码{n}相同"
+    return f"{q}报{n}", chunk, ALIGNED, reason
+
+
+def v3_series_differ(rng: random.Random) -> Case:
+    a, b = rng.sample(sorted(V3_SERIES), 2)
+    q, c = rng.choice(V3_SERIES[a]), rng.choice(V3_SERIES[b])
+    n = rng.choice((6019, 7210, 1020, 30))
+    chunk = f"{c} 报警列表 {n}：{rng.choice(MEANINGS)}。"
+    return f"{q}报{n}", chunk, UNALIGNED, f"产品不同：{q}与{c}是不同的型号（产品实体优先）"
+
+
+def v3_short_models(rng: random.Random) -> Case:
+    a, b = rng.choice((("cr5", "cr5"), ("cr10", "cr10"), ("cr5", "cr10"), ("cr10", "cr5")))
+    q, c = rng.choice(V3_SHORT[a]), rng.choice(V3_SHORT[b])
+    n = rng.randint(10, 40)
+    label = ALIGNED if a == b else UNALIGNED
+    reason = (f"{q}与{c}是同一型号（短型号后有产品词），报警{n}相同" if a == b
+              else f"产品不同：{q}与{c}是不同的型号（短型号后有产品词，产品实体优先）")
+    return f"{q}报警{n}", f"{c} 报警{n}：关节{rng.randint(1, 6)}超速。", label, reason
+
+
+def v3_software_not_product(rng: random.Random) -> Case:
+    _, series = vendor(rng, rng.choice(("asdab3", "mrj4", "akd", "sgd7")))
+    code, model, software = rng.choice(series.codes), series.forms[0], rng.choice(SOFTWARE_NAMES)
+    chunk = f"{model} 报警{code}：{rng.choice(MEANINGS)}。可在 {software} 中查看报警记录。"
+    reason = f"{software} 是软件名称，不是产品；产品{model}相同，故障码{code}相同"
+    return vendor_question(rng, model, code), chunk, ALIGNED, reason
+
+
+def v3_signed_codes(rng: random.Random) -> Case:
+    n = rng.randint(1, 20)
+    same = rng.random() < 0.5
+    chunk = f"错误码说明 {'-' if same else ''}{n}：{rng.choice(('参数超出范围', '连接超时', '未登录'))}"
+    reason = f"带符号的故障码-{n}与{'-' if same else ''}{n}{'相同' if same else '不同'}"
+    return f"SDK调用返回-{n}", chunk, ALIGNED if same else UNALIGNED, reason
+
+
+def v3_spaced_family_code(rng: random.Random) -> Case:
+    n, m = rng.sample((16, 20, 24, 31, 37), 2)
+    same = rng.random() < 0.5
+    c = n if same else m
+    chunk = f"MR-J4 报警 AL.{c}：{rng.choice(MEANINGS)}"
+    reason = f"AL {n} 是一个故障码（AL 族主码{n}），与 AL.{c} {'主码相同' if same else '主码不同'}"
+    return f"MR-J4报AL {n}", chunk, ALIGNED if same else UNALIGNED, reason
+
+
+def v3_long_parameter(rng: random.Random) -> Case:
+    index = rng.choice((1523, 20015, 1100, 4711))
+    same = rng.random() < 0.5
+    c_param = f"P2-{index}" if same else f"P2.{index + 1}"
+    reason = f"参数P2.{index}与{c_param}{'相同（连字符与点相同）' if same else '不同'}"
+    return f"参数P2.{index}怎么设", f"{c_param}：制动电阻{rng.choice(('最大值', '功率', '阻值'))}…", \
+        ALIGNED if same else UNALIGNED, reason
+
+
 CASES: dict[str, tuple[Callable[[random.Random], Case], int]] = {
     # aligned (kind -> generator, how many)
     "product_variant": (product_variant, 34),
@@ -424,6 +498,14 @@ CASES: dict[str, tuple[Callable[[random.Random], Case], int]] = {
     "model_digits_not_code": (model_digits_not_code, 6),
     "running_text_numbers": (running_text_numbers, 12),
     "fullwidth_question": (fullwidth_question, 12),
+    # spec v3: series words any case, short models, software names, signed/spaced codes, long parameters
+    "v3_series_any_case": (v3_series_any_case, 12),
+    "v3_series_differ": (v3_series_differ, 10),
+    "v3_short_models": (v3_short_models, 12),
+    "v3_software_not_product": (v3_software_not_product, 10),
+    "v3_signed_codes": (v3_signed_codes, 10),
+    "v3_spaced_family_code": (v3_spaced_family_code, 8),
+    "v3_long_parameter": (v3_long_parameter, 8),
 }
 
 
@@ -439,11 +521,17 @@ def teacher_record(question: str, chunk: str, label: str, reason: str, kind: str
 
 
 def clean_records(rng: random.Random) -> list[dict[str, str]]:
-    records = []
+    """``count`` distinct pairs of each kind (the only duplicates are the planted noise)."""
+    records, seen = [], set()
     for kind, (make, count) in CASES.items():
-        for _ in range(count):
+        made = 0
+        while made < count:
             question, chunk, label, reason = make(rng)
+            if (question, chunk) in seen:
+                continue
+            seen.add((question, chunk))
             records.append(teacher_record(question, chunk, label, reason, kind))
+            made += 1
     return records
 
 
