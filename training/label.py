@@ -224,11 +224,11 @@ def label_entries(judge: AlignmentJudge, lines: Sequence[JsonLine], settings: Se
             readable.append((line, question, chunk[: judge.max_chunk_chars]))
     started = time.perf_counter()
     asked = [(q, c) for _, q, c in readable for _ in range(settings.samples)]
-    verdicts = judge.judge_pairs(asked) if asked else []
+    decisions = judge.judge_pairs(asked) if asked else []
     seconds = (time.perf_counter() - started) / max(len(readable), 1)
     for index, (line, _, shown) in enumerate(readable):
         record = line.record or {}
-        mine = verdicts[index * settings.samples : (index + 1) * settings.samples]
+        mine = decisions[index * settings.samples : (index + 1) * settings.samples]
         samples = [read_sample(record, shown, v, settings.teacher_name, f"{source}:{line.number}") for v in mine]
         example, category, reason = agreed_example(samples, settings.min_agreement)
         entry: dict[str, Any] = {

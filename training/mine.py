@@ -173,9 +173,9 @@ def rules_groups(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """(label, deciding rule) of the rules backend for each (question, chunk)."""
     from ea_plugin.judge import load_judge
 
-    verdicts = load_judge("rules", mode="fast", batch_size=1024).judge_pairs(pairs)
+    decisions = load_judge("rules", mode="fast", batch_size=1024).judge_pairs(pairs)
     return [(d.label or "none", str(d.judgement.extra.get("rule", "none")) if d.judgement else "none")
-            for d in verdicts]
+            for d in decisions]
 
 
 def stratified_sample(groups: Sequence[Any], count: int, seed: int) -> list[int]:

@@ -54,11 +54,11 @@ class Candidate:
 
 
 def judged(records: list[dict[str, Any]], judge: Any) -> list[Candidate]:
-    """The one place that reads the judge's verdicts here (label and fast score)."""
+    """The one place that reads the judge's decisions here (label and fast score)."""
     pairs = [(r["question"], r["chunk"]) for r in records]
-    verdicts = judge.judge_pairs(pairs)
+    decisions = judge.judge_pairs(pairs)
     groups = rules_groups(pairs)
-    return [Candidate(r, v.label, v.score, *g) for r, v, g in zip(records, verdicts, groups, strict=True)]
+    return [Candidate(r, v.label, v.score, *g) for r, v, g in zip(records, decisions, groups, strict=True)]
 
 
 def choose(candidates: Sequence[Candidate], count: int, random_share: float, threshold: float,
