@@ -238,6 +238,8 @@ def _lines_of(data: bytes | Iterable[bytes]) -> Iterator[bytes]:
     for raw in data:  # a binary file iterates over b"\n"-terminated lines: nothing else splits it
         if first:
             raw, first = raw.removeprefix(BOM), False
+            if not raw:  # the file was a BOM alone: no line at all (as split_lines counts it)
+                return
         yield raw[:-1] if raw.endswith(b"\n") else raw
 
 
@@ -282,9 +284,11 @@ def count_lines(path: str | Path) -> int | None:
         return None
     count, last = 0, b"\n"
     with Path(path).open("rb") as handle:
-        while block := handle.read(1 << 20):
+        block = handle.read(1 << 20).removeprefix(BOM)  # a BOM is no line's content (a BOM alone: no line)
+        while block:
             count += block.count(b"\n")
             last = block[-1:]
+            block = handle.read(1 << 20)
     return count + (last != b"\n")
 
 

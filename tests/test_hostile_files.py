@@ -547,3 +547,38 @@ def test_a_teacher_answer_holding_a_lone_surrogate_or_line_breaks_is_journalled_
         assert label_main(argv) == 0 and len(server.requests) == asked == 3  # the rerun asked nothing
     (reject, *_) = read_rows(out / "label_rejects.jsonl")
     assert reject["answers"] == ["看不懂\ufffd\u2028\u2029\x85\r结束"]
+
+
+# -- any mix of lines, through the data tools ----------------------------------------------------------------
+FIELDS = ["question", "chunk", "chunks", "text", "id", "score", "contexts", "llm_analysis", "ea"]
+leaf = (st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=8)
+        | st.sampled_from(["sv660n报e100", "md500的e200故障", "\u2028", "\r"]))
+records = st.dictionaries(st.sampled_from(FIELDS), st.recursive(
+    leaf, lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(FIELDS), children,
+                                                                             max_size=3), max_leaves=6), max_size=4)
+any_line = st.one_of(st.builds(lambda i: _json(pair(i)), st.integers(0, 5)), records.map(jsonl.dumps),
+                     st.sampled_from([f for f, _ in HOSTILE.values()]).map(lambda f: with_field(pair(9), f)),
+                     st.binary(max_size=20).map(lambda b: b.replace(b"\n", b"")))
+
+
+@settings(FUZZ, max_examples=max(3, FUZZ.max_examples // 5))
+@given(lines=st.lists(any_line.map(lambda x: x if isinstance(x, bytes) else x.encode()), min_size=1, max_size=8))
+def test_mine_label_and_select_take_any_mix_of_lines_and_their_counts_reconcile(lines: list[bytes]):
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        source = tmp / "pairs.jsonl"
+        source.write_bytes(b"\n".join(lines) + b"\n")
+        assert mine_main(["--pairs", str(source), "--out", str(tmp / "mined.jsonl")]) == 0
+        assert label_main([str(source), "--out", str(tmp / "labelled"), "--quiet"]) == 0
+        stats = json.loads((tmp / "labelled" / "label_stats.json").read_text(encoding="utf-8"))
+        assert stats["input_lines"] == stats["from_this_input"] + stats["duplicate_lines"] and stats["pending"] == 0
+        assert select_main([str(source), "--out", str(tmp / "next.jsonl"), "--count", "2", "--backend", "rules"]) == 0
+
+
+@pytest.mark.parametrize("data", [b"", jsonl.BOM, jsonl.BOM + b"\n", b"\n", jsonl.BOM + b"{}", b"{}\n\n"])
+def test_a_file_and_its_stream_have_the_same_lines(data: bytes, tmp_path: Path):
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(data)
+    from_bytes, from_file = jsonl.LineCounts(), jsonl.LineCounts()
+    assert list(jsonl.read_lines(data, from_bytes)) == list(jsonl.read_file(path, from_file))
+    assert from_bytes == from_file and jsonl.count_lines(path) == from_file.lines
