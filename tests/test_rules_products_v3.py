@@ -102,6 +102,8 @@ def test_an_alias_ending_inside_a_longer_series_word_is_not_that_series():
     ("SV660N报警12", "Unidrive M700 报警12：过流", ALIGNED),
     ("报警12怎么办", "preciseflex 400 报警12：过流", ALIGNED),
     ("Unidrive M700报警12", "报警13：过压", UNALIGNED),
+    ("OSP P300 control 2499号报警", "OSP-P300 报警一览 ⏎ 2497：T code", UNALIGNED),
+    ("unidrive 2499号报警", "报警2499：过流", ALIGNED),
     # series word and part in any case / glued
     ("ACOPOS p3报6019", "ACOPOS P3 报警列表 6019：过流", ALIGNED),
     ("SINAMICSG120报F30001", "SINAMICS G120 故障 F30001：过流", ALIGNED),

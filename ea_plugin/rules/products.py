@@ -17,6 +17,7 @@ from ea_plugin.rules.normalize import PRODUCT_WORDS, lower_same_length, main_mod
 from ea_plugin.rules.records import Product
 from ea_plugin.rules.text import CACHED_TOKEN, Text, TooLong
 from ea_plugin.rules.words import (
+    CUES_AFTER,
     NEVER_PRODUCT,
     PRODUCT_WORDS_EN,
     PRODUCT_WORDS_ZH,
@@ -47,6 +48,8 @@ _PRODUCT_WORD_NEXT = re.compile(
 )
 # A version after a software name: TwinCAT 3, ROS 2, CODESYS V3.5, Windows 10
 _VERSION = re.compile(r"[ \-]?(?:v|ver\.?\s?)?\d+(?:\.\d+)*[a-z]?(?![a-z0-9])")
+_CODE_CUE_AFTER = re.compile(r"\s*[号號]?(?:" + "|".join(CUES_AFTER) + r")(?![码碼号號]?[\s:：]*-?\d)")
+_LAST_PART = re.compile(r"[ \-_](\d+)$")
 _SOFTWARE_CUE = re.compile(r"(?:" + "|".join(SOFTWARE_CUES) + r")[\s:=]*$")
 _SOFTWARE_CUE_LAST = frozenset(c[-1] for c in SOFTWARE_CUES)
 _BEFORE_SOFTWARE_NAME = _SOFTWARE_CUE_LAST | frozenset(" :=")
@@ -236,8 +239,11 @@ def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None
         reading = _read_model(shown, how, why, series_id, catalog)
     if reading is None:
         return None
-    if reading[-1] and _PRODUCT_WORD_NEXT.match(text.lowered, end):  # "unidrive m700变频器": sure after all
-        return Product(shown, (start, end), f"{reading[0]}, before a product word", *reading[1:-1])
+    if reading[-1]:  # weak
+        if _PRODUCT_WORD_NEXT.match(text.lowered, end):  # "unidrive m700变频器": sure after all
+            return Product(shown, (start, end), f"{reading[0]}, before a product word", *reading[1:-1])
+        if _LAST_PART.search(text.lowered, start, end) and _CODE_CUE_AFTER.match(text.lowered, end):
+            return None  # "control 2499号报警": an unsure model does not take a code's number (but "400报警12")
     return Product(shown, (start, end), *reading)
 
 
