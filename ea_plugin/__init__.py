@@ -5,6 +5,7 @@ Importing this package does not import torch; the transformers backend loads it 
 
 from ea_plugin.backends.base import Backend
 from ea_plugin.errors import (
+    BackendClosedError,
     BackendError,
     EAPluginError,
     InvalidPairError,
@@ -24,6 +25,7 @@ __all__ = [
     "UNALIGNED",
     "AlignmentJudge",
     "Backend",
+    "BackendClosedError",
     "BackendError",
     "Decision",
     "EAPluginError",

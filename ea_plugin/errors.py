@@ -39,6 +39,10 @@ class BackendError(EAPluginError, RuntimeError):
     """A backend failed for a whole batch (server down, model error)."""
 
 
+class BackendClosedError(BackendError):
+    """The backend was closed while this call was in flight (its result will never come)."""
+
+
 class JudgeError(EAPluginError, RuntimeError):
     """Raised by AlignmentJudge under on_error="raise" for a verdict that carries an error."""
 

@@ -18,11 +18,10 @@ class Hung(AssertionError):
     """A step that did not finish within its time: the hang the guarded code must never have."""
 
 
-def finishes(step: Callable[[], T], timeout_s: float = STEP_TIMEOUT_S, what: str = "") -> T:
-    """``step()``'s result (or its exception), run in a daemon thread; Hung if it takes over ``timeout_s``.
-
-    The thread is a daemon so a hung step cannot keep the interpreter (or CI) from exiting.
-    """
+def in_background(step: Callable[[], T], what: str = "") -> Callable[[float], T]:
+    """Start ``step()`` in a daemon thread now; the returned function waits for its result (or exception),
+    raising Hung after ``timeout_s``. A daemon thread, so a hung step cannot keep the interpreter (or CI)
+    from exiting."""
     outcome: list[tuple[bool, object]] = []
 
     def run() -> None:
@@ -33,13 +32,22 @@ def finishes(step: Callable[[], T], timeout_s: float = STEP_TIMEOUT_S, what: str
 
     thread = threading.Thread(target=run, name="ea-test-step", daemon=True)
     thread.start()
-    thread.join(timeout_s)
-    if not outcome:
-        raise Hung(f"{what or getattr(step, '__name__', 'step')} did not finish within {timeout_s:g} s")
-    ok, value = outcome[0]
-    if not ok:
-        raise value  # type: ignore[misc]
-    return value  # type: ignore[return-value]
+
+    def result(timeout_s: float = STEP_TIMEOUT_S) -> T:
+        thread.join(timeout_s)
+        if not outcome:
+            raise Hung(f"{what or getattr(step, '__name__', 'step')} did not finish within {timeout_s:g} s")
+        ok, value = outcome[0]
+        if not ok:
+            raise value  # type: ignore[misc]
+        return value  # type: ignore[return-value]
+
+    return result
+
+
+def finishes(step: Callable[[], T], timeout_s: float = STEP_TIMEOUT_S, what: str = "") -> T:
+    """``step()``'s result (or its exception), run in a daemon thread; Hung if it takes over ``timeout_s``."""
+    return in_background(step, what)(timeout_s)
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float = STEP_TIMEOUT_S, what: str = "condition") -> None:

@@ -16,14 +16,16 @@ import math
 import re
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import pytest
 
-from ea_plugin import ALIGNED, UNALIGNED, JudgeError, Pair, load_judge
+from ea_plugin import ALIGNED, UNALIGNED, BackendClosedError, JudgeError, Pair, load_judge
 from ea_plugin.backends.openai import OpenAIBackend
 from ea_plugin.prompts import EMPTY_THINK, build_messages, render_prompt
 from tests.conftest import LLAMAFACTORY_MODEL
+from tests.hang import finishes, in_background
 from tests.servers import LoopbackHTTPServer, Reply, Request, chat_completion, free_port
 
 MODEL = LLAMAFACTORY_MODEL
@@ -445,3 +447,26 @@ def test_malformed_logprobs_fail_that_pair_alone_under_the_policy(fault: str, on
     assert bad.label is None and "malformed log-probs" in bad.error and bad.kept is (on_error == "keep")
     for verdict in (verdicts[0], verdicts[2]):
         assert verdict.error is None and verdict.kept and verdict.score == pytest.approx(0.9)
+
+
+# -- close() with sync calls in flight (issue 24, item 2) ----------------------------------------------
+def test_close_during_a_sync_call_raises_a_closed_error_and_a_later_call_works():
+    arrived = threading.Event()
+
+    def handler(request: Request) -> Reply:
+        if _index_of(request) == 0:  # the first call's request hangs until the server shuts down
+            arrived.set()
+            return Reply(body=chat_completion(ALIGNED), delay_s=60)
+        return _labelled_by_index(request)
+
+    with LoopbackHTTPServer(handler) as server:
+        backend = OpenAIBackend(f"{server.url}/v1", MODEL, timeout=120, **{k: v for k, v in QUICK.items()
+                                                                          if k != "timeout"})
+        stuck = in_background(lambda: backend.generate(numbered_pairs(1)), what="the sync call in flight at close()")
+        assert arrived.wait(10)
+        finishes(backend.close, what="close() during a sync call")
+        with pytest.raises(BackendClosedError, match="closed during this call"):
+            stuck()
+        verdicts = finishes(lambda: backend.generate(numbered_pairs(3)[1:]), what="a call after close()")
+        assert [v.label for v in verdicts] == [ALIGNED, ALIGNED]
+        backend.close()

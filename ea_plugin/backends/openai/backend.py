@@ -22,7 +22,7 @@ import importlib.util
 import ssl
 import threading
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,8 +36,8 @@ from ea_plugin.backends.openai.label_logprobs import (
     unfinished_share,
     walk,
 )
-from ea_plugin.backends.openai.loop_thread import LoopThread
-from ea_plugin.errors import ModeNotSupportedError, OptionError
+from ea_plugin.backends.openai.loop_thread import LoopClosed, LoopThread
+from ea_plugin.errors import BackendClosedError, ModeNotSupportedError, OptionError
 from ea_plugin.judgement import Judgement, Pair, ParsedAnswer, parse_answer, parse_teacher_answer
 from ea_plugin.options import check_choice, check_http_url, check_int, check_number, check_type, from_arguments
 from ea_plugin.plugins import hookimpl
@@ -199,10 +199,10 @@ class OpenAIBackend:
 
     # -- Backend protocol ---------------------------------------------------------------------------
     def score(self, pairs: list[Pair]) -> list[Judgement]:
-        return self._loop_thread().run(self.ascore(pairs))
+        return self._run_sync(self.ascore(pairs))
 
     def generate(self, pairs: list[Pair]) -> list[Judgement]:
-        return self._loop_thread().run(self.agenerate(pairs))
+        return self._run_sync(self.agenerate(pairs))
 
     async def ascore(self, pairs: list[Pair]) -> list[Judgement]:
         if self.options.prompt == "teacher":
@@ -214,6 +214,7 @@ class OpenAIBackend:
 
     def close(self) -> None:
         """Close the sync calls' loop and client (also done when the backend is garbage-collected).
+        A sync call in flight raises BackendClosedError at once; a later call opens a new loop and client.
         Async calls close their client at the end of each batch, so there is nothing else to close."""
         with self._runner_lock:
             runner, self._runner, self._runner_client = self._runner, None, None
@@ -226,6 +227,12 @@ class OpenAIBackend:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _run_sync(self, coro: Coroutine[Any, Any, list[Judgement]]) -> list[Judgement]:
+        try:
+            return self._loop_thread().run(coro)
+        except LoopClosed as exc:
+            raise BackendClosedError(f"the openai backend was closed during this call ({exc})") from None
 
     def _loop_thread(self) -> LoopThread:
         with self._runner_lock:
