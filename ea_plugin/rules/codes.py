@@ -89,6 +89,8 @@ _PARAMETER_CUE = re.compile(
     r"(?P<cue>" + "|".join(PARAMETER_CUES_ZH) + "|" + "|".join(rf"{w[0]}(?<![a-z].){w[1:]}" for w in PARAMETER_CUES_EN)
     + r")[ \t]*(?:[:#=]|no\.?|[号號])?[ \t]*[(\[]?[ \t]*\Z"  # on the number's line: "...参数⏎33537：" is a row
 )
+_PARAMETER_FILLER = frozenset(" \t:#=([号號.o")  # "参数：", "parameter no. 5" ("o" of "no")
+_PARAMETER_CUE_LAST = frozenset("".join(w[-1] for w in (*PARAMETER_CUES_ZH, *PARAMETER_CUES_EN)) + "n")
 _CUE_WINDOW = 24  # characters before a number that can hold a cue and its filler ("error code no. ")
 _CUE_AFTER = re.compile(r"\s*(?P<cue>[号號]?(?:" + "|".join(CUES_AFTER) + "))")
 _ROW_AFTER = re.compile(r"\s*:(?=\s*[^\d\s:/])")  # "6019: 过流", not "12:30" or "1: 2"
@@ -320,7 +322,12 @@ def read_bare_codes(
             continue
         family, main, sub = number
         if family is None:
-            cue = _PARAMETER_CUE.search(lowered, max(0, start - _CUE_WINDOW), start)
+            cue = None
+            before = start  # a parameter cue ends in one of few characters (参数, 功能码, parameter, PNU, object)
+            while before and lowered[before - 1] in _PARAMETER_FILLER:
+                before -= 1
+            if before and lowered[before - 1] in _PARAMETER_CUE_LAST:
+                cue = _PARAMETER_CUE.search(lowered, max(0, start - _CUE_WINDOW), start)
             if cue and _quantity_or_date(lowered, end, taken) is None:
                 why = f"parameter number after cue {cue.group('cue')!r}"
                 params.append(Parameter(written[start:end], (start, end), why, main))
@@ -424,7 +431,8 @@ def read_mnemonics(
 ) -> list[FaultCode]:
     """``faults`` with the mnemonic codes (MN family, spec v3) of the tokens left free, in the contexts where a
     mnemonic is written as a code: in brackets beside a numbered code (``Code 7 (oH1)``: both are then paired),
-    the first cell of a table row, next to a code cue, a heading ``ocA：description``, or listed by the catalog."""
+    the first cell of a table row, next to a code cue, a heading ``ocA：description``, or listed by the catalog.
+    The contexts are tested first (most tokens of text stand in none, found by a look at the characters around)."""
     lowered, written, taken = text.lowered, text.written, text.taken
     listed = catalog.listed_mnemonics
     ends: dict[int, int] | None = None  # numbered codes by their end, for the brackets
@@ -435,9 +443,6 @@ def read_mnemonics(
         token = lowered[start:end]
         if not MNEMONIC_SHAPE.fullmatch(token) or (taken is not None and taken.find(1, start, end) != -1):
             continue
-        written_as = _mnemonic_written(written[start:end], token, catalog)
-        if written_as is None:
-            continue
         pair = None
         if lowered[start - 1 : start] == "(" and lowered[end : end + 1] == ")":
             if ends is None:
@@ -446,26 +451,33 @@ def read_mnemonics(
             while before and lowered[before - 1] in " \t":
                 before -= 1
             pair = ends.get(before)
+            if pair is None:
+                continue  # "(CRC)" explains an abbreviation; brackets hold a code only beside a numbered one
+            why, weak = f"in brackets beside code {out[pair].text!r} (one fault, two names)", False
+        else:
+            context = _mnemonic_context(lowered, start, end, cells)
+            if context is None:
+                if not (listed and token in listed):
+                    continue
+                context = ("listed among a series' codes by the catalog", False)
+            why, weak = context
+        written_as = _mnemonic_written(written[start:end], token, catalog)
+        if written_as is None or (weak and written_as not in ("mixed", "digits", "listed")):
+            continue  # a word of text; or a plain letters-only word in English text after an English cue
+        if out is faults:
+            out = list(faults)
+        other = None
         if pair is not None:
             number = out[pair]
-            if out is faults:
-                out = list(faults)
             out[pair] = replace(number, pair=("MN", token))
-            why = f"mnemonic in brackets beside code {number.text!r} (one fault, two names)"
             other = (number.family, number.main)
-            out.append(FaultCode(written[start:end], (start, end), why, "MN", token, None, other))
-            continue
-        why = _mnemonic_context(text, start, end, written_as, cells)
-        if why is None and listed and token in listed:
-            why = "listed among a series' codes by the catalog"
-        if why is not None:
-            if out is faults:
-                out = list(faults)
-            out.append(FaultCode(written[start:end], (start, end), f"mnemonic {why}", "MN", token))
+        out.append(FaultCode(written[start:end], (start, end), f"mnemonic {why}", "MN", token, None, other))
     return out
 
 
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+_BLANK = frozenset(" \t")
+_MN_CUE_AFTER_FIRST = frozenset("号號" + "".join(c[0] for c in CUES_AFTER))
 _MN_CUE_AFTER = re.compile(r"[ \t]*(?P<cue>[号號]?(?:" + "|".join(CUES_AFTER) + "))")  # on the mnemonic's line
 _HEADING_AFTER = frozenset("\n\r|>*#•-")  # line starts, table bars, bullets, Markdown heading marks
 _ENGLISH_NEXT = re.compile(r"[ \t]*([a-z]+)")
@@ -480,43 +492,49 @@ def _goes_on(lowered: str, end: int) -> bool:
     m = _ENGLISH_NEXT.match(lowered, end)
     return m is not None and m.group(1) not in _CLAUSE_WORDS
 _FILLER = frozenset(" \t\n:#=([\"'“「『.")
+# The last characters of the Chinese cues and of the filler that may follow them (报警为, 故障码是, 故障號, 显示“).
+_ZH_CUE_LAST = frozenset("".join(w[-1] for w in CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT) + "为為是号號“「『")
 _EN_CUE_WORDS = frozenset((*CUES_BEFORE_EN, "code", "number", "no"))
 
 
-def _mnemonic_context(text: Text, start: int, end: int, written_as: str, cells: frozenset[int]) -> str | None:
-    """Why a mnemonic-shaped token stands where codes are written, or None."""
+def _mnemonic_context(lowered: str, start: int, end: int, cells: frozenset[int]) -> tuple[str, bool] | None:
+    """Why a mnemonic-shaped token stands where codes are written, and whether that context is weak (English text
+    after an English cue: "error ABZ signals", "joint error: IMU sensor", "the fault log."; there a mnemonic of
+    letters only must end its phrase or be written with a digit or a mixed case: fault PHF, fault OH1); or None."""
     if start in cells:
-        return "first cell of a table row"
-    lowered = text.lowered
-    after = _MN_CUE_AFTER.match(lowered, end)
-    if after:
-        return f"before cue {after.group('cue')!r}"
-    if _ROW_AFTER.match(lowered, end):
+        return "first cell of a table row", False
+    after = end
+    while lowered[after : after + 1] in _BLANK:
+        after += 1
+    next_char = lowered[after : after + 1]
+    if next_char in _MN_CUE_AFTER_FIRST:
+        cue = _MN_CUE_AFTER.match(lowered, end)
+        if cue:
+            return f"before cue {cue.group('cue')!r}", False
+    elif next_char == ":" and _ROW_AFTER.match(lowered, end):
         i = start  # a heading opens its line or follows other-script text ("故障一览 ov：", not "F01009 CU:")
-        while i and lowered[i - 1] in " \t":
+        while i and lowered[i - 1] in _BLANK:
             i -= 1
         if not i or lowered[i - 1] in _HEADING_AFTER or not lowered[i - 1].isascii():
-            return "opening a heading 'X: description'"
-    i = start  # an English word before: only an English cue word can make this a code (a cheap test first)
+            return "opening a heading 'X: description'", False
+    i = start  # the cue before: an English word or other ASCII there makes it none but an English cue word
     while i and lowered[i - 1] in _FILLER:
         i -= 1
-    if i and lowered[i - 1] in _ASCII_LETTERS:
+    if i and lowered[i - 1].isascii():
         j = i - 1
         while j and lowered[j - 1] in _ASCII_LETTERS:
             j -= 1
         if lowered[j:i] not in _EN_CUE_WORDS:
             return None
+    elif i and lowered[i - 1] not in _ZH_CUE_LAST:
+        return None  # other-script text that ends no cue
     cue = _CUE_BEFORE.search(lowered, max(0, start - _CUE_WINDOW), start)
     if cue is None:
         return None
     word, between = cue.group("cue").strip(), lowered[cue.end("cue") : start]
     if "(" in between or "[" in between:
         return None  # "故障代码（LFT）", "error (CRC)": an abbreviation explained; brackets pair with numbers only
-    if word.isascii() and written_as not in ("mixed", "digits", "listed") and (
-            between.strip(" \t") or _goes_on(lowered, end) or lowered[start:end] in ENGLISH_SHORT):
-        # English text after an English cue: "error ABZ signals", "joint error: IMU sensor", "the fault log.".
-        # There a mnemonic of letters only ends the phrase (fault PHF, what...; fault obf) or shows itself by a
-        # digit or a mixed case (fault OH1 occurs, fault ocA) or a catalog's listing.
-        return None
-    return f"after cue {word!r}"
+    weak = word.isascii() and bool(
+        between.strip(" \t") or _goes_on(lowered, end) or lowered[start:end] in ENGLISH_SHORT)
+    return f"after cue {word!r}", weak
 
