@@ -15,7 +15,6 @@ load average beside each row says how busy the machine was (a shared machine's o
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import tempfile
@@ -24,15 +23,14 @@ from pathlib import Path
 
 from benchmarks.pairs import make_pairs
 from ea_plugin.filter_file import check_paths, filter_file
+from ea_plugin.jsonl import write_jsonl
 from ea_plugin.parallel import engine
 
 CONFIG = {"backend": "rules", "options": {"mode": "think"}}  # what `ea-judge filter` runs by default
 
 
 def write_records(path: Path, count: int) -> None:
-    with path.open("w", encoding="utf-8") as out:
-        for pair in make_pairs(count, seed=3):
-            out.write(json.dumps({"question": pair.question, "chunk": pair.chunk}, ensure_ascii=False) + "\n")
+    write_jsonl(path, ({"question": pair.question, "chunk": pair.chunk} for pair in make_pairs(count, seed=3)))
 
 
 def run(source: Path, work: Path, name: str, kind: str, workers: int, step: int) -> tuple[float, bytes]:
