@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ea_plugin import jsonl
 from ea_plugin.prompts import ALIGNED, UNALIGNED
-from scripts.build_devset import balance, dedupe  # the same de-duplication and class balancing as the v2 dev set
+from scripts.build_devset import balance, dedupe, fullwidth  # as the v2 dev set: de-duplication, balance, NFKC
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset_v3"
 SEED = 20261207
@@ -921,6 +921,9 @@ def build_split(split: str, rng: random.Random) -> list[Pair]:
                 if len(made) >= PER_KIND_OF.get(builder.__name__, PER_KIND):
                     break
             pairs.extend(made)
+    for pair in pairs:  # some questions typed in full-width characters (`Ｐ８６`, `返回－４`)
+        if rng.random() < 0.08:
+            pair.question, pair.variant = fullwidth(pair.question), "fullwidth"
     return balance(dedupe(pairs), rng)
 
 

@@ -91,6 +91,7 @@ def test_the_dev_split_covers_every_v3_form_in_english_and_chinese():
     assert sum(any("\u4e00" <= ch <= "\u9fff" for ch in c) for c in chunks) > len(chunks) * 0.3
     assert sum(c.isascii() for c in chunks) > len(chunks) * 0.1
     assert sum("\t" in c or "  " in c or "| " in c for c in chunks) > 100  # tables without colons
+    assert sum(r["variant"] == "fullwidth" for r in dev) >= 100  # NFKC: `Ｐ８６`, `返回－４`
 
 
 @pytest.fixture(scope="module")
