@@ -4,7 +4,7 @@
     python -m benchmarks.judge_throughput --tiny --out /tmp/judge_throughput.md     # CPU smoke: tiny model
 
 The GPU model has Qwen3-8B's shape with random bf16 weights (nothing is downloaded); the tokenizer is
-the real Qwen one (tests.tiny_model.build_tokenizer, or --tokenizer DIR). Baselines are what people
+the real Qwen one (devtools.tiny_model.build_tokenizer, or --tokenizer DIR). Baselines are what people
 write with plain transformers: a batched forward over the full left-padded prompts with last-position
 logits (fast mode), and ``model.generate`` (think mode). Random weights never stop on their own, so
 think mode forces ``--new-tokens`` tokens in both (min_new_tokens) and compares the token ids.
@@ -111,7 +111,7 @@ def load_model_and_tokenizer(args: argparse.Namespace) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
     if args.tiny:
-        from tests.tiny_model import build_tiny_qwen3
+        from devtools.tiny_model import build_tiny_qwen3
 
         model_dir = build_tiny_qwen3(Path(args.cache) / "tiny-qwen3")
         model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, attn_implementation="sdpa")
@@ -128,7 +128,7 @@ def load_model_and_tokenizer(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def build_tokenizer_dir() -> Path:
-    from tests.tiny_model import build_tokenizer
+    from devtools.tiny_model import build_tokenizer
 
     out = Path(tempfile.mkdtemp(prefix="qwen-tokenizer-"))
     build_tokenizer(out)

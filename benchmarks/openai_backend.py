@@ -74,7 +74,7 @@ def backend_row(base_url: str, model: str, pairs: list[Pair], mode: str, max_tok
 @contextmanager
 def loopback_server(delay_ms: float) -> Iterator[str]:
     """A stdlib HTTP server that answers like vLLM after ``delay_ms`` (fast mode: 对齐 with log-probs)."""
-    from tests.servers import LoopbackHTTPServer, Reply, Request
+    from devtools.servers import LoopbackHTTPServer, Reply, Request
 
     def entry(token: str, p: float, top: dict[str, float]) -> dict:
         listed = [{"token": t, "logprob": math.log(q)} for t, q in top.items()]

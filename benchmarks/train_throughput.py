@@ -37,7 +37,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.dev_machine import MULTICAST_OFF  # noqa: E402
+from devtools.dev_machine import MULTICAST_OFF  # noqa: E402
 from ea_plugin.jsonl import read_file  # noqa: E402
 from ea_plugin.prompts import ALIGNED, UNALIGNED  # noqa: E402
 from training.convert import ConvertOptions, Source, convert  # noqa: E402
@@ -156,7 +156,7 @@ def write_dataset(root: Path, count: int) -> Path:
 # -- model ----------------------------------------------------------------------------------------
 def build_model(out: Path, tiny: bool) -> Path:
     """The tiny test model, or the Qwen3-8B shape with random bf16 weights made on the GPU."""
-    from tests.tiny_model import build_tiny_qwen3, build_tokenizer
+    from devtools.tiny_model import build_tiny_qwen3, build_tokenizer
 
     if tiny:
         return build_tiny_qwen3(out)
@@ -165,7 +165,7 @@ def build_model(out: Path, tiny: bool) -> Path:
     import torch
     from transformers import GenerationConfig, Qwen3Config, Qwen3ForCausalLM
 
-    from tests.tiny_model import VOCAB_SIZE
+    from devtools.tiny_model import VOCAB_SIZE
 
     config = Qwen3Config(vocab_size=VOCAB_SIZE, bos_token_id=151643, eos_token_id=151645, pad_token_id=151643,
                          torch_dtype="bfloat16", **QWEN3_8B)

@@ -20,9 +20,13 @@ import csv
 import json
 import random
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ea_plugin import jsonl
 from ea_plugin.prompts import ALIGNED, UNALIGNED

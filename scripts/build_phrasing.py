@@ -24,10 +24,14 @@ import argparse
 import json
 import random
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from itertools import chain, islice
 from pathlib import Path
+
+if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 from scripts.build_devset import DATA as DEVSET_DATA

@@ -26,8 +26,12 @@ import csv
 import json
 import random
 import re
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 from ea_plugin.rules.normalize import nfkc

@@ -20,6 +20,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from ea_plugin.judge import AlignmentJudge, load_judge
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 from scripts.build_devset_v3 import DATA, SPLITS

@@ -7,8 +7,13 @@ misses, and accuracy per question form (the ``variant`` field: order, case, scri
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ea_plugin.judge import AlignmentJudge
 from scripts.build_phrasing import DATA

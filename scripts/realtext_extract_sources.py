@@ -13,7 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from pathlib import Path
+
+if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.devset_extract_sources import Row, Source, _row, extract
 

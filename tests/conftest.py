@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.dev_machine import MULTICAST_OFF
+from devtools.dev_machine import MULTICAST_OFF
 
 # Every process the tests start on the shared GPU hosts inherits these (product code never sets them).
 os.environ.update(MULTICAST_OFF)
@@ -44,7 +44,7 @@ def repository_commands() -> None:
 @pytest.fixture(scope="session")
 def tiny_model_dir() -> Path:
     """Directory of the tiny random Qwen3 with the real tokenizer (built on first use, then reused)."""
-    from tests.tiny_model import build_tiny_qwen3
+    from devtools.tiny_model import build_tiny_qwen3
 
     return build_tiny_qwen3(CACHE / "tiny-qwen3")
 
@@ -73,7 +73,7 @@ def converted_samples(tmp_path_factory) -> dict[str, Path]:
 def llamafactory_api(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """``llamafactory-cli api`` (HF engine, qwen3 template) serving the tiny model; base_url of its /v1.
     One server for the session: the openai backend's and training.label's tests share it."""
-    from tests.servers import free_port, running_server
+    from devtools.servers import free_port, running_server
 
     pytest.importorskip("llamafactory")
     work = tmp_path_factory.mktemp("llamafactory-api")

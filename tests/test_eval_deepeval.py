@@ -85,7 +85,7 @@ def test_verbose_logs_list_every_context_and_a_local_judge_costs_nothing(capsys)
 
 
 def test_a_served_judge_has_an_unknown_cost():
-    from tests.servers import free_port
+    from devtools.servers import free_port
 
     metric = EntityAlignmentMetric(backend="openai", base_url=f"http://127.0.0.1:{free_port()}/v1", model="m",
                                    max_retries=0)

@@ -532,7 +532,7 @@ def test_an_output_folder_that_cannot_be_made_is_one_error_line(command: str, wh
 
 
 def test_a_teacher_answer_holding_a_lone_surrogate_or_line_breaks_is_journalled_and_not_asked_again(tmp_path: Path):
-    from tests.servers import LoopbackHTTPServer, Reply, chat_completion
+    from devtools.servers import LoopbackHTTPServer, Reply, chat_completion
 
     def teacher(request: Any) -> Reply:  # no <label>: the answer lands in the rejects with its text
         return Reply(body=json.dumps(chat_completion("看不懂\ud800\u2028\u2029\x85\r结束")))

@@ -12,13 +12,13 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.documents import Document
 from langchain_core.vectorstores import InMemoryVectorStore
 
+from devtools.servers import free_port
 from ea_plugin import JudgeError, load_judge
 from integrations.corpus import load_chunks
 from integrations.embedding import embed_text
 from integrations.langchain import RUN_NAME, EntityAlignmentFilter
 from integrations.langchain_embedding import HashingEmbeddings
 from integrations.selection import METADATA_KEYS
-from tests.servers import free_port
 
 QUESTION = "md500参数F0-02怎么设？"
 # What the hashing-embedding retriever returns for QUESTION (top 6), and what the judge keeps: the other

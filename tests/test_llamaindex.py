@@ -14,6 +14,7 @@ from llama_index.core.instrumentation.span_handlers import SimpleSpanHandler
 from llama_index.core.llms import MockLLM
 from llama_index.core.schema import MetadataMode, NodeWithScore, TextNode
 
+from devtools.servers import free_port
 from ea_plugin import InvalidPairError, load_judge
 from ea_plugin.prompts import build_messages
 from integrations.corpus import load_chunks
@@ -28,7 +29,6 @@ from integrations.llamaindex import (
 )
 from integrations.llamaindex_embedding import HashingEmbedding
 from integrations.selection import METADATA_KEYS
-from tests.servers import free_port
 
 QUESTION = "sv660n出现e100故障怎么办？"
 # What the hashing-embedding retriever returns for QUESTION (top 6), and what the judge keeps: md500-e100

@@ -3,7 +3,7 @@
 LLaMA-Factory's API server (``llamafactory-cli api``) serving the tiny random Qwen3 checks the real request
 and reply path in both modes. Faults that server cannot be made to produce on demand (slow replies, HTTP 500,
 junk text, log-probs, refused continuations, many requests in flight) come from small stdlib HTTP servers in
-a thread (tests/servers.py): real sockets and real HTTP, no mocked client.
+a thread (devtools/servers.py): real sockets and real HTTP, no mocked client.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
+from devtools.servers import LoopbackHTTPServer, Reply, Request, chat_completion, free_port
 from ea_plugin import ALIGNED, UNALIGNED, BackendClosedError, JudgeError, Pair, load_judge
 from ea_plugin.backends.openai import OpenAIBackend
 from ea_plugin.prompts import EMPTY_THINK, build_messages, render_prompt
 from tests.conftest import LLAMAFACTORY_MODEL
 from tests.hang import finishes, in_background
-from tests.servers import LoopbackHTTPServer, Reply, Request, chat_completion, free_port
 
 MODEL = LLAMAFACTORY_MODEL
 PAIRS = [

@@ -7,11 +7,11 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
+from devtools.servers import free_port  # noqa: E402
 from ea_plugin import load_judge  # noqa: E402
 from ea_plugin.parallel import judge_step  # noqa: E402
 from integrations.corpus import load_chunks  # noqa: E402
 from integrations.ray import REJECT, JudgeBatches, judge_dataset, split_rejects  # noqa: E402
-from tests.servers import free_port  # noqa: E402
 
 QUESTIONS = ["md500参数F0-02怎么设？", "sv660n出现e100故障怎么办？", "is620p报警AL001"]
 

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from devtools.servers import LoopbackHTTPServer, Reply, Request, chat_completion
 from ea_plugin.judgement import parse_teacher_answer
 from ea_plugin.prompts import (
     ALIGNED,
@@ -30,7 +31,6 @@ from ea_plugin.prompts import (
     teacher_analysis,
 )
 from tests.conftest import LLAMAFACTORY_MODEL, REPO
-from tests.servers import LoopbackHTTPServer, Reply, Request, chat_completion
 from training.label import main as label_main
 from training.teacher import read_records
 

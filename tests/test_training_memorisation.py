@@ -45,7 +45,7 @@ def _clean(name: str) -> list[dict]:
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
 def test_trained_judge_reproduces_its_training_labels_in_both_modes(tiny_model_dir, tmp_path):
-    from tests.tiny_model import build_tiny_qwen3
+    from devtools.tiny_model import build_tiny_qwen3
 
     base = build_tiny_qwen3(tiny_model_dir.parent / "tiny-qwen3-memo", **MEMO_MODEL)
     for name in ("aligned.json", "unaligned.json"):

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import pytest
 
+from devtools.servers import ServerProcess, free_port, start_server
 from ea_plugin import ALIGNED, Pair, load_judge
 from ea_plugin.prompts import build_messages, chat_template_kwargs, render_prompt
 from tests.conftest import CACHE, REPO
-from tests.servers import ServerProcess, free_port, start_server
 from tests.tiny_judge import TAUGHT, TinyJudge, build_tiny_judge
 from training.serve import ServeConfig, build_command, write_chat_template
 

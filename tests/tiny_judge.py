@@ -63,7 +63,7 @@ def teacher_answers() -> tuple[Answer, ...]:
 
 def build_tiny_judge(cache: Path, max_steps: int = 400) -> TinyJudge:
     """Build (once) and return the tiny judge under ``cache``."""
-    from tests.tiny_model import build_once, build_tiny_qwen3
+    from devtools.tiny_model import build_once, build_tiny_qwen3
 
     answers = teacher_answers()
     base = build_tiny_qwen3(cache / "tiny-qwen3-wide", initializer_range=BASE_INIT_RANGE)

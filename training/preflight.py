@@ -64,7 +64,7 @@ def model_problem(model: str | Path) -> None:
         return
     if _looks_like_path(name):
         raise PreflightError(f"base model {name} is not a directory (pass --model DIR or a hub id; the tiny test "
-                             "model is built from a checkout by python -m tests.tiny_model --out DIR)")
+                             "model is built from a checkout by python -m devtools.tiny_model --out DIR)")
     if hub_offline() and not _in_hub_cache(name):
         raise PreflightError(f"base model {name} is neither a local directory nor in the Hugging Face cache, and "
                              f"the hub is offline (HF_HUB_OFFLINE): download it first (hf download {name}) or pass "

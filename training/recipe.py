@@ -115,7 +115,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     # ZeRO-3 gathers parameters in hooks that torch.compile does not trace well: eager, with Liger.
     "ds_z3": {**LIGER, "gradient_accumulation_steps": 2, "deepspeed": DEEPSPEED_FILE},
     # The CPU smoke run: a tiny Qwen3 (any small local one with --model; the random test model is built
-    # from a checkout by `python -m tests.tiny_model`), no GPU, to check an installation end to end.
+    # from a checkout by `python -m devtools.tiny_model`), no GPU, to check an installation end to end.
     "tiny": {
         "model_name_or_path": ".cache/tiny-qwen3",
         "use_cpu": True,

@@ -5,7 +5,7 @@ ships (the 151,643-rank Qwen2/Qwen3 vocabulary), converted with transformers' Ti
 Qwen's split regex, plus Qwen3's 26 added tokens in their real order (<|endoftext|>=151643,
 <|im_start|>=151644, <|im_end|>=151645, <think>=151667, </think>=151668). Nothing touches a hub.
 
-    python -m tests.tiny_model --out .cache/tiny-qwen3          # from a checkout of this repository
+    python -m devtools.tiny_model --out .cache/tiny-qwen3          # from a checkout of this repository
 """
 
 from __future__ import annotations
