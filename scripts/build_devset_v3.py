@@ -217,8 +217,10 @@ PROFILES = {
         ("参数也可经 RS232 用上位机软件 Python 脚本读写。", "Parameters can be exported as XML and read with Python."),
         ("Python",)),
     "chenhsong_ai": Profile(
-        "chenhsong_ai", "al", ("Ai-02", "AI-02", "ai-02", "Ai-02控制器"), (), ("震雄", "Chen Hsong"), "注塑机",
-        ("iChen_Ai-02_Alarm_Codes.md", "震雄 Ai-02 控制器 报警代码"), ("报警代码", "Alarm codes"),
+        # `Ai-02` alone is a short name (two letters, two digits) with no product word after it: not a model under
+        # spec v3 (`控制器` is no product word), so the pages and questions write it before 系列 (as `G5系列`)
+        "chenhsong_ai", "al", ("Ai-02系列", "AI-02系列", "ai-02系列", "Ai-02系列控制器"), (), ("震雄", "Chen Hsong"),
+        "注塑机", ("iChen_Ai-02_Alarm_Codes.md", "震雄 Ai-02 系列控制器 报警代码"), ("报警代码", "Alarm codes"),
         ("报警也可通过软件iChen远程查看。", "Alarms are also reported to the software iChen over the network."),
         ("iChen",)),
     "changrong_h100": Profile(
