@@ -342,3 +342,15 @@ def test_v3_forms_never_overlap_and_never_raise(text):
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
     spans_hold(text)
     apply_rules(entities, entities)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CR 5报警112", ["P:cr5", "F:*/112"]),  # a spaced model's digit is never a code
+        ("MG 400报警17", ["P:mg400", "F:*/17"]),
+        ("PreciseFlex 400错误码2818", ["P:preciseflex400", "F:*/2818"]),
+    ],
+)
+def test_a_spaced_models_digits_are_never_a_code(text, expected):
+    assert normals(text) == expected
