@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import logging
 import ssl
 import threading
 import weakref
@@ -37,6 +38,7 @@ from ea_plugin.backends.openai.label_logprobs import (
     walk,
 )
 from ea_plugin.backends.openai.loop_thread import LoopClosed, LoopThread
+from ea_plugin.backends.openai.reply import MalformedReply, Reply, read_reply
 from ea_plugin.errors import BackendClosedError, ModeNotSupportedError, OptionError
 from ea_plugin.judgement import Judgement, Pair, ParsedAnswer, parse_answer, parse_teacher_answer
 from ea_plugin.options import check_choice, check_http_url, check_int, check_number, check_type, from_arguments
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI
     from openai.types.chat import ChatCompletion
 
+log = logging.getLogger(__name__)
 RETRY_STATUS = frozenset({408, 409, 429})
 THINKING_IN_FAST_MODE = (
     "a fast-mode reply that thinks: the server may ignore chat_template_kwargs enable_thinking=false "
@@ -293,6 +296,13 @@ class OpenAIBackend:
             except MalformedLogprobs as exc:
                 error = f"malformed log-probs from {self.options.base_url}: {exc}"
                 return Judgement.failed(error, mode=mode, backend=self.name)
+            except MalformedReply as exc:
+                return Judgement.failed(f"malformed reply from {self.options.base_url}: {exc}", mode=mode,
+                                        backend=self.name)
+            except Exception as exc:  # noqa: BLE001 - a reply no check foresaw is still this pair's failure alone
+                log.warning("openai backend: unexpected %s reading a reply: %s", type(exc).__name__, exc)
+                return Judgement.failed(f"unexpected {type(exc).__name__} reading the reply from "
+                                        f"{self.options.base_url}: {exc}", mode=mode, backend=self.name)
 
     async def _think(self, batch: _Batch, pair: Pair) -> Judgement:
         teacher = self.options.prompt == "teacher"
@@ -301,9 +311,9 @@ class OpenAIBackend:
             batch, messages, mode="think", max_tokens=self.options.max_tokens,
             template_kwargs=TEACHER_TEMPLATE_KWARGS if teacher else None,
         )
-        choice = _first_choice(completion, attempts)
-        extra = {**_reply_facts(completion, choice, attempts), "prompt": self.options.prompt}
-        return self._verdict(choice.message, "think", score=None, extra=extra)
+        reply = read_reply(completion)
+        extra = {"attempts": attempts, **reply.facts, "prompt": self.options.prompt}
+        return self._verdict(reply, "think", score=None, extra=extra)
 
     async def _fast(self, batch: _Batch, pair: Pair) -> Judgement:
         completion, attempts = await self._request(
@@ -314,12 +324,12 @@ class OpenAIBackend:
             logprobs=True,
             top_logprobs=self.options.top_logprobs,
         )
-        choice = _first_choice(completion, attempts)
-        extra = _reply_facts(completion, choice, attempts)
-        steps = read_steps(choice.logprobs)
+        reply = read_reply(completion)
+        extra = {"attempts": attempts, **reply.facts}
+        steps = read_steps(reply.logprobs)
         if not steps:
             extra.update(score_exact=False, score_note="the server returned no log-probs: score unknown")
-            return self._verdict(choice.message, "fast", score=None, extra=extra)
+            return self._verdict(reply, "fast", score=None, extra=extra)
         walks = {label: walk(label.encode("utf-8"), steps) for label in LABELS}
         notes: list[str] = []
         followups = 0
@@ -341,7 +351,7 @@ class OpenAIBackend:
         )
         if result.notes:
             extra["score_note"] = "; ".join(result.notes)
-        return self._verdict(choice.message, "fast", score=result.score, extra=extra)
+        return self._verdict(reply, "fast", score=result.score, extra=extra)
 
     async def _continue_label(self, batch: _Batch, pair: Pair, label: str, so_far: Walk) -> tuple[Walk | None, str]:
         """The rest of ``label`` after its consumed prefix, read from a continuation of the assistant message."""
@@ -366,23 +376,21 @@ class OpenAIBackend:
                 top_logprobs=self.options.top_logprobs,
                 continuation=True,
             )
-            steps = read_steps(_first_choice(completion, attempts).logprobs)
+            steps = read_steps(read_reply(completion).logprobs)
         except RequestFailed as exc:  # the label stands; only the score becomes an approximation
             if exc.refused:
                 self._no_continuation = f"server refused continue_final_message ({exc})"
             return None, f"{label}: follow-up request failed ({exc})"
-        except MalformedLogprobs as exc:
-            return None, f"{label}: follow-up log-probs malformed ({exc})"
+        except (MalformedLogprobs, MalformedReply) as exc:
+            return None, f"{label}: follow-up reply malformed ({exc})"
         if not steps:
             return None, f"{label}: follow-up returned no log-probs"
         return walk(so_far.rest, steps), ""
 
-    def _verdict(self, message: Any, mode: Mode, *, score: float | None, extra: dict[str, Any]) -> Judgement:
-        content = getattr(message, "content", None) or ""
-        # vLLM's reasoning parser puts the thinking in `reasoning` (older servers: `reasoning_content`).
-        reasoning = getattr(message, "reasoning", None) or getattr(message, "reasoning_content", None)
+    def _verdict(self, reply: Reply, mode: Mode, *, score: float | None, extra: dict[str, Any]) -> Judgement:
+        content = reply.content
         parse = parse_teacher_answer if self.options.prompt == "teacher" else parse_answer
-        parsed: ParsedAnswer = parse(content, reasoning=reasoning if isinstance(reasoning, str) else None)
+        parsed: ParsedAnswer = parse(content, reasoning=reply.reasoning)
         fields = dict(score=score, reasoning=parsed.reasoning, raw=content, mode=mode, backend=self.name, extra=extra)
         if parsed.label is None and mode == "fast" and not parsed.reasoning and _score_decides(score, extra):
             # Fast mode is scored from the label log-probs: text the model wrote after the label (cut by
@@ -456,13 +464,6 @@ class OpenAIBackend:
             await asyncio.sleep(max(delay, retry_after or 0.0))
 
 
-def _first_choice(completion: Any, attempts: int) -> Any:
-    choices = getattr(completion, "choices", None)
-    if not choices or getattr(choices[0], "message", None) is None:
-        raise RequestFailed(f"malformed reply: no choices/message in {str(completion)[:120]!r}", attempts)
-    return choices[0]
-
-
 def _refused_connection(exc: BaseException) -> bool:
     """The connection could not be made at all (nothing listens, host unreachable), as opposed to dropped.
 
@@ -480,15 +481,6 @@ def _default_ssl_context() -> ssl.SSLContext:
     except ImportError:
         return ssl.create_default_context()
     return ssl.create_default_context(cafile=certifi.where())
-
-
-def _reply_facts(completion: Any, choice: Any, attempts: int) -> dict[str, Any]:
-    """What a verdict records about the reply: attempts, why generation stopped, token counts if sent."""
-    facts: dict[str, Any] = {"attempts": attempts, "finish_reason": choice.finish_reason}
-    usage = getattr(completion, "usage", None)
-    if usage is not None:
-        facts.update(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
-    return facts
 
 
 def _error_detail(exc: Any) -> str:

@@ -18,6 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ea_plugin.backends.openai.reply import get as _field
+from ea_plugin.backends.openai.reply import is_object
+
 _BYTE_ESCAPE = re.compile(rb"\\x([0-9a-fA-F]{2})")
 REPLACEMENT = "\ufffd"
 
@@ -51,13 +54,29 @@ class Step:
     floor: float | None = None
 
 
-def _field(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
-
-
 class MalformedLogprobs(ValueError):
-    """Log-probs that break the API's shape (a string or NaN log-prob, a token that is not text, a missing
-    field): the reply of that one request cannot be scored, which is that pair's error alone."""
+    """Log-probs that break the API's shape (a string, NaN or positive log-prob, a token that is not text,
+    ``bytes`` that are not byte values, a missing field): the reply of that one request cannot be scored, which
+    is that pair's error alone."""
+
+
+# A log-prob a little above 0 is float rounding of a certain token; more is a probability over 1.
+LOGPROB_ROUNDING = 1e-6
+
+
+def _entry(entry: Any, where: str) -> Any:
+    if not is_object(entry):
+        raise MalformedLogprobs(f"{where} is {type(entry).__name__} {entry!r:.40}, not an object")
+    return entry
+
+
+def _raw_bytes(entry: Any, where: str) -> list[int] | None:
+    """The entry's ``bytes``: null, or a list of byte values (0-255)."""
+    raw = _field(entry, "bytes")
+    if raw is not None and (not isinstance(raw, list) or not all(
+            isinstance(b, int) and not isinstance(b, bool) and 0 <= b <= 255 for b in raw)):
+        raise MalformedLogprobs(f"{where}: bytes {raw!r:.60} is not a list of byte values (0-255)")
+    return raw
 
 
 def _token(entry: Any, where: str) -> str | None:
@@ -73,7 +92,9 @@ def _logprob(entry: Any, where: str) -> float:
         raise MalformedLogprobs(f"{where}: logprob {value!r} is not a number")
     if not math.isfinite(value):  # NaN or inf would turn the score into NaN, and NaN >= threshold is False
         raise MalformedLogprobs(f"{where}: logprob {value!r} is not finite")
-    return float(value)
+    if value > LOGPROB_ROUNDING:
+        raise MalformedLogprobs(f"{where}: logprob {value!r} is above 0 (a probability over 1)")
+    return min(float(value), 0.0)
 
 
 def read_steps(logprobs: Any) -> list[Step]:
@@ -87,8 +108,9 @@ def read_steps(logprobs: Any) -> list[Step]:
     steps = []
     for position, entry in enumerate(content or []):
         where = f"logprobs.content[{position}]"
+        entry = _entry(entry, where)
         chosen_token, chosen_logprob = _token(entry, where), _logprob(entry, where)
-        chosen = token_bytes(chosen_token, _field(entry, "bytes"))
+        chosen = token_bytes(chosen_token, _raw_bytes(entry, where))
         alternatives = _field(entry, "top_logprobs") or []
         if not isinstance(alternatives, list):
             raise MalformedLogprobs(f"{where}.top_logprobs is {type(alternatives).__name__}, not a list")
@@ -96,7 +118,8 @@ def read_steps(logprobs: Any) -> list[Step]:
         listed: list[float] = []
         for rank, alt in enumerate(alternatives):
             alt_where = f"{where}.top_logprobs[{rank}]"
-            key = token_bytes(_token(alt, alt_where), _field(alt, "bytes"))
+            alt = _entry(alt, alt_where)
+            key = token_bytes(_token(alt, alt_where), _raw_bytes(alt, alt_where))
             value = _logprob(alt, alt_where)
             listed.append(value)
             if key:
