@@ -170,3 +170,39 @@ def test_an_output_that_cannot_be_written_is_one_line(command: str, where: str, 
     assert main(argv) == 1
     line = one_error_line(capsys, f"ea-judge {command}")
     assert str(tmp_path / "a-file") in line or "ermi" in line or "ead-only" in line
+
+
+class _InterruptedTeacher(RulesBackend):
+    """Answers two think-mode calls, then the user presses Ctrl-C once."""
+
+    calls = 0
+
+    def generate(self, pairs):
+        type(self).calls += 1
+        if type(self).calls == 3:
+            raise KeyboardInterrupt
+        return super().generate(pairs)
+
+
+class _InterruptedTeacherPlugin:
+    @hookimpl
+    def ea_register_backends(self, register):
+        register("interrupted-teacher", _InterruptedTeacher)
+
+
+def test_ctrl_c_in_label_says_what_is_safe_and_that_a_rerun_resumes(tmp_path: Path, capsys):
+    pairs, out = tmp_path / "pairs.jsonl", tmp_path / "labelled"
+    pairs.write_text("".join(json.dumps({"question": "sv660n报e100", "chunk": f"sv660n e10{i}"}) + "\n"
+                             for i in range(5)), encoding="utf-8")
+    plugin = _InterruptedTeacherPlugin()
+    register_plugin(plugin, name="interrupted-teacher")
+    try:
+        argv = ["label", str(pairs), "--out", str(out), "--backend", "interrupted-teacher", "--records-per-step", "1",
+                "--quiet"]
+        assert main(argv) == 130
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "2 labelled pairs are safe" in err and "again to resume" in err
+        assert main(argv) == 0  # the rerun labels the other three
+        assert "skipped_as_done=2" in capsys.readouterr().err
+    finally:
+        unregister_plugin(plugin)
