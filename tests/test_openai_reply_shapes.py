@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from devtools.servers import LoopbackHTTPServer, Reply, Request, chat_completion
 from ea_plugin import ALIGNED, Pair, load_judge
-from tests.servers import LoopbackHTTPServer, Reply, Request, chat_completion
 
 pytest.importorskip("openai")
 
