@@ -19,7 +19,7 @@ from typing import Any
 
 from ea_plugin.backends.base import Backend, call_async
 from ea_plugin.errors import EAPluginError, InvalidPairError, OptionError, UnknownBackendError, UnknownOptionError
-from ea_plugin.judgement import Judgement, Pair, is_blank
+from ea_plugin.judgement import Judgement, Pair, is_blank, validated
 from ea_plugin.options import check_choice, check_int
 from ea_plugin.policy import Decision, OnError, Policy
 from ea_plugin.prompts import Mode
@@ -240,8 +240,8 @@ class AlignmentJudge:
             error = f"backend returned {count} judgements for {len(batch)} pairs"
         else:
             return [
-                j if isinstance(j, Judgement) else self._failed(mode, f"backend returned {type(j).__name__}, "
-                                                                      "not a Judgement")
+                validated(j) if isinstance(j, Judgement) else
+                self._failed(mode, f"backend returned {type(j).__name__}, not a Judgement")
                 for j in result
             ]
         log.warning("backend %s failed on a batch of %d: %s", self.backend_name, len(batch), error)

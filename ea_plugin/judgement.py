@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ea_plugin.prompts import ALIGNED, LABELS, THINK_CLOSE, THINK_OPEN, UNALIGNED, label_tags, strip_label_tags
@@ -48,14 +50,48 @@ class Judgement:
         return asdict(self)
 
 
-# Invisible characters that make a text look non-empty to str.strip() but say nothing: format
-# characters (Cf: zero-width space/joiners, BOM, soft hyphen, bidi marks) and controls (Cc).
-_BLANK_CATEGORIES = ("Cf", "Cc", "Zs", "Zl", "Zp")
+def invalid_reason(judgement: Judgement) -> str | None:
+    """Why a judgement breaks its contract, or None: a plugin's backend may return anything in these fields."""
+    label, score = judgement.label, judgement.score
+    if label is not None and (not isinstance(label, str) or label not in LABELS):
+        return f"label {label!r:.60} is not {ALIGNED!r}, {UNALIGNED!r} or None"
+    if score is not None and (isinstance(score, bool) or not isinstance(score, numbers.Real) or
+                              not math.isfinite(score) or not 0.0 <= score <= 1.0):
+        return f"score {score!r:.60} is not a number in [0, 1] or None"
+    if judgement.error is not None and not isinstance(judgement.error, str):
+        return f"error {judgement.error!r:.60} is not a string or None"
+    if not isinstance(judgement.extra, dict):
+        return f"extra {judgement.extra!r:.60} is not a dict"
+    return None
+
+
+def validated(judgement: Judgement) -> Judgement:
+    """``judgement`` with its score as a float; one that breaks its contract becomes a failed judgement whose
+    error says why (the policy then applies ``on_error`` to that pair alone)."""
+    reason = invalid_reason(judgement)
+    if reason is not None:
+        extra = judgement.extra if isinstance(judgement.extra, dict) else {}
+        return replace(judgement, label=None, score=None, extra=extra,
+                       error=f"invalid judgement from backend {judgement.backend!r:.40}: {reason}")
+    if judgement.score is not None and type(judgement.score) is not float:
+        return replace(judgement, score=float(judgement.score))  # an int or a numpy float
+    return judgement
+
+
+# Characters that make a text look non-empty to str.strip() but show nothing, by Unicode general category:
+# format characters (Cf: zero-width space/joiners, BOM, soft hyphen, bidi marks, tags), controls (Cc),
+# non-spacing marks with no base to sit on (Mn: the combining grapheme joiner U+034F, variation selectors
+# U+FE00-FE0F), and separators (Zs, Zl, Zp).
+_BLANK_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Zs", "Zl", "Zp"})
+# Fillers that Unicode files as letters or symbols but that render as blank space: the Hangul fillers
+# (Default_Ignorable_Code_Point, category Lo) and the blank Braille pattern (So).
+_BLANK_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def is_blank(text: str) -> bool:
     """True when ``text`` holds nothing but whitespace and invisible characters."""
-    return all(ch.isspace() or unicodedata.category(ch) in _BLANK_CATEGORIES for ch in text)
+    return all(ch.isspace() or ch in _BLANK_FILLERS or unicodedata.category(ch) in _BLANK_CATEGORIES
+               for ch in text)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ea_plugin.errors import JudgeError, OptionError
-from ea_plugin.judgement import Judgement, Pair
+from ea_plugin.judgement import Judgement, Pair, validated
 from ea_plugin.options import check_choice, check_int, check_number
 from ea_plugin.prompts import ALIGNED, UNALIGNED, analysis_reason
 
@@ -144,13 +144,18 @@ class Policy:
 
     def uncertain(self, judgement: Judgement) -> bool:
         """Whether a fast judgement goes to think mode for a second opinion (cascade)."""
+        judgement = validated(judgement)
         if self.cascade is None or judgement.score is None or not judgement.ok:
             return False
         low, high = self.cascade
         return low <= judgement.score < high
 
     def decide(self, judgement: Judgement, pair: Pair) -> Decision:
-        """The decision for one pair; raises JudgeError for a failed judgement under on_error="raise"."""
+        """The decision for one pair; raises JudgeError for a failed judgement under on_error="raise".
+
+        A judgement that breaks its contract (a label other than 对齐/不对齐/None, a score that is not a number in
+        [0, 1]) is a failed one, its error saying why: a plugin's mistake is that pair's, under ``on_error``."""
+        judgement = validated(judgement)
         if not judgement.ok:
             error = judgement.error or "backend returned no label"
             if self.on_error == "raise":

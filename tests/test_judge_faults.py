@@ -140,3 +140,62 @@ def test_a_randomly_failing_backend_gives_one_decision_per_pair_in_order_under_e
 def test_raise_policy_raises_for_a_wrong_count_naming_the_pair():
     with pytest.raises(JudgeError, match="judgements for 1 pairs"):
         AlignmentJudge(FaultyBackend(["short"]), on_error="raise").judge("q", "the chunk")
+
+
+# -- a plugin's judgement that breaks its contract (issue 24, item 12) ------------------------------------
+class PluginBackend:
+    """Returns, for chunk i, the judgement given by ``make(i)``: a plugin that may get the contract wrong."""
+
+    name = "plugin"
+
+    def __init__(self, bad: dict[int, tuple[object, object]]) -> None:
+        self.bad = bad
+
+    def score(self, pairs: list[Pair]) -> list[Judgement]:
+        label_score = [self.bad.get(i, (ALIGNED, 0.9)) for i in range(len(pairs))]
+        return [Judgement(label, score=score, mode="fast", backend=self.name) for label, score in label_score]
+
+    generate = score
+
+
+INVALID = [
+    ("aligned", None, "label 'aligned' is not '对齐', '不对齐' or None"),
+    (" 对齐", None, "label ' 对齐'"),
+    (1, None, "label 1"),
+    (ALIGNED, float("nan"), "score nan"),
+    (ALIGNED, float("inf"), "score inf"),
+    (ALIGNED, "0.9", "score '0.9'"),
+    (UNALIGNED, 1.7, "score 1.7"),
+    (ALIGNED, -0.1, "score -0.1"),
+    (ALIGNED, True, "score True"),
+]
+
+
+@pytest.mark.parametrize("on_error", ["keep", "drop"])
+@pytest.mark.parametrize(("label", "score", "says"), INVALID)
+def test_an_invalid_judgement_is_that_pairs_error_under_the_policy(label, score, says, on_error):
+    judge = AlignmentJudge(PluginBackend({1: (label, score)}), on_error=on_error, cascade=(0.4, 0.6), min_keep=1)
+    decisions = judge.judge_many("q", CHUNKS)
+    bad = decisions[1]
+    assert bad.label is None and bad.score is None and says in bad.error and "invalid judgement" in bad.error
+    assert (bad.kept, bad.why) == ((True, "kept_on_error") if on_error == "keep" else (False, "dropped_on_error"))
+    for decision in decisions[:1] + decisions[2:]:
+        assert (decision.label, decision.score, decision.kept, decision.error) == (ALIGNED, 0.9, True, None)
+    with pytest.raises(JudgeError, match="invalid judgement"):
+        AlignmentJudge(PluginBackend({1: (label, score)}), on_error="raise").judge_many("q", CHUNKS)
+
+
+def test_valid_plugin_scores_of_other_number_types_are_read_as_floats():
+    numpy = pytest.importorskip("numpy")
+    judge = AlignmentJudge(PluginBackend({0: (ALIGNED, 1), 1: (UNALIGNED, numpy.float32(0.25))}))
+    first, second = judge.judge_pairs([("q", "a"), ("q", "b")])
+    assert (first.score, first.kept) == (1.0, True) and type(first.score) is float
+    assert (second.score, second.kept, second.why) == (0.25, False, "unaligned") and type(second.score) is float
+
+
+def test_the_policy_checks_a_judgement_given_to_it_directly():
+    from ea_plugin.policy import Policy
+
+    decision = Policy().decide(Judgement("aligned", score=0.9, backend="mine"), Pair("q", "c"))
+    assert (decision.kept, decision.why) == (True, "kept_on_error")
+    assert decision.error == "invalid judgement from backend 'mine': label 'aligned' is not '对齐', '不对齐' or None"

@@ -1,6 +1,8 @@
 """parse_answer: the label is read only after the last </think>, and 不对齐 is never read as 对齐."""
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from ea_plugin import ALIGNED, UNALIGNED, Judgement, parse_answer
 from ea_plugin.judgement import is_blank
@@ -91,6 +93,37 @@ def test_text_of_only_whitespace_and_invisible_characters_is_blank(text):
     assert is_blank(text)
 
 
-@pytest.mark.parametrize("text", ["e100", "\u200be100", "。", "对齐\ufeff"])
+@pytest.mark.parametrize("text", ["e100", "\u200be100", "。", "对齐\ufeff", "e\u0301", "\u2800e", "\u3164가", "\u20dd"])
 def test_text_with_anything_visible_is_not_blank(text):
     assert not is_blank(text)
+
+
+# Issue 24 "Partial": fillers and marks that show nothing were judged (and kept as aligned) as if they were text.
+INVISIBLE = {
+    "hangul filler": "\u3164", "hangul choseong filler": "\u115f", "hangul jungseong filler": "\u1160",
+    "halfwidth hangul filler": "\uffa0", "braille blank": "\u2800", "combining grapheme joiner": "\u034f",
+    "variation selector 16": "\ufe0f", "variation selector 1": "\ufe00", "mongolian free variation selector": "\u180b",
+    "tag letter": "\U000e0041", "combining acute alone": "\u0301", "khmer inherent vowel": "\u17b4",
+    "mixed": "\u3164 \u2800\u034f\ufe0f\u200b\u3000",
+}
+
+
+@pytest.mark.parametrize("text", list(INVISIBLE.values()), ids=list(INVISIBLE))
+def test_fillers_and_lone_marks_are_blank_and_the_judge_refuses_them(text):
+    from ea_plugin import InvalidPairError, load_judge
+
+    assert is_blank(text)
+    with pytest.raises(InvalidPairError, match="chunk"):
+        load_judge("rules").judge("sv660n报e100", text)
+
+
+@given(st.text(st.characters(categories=["Cf", "Cc", "Mn", "Zs", "Zl", "Zp"])))
+def test_any_text_of_invisible_categories_is_blank(text):
+    assert is_blank(text)
+
+
+@given(st.text(st.characters(categories=["Cf", "Mn", "Zs"])), st.characters(categories=["L", "N", "P", "Sm", "Sc"]),
+       st.text(st.characters(categories=["Cf", "Mn", "Zs"])))
+def test_one_letter_digit_or_mark_of_punctuation_among_them_is_not_blank(before, visible, after):
+    assume(visible not in "\u115f\u1160\u3164\uffa0")
+    assert not is_blank(before + visible + after)
