@@ -648,13 +648,14 @@ def _name(row: Row, as_mnemonic: bool) -> str:
 
 def newline_after_cue(row, profile, tables, rng):
     """`ALARM 1529⏎M AXIS BELT SLIP`: the description on the next line; its first letter is no unit of the code."""
-    if profile.style != "bare" or not profile.named:
+    if profile.style not in ("bare", "grbl"):
         return
     other = near_rows(row, tables.rows[row.source], rng)
     target = row if rng.random() < 0.5 else (other[0] if other else None)
     if target is None:
         return
-    body = f"{rng.choice(['ALARM', '报警', 'Alarm'])} {target.text}\n{target.description}"
+    cues = [f"{target.level}:", target.level.upper()] if profile.style == "grbl" else ["ALARM ", "报警", "Alarm "]
+    body = f"{rng.choice(cues).strip()} {target.text}\n{target.description}".replace(": ", ":")
     c = page(profile, body, rng, product_of(profile, rng))
     same = target is row
     yield _pair(row, tables, coded_question(profile, row, rng), c, ALIGNED if same else UNALIGNED, "fault",
