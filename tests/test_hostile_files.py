@@ -582,3 +582,55 @@ def test_a_file_and_its_stream_have_the_same_lines(data: bytes, tmp_path: Path):
     from_bytes, from_file = jsonl.LineCounts(), jsonl.LineCounts()
     assert list(jsonl.read_lines(data, from_bytes)) == list(jsonl.read_file(path, from_file))
     assert from_bytes == from_file and jsonl.count_lines(path) == from_file.lines
+
+
+def test_label_killed_again_and_again_ends_with_the_outputs_of_an_unkilled_run(tmp_path: Path):
+    """SIGKILL at random points of the journal (torn lines included), then a run to the end: the outputs equal
+    those of a run never killed, and no pair was asked twice."""
+    import random
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+    from tests.servers import LoopbackHTTPServer, Reply, chat_completion
+
+    def teacher(request: Any) -> Reply:  # by pair: aligned, unaligned, or an answer with no label
+        text = request.body["messages"][-1]["content"]
+        kind = sum(map(ord, text)) % 3
+        steps = format_analysis("产品信息-sv660n", "产品信息-sv660n", ALIGNED if kind == 0 else "不对齐", "理由")
+        content = steps if kind == 2 else f"{steps}\n\n<label>{ALIGNED if kind == 0 else '不对齐'}</label>"
+        return Reply(body=chat_completion(content), delay_s=0.03)
+
+    source = tmp_path / "pairs.jsonl"
+    hostile_file(source, pair)  # 12 good pairs, 11 hostile lines, tricky and torn ones
+    names = ("aligned.json", "unaligned.json", "label_rejects.jsonl")
+    rng = random.Random(FUZZ.max_examples)
+    with LoopbackHTTPServer(teacher) as server:
+        def argv(out: Path) -> list[str]:
+            return [str(source), "--out", str(out), "--quiet", "--backend", "openai", "--base-url",
+                    f"{server.url}/v1", "--model", "t", "--chunk-size", "1", "--concurrency", "1"]
+
+        assert label_main(argv(tmp_path / "whole")) == 0
+        asked_whole = len(server.requests)
+        killed, journal = tmp_path / "killed", tmp_path / "killed" / "label_journal.jsonl"
+        cut_at: list[int] = []
+        for _ in range(max(2, FUZZ.max_examples // 10)):
+            process = subprocess.Popen([sys.executable, "-m", "training.label", *argv(killed)], cwd=REPO,
+                                       env={**os.environ, "PYTHONPATH": str(REPO)}, stderr=subprocess.DEVNULL,
+                                       start_new_session=True)
+            target, deadline = rng.randrange(1, 20), time.monotonic() + 60
+            while (process.poll() is None and time.monotonic() < deadline
+                   and (not journal.exists() or journal.read_bytes().count(b"\n") < target)):
+                time.sleep(0.005)
+            time.sleep(rng.random() * 0.05)  # mid-write now and then: a torn last line
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+            cut_at.append(journal.read_bytes().count(b"\n") if journal.exists() else 0)
+        whole_entries = (tmp_path / "whole" / "label_journal.jsonl").read_bytes().count(b"\n")
+        assert any(0 < n < whole_entries for n in cut_at), f"no kill came mid-run: {cut_at} of {whole_entries}"
+        assert label_main(argv(killed)) == 0
+        asked_killed = len(server.requests) - asked_whole
+    assert asked_killed <= asked_whole + max(2, FUZZ.max_examples // 10)  # at most the pair in flight per kill
+    for name in names:
+        assert (killed / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
