@@ -592,8 +592,8 @@ def test_label_killed_again_and_again_ends_with_the_outputs_of_an_unkilled_run(t
     import subprocess
     import sys
 
+    from devtools.servers import LoopbackHTTPServer, Reply, chat_completion
     from tests.conftest import REPO
-    from tests.servers import LoopbackHTTPServer, Reply, chat_completion
 
     def teacher(request: Any) -> Reply:  # by pair: aligned, unaligned, or an answer with no label
         text = request.body["messages"][-1]["content"]
