@@ -100,8 +100,8 @@ def test_the_learned_catalog_loads_and_changes_what_it_should(learned, tmp_path)
     catalog = check_catalog(path)
     assert catalog.notes == () and catalog.is_listed_mnemonic("ocf") and catalog.is_software("zetaos")
     base, judge = load_judge("rules"), load_judge("rules", catalog=str(path))
-    sibling = ("QuonDrive QX40 报故障码9", "QuonDriveQX50 故障代码\n故障码 9：过电流")
-    assert base.judge(*sibling).label == ALIGNED  # the glued long series word is no model without it
+    sibling = ("泽塔机械臂返回-4", "库恩 QuonDrive QX40 返回值 -4：超时")  # a brand against another brand's series
+    assert base.judge(*sibling).label == ALIGNED  # neither brand is known without it: the codes decide
     assert judge.judge(*sibling).label == UNALIGNED
     # the brand learned in two scripts decides like a known one; then the codes differ
     assert judge.judge("泽塔机械臂返回-4", "ZETAMOTION ZA9 返回值 -5：超限").label == UNALIGNED
@@ -137,7 +137,7 @@ def test_catalog_learn_command(tmp_path, capsys):
     assert f"{out}: 4 series" in printed.out
     assert "1 line(s)" in printed.err
     assert main(["catalog", "check", str(out)]) == 0
-    main(["judge", "--catalog", str(out), "QuonDrive QX40 报故障码9", "QuonDriveQX50 故障码 9：过电流"])
+    main(["judge", "--catalog", str(out), "泽塔机械臂返回-4", "库恩 QuonDrive QX40 返回值 -4：超时"])
     assert "不对齐" in capsys.readouterr().out
     assert main(["catalog", "learn", str(corpus), "-o", str(corpus)]) == 2  # never over its input
     assert "would overwrite the input" in capsys.readouterr().err
@@ -186,12 +186,27 @@ def test_a_learned_catalog_reaches_extract_the_teacher_and_the_audit(learned, tm
 
     path = tmp_path / "learned.yaml"
     write_learned(learned.mapping, path)
-    sibling = ("QuonDrive QX40 报故障码9", "QuonDriveQX50 故障代码\n故障码 9：过电流")
+    sibling = ("泽塔机械臂返回-4", "库恩 QuonDrive QX40 返回值 -4：超时")
     assert main(["extract", "--catalog", str(path), sibling[1]]) == 0
-    assert "series=learned/quondriveqx50" in capsys.readouterr().out
+    assert "series=learned/quondriveqx40 brand=learned/库恩" in capsys.readouterr().out
     example = Example("t#0", *sibling, ALIGNED, "")
     assert audit([example]) == [] and [f.rules for f in audit([example], [str(path)])] == [UNALIGNED]
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text(json.dumps({"question": sibling[0], "chunk": sibling[1]}, ensure_ascii=False) + "\n", "utf-8")
     assert label_main([str(pairs), "--out", str(tmp_path / "out"), "--quiet", "--catalog", str(path)]) == 0
     assert len(json.loads((tmp_path / "out" / "unaligned.json").read_text(encoding="utf-8"))) == 1
+
+
+def test_a_listed_mnemonic_after_a_series_is_its_code_not_a_short_model(learned):
+    catalog = extend_builtin(learned.mapping)
+    question = extract_entities("QuonDrive QX40 UvF1报警", catalog)  # UvF1: listed; a short name's shape
+    assert [p.series for p in question.products] == ["learned/quondriveqx40"]
+    assert [(f.family, f.main) for f in question.faults] == [("MN", "uvf1")]
+    chunk = extract_entities("QuonDrive QX40 故障一览\nOHF    Overheat\nOLF    Overload", catalog)
+    assert apply_rules(question, chunk).label == UNALIGNED
+
+
+def extend_builtin(mapping):
+    from ea_plugin.rules.learn import extend
+
+    return extend(load_catalog(), mapping)

@@ -29,6 +29,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ import yaml
 
 from ea_plugin.rules.catalog import MNEMONIC_SHAPE, Catalog, _alias_keys, load_catalog, parse_catalog
 from ea_plugin.rules.extract import extract_entities
-from ea_plugin.rules.normalize import PRODUCT_WORDS, main_model_of, nfkc, normalize_product
+from ea_plugin.rules.normalize import PRODUCT_WORDS, lower_same_length, main_model_of, nfkc, normalize_product
 from ea_plugin.rules.words import CUES_BEFORE_ZH, CUES_BEFORE_ZH_HANT, NEVER_PRODUCT, RUNNING_TEXT
 
 LEARNED_PREFIX = "learned/"
@@ -313,6 +314,16 @@ def _series_candidates(pages: list[_Page], base: Catalog, software: dict[str, li
     return keep, pairs
 
 
+@lru_cache(maxsize=65536)
+def _read_as_code(word: str) -> bool:
+    """Whether the rules read ``word`` alone as a fault code or parameter (E100, AL013, P0-01), not a model."""
+    entities = extract_entities(word, _EMPTY_CATALOG)
+    return bool(entities.faults or entities.parameters) and not entities.products
+
+
+_EMPTY_CATALOG = parse_catalog([("empty", {})])
+
+
 def _known(catalog: Catalog, normal: str) -> bool:
     """Whether the catalog reads ``normal`` as one of its series: an alias, a variant of one (``sv660n`` of
     SV660: the alias ends before a digit run's end or a variant letter), an order code. A longer series word
@@ -339,7 +350,10 @@ def _abbreviates(short: str, long: str) -> bool:
 
 
 def _plausible(word: str, after: str, software_keys: set[str]) -> bool:
-    """A model-shaped heading word that may name a series (not a version, interface, terminal or unit)."""
+    """A model-shaped heading word that may name a series (not a code, parameter, version, interface, terminal
+    or unit)."""
+    if _read_as_code(word):
+        return False
     lower = word.lower()
     letters = re.match(r"[a-z]+", lower).group(0)
     if len(word) > 32 or _key(word) in software_keys or _VERSION.fullmatch(word):
@@ -373,19 +387,28 @@ class _Learner:
     def _read_page(self, index: int, page: _Page) -> None:
         whole = page.title + "\n" + page.text
         entities = extract_entities(whole, self.trial)
+        # The series a page names: the catalog's series aliases found in it (whatever the product pass makes
+        # of the words around them: "ZETAMOTION ZA9" may read as one unknown model until the brand is known),
+        # and the series of the models the rules read (variants: SV660N of SV660).
+        codes = [f.span for f in (*entities.faults, *entities.parameters)]
+        mentions = [(h.start, h.end, h.id) for h in self.trial.find_aliases(lower_same_length(whole))
+                    if h.kind == "series" and not h.context
+                    and not any(s < h.end and h.start < e for s, e in codes)]  # a code the rules read is no series
+        mentions += [(p.span[0], p.span[1], p.series) for p in entities.products if p.series and not p.is_brand]
+        mentions.sort()
+        brands = {p.span[1]: p.brand for p in entities.products if p.is_brand}
         named: dict[str, None] = {}
         in_heading: dict[str, None] = {}
-        products = entities.products
-        for position, product in enumerate(products):
-            if product.is_brand or product.series is None:
-                continue
-            ident = product.series
+        last_end = -1
+        for start, end, ident in mentions:
+            if start < last_end:
+                continue  # inside a mention already counted
+            last_end = end
             named[ident] = None
-            if product.span[0] < page.heading_end:
+            if start < page.heading_end:
                 in_heading[ident] = None
-            self.written[ident][product.text] += 1
-            before = products[position - 1] if position else None
-            vote = self._brand_before(whole, product.span[0], before) or self._brand_after(whole, product.span[1])
+            self.written[ident][whole[start:end]] += 1
+            vote = self._brand_before(whole, start, brands) or self._brand_after(whole, end)
             if vote is not None:
                 self.brand_votes[ident][vote] += 1
                 if not self.brand_pages[(ident, vote[1])] or self.brand_pages[(ident, vote[1])][-1] != index:
@@ -398,10 +421,12 @@ class _Learner:
                 self.codes[owner][code] += 1
             self.code_pages[owner].append(index)
 
-    def _brand_before(self, text: str, start: int, before: Any) -> tuple[str, str] | None:
-        """("known", brand id) or ("new", the word) written right before a series at ``start``."""
-        if before is not None and before.is_brand and text[before.span[1]:start].strip(" _") == "":
-            return ("known", before.brand)
+    def _brand_before(self, text: str, start: int, brands: dict[int, str]) -> tuple[str, str] | None:
+        """("known", brand id) or ("new", the word) written right before a series at ``start``; ``brands``:
+        the known brands read in the text, by where they end."""
+        for gap in (0, 1):
+            if start - gap in brands and text[start - gap:start].strip(" _") == "":
+                return ("known", brands[start - gap])
         window = max(0, start - 24)
         head = text[window:start]
         trimmed = head[:-1] if head.endswith(" ") else head

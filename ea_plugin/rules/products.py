@@ -120,7 +120,7 @@ def candidates(text: Text, catalog: Catalog, tokens: list[tuple[int, int]], hits
     ``hits``: the catalog's aliases in the text (``catalog.find_aliases``). A candidate of kind SOFTWARE names
     software (its span is taken, no product read)."""
     found: list[Candidate] = []
-    covered = _alias_candidates(hits, text, found) if hits else _NOTHING_COVERED
+    covered = _alias_candidates(hits, text, found, catalog.listed_mnemonics) if hits else _NOTHING_COVERED
     _token_candidates(tokens, text, covered, found, catalog.software_keys)
     found.sort()
     return found
@@ -131,9 +131,11 @@ SOFTWARE_KIND = "software"
 _PRODUCT_WORD_WHY = "model before a product word"
 
 
-def _alias_candidates(hits: list[AliasHit], text: Text, found: list[Candidate]) -> dict[int, str]:
+def _alias_candidates(hits: list[AliasHit], text: Text, found: list[Candidate],
+                      listed: frozenset[str] = frozenset()) -> dict[int, str]:
     """Catalog aliases (a context alias needs a brand or series word before or a product word after), and a
-    short model right after a brand or series word. Returns the starts of tokens that an alias spans
+    short model right after a brand or series word, unless a catalog lists it as a mnemonic code (``listed``:
+    ``ACOPOSinverter P86 SCF4报警`` names the code SCF4). Returns the starts of tokens that an alias spans
     exactly, with the alias' kind: an alias is always read where it is free, so the token's own candidates
     would never be, and a brand is no series word (Omron G5 is the brand and the model G5)."""
     lowered, token_at = text.lowered, text.token_at
@@ -149,7 +151,8 @@ def _alias_candidates(hits: list[AliasHit], text: Text, found: list[Candidate]) 
         if not context:
             after = end + (lowered[end : end + 1] == " ")
             after_end = token_at.get(after)
-            if after_end is not None and _SHORT.fullmatch(lowered, after, after_end):
+            if (after_end is not None and _SHORT.fullmatch(lowered, after, after_end)
+                    and not (listed and lowered[after:after_end] in listed)):
                 why = f"short model after {kind} {lowered[start:end]!r}"
                 found.append((after, after - after_end, 1, after_end, "after_brand", None, why))
     return covered
