@@ -354,3 +354,20 @@ def test_v3_forms_never_overlap_and_never_raise(text):
 )
 def test_a_spaced_models_digits_are_never_a_code(text, expected):
     assert normals(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("oC1 加速过电流\noC2 减速过电流", ["F:MN/oc1", "F:MN/oc2"]),  # headings with a Chinese description
+        ("Lu 欠压", ["F:MN/lu"]),
+        ("显示Uv", ["F:MN/uv"]),  # capitalised letters after a Chinese cue
+        ("Uv：欠压", ["F:MN/uv"]),
+        ("Hint: use the key", []),  # a capitalised word heading English text
+        ("Load above 50% makes it more likely.", []),
+        ("OK 按钮", []),
+        ("面板显示Er", []),  # a family prefix cut from its number
+    ],
+)
+def test_mnemonic_headings_and_capitalised_names(text, expected):
+    assert normals(text) == expected

@@ -110,7 +110,7 @@ def test_the_report_judges_every_pair_and_breaks_it_down_by_kind_and_vendor(dev_
 # A ratchet, not the target: the rules backend does not implement spec v3 yet (issue 21). These are its scores on
 # main when the set landed; raise them as the rules improve. The target is accuracy >= 0.99 with no aligned pair
 # dropped (and >= 0.99 on the held-out split).
-FLOOR_ACCURACY = 0.992
+FLOOR_ACCURACY = 0.993
 CEILING_ALIGNED_DROPPED = 0.0
 
 

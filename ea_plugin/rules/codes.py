@@ -407,9 +407,9 @@ def _plain_case(letters: str) -> bool:
 
 
 def _mnemonic_written(shown: str, token: str, catalog: Catalog) -> str | None:
-    """How a mnemonic-shaped token is written: "mixed" (a case no word has: oC, FAn), "digits" (Uv1, OL2),
-    "upper" (GF, OCF), "lower" (ov, ocd); None where it is a word of text (OK, LED, Code, IGBT) and no catalog
-    lists it."""
+    """How a mnemonic-shaped token is written: "mixed" (a case no word has: oC, FAn), "listed" (by the catalog),
+    "digits" (Uv1, OL2), "upper" (GF, OCF), "lower" (ov, ocd), "title" (Uv, Lu); None where it is a word of text
+    (OK, LED, Code, IGBT) and no catalog lists it."""
     letters = shown.rstrip("0123456789")
     if not _plain_case(letters):
         return "mixed"
@@ -421,9 +421,15 @@ def _mnemonic_written(shown: str, token: str, catalog: Catalog) -> str | None:
         return "digits"
     if letters.isupper():
         return "upper"
-    if letters.islower():
-        return "lower"
-    return None  # "Oc", "Name": capitalised letters are a word
+    return "lower" if letters.islower() else "title"
+
+
+# How sure a context is that a code stands there, and the ways of writing it accepts: ANY (a table cell, a
+# Chinese cue, brackets beside a number, a heading with a Chinese description); PLAIN (an English cue or heading:
+# no capitalised word, "Hint:", "Code"); MARKED (English text that goes on after an English cue: a digit, a
+# mixed case or the catalog's listing only).
+_ANY, _PLAIN, _MARKED = None, frozenset(("mixed", "listed", "digits", "upper", "lower")), frozenset(
+    ("mixed", "listed", "digits"))
 
 
 def read_mnemonics(
@@ -453,17 +459,17 @@ def read_mnemonics(
             pair = ends.get(before)
             if pair is None:
                 continue  # "(CRC)" explains an abbreviation; brackets hold a code only beside a numbered one
-            why, weak = f"in brackets beside code {out[pair].text!r} (one fault, two names)", False
+            why, accepts = f"in brackets beside code {out[pair].text!r} (one fault, two names)", _ANY
         else:
             context = _mnemonic_context(lowered, start, end, cells)
             if context is None:
                 if not (listed and token in listed):
                     continue
-                context = ("listed among a series' codes by the catalog", False)
-            why, weak = context
+                context = ("listed among a series' codes by the catalog", _ANY)
+            why, accepts = context
         written_as = _mnemonic_written(written[start:end], token, catalog)
-        if written_as is None or (weak and written_as not in ("mixed", "digits", "listed")):
-            continue  # a word of text; or a plain letters-only word in English text after an English cue
+        if written_as is None or (accepts is not None and written_as not in accepts):
+            continue  # a word of text; or one written as words are where English text goes on
         if out is faults:
             out = list(faults)
         other = None
@@ -497,12 +503,14 @@ _ZH_CUE_LAST = frozenset("".join(w[-1] for w in CUES_BEFORE_ZH + CUES_BEFORE_ZH_
 _EN_CUE_WORDS = frozenset((*CUES_BEFORE_EN, "code", "number", "no"))
 
 
-def _mnemonic_context(lowered: str, start: int, end: int, cells: frozenset[int]) -> tuple[str, bool] | None:
-    """Why a mnemonic-shaped token stands where codes are written, and whether that context is weak (English text
-    after an English cue: "error ABZ signals", "joint error: IMU sensor", "the fault log."; there a mnemonic of
-    letters only must end its phrase or be written with a digit or a mixed case: fault PHF, fault OH1); or None."""
+def _mnemonic_context(
+    lowered: str, start: int, end: int, cells: frozenset[int]
+) -> tuple[str, frozenset[str] | None] | None:
+    """Why a mnemonic-shaped token stands where codes are written, and the ways of writing it that context accepts
+    (_ANY, _PLAIN, _MARKED: English text after an English cue, "error ABZ signals", "the fault log.", needs a
+    digit or a mixed case unless the token ends its phrase: fault PHF, fault OH1); or None."""
     if start in cells:
-        return "first cell of a table row", False
+        return "first cell of a table row", _ANY
     after = end
     while lowered[after : after + 1] in _BLANK:
         after += 1
@@ -510,13 +518,19 @@ def _mnemonic_context(lowered: str, start: int, end: int, cells: frozenset[int])
     if next_char in _MN_CUE_AFTER_FIRST:
         cue = _MN_CUE_AFTER.match(lowered, end)
         if cue:
-            return f"before cue {cue.group('cue')!r}", False
-    elif next_char == ":" and _ROW_AFTER.match(lowered, end):
-        i = start  # a heading opens its line or follows other-script text ("故障一览 ov：", not "F01009 CU:")
+            return f"before cue {cue.group('cue')!r}", _ANY
+    elif next_char == ":" or (after > end and _other_script(next_char)):
+        # A heading opens its line; one with a colon may follow other-script text ("故障一览 ov：", not "F01009 CU:").
+        i = start
         while i and lowered[i - 1] in _BLANK:
             i -= 1
-        if not i or lowered[i - 1] in _HEADING_AFTER or not lowered[i - 1].isascii():
-            return "opening a heading 'X: description'", False
+        line_start = not i or lowered[i - 1] in _HEADING_AFTER
+        if next_char != ":":
+            if line_start:  # "oC1 加速过电流": a Chinese description after a space
+                return "opening a heading 'X description'", _ANY
+        elif (line_start or not lowered[i - 1].isascii()) and (colon := _ROW_AFTER.match(lowered, end)):
+            description = lowered[colon.end() : colon.end() + 8].lstrip()[:1]
+            return "opening a heading 'X: description'", _ANY if _other_script(description) else _PLAIN
     i = start  # the cue before: an English word or other ASCII there makes it none but an English cue word
     while i and lowered[i - 1] in _FILLER:
         i -= 1
@@ -534,7 +548,13 @@ def _mnemonic_context(lowered: str, start: int, end: int, cells: frozenset[int])
     word, between = cue.group("cue").strip(), lowered[cue.end("cue") : start]
     if "(" in between or "[" in between:
         return None  # "故障代码（LFT）", "error (CRC)": an abbreviation explained; brackets pair with numbers only
-    weak = word.isascii() and bool(
-        between.strip(" \t") or _goes_on(lowered, end) or lowered[start:end] in ENGLISH_SHORT)
-    return f"after cue {word!r}", weak
+    if not word.isascii():
+        return f"after cue {word!r}", _ANY
+    weak = between.strip(" \t") or _goes_on(lowered, end) or lowered[start:end] in ENGLISH_SHORT
+    return f"after cue {word!r}", _MARKED if weak else _PLAIN
+
+
+def _other_script(char: str) -> bool:
+    """A letter of another script (a Chinese description), not ASCII or punctuation."""
+    return not char.isascii() and char.isalpha()
 
