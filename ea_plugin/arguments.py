@@ -130,7 +130,7 @@ def add_backend_arguments(parser: argparse.ArgumentParser, *, default: str = "ru
     group.add_argument("--backend", default=default,
                        help=f"{what}: rules, transformers, openai, or a plugin's name (default {default})")
     group.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                       help="a backend option (repeatable; `ea-judge backends` lists backends)")
+                       help="a backend option (repeatable; `ea-judge backends` lists each backend's)")
     group.add_argument("--model", help="transformers: model id or directory; openai: the served model's name")
     group.add_argument("--adapter", help="transformers: LoRA adapter directory")
     group.add_argument("--base-url", help="openai: the server, e.g. http://127.0.0.1:8000/v1")

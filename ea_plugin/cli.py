@@ -113,10 +113,14 @@ def cmd_filter(args: argparse.Namespace) -> int:
 
 
 def cmd_backends(args: argparse.Namespace) -> int:
+    """Each backend and the options it takes (what --option KEY=VALUE and the shortcut flags may name)."""
+    from ea_plugin.judge import factory_options
     from ea_plugin.plugins import backend_factories, qualname
 
     for name, factory in sorted(backend_factories().items()):
         print(f"{name:14} {qualname(factory)}")
+        options = factory_options(factory)
+        print(f"{'':14} options: {', '.join(options) if options is not None else 'any'}")
     return 0
 
 
@@ -159,7 +163,7 @@ def ea_register_commands(subparsers: argparse._SubParsersAction) -> None:
     add_backend_arguments(filt)
     filt.set_defaults(func=cmd_filter)
 
-    backends = sub.add_parser("backends", help="list registered backends")
+    backends = sub.add_parser("backends", help="list registered backends and the options each takes")
     backends.set_defaults(func=cmd_backends)
 
 

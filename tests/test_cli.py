@@ -58,9 +58,11 @@ def test_filter_judges_rejects_with_reasons_and_resumes(tmp_path, capsys):
     assert "judged=1" in capsys.readouterr().err
 
 
-def test_backends_lists_the_builtins(capsys):
+def test_backends_lists_the_builtins_and_their_options(capsys):
     main(["backends"])
-    assert "rules" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "rules" in out and "openai" in out
+    assert any("options:" in line and "base_url" in line and "concurrency" in line for line in out.splitlines())
 
 
 def test_console_script_is_installed():
