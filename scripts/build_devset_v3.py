@@ -35,7 +35,7 @@ from scripts.build_devset import balance, dedupe, fullwidth  # as the v2 dev set
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset_v3"
 SEED = 20261207
 SPLITS = ("devset", "holdout")
-PER_KIND = 33  # pairs per (source, kind) at most, before class balancing
+PER_KIND = 29  # pairs per (source, kind) at most, before class balancing
 PER_KIND_OF = {"parameter": 80}  # parameter tables have fewer kinds: more pairs of the one that checks them
 PASSES = 4  # a small table's rows are visited again with other templates until its kinds have their share
 
@@ -693,6 +693,54 @@ def alias_in_heading(row, profile, tables, rng):
                     profile, rng)
 
 
+def two_series_on_page(row, profile, tables, rng):
+    """A page for two series (`OSP-P300 / OSP-P200 报警一览`) against a question about one of them: one product of the
+    page matches, so the codes decide."""
+    if not profile.sibling or profile.style in PARAMETER_STYLES:
+        return
+    sibling = rng.choice(profile.sibling)  # (a profile's siblings may be several series: the same one on both sides)
+    both = f"{rng.choice(profile.models)} / {sibling}"
+    q = coded_question(profile, row, rng, product=sibling)
+    if rng.random() < 0.5:
+        c = page(profile, line(profile, row, rng), rng, both)
+        yield _pair(row, tables, q, c, ALIGNED, "fault", "two_series_page_same_code", [row],
+                    f"one of the page's two series is the question's; {row.code.show()} listed", profile, rng)
+        return
+    rows = near_rows(row, tables.rows[row.source], rng)
+    if rows:
+        c = page(profile, line(profile, rows[0], rng), rng, both)
+        yield _pair(row, tables, q, c, UNALIGNED, "fault", "two_series_page_diff_code", rows,
+                    f"one of the page's two series is the question's; {row.code.show()} vs {rows[0].code.show()}",
+                    profile, rng)
+
+
+def two_codes_asked(row, profile, tables, rng):
+    """Two codes in one question (`先返回-4，后返回-3`): a page listing one of them keeps, one listing neither drops."""
+    if profile.style in PARAMETER_STYLES or not profile.named:
+        return
+    near = near_rows(row, tables.rows[row.source], rng, 2)
+    if near is None:
+        return
+    second, third = near
+    as_mn = profile.style == "mn" and rng.random() < 0.5
+    first_text, second_text = (ask_code(profile, r, rng, as_mnemonic=as_mn) for r in (row, second))
+    q = rng.choice(("{p}先{a}，后来又{b}，怎么处理？", "{p} {a}, then {b}: what to do?", "{p}同时出现{a}和{b}")).format(
+        p=rng.choice(profile.models), a=first_text, b=second_text)
+    if rng.random() < 0.5:
+        c = page(profile, line(profile, second, rng, "pair" if as_mn else ""), rng, product_of(profile, rng))
+        yield _pair(row, tables, q, c, ALIGNED, "fault", "two_codes_one_listed", [second],
+                    f"the question asks {_name(row, as_mn)} and {_name(second, as_mn)}; the page lists the second",
+                    profile, rng)
+        return
+    if differs_from_both := [r for r in [third] if r.code.main.lstrip("-") != second.code.main.lstrip("-")
+                             and not (r.mnemonic and r.mnemonic.lower() == second.mnemonic.lower())]:
+        c = page(profile, line(profile, differs_from_both[0], rng, "pair" if as_mn else ""), rng,
+                 product_of(profile, rng))
+        yield _pair(row, tables, q, c, UNALIGNED, "fault", "two_codes_none_listed", differs_from_both,
+                    f"the question asks {_name(row, as_mn)} and {_name(second, as_mn)}; the page lists "
+                    f"{_name(differs_from_both[0], as_mn)}", profile, rng)
+
+
 def sibling_series(row, profile, tables, rng):
     """The same code under another series of the same vendor: products differ, drop."""
     if not profile.sibling:
@@ -902,7 +950,8 @@ def parameter(row, profile, tables, rng):
 
 
 BUILDERS: tuple[KindBuilder, ...] = (
-    same_code, near_miss, cnc_table, newline_after_cue, series_spelling, alias_in_heading, sibling_series, other_vendor,
+    same_code, near_miss, cnc_table, newline_after_cue, series_spelling, alias_in_heading, sibling_series,
+    two_series_on_page, two_codes_asked, other_vendor,
     chunk_no_product, question_no_product, no_entity, software_names, brand_own, mnemonic_same, mnemonic_diff,
     number_against_pair, mnemonic_vs_number, sign_differs, parameter)
 PARAM_BUILDERS = {parameter, series_spelling, sibling_series, no_entity, question_no_product, software_names}

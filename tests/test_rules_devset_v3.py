@@ -86,7 +86,7 @@ def test_the_dev_split_covers_every_v3_form_in_english_and_chinese():
             "mnemonic_vs_number_undecided", "table_row_matches", "table_row_none_matches", "signed_vs_unsigned",
             "sign_dropped", "parameter_same", "parameter_diff", "series_spelling", "sibling_series_same_code",
             "software_name_same_code", "code_then_newline_diff", "parameter_other_separator",
-            "alias_in_heading_same_code"} <= kinds
+            "alias_in_heading_same_code", "two_series_page_same_code", "two_codes_none_listed"} <= kinds
     chunks = [r["chunk"] for r in dev]
     assert sum(any("\u4e00" <= ch <= "\u9fff" for ch in c) for c in chunks) > len(chunks) * 0.3
     assert sum(c.isascii() for c in chunks) > len(chunks) * 0.1
@@ -110,7 +110,7 @@ def test_the_report_judges_every_pair_and_breaks_it_down_by_kind_and_vendor(dev_
 # A ratchet, not the target: the rules backend does not implement spec v3 yet (issue 21). These are its scores on
 # main when the set landed; raise them as the rules improve. The target is accuracy >= 0.99 with no aligned pair
 # dropped (and >= 0.99 on the held-out split).
-FLOOR_ACCURACY = 0.993
+FLOOR_ACCURACY = 0.994
 CEILING_ALIGNED_DROPPED = 0.0
 
 
