@@ -4,7 +4,7 @@
     python -m benchmarks.filter_workers --records 50000 --workers 1 2 4 --ray 2 4
 
 Each row runs ``filter_file`` (the code behind ``ea-judge filter``) over the same JSONL file of manual-like pairs
-(``benchmarks.pairs``, unique texts: no cache hits across records) into a fresh output, and times it on the wall
+(``devtools.pairs``, unique texts: no cache hits across records) into a fresh output, and times it on the wall
 clock from the call to the last record written: the engine's start (spawning the worker processes, creating the
 Ray actors and building their judges) is inside the time, the Ray cluster's own start is not (it is started once,
 as a cluster is). The output files of every row are checked byte-identical to the in-process row's. The
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.pairs import make_pairs
+from devtools.pairs import make_pairs
 from ea_plugin.filter_file import check_paths, filter_file
 from ea_plugin.jsonl import write_jsonl
 from ea_plugin.parallel import engine

@@ -18,7 +18,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from benchmarks.pairs import make_pairs
+from devtools.pairs import make_pairs
 from ea_plugin import AlignmentJudge, Pair
 from ea_plugin.backends.rules import RulesBackend
 

@@ -32,7 +32,7 @@ from typing import Any
 import torch
 
 from benchmarks.judge_throughput import float32_scores, load_model_and_tokenizer, measure, plain_label_scores, release
-from benchmarks.pairs import make_pairs
+from devtools.pairs import make_pairs
 from ea_plugin import load_judge
 from ea_plugin.prompts import render_prompt
 

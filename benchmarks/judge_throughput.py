@@ -34,7 +34,7 @@ from typing import Any
 
 import torch
 
-from benchmarks.pairs import make_pairs
+from devtools.pairs import make_pairs
 from ea_plugin import load_judge
 from ea_plugin.backends.transformers import TransformersBackend
 from ea_plugin.judgement import Pair

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
-from benchmarks.pairs import make_pairs
+from devtools.pairs import make_pairs
 from ea_plugin.backends.openai import OpenAIBackend
 from ea_plugin.judgement import Pair
 from ea_plugin.prompts import ALIGNED, build_messages, chat_template_kwargs

@@ -16,7 +16,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from benchmarks.judge_throughput import GPU, load_model_and_tokenizer, make_backend, release
-from benchmarks.pairs import make_pairs
+from devtools.pairs import make_pairs
 
 VARIANTS = {
     "packed": {"packed": True, "compile_layers": True},

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.pairs import make_pairs
+from devtools.pairs import make_pairs
 from ea_plugin.backends.rules import RulesBackend
 from ea_plugin.jsonl import read_file
 from ea_plugin.judgement import Pair
@@ -92,7 +92,7 @@ def measure(pairs: list[Pair], repeat: int) -> list[tuple[str, tuple[float, floa
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pairs", type=int, default=4000, help="manual-like pairs (benchmarks.pairs)")
+    parser.add_argument("--pairs", type=int, default=4000, help="manual-like pairs (devtools.pairs)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     dev = devset_pairs()

@@ -19,7 +19,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.pairs import make_pairs
+from devtools.pairs import make_pairs
 from ea_plugin.backends.rules import RulesBackend
 from ea_plugin.examples import WORKED_EXAMPLES
 from ea_plugin.jsonl import dumps, read_file
