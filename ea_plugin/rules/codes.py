@@ -413,10 +413,10 @@ def _mnemonic_written(shown: str, token: str, catalog: Catalog) -> str | None:
     letters = shown.rstrip("0123456789")
     if not _plain_case(letters):
         return "mixed"
+    if token in MNEMONIC_NEVER or letters.lower() in MNEMONIC_NEVER:
+        return None  # a word is never a mnemonic, even where a (learned) catalog lists it
     if catalog.listed_mnemonics and token in catalog.listed_mnemonics:
         return "listed"
-    if token in MNEMONIC_NEVER or letters.lower() in MNEMONIC_NEVER:
-        return None
     if len(letters) != len(shown):
         return "digits"
     if letters.isupper():
@@ -475,7 +475,7 @@ def read_mnemonics(
         other = None
         if pair is not None:
             number = out[pair]
-            out[pair] = replace(number, pair=("MN", token))
+            out[pair] = replace(number, pair=("MN", token), why=f"{number.why}; paired with {written[start:end]!r}")
             other = (number.family, number.main)
         out.append(FaultCode(written[start:end], (start, end), f"mnemonic {why}", "MN", token, None, other))
     return out
