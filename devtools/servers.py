@@ -159,6 +159,7 @@ class Request:
     method: str
     path: str
     body: Any  # parsed JSON, or the raw text when the body is not JSON
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
 
 
 @dataclass
@@ -264,7 +265,7 @@ class LoopbackHTTPServer:
                     body: Any = json.loads(text) if text else None
                 except json.JSONDecodeError:
                     body = text
-                request = Request(self.command, self.path, body)
+                request = Request(self.command, self.path, body, {k.lower(): v for k, v in self.headers.items()})
                 owner._enter(request)
                 try:
                     reply = owner.handler(request)

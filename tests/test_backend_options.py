@@ -21,10 +21,9 @@ OPENAI_BAD = [
     ("base_url", "127.0.0.1:8000/v1"),  # no scheme: would fail later as a confusing connection error
     ("base_url", "ftp://127.0.0.1/v1"),
     ("base_url", "http:///v1"),
-    ("base_url", None),
     ("model", ""),
     ("model", 7),
-    ("api_key", None),
+    ("api_key", 5),
     ("timeout", 0),
     ("timeout", -1),
     ("timeout", "30"),

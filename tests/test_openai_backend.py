@@ -24,6 +24,7 @@ import pytest
 from devtools.servers import LoopbackHTTPServer, Reply, Request, chat_completion, free_port
 from ea_plugin import ALIGNED, UNALIGNED, BackendClosedError, JudgeError, Pair, load_judge
 from ea_plugin.backends.openai import OpenAIBackend
+from ea_plugin.errors import OptionError
 from ea_plugin.prompts import EMPTY_THINK, build_messages, render_prompt
 from tests.conftest import LLAMAFACTORY_MODEL
 from tests.hang import finishes, in_background
@@ -470,3 +471,41 @@ def test_close_during_a_sync_call_raises_a_closed_error_and_a_later_call_works()
         verdicts = finishes(lambda: backend.generate(numbered_pairs(3)[1:]), what="a call after close()")
         assert [v.label for v in verdicts] == [ALIGNED, ALIGNED]
         backend.close()
+
+
+# -- OPENAI_BASE_URL / OPENAI_API_KEY, as every OpenAI client reads them (issue 22) --------------------------
+def _labelled(request: Request) -> Reply:
+    return Reply(body=chat_completion(f"{EMPTY_THINK}{ALIGNED}"))
+
+
+def test_the_environment_gives_the_server_and_key_when_the_options_do_not(monkeypatch: pytest.MonkeyPatch):
+    with LoopbackHTTPServer(_labelled) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+        judge = load_judge("openai", model=MODEL, mode="think")
+        assert judge.judge("q", "c").label == ALIGNED
+        assert (judge.backend.options.base_url, judge.backend.options.api_key) == (f"{server.url}/v1", "sk-from-env")
+        assert server.requests[-1].headers["authorization"] == "Bearer sk-from-env"
+        assert "api_key" not in judge.config()["options"]  # the key from the environment is never written down
+        judge.backend.close()
+
+
+def test_explicit_options_win_over_the_environment(monkeypatch: pytest.MonkeyPatch):
+    with LoopbackHTTPServer(_labelled) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")  # nothing listens there
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+        backend = OpenAIBackend(f"{server.url}/v1", MODEL, api_key="sk-given", **QUICK)
+        assert backend.generate([PAIRS[0]])[0].label == ALIGNED
+        assert server.requests[-1].headers["authorization"] == "Bearer sk-given"
+        backend.close()
+
+
+def test_without_either_the_backend_names_the_option_and_the_variable(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(OptionError, match=r"needs base_url \(--base-url\), or OPENAI_BASE_URL set") as info:
+        load_judge("openai", model=MODEL)
+    assert info.value.option == "base_url"
+    assert OpenAIBackend("http://127.0.0.1:9/v1", MODEL).options.api_key == "EMPTY"
+    with pytest.raises(OptionError, match=r"needs model \(--model\)"):
+        OpenAIBackend("http://127.0.0.1:9/v1")

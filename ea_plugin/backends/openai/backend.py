@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+import os
 import ssl
 import threading
 import weakref
@@ -68,7 +69,9 @@ THINKING_IN_FAST_MODE = (
 )
 MAX_RETRY_AFTER_S = 30.0
 PROMPTS = ("judge", "teacher")
-MAX_TOP_LOGPROBS = 20  # the OpenAI API's limit, and vLLM's default --max-logprobs
+MAX_TOP_LOGPROBS = 20
+BASE_URL_ENV, API_KEY_ENV = "OPENAI_BASE_URL", "OPENAI_API_KEY"
+DEFAULT_API_KEY = "EMPTY"  # vLLM and LLaMA-Factory accept any key; the client refuses none  # the OpenAI API's limit, and vLLM's default --max-logprobs
 
 
 class RequestFailed(Exception):
@@ -118,9 +121,9 @@ class OpenAIOptions:
     request (e.g. vLLM sampling options).
     """
 
-    base_url: str
-    model: str
-    api_key: str = "EMPTY"
+    base_url: str | None = None
+    model: str | None = None
+    api_key: str | None = None
     timeout: float = 30.0
     max_retries: int = 2
     concurrency: int = 16
@@ -136,6 +139,16 @@ class OpenAIOptions:
     template_kwargs: bool = True
 
     def __post_init__(self) -> None:
+        # As every OpenAI client does: the environment fills what the caller left out (an explicit value wins).
+        if self.base_url is None:
+            object.__setattr__(self, "base_url", os.environ.get(BASE_URL_ENV))
+            if self.base_url is None:
+                raise OptionError(f"the openai backend needs base_url (--base-url), or {BASE_URL_ENV} set: the "
+                                  "server's URL up to /v1", option="base_url")
+        if self.model is None:
+            raise OptionError("the openai backend needs model (--model): the served model's name", option="model")
+        if self.api_key is None:
+            object.__setattr__(self, "api_key", os.environ.get(API_KEY_ENV) or DEFAULT_API_KEY)
         check_http_url("base_url", self.base_url)
         for name in ("model", "api_key"):
             check_type(name, getattr(self, name), str, "a string")
@@ -166,9 +179,9 @@ class OpenAIBackend:
 
     def __init__(
         self,
-        base_url: str,
-        model: str,
-        api_key: str = "EMPTY",
+        base_url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
         timeout: float = 30.0,
         max_retries: int = 2,
         concurrency: int = 16,
