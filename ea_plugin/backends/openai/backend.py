@@ -69,9 +69,9 @@ THINKING_IN_FAST_MODE = (
 )
 MAX_RETRY_AFTER_S = 30.0
 PROMPTS = ("judge", "teacher")
-MAX_TOP_LOGPROBS = 20
+MAX_TOP_LOGPROBS = 20  # the OpenAI API's limit, and vLLM's default --max-logprobs
 BASE_URL_ENV, API_KEY_ENV = "OPENAI_BASE_URL", "OPENAI_API_KEY"
-DEFAULT_API_KEY = "EMPTY"  # vLLM and LLaMA-Factory accept any key; the client refuses none  # the OpenAI API's limit, and vLLM's default --max-logprobs
+DEFAULT_API_KEY = "EMPTY"  # vLLM and LLaMA-Factory accept any key; the client refuses none
 
 
 class RequestFailed(Exception):
