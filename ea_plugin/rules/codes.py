@@ -1,5 +1,9 @@
-"""Fault codes and parameter numbers of spec v2, read token by token (pure functions over a Text).
+"""Fault codes and parameter numbers of spec v3, read token by token (pure functions over a Text).
 
+Passes, in extract's order: ``read_token_codes`` (parameters of any index length and instances, family codes,
+a family word and its number one space apart), ``table_cells`` (where a table's rows open with a code-shaped
+cell), ``read_bare_codes`` (numbers next to a cue, signed ones after a cue, a table's first cells, numbers after a
+parameter cue) and ``read_mnemonics`` (the MN family where written as a code, paired with a number in brackets).
 Each reader yields entities with spans; the caller takes their spans so that no span is read twice.
 """
 

@@ -1,7 +1,9 @@
-"""extract_entities: the passes of spec v2 in order, each taking the spans it read.
+"""extract_entities: the passes of spec v3 in order, each taking the spans it read.
 
-Order: parameters, codes with a family prefix, products (catalog, models, context), then bare numbers
-next to a code cue. A span read as one entity is never read again (``MG 400报警17``: 400 is the model's).
+Order: parameters, codes with a family prefix (``AL 127`` too), products (catalog, models, context), then
+numbers next to a code cue, signed ones, a table's first cells and numbers after a parameter cue, then
+mnemonics where written as codes. A span read as one entity is never read again (``MG 400报警17``: 400 is the
+model's; ``CR 5报警112``: 5 too).
 """
 
 from __future__ import annotations
