@@ -105,6 +105,7 @@ def test_the_report_judges_every_pair_and_breaks_it_down_by_kind_and_vendor(dev_
     text = report(dev_result, misses=2)
     assert all(kind in text for kind in {r["kind"] for r in records})
     assert all(vendor in text for vendor in {r["vendor"] for r in records})
+    assert all(f"  {form} " in text for form in ("mnemonic", "table rows", "signed", "parameter", "software"))
 
 
 # A ratchet, not the target: the rules backend does not implement spec v3 yet (issue 21). These are its scores on
