@@ -211,6 +211,7 @@ def test_the_first_cells_of_a_tables_rows_are_codes(text, expected):
         "10  次\n20  次",  # quantities
         "P0-01  控制方式\nP0-02  命令源",  # parameters, not codes
         "OK    正常\nON    运行",  # words of running text
+        "| Ramp | 斜坡时间 |\n| Jerk | 加加速度 |",  # capitalised words head a parameter table
     ],
 )
 def test_lines_that_make_no_table_of_codes(text):

@@ -398,7 +398,7 @@ def _code_shaped(text: Text, start: int, end: int, catalog: Catalog) -> bool:
     if _SIGNED_NUMBER.fullmatch(cell):
         return True
     if cell[0].isalpha() and MNEMONIC_SHAPE.fullmatch(cell):
-        return _mnemonic_written(text.written[start:end], cell, catalog) is not None
+        return _mnemonic_written(text.written[start:end], cell, catalog) in _PLAIN
     if len(cell) > CACHED_TOKEN:
         return False
     reading = _token_reading(cell, catalog)
@@ -428,9 +428,9 @@ def _mnemonic_written(shown: str, token: str, catalog: Catalog) -> str | None:
     return "lower" if letters.islower() else "title"
 
 
-# How sure a context is that a code stands there, and the ways of writing it accepts: ANY (a table cell, a
-# Chinese cue, brackets beside a number, a heading with a Chinese description); PLAIN (an English cue or heading:
-# no capitalised word, "Hint:", "Code"); MARKED (English text that goes on after an English cue: a digit, a
+# How sure a context is that a code stands there, and the ways of writing it accepts: ANY (a Chinese cue,
+# brackets beside a number, a heading with a Chinese description); PLAIN (a table cell, an English cue or heading:
+# no capitalised word, "| Ramp |", "Hint:", "Code"); MARKED (English text that goes on after an English cue: a digit, a
 # mixed case or the catalog's listing only).
 _ANY, _PLAIN, _MARKED = None, frozenset(("mixed", "listed", "digits", "upper", "lower")), frozenset(
     ("mixed", "listed", "digits"))
@@ -514,7 +514,7 @@ def _mnemonic_context(
     (_ANY, _PLAIN, _MARKED: English text after an English cue, "error ABZ signals", "the fault log.", needs a
     digit or a mixed case unless the token ends its phrase: fault PHF, fault OH1); or None."""
     if start in cells:
-        return "first cell of a table row", _ANY
+        return "first cell of a table row", _PLAIN  # not "| Ramp | ..."
     after = end
     while lowered[after : after + 1] in _BLANK:
         after += 1
