@@ -264,6 +264,11 @@ def test_words_terminals_and_other_families_are_never_mnemonics(text):
     assert [f for f in extract_entities(text).faults if f.family == "MN"] == []
 
 
+def test_a_capitalised_word_in_brackets_explains_and_pairs_with_nothing():
+    (number,) = extract_entities("报警37：Internal error 7 (Init)").faults[1:]
+    assert (number.main, number.pair) == ("7", None)
+
+
 def test_a_mnemonic_in_brackets_beside_a_number_pairs_with_it():
     entities = extract_entities("Code 7 (oH1): heatsink overheat")
     number, mnemonic = entities.faults

@@ -428,9 +428,9 @@ def _mnemonic_written(shown: str, token: str, catalog: Catalog) -> str | None:
     return "lower" if letters.islower() else "title"
 
 
-# How sure a context is that a code stands there, and the ways of writing it accepts: ANY (a Chinese cue,
-# brackets beside a number, a heading with a Chinese description); PLAIN (a table cell, an English cue or heading:
-# no capitalised word, "| Ramp |", "Hint:", "Code"); MARKED (English text that goes on after an English cue: a digit, a
+# How sure a context is that a code stands there, and the ways of writing it accepts: ANY (a Chinese cue, a
+# heading with a Chinese description); PLAIN (a table cell, brackets beside a number, an English cue or heading:
+# no capitalised word, "| Ramp |", "error 7 (Init)", "Hint:", "Code"); MARKED (English text that goes on after an English cue: a digit, a
 # mixed case or the catalog's listing only).
 _ANY, _PLAIN, _MARKED = None, frozenset(("mixed", "listed", "digits", "upper", "lower")), frozenset(
     ("mixed", "listed", "digits"))
@@ -463,7 +463,8 @@ def read_mnemonics(
             pair = ends.get(before)
             if pair is None:
                 continue  # "(CRC)" explains an abbreviation; brackets hold a code only beside a numbered one
-            why, accepts = f"in brackets beside code {out[pair].text!r} (one fault, two names)", _ANY
+            # not a capitalised word: "Internal error 7 (Init)" explains the error, it names no second code
+            why, accepts = f"in brackets beside code {out[pair].text!r} (one fault, two names)", _PLAIN
         else:
             context = _mnemonic_context(lowered, start, end, cells)
             if context is None:
