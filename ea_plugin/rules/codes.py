@@ -430,8 +430,8 @@ def _mnemonic_written(shown: str, token: str, catalog: Catalog) -> str | None:
 
 # How sure a context is that a code stands there, and the ways of writing it accepts: ANY (a Chinese cue, a
 # heading with a Chinese description); PLAIN (a table cell, brackets beside a number, an English cue or heading:
-# no capitalised word, "| Ramp |", "error 7 (Init)", "Hint:", "Code"); MARKED (English text that goes on after an English cue: a digit, a
-# mixed case or the catalog's listing only).
+# no capitalised word, "| Ramp |", "error 7 (Init)", "Hint:", "Code"); MARKED (English text that goes on after an
+# English cue: a digit, a mixed case or the catalog's listing only).
 _ANY, _PLAIN, _MARKED = None, frozenset(("mixed", "listed", "digits", "upper", "lower")), frozenset(
     ("mixed", "listed", "digits"))
 
