@@ -51,6 +51,16 @@ def test_product_forms_are_read_as_one_sure_model(text, written, main):
     assert models[0].why
 
 
+def test_an_english_software_cue_is_a_whole_word():
+    assert [p.text for p in extract_entities("never SV660N, over MD500E").products] == ["SV660N", "MD500E"]
+
+
+@pytest.mark.parametrize(("text", "model"), [("new SV660N报警", "SV660N"), ("replacing MD500E", "MD500E"),
+                                             ("Troubleshooting A6系列", "A6"), ("our ASDA-A2", "ASDA-A2")])
+def test_a_lower_or_title_case_word_before_a_model_is_not_its_series_word(text, model):
+    assert [(p.text, p.weak) for p in extract_entities(text).products] == [(model, False)]
+
+
 @pytest.mark.parametrize(("text", "written", "main"), [
     ("preciseflex 400 返回值-2821", "preciseflex 400", "preciseflex400"),
     ("acoposinverter p76 fault code 28", "acoposinverter p76", "acoposinverterp76"),

@@ -50,9 +50,12 @@ _PRODUCT_WORD_NEXT = re.compile(
 _VERSION = re.compile(r"[ \-]?(?:v|ver\.?\s?)?\d+(?:\.\d+)*[a-z]?(?![a-z0-9])")
 _CODE_CUE_AFTER = re.compile(r"\s*[号號]?(?:" + "|".join(CUES_AFTER) + r")(?![码碼号號]?[\s:：]*-?\d)")
 _LAST_PART = re.compile(r"[ \-_](\d+)$")
-_SOFTWARE_CUE = re.compile(r"(?:" + "|".join(SOFTWARE_CUES) + r")[\s:=]*$")
+# An English cue is a word (not the "ver" of "never"); the look-behind follows its first letter so that each
+# alternative opens with a literal, which `re` skips to (as codes' cues do).
+_SOFTWARE_CUE_WORDS = "|".join(c if not c.isascii() else rf"{c[0]}(?<![a-z].){c[1:]}" for c in SOFTWARE_CUES)
+_SOFTWARE_CUE = re.compile(rf"(?:{_SOFTWARE_CUE_WORDS})[\s:=]*$")
 _SOFTWARE_CUE_LAST = frozenset(c[-1] for c in SOFTWARE_CUES)
-_BEFORE_SOFTWARE_NAME = _SOFTWARE_CUE_LAST | frozenset(" :=")
+_SOFTWARE_CUE_ANY = re.compile(rf"(?:{_SOFTWARE_CUE_WORDS})[\s:=]*[a-z]")
 _ALIAS_WHY = {"brand": "catalog brand alias", "series": "catalog series alias"}
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")  # a token starts with an ASCII letter or digit
 _PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS + PRODUCT_WORDS_ZH)) - {""}
@@ -163,13 +166,16 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
     """Software names, model-shaped tokens, tokens before a product word, and a series word a space apart from
     its part (MG 400, OSP P300)."""
     lowered, token_at = text.lowered, text.token_at
+    names, heads = _software_names(software)
+    cue = _SOFTWARE_CUE_ANY.search(lowered) is not None  # once per text: most name no software cue
     for start, end in tokens:
         if lowered[start] not in _LETTERS:
             continue
         after = lowered[end : end + 1]
         next_end = token_at.get(end + 1) if after == " " else None
-        software_end = _software_end(lowered, start, end, next_end, software)
-        if software_end:
+        key = lowered[start:end]
+        if (key in heads or cue or "-" in key) and (software_end := _software_end(
+                lowered, start, end, next_end, names, cue)):
             # after a catalog alias of the same span (a catalog's series wins), before any other model reading
             found.append((start, start - software_end, 1, software_end, SOFTWARE_KIND, None, "software name"))
             continue
@@ -184,9 +190,11 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
         elif not lowered[start:end].isalpha() or covered[start] == "brand":
             continue
         # "MG 400", "xArm 6", "OSP P300", "Unidrive M700": a series word and its part, a space apart
+        # A lower/title-case word takes only a part of one letter (unidrive m700): "new SV660N" is the model
+        # SV660N, "Troubleshooting A6系列" the catalog's A6.
         if next_end is not None and (lowered[end + 1].isdigit() or (
                 _PART.fullmatch(lowered, end + 1, next_end)
-                and (end + 1 not in covered or marked(text.written[start:end])))):  # not "Troubleshooting A6系列"
+                and ((end + 1 not in covered and lowered[end + 2].isdigit()) or marked(text.written[start:end])))):
             word = _PRODUCT_WORD_NEXT.match(lowered, next_end)
             # "FR 5机械臂", "XR 5 robot": a spaced short name before a product word is a model (its digit too)
             how = "product_word" if word and (word.group(0)[-1] not in _LETTERS
@@ -194,23 +202,31 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
             found.append((start, start - next_end, 2, next_end, how, None, _PRODUCT_WORD_WHY if how != "model" else ""))
 
 
-def _software_end(lowered: str, start: int, end: int, next_end: int | None, software: frozenset[str]) -> int:
+def _software_end(lowered: str, start: int, end: int, next_end: int | None, names: frozenset[str], cue: bool) -> int:
     """The end of a software name (and its version) that starts with the token at ``start``, or 0: a name of
     the built-in list or the catalog's ``software`` (one token, or two a space apart: GX Works3, TIA Portal), or
     any name right after 软件/software/firmware/固件/版本/package (spec v3: never products)."""
     key = lowered[start:end]
     if "-" in key or "_" in key:  # CX-Programmer
         key = key.replace("-", "").replace("_", "")
-    if key in SOFTWARE or key in software:
+    if key in names:
         name_end = end
-    elif next_end is not None and ((two := key + lowered[end + 1 : next_end]) in SOFTWARE or two in software):
+    elif next_end is not None and key + lowered[end + 1 : next_end] in names:
         name_end = next_end
-    elif start and lowered[start - 1] in _BEFORE_SOFTWARE_NAME and _after_software_cue(lowered, start):
+    elif cue and start and _after_software_cue(lowered, start):
         name_end = end
     else:
         return 0
     version = _VERSION.match(lowered, name_end)
     return version.end() if version else name_end
+
+
+@lru_cache(maxsize=64)
+def _software_names(catalog_names: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The built-in and a catalog's software names (lower-case, no spaces or hyphens), and every name's
+    heads (its prefixes: a token that is none of them starts no software name of one or two tokens)."""
+    names = SOFTWARE | catalog_names
+    return names, frozenset(name[:i] for name in names for i in range(1, len(name) + 1))
 
 
 def _after_software_cue(lowered: str, start: int) -> bool:
