@@ -210,3 +210,19 @@ def extend_builtin(mapping):
     from ea_plugin.rules.learn import extend
 
     return extend(load_catalog(), mapping)
+
+
+@pytest.mark.parametrize("name", ["realtext/realtext.jsonl", "phrasing/phrasing.jsonl", "devset_v3/devset.jsonl"])
+def test_a_catalog_learned_from_a_sets_chunks_alone_never_makes_it_worse(name):
+    from ea_plugin.rules.learn import extend
+
+    rows = [json.loads(line) for line in (ROOT / "tests" / "data" / name).read_text("utf-8").splitlines()]
+    base = load_catalog()
+    learned = extend(base, learn_catalog(list(dict.fromkeys(r["chunk"] for r in rows))))
+
+    def right(catalog):
+        return {i for i, r in enumerate(rows) if r["label"] == apply_rules(
+            extract_entities(r["question"], catalog), extract_entities(r["chunk"], catalog)).label}
+
+    before, after = right(base), right(learned)
+    assert before <= after, [rows[i]["question"] for i in sorted(before - after)[:5]]

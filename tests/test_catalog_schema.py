@@ -14,11 +14,12 @@ def _catalog(**extra):
 
 def test_listed_codes_are_exposed_by_series_and_mnemonics_by_token_in_any_case():
     catalog = _catalog(fault_codes=["oC", "ov", "2310", {"code": "Uv1", "family": "MN"},
-                                    {"code": "AL16", "family": "AL"}, "-4", "E100.1"])
+                                    {"code": "AL16", "family": "AL"}, "-4", "E100.1", "Err48", "al16"])
     codes = catalog.series_codes["acme/x1000"]
     assert codes[0] == ListedCode("oC", "oc", None) and codes[3] == ListedCode("Uv1", "uv1", "MN")
-    assert [c.normal for c in codes] == ["oc", "ov", "2310", "uv1", "al16", "-4", "e100.1"]
-    # mnemonic-shaped, family MN or unnamed: oc, ov, uv1; not a number, not AL16 (family AL), not E100.1
+    assert [c.normal for c in codes] == ["oc", "ov", "2310", "uv1", "al16", "-4", "e100.1", "err48", "al16"]
+    # mnemonic-shaped, family MN or unnamed: oc, ov, uv1; not a number, not AL16 (family AL), not E100.1, not
+    # Err48 or al16 with no family (a code family's prefix before a digit)
     assert catalog.listed_mnemonics == {"oc", "ov", "uv1"}
     assert catalog.is_listed_mnemonic("OC") and catalog.is_listed_mnemonic("uV1")
     assert not catalog.is_listed_mnemonic("oH1") and not catalog.is_listed_mnemonic("AL16")

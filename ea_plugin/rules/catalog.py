@@ -65,6 +65,8 @@ _LETTERS = re.compile(r"[A-Za-z]+")
 # A listed code as tables write it: letters/digits in parts joined by "." or "-", an optional sign (SDK codes -4)
 _LISTED_CODE = re.compile(r"-?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")
 MNEMONIC_SHAPE = re.compile(r"[a-z]{2,4}[0-9]{0,2}")  # the spec's MN family: 2-4 letters, then at most 2 digits
+# A listed code of the MN shape but a code family's prefix and a digit (Err48, AL16, ALM21): that family's, not MN
+_FAMILY_PREFIXED = re.compile(r"(?:e|er|err|error|al|alm|a|f|n)\d")
 
 
 class CatalogError(EAPluginError, ValueError):
@@ -206,8 +208,8 @@ class Catalog:
 
     @property
     def listed_mnemonics(self) -> frozenset[str]:
-        """The lower-case normal forms of listed codes of the MN shape (2-4 letters, at most 2 digits) whose
-        family is MN or not given."""
+        """The lower-case normal forms of listed codes of family MN, or of the MN shape (2-4 letters, at most 2
+        digits) with no family given and no code family's prefix before a digit (Err48 is the E family)."""
         return self._listed_mnemonics
 
     def is_listed_mnemonic(self, token: str) -> bool:
@@ -295,7 +297,8 @@ class Catalog:
         for ident, listed in self._series_codes.items():
             for code in listed:
                 code_series.setdefault(code.normal, []).append(ident)
-                if code.family in (None, "MN") and MNEMONIC_SHAPE.fullmatch(code.normal):
+                if code.family == "MN" or (code.family is None and MNEMONIC_SHAPE.fullmatch(code.normal)
+                                           and not _FAMILY_PREFIXED.match(code.normal)):
                     mnemonics.add(code.normal)
         self._code_series = {code: tuple(dict.fromkeys(ids)) for code, ids in code_series.items()}
         self._listed_mnemonics = frozenset(mnemonics)

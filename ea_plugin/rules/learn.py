@@ -54,21 +54,22 @@ _PART = re.compile(r"[A-Za-z]{0,3}\d{1,5}[A-Za-z]{0,2}")  # the model part after
 _SERIES_WORD = re.compile(r"[A-Za-z]{2,}")
 _FILE_SUFFIX = re.compile(r"\.(?:pdf|md|txt|html?|docx?|rst|csv|json|xml)$", re.I)
 _BRACKETED = re.compile(r"【([^】\n]{1,80})】")
-# Words that follow a model in headings and make it a product (beside the rules' own product words).
-_HEADING_PRODUCT_WORDS = (*PRODUCT_WORDS, "控制器", "控製器", "系统", "controller", "drive", "inverter", "servo",
-                          "robot", "series", "cnc", "数控", "数控系统")
+# Words that follow a model in headings and make it a product (beside the rules' own product words). Chinese
+# only: English ones follow standards and buses too (CiA402 drive profile, EtherCAT servo).
+_HEADING_PRODUCT_WORDS = (*PRODUCT_WORDS, "控制器", "控製器", "系统", "數控", "数控", "数控系统")
 # Mnemonic-shaped words that are text, not codes (the spec's list and the rules' word lists, plus short words).
 _NOT_MNEMONIC = (NEVER_PRODUCT | RUNNING_TEXT | frozenset(
     "ok on off run stop cpu led plc usb ac dc the and for not but are was has had see use all any can may new old "
     "yes no out set get put via per each both this that with from into when then than them they its our one two "
     "six ten top end err alm fan bus key net web app api sdk gui log msg ref rev std opt".split()))
 _FAMILY_CODE = re.compile(r"(?:e|er|err|al|alm|f|n|a)\.?\d", re.I)  # tokens the rules read in a code family
-_TITLE_WORD = re.compile(r"[A-Z][a-z]+")  # Note, Step, Code: words, not panel mnemonics
+_TITLE_WORD = re.compile(r"[A-Z][a-z]+")
+_WORDS = re.compile(r"[a-z0-9]+")  # Note, Step, Code: words, not panel mnemonics
 _ROW_CELL = re.compile(r"(?m)^[ \t|]*([A-Za-z]{2,4}\d{0,2})(?=\t| {2,}|[ \t]*\||[ \t]*[:：])")
 _ROW_NUMBER = re.compile(r"(?m)^[ \t|]*(-?\d{1,6})(?=\t| {2,}|[ \t]*\||[ \t]*[:：])")
 _SIGNED = re.compile(r"(?i:返回值|返回|错误码|錯誤碼|return(?:ed|s)?|error code)\s*[:：]?\s*(-\d{1,6})(?![\d.])")
 _PAIRED = re.compile(r"(-?\d{1,6})\s*[（(]\s*([A-Za-z]{2,4}\d{0,2})\s*[)）]")
-_CUED = re.compile(r"(?:显示|報|报|故障码?|故障代码|报警码?|fault|alarm|error|code)\s*[:：]?\s*([A-Za-z]{2,4}\d{0,2})"
+_CUED = re.compile(r"(?:显示|報|报|故障码?|故障代码|报警码?|fault|alarm|error|code) ?([A-Za-z]{2,4}\d{0,2})"
                    r"(?![A-Za-z0-9]|\.\d)", re.I)
 _PAIR = re.compile(r"([A-Za-z][A-Za-z0-9 \-]{1,40}?\d[A-Za-z0-9]*)\s*[（(]\s*([A-Za-z][A-Za-z\-]*\d[A-Za-z0-9]*)"
                    r"\s*[)）]")
@@ -210,6 +211,8 @@ def _pages(texts: Iterable[str], titles: Sequence[str | None] | None, ids: Seque
         body = nfkc(text)
         match = re.search(r"\S[^\n]*", body)
         first = match.group(0).strip() if match else ""
+        if first and _names_a_code(first):
+            first = ""  # a table row (0x4413 I2T-Model Amplifier overload), not a heading
         headings = tuple(h for h in (title, first, *_BRACKETED.findall(body[:2000])) if h)
         pages.append(_Page(str(ident), title, body, headings, len(title) + 1 + (match.end() if match else 0)))
     return pages
@@ -277,9 +280,11 @@ def _series_candidates(pages: list[_Page], base: Catalog, software: dict[str, li
                 if (nxt is not None and _SERIES_WORD.fullmatch(word) and heading[match.end():nxt.start()] == " "
                         and _PART.fullmatch(nxt.group(0))):
                     spaced.append((word, nxt.group(0)))
-                if _MODEL_TOKEN.fullmatch(word) and _plausible(word, heading[match.end():], software_keys):
-                    normal = normalize_product(word.lower())
-                    forms[normal][word] += 1
+                if (_MODEL_TOKEN.fullmatch(word)
+                        and _plausible(word, heading, match.start(), match.end(), software_keys)):
+                    # keyed by the main model: ATV340U15N4 is a variant of ATV340, written as the series' prefix
+                    normal = main_model_of(word.lower())
+                    forms[normal][_written_main(word, normal)] += 1
                     (titles_of[normal].add(page.title) if is_title else in_body.add(normal))
             for match in _PAIR.finditer(heading):
                 pairs.append((match.group(1).strip(), match.group(2)))
@@ -324,6 +329,23 @@ def _read_as_code(word: str) -> bool:
 _EMPTY_CATALOG = parse_catalog([("empty", {})])
 
 
+def _written_main(word: str, main: str) -> str:
+    """The part of ``word`` as written that spells its main model (``ATV340`` of ``ATV340U15N4``)."""
+    count = 0
+    for index, char in enumerate(word):
+        if char.isalnum():
+            if count >= len(main) or char.lower() != main[count]:
+                return word if count < len(main) else word[:index].rstrip("-_ ")
+            count += 1
+    return word
+
+
+def _names_a_code(line: str) -> bool:
+    """Whether the rules (no catalog) read a fault code or parameter in ``line``."""
+    entities = extract_entities(line, _EMPTY_CATALOG)
+    return bool(entities.faults or entities.parameters)
+
+
 def _known(catalog: Catalog, normal: str) -> bool:
     """Whether the catalog reads ``normal`` as one of its series: an alias, a variant of one (``sv660n`` of
     SV660: the alias ends before a digit run's end or a variant letter), an order code. A longer series word
@@ -349,19 +371,22 @@ def _abbreviates(short: str, long: str) -> bool:
     return all(ch in rest for ch in short)
 
 
-def _plausible(word: str, after: str, software_keys: set[str]) -> bool:
-    """A model-shaped heading word that may name a series (not a code, parameter, version, interface, terminal
-    or unit)."""
-    if _read_as_code(word):
+def _plausible(word: str, heading: str, start: int, end: int, software_keys: set[str]) -> bool:
+    """A model-shaped heading word that may name a series: the rules (no catalog) read a product there, not a
+    weak one (``Troubleshooting P0``), or a product word follows it (``Ai-02 控制器``: AI is a word the rules
+    keep for text); never a code, parameter, version or software name."""
+    if len(word) > 32 or _read_as_code(word) or _key(word) in software_keys or _VERSION.fullmatch(word):
         return False
-    lower = word.lower()
-    letters = re.match(r"[a-z]+", lower).group(0)
-    if len(word) > 32 or _key(word) in software_keys or _VERSION.fullmatch(word):
-        return False
-    if letters in NEVER_PRODUCT or letters in RUNNING_TEXT:
-        # Ai-02 控制器: a word the rules keep for text (AI: analog input) names a product before a product word
-        return after.lstrip(" ").lower().startswith(_HEADING_PRODUCT_WORDS)
-    return True
+    if heading[end:].lstrip(" ").lower().startswith(_HEADING_PRODUCT_WORDS):
+        return True
+    return any(s < end and start < e and not p.weak for p, (s, e) in _heading_products(heading))
+
+
+@lru_cache(maxsize=4096)
+def _heading_products(heading: str) -> tuple[tuple[Any, tuple[int, int]], ...]:
+    """The models the rules read in a heading with no catalog (NFKC keeps a heading's offsets here: the
+    pages' text is NFKC'd already)."""
+    return tuple((p, p.span) for p in extract_entities(heading, _EMPTY_CATALOG).products if not p.is_brand)
 
 
 # -- support, brands, codes -----------------------------------------------------------------------------
@@ -378,6 +403,10 @@ class _Learner:
         self.brand_pages: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.codes: dict[str, Counter[str]] = defaultdict(Counter)  # series id -> code -> pages
         self.code_pages: dict[str, list[int]] = defaultdict(list)
+        # A mnemonic is a code where the corpus writes the word mostly as a code (FPGA, over, temp, AFE are
+        # words of descriptions too): its occurrences in a code position, and all its occurrences
+        self.mnemonic_pages: Counter[str] = Counter()
+        self.word_pages: Counter[str] = Counter()
 
     def run(self) -> Learned:
         for index, page in enumerate(self.pages):
@@ -415,9 +444,12 @@ class _Learner:
                     self.brand_pages[(ident, vote[1])].append(index)
         for ident in named:
             self.support[ident].append(index)
+        self.word_pages.update(w for w in _WORDS.findall(lower_same_length(whole)) if MNEMONIC_SHAPE.fullmatch(w))
         owner = next(iter(in_heading)) if len(in_heading) == 1 else next(iter(named)) if len(named) == 1 else None
         if owner is not None:
-            for code in dict.fromkeys(self._codes(whole, entities)):
+            listed = self._codes(whole, entities)
+            self.mnemonic_pages.update(code.lower() for code in listed if _mnemonic(code))
+            for code in dict.fromkeys(listed):
                 self.codes[owner][code] += 1
             self.code_pages[owner].append(index)
 
@@ -434,7 +466,8 @@ class _Learner:
         if cjk is not None:
             run = cjk.group(0)
             stands_alone = cjk.start() > 0 or window == 0  # not the end of a longer run of text
-            if 2 <= len(run) <= 4 and stands_alone and run not in _NOT_BRAND_ZH and not run.endswith(_PRODUCT_ENDS):
+            if (2 <= len(run) <= 4 and stands_alone and run not in _NOT_BRAND_ZH and not run.endswith(_PRODUCT_ENDS)
+                    and not _FUNCTION_CHARS.intersection(run)):
                 return ("new", run)
             return None
         latin = _LATIN_BEFORE.search(head)
@@ -457,20 +490,28 @@ class _Learner:
         return ("known", known[0].id) if known else ("new", word)
 
     def _codes(self, text: str, entities: Any) -> list[str]:
-        """The codes a page lists, as written: what the rules read, table rows' first cells, mnemonics."""
-        codes = [f.text for f in entities.faults]
-        read = [f.span for f in entities.faults]
+        """The codes a page lists, as written, once per place: what the rules read, table rows' first cells,
+        mnemonics in brackets beside a number or right after a code cue."""
+        found = {f.span: f.text for f in entities.faults}
+        read = list(found)
 
-        def mnemonics(pattern: re.Pattern[str], group: int) -> list[str]:
-            # not part of a code the rules read (EB00.1 is the E family, not a mnemonic EB00)
-            return [m.group(group) for m in pattern.finditer(text) if _mnemonic(m.group(group))
-                    and not any(s < m.end(group) and m.start(group) < e for s, e in read)]
+        def add(pattern: re.Pattern[str], group: int, mnemonic: bool) -> None:
+            for m in pattern.finditer(text):
+                span = m.span(group)
+                if mnemonic and not _mnemonic(m.group(group)):
+                    continue
+                # not inside a code the rules read (EB00.1 is the E family, not a mnemonic EB00)
+                if span not in found and not any(s < span[1] and span[0] < e for s, e in read):
+                    found[span] = m.group(group)
 
-        for number, mnemonic in _PAIRED.findall(text):
-            codes += [number, mnemonic] if _mnemonic(mnemonic) else [number]
-        codes += mnemonics(_ROW_CELL, 1) + mnemonics(_CUED, 1)
-        codes += _ROW_NUMBER.findall(text) + _SIGNED.findall(text)
-        return [c for c in codes if len(c) <= 24 and re.fullmatch(r"-?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*", c)]
+        add(_PAIRED, 1, False)
+        add(_PAIRED, 2, True)
+        add(_ROW_CELL, 1, True)
+        add(_CUED, 1, True)
+        add(_ROW_NUMBER, 1, False)
+        add(_SIGNED, 1, False)
+        return [c for _, c in sorted(found.items())
+                if len(c) <= 24 and re.fullmatch(r"-?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*", c)]
 
     # -- the catalog mapping --------------------------------------------------------------------------
     def _result(self) -> Learned:
@@ -490,7 +531,8 @@ class _Learner:
                     entry["brand"] = brands[ident]
                 forms = self.candidates.get(ident[len(LEARNED_PREFIX):], written)
                 entry["aliases"] = _distinct(forms, MAX_ALIASES)
-            codes = [c for c, n in self.codes[ident].items() if n >= min_support or not _lower_mnemonic(c)]
+            codes = [c for c, n in self.codes[ident].items() if (n >= min_support or not _lower_mnemonic(c))
+                     and not (_mnemonic(c) and 2 * self.mnemonic_pages[c.lower()] < self.word_pages[c.lower()])]
             if codes:
                 entry["fault_codes"] = _fault_codes(codes[:MAX_CODES])
             if known and "fault_codes" not in entry:
@@ -534,6 +576,14 @@ class _Learner:
             names = {word for kind, word in votes if kind == "new" and self.trial.lookup_model(_key(word)) is None}
             if names:
                 groups.append((names, {ident}))
+        # A Latin word that the corpus also writes in lower case is a word of text (Troubleshooting, Amplifier)
+        latin = {w for names, _ in groups for w in names if w.isascii()}
+        if latin:
+            pattern = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(map(re.escape, {w.lower() for w in latin}))) +
+                                 r")(?![A-Za-z])")
+            lower = {m for page in self.pages for m in pattern.findall(page.text)}
+            groups = [(names - {w for w in names if w.lower() in lower}, members) for names, members in groups]
+            groups = [(names, members) for names, members in groups if names]
         merged: list[tuple[set[str], set[str]]] = []
         for names, members in groups:
             for other in [g for g in merged if g[0] & names]:
@@ -574,6 +624,8 @@ class _Learner:
                 aliases.append(short)
 
 
+# Characters of Chinese function words and verbs of manual prose (下表列出, 请使用, 适用于): no brand name has them.
+_FUNCTION_CHARS = frozenset("的了出表列本章请在是用为将对以及与和或该此其由从向把被按如若时见参使")
 _PRODUCT_ENDS = tuple(PRODUCT_WORDS) + ("控制器", "系统", "协作", "协作机器人", "的")
 
 
