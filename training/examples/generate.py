@@ -8,7 +8,7 @@ of spec v2 from other vendors: brands, short and letter-only models, order codes
 with hex letters, bare numbers next to cues, a model's digits, running text with numbers, full-width text, and
 of spec v3: a series word and its part in any case (ACOPOS P3 = acopos p3, SINAMICSG120), short models before a
 product word (CR5机械臂), software names (RobotWare, TwinCAT 3), signed codes (-2 vs 2), spaced family codes
-(AL 16) and long parameter indices (P2.1523 = P2-1523).
+(AL 16), long parameter indices (P2.1523 = P2-1523) and panel mnemonics (oC, oH1 = OH1, Code 2 (oC), table rows).
 Labels are set by construction from the spec, never by running the rules backend.
 
 A few records are teacher noise on purpose, so the converter's rejects and the audit have something
@@ -469,6 +469,30 @@ def v3_long_parameter(rng: random.Random) -> Case:
         ALIGNED if same else UNALIGNED, reason
 
 
+MNEMONICS = {"a1000": ("A1000", ("oC", "ov", "Uv1", "oH1", "GF", "OL2")),
+             "v1000": ("V1000", ("oC", "ov", "Uv1", "oH1", "OL1")),
+             "vfde": ("VFD-E", ("ocA", "ocd", "ocn", "ovA", "LvA"))}
+MN_MEANINGS = {"oc": "过电流", "ov": "主回路过电压", "uv1": "主回路欠电压", "oh1": "散热片过热", "gf": "接地短路",
+               "ol1": "电机过载", "ol2": "变频器过载", "oca": "加速中过电流", "ocd": "减速中过电流",
+               "ocn": "恒速中过电流", "ova": "加速中过电压", "lva": "加速中欠电压"}
+
+
+def v3_mnemonics(rng: random.Random) -> Case:
+    """Panel mnemonics (MN family): next to a cue, a table row, or paired with a number in the chunk."""
+    model, codes = MNEMONICS[rng.choice(sorted(MNEMONICS))]
+    code, other = rng.sample(codes, 2)
+    same = rng.random() < 0.5
+    shown = code if same else other
+    written = rng.choice((shown, shown.upper(), shown.lower()))
+    meaning = MN_MEANINGS[shown.lower()]
+    chunk = rng.choice(("{m} 故障显示 {c}：{t}", "{m} 故障一览\n{c}    {t}", "{m} 故障码 {n}（{c}）{t}")).format(
+        m=model, c=written, t=meaning, n=rng.randint(1, 30))
+    question = rng.choice(("{m}显示{c}", "{m}报{c}故障", "{m}出现{c}怎么办")).format(m=model, c=code)
+    reason = (f"助记码{code}与{written}相同（转小写比较）" if same
+              else f"助记码不同：{code.lower()}与{written.lower()}（MN 族）")
+    return question, chunk, ALIGNED if same else UNALIGNED, reason
+
+
 CASES: dict[str, tuple[Callable[[random.Random], Case], int]] = {
     # aligned (kind -> generator, how many)
     "product_variant": (product_variant, 34),
@@ -506,6 +530,7 @@ CASES: dict[str, tuple[Callable[[random.Random], Case], int]] = {
     "v3_signed_codes": (v3_signed_codes, 10),
     "v3_spaced_family_code": (v3_spaced_family_code, 8),
     "v3_long_parameter": (v3_long_parameter, 8),
+    "v3_mnemonics": (v3_mnemonics, 16),
 }
 
 
