@@ -200,7 +200,7 @@ def _cell(text: str | None, width: int = 60) -> str:
 
 
 def precision_table(before: RetrievalSummary, after: RetrievalSummary | None = None) -> str:
-    """The precision@k table of report.md (also the README's worked example)."""
+    """The precision@k table of report.md (also the worked example of docs/evaluation.md)."""
     if after is None:
         rows = ["| k | precision@k | questions with an off-entity chunk in the top k |", "|---|---|---|"]
         rows += [f"| {k} | {fmt(before.precision_at[k])} | {fmt(before.off_entity_share_at[k])} |" for k in before.ks]
@@ -279,7 +279,7 @@ def expected_line(before: JudgedFile, after: JudgedFile | None) -> str:
 
 
 def overview(before: JudgedFile, after: JudgedFile | None, ks: Sequence[int]) -> str:
-    """The figures at the top of report.md (and in the README's worked example): precision@k, chunk counts,
+    """The figures at the top of report.md (and in the worked example of docs/evaluation.md): precision@k, chunk counts,
     questions with off-entity chunks, expected chunks retrieved."""
     s_before = summarize(before.results, ks)
     s_after = summarize(after.results, ks) if after is not None else None

@@ -1,5 +1,6 @@
-"""The README's worked example, rerun: sample questions through the demo's LlamaIndex retriever, with and without
-EntityAlignmentPostprocessor, reported by the rules backend; the README shows exactly these figures."""
+"""The worked example of docs/evaluation.md, rerun: sample questions through the demo's LlamaIndex retriever,
+with and without EntityAlignmentPostprocessor, reported by the rules backend; that page shows exactly these
+figures."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from integrations.report import REJECTS, JudgedFile, judge_file, overview
 from integrations.retrieval_metric import DEFAULT_KS
 from integrations.retrieve import main as retrieve_main
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "evaluation.md"
 BLOCK = re.compile(r"<!-- worked-example:start[^\n]*-->\n(.*?)\n<!-- worked-example:end -->", re.S)
 
 
@@ -37,8 +38,8 @@ def run_example(tmp_path: Path) -> tuple[JudgedFile, JudgedFile]:
 
 def test_readme_worked_example_shows_the_figures_of_a_fresh_run(example):
     before, after, _ = example
-    match = BLOCK.search(README.read_text(encoding="utf-8"))
-    assert match, "README lacks the worked-example block"
+    match = BLOCK.search(PAGE.read_text(encoding="utf-8"))
+    assert match, "docs/evaluation.md lacks the worked-example block"
     assert match.group(1) == overview(before, after, DEFAULT_KS)
 
 

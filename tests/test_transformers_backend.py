@@ -139,10 +139,12 @@ def test_min_new_tokens_suppresses_stop_tokens_like_generate(tiny_lm, qwen_token
 
 def test_prompt_over_the_token_limit_gets_a_failed_verdict_and_the_rest_are_judged(tiny_lm, qwen_tokenizer):
     short, long = PAIRS[1], Pair("sv660n报e100", "过电流故障。" * 200)
-    limited = TransformersBackend(tiny_lm, tokenizer=qwen_tokenizer, max_prompt_tokens=1800)  # system prompt: ~1,440
+    # the limit sits between the short pair's prompt and the long one's, whatever the system prompt's length
+    limit = len(qwen_tokenizer(render_prompt(short.question, short.chunk, "fast"))["input_ids"]) + 100
+    limited = TransformersBackend(tiny_lm, tokenizer=qwen_tokenizer, max_prompt_tokens=limit)
     verdicts = limited.score([long, short])
     assert verdicts[0].label is None and verdicts[0].error.startswith("prompt too long")
-    assert verdicts[0].extra["prompt_tokens"] > 1800
+    assert verdicts[0].extra["prompt_tokens"] > limit
     assert verdicts[1].error is None and verdicts[1].label in (ALIGNED, UNALIGNED)
 
 

@@ -48,7 +48,7 @@ class CompiledLayers:
     @contextmanager
     def active(self) -> Iterator[None]:
         for index, layer in enumerate(self.compiled):
-            self.container[index] = layer
+            self.container[index] = layer  # type: ignore[assignment]  # a compiled layer stands in for the module
         try:
             with attention.merging_with(self.merge):
                 yield

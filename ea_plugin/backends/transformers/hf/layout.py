@@ -43,7 +43,8 @@ def build_layout(
     if not suffixes or any(len(s) == 0 for s in suffixes):
         raise ValueError("every row needs at least one suffix token")
     rows, width = len(suffixes), max(len(s) for s in suffixes)
-    branch_starts, seg_list, ids_tail = [], [0] * width, []
+    branch_starts: list[int] = []
+    seg_list, ids_tail = [0] * width, list[int]()
     for number, branch in enumerate(branches, start=1):
         branch_starts.append(width + len(ids_tail))
         ids_tail += list(branch)

@@ -114,7 +114,9 @@ def pack(
     tail = [token for branch in branches for token in branch]
     tail_branch = [number for number, branch in enumerate(branches, start=1) for _ in branch]
     tail_position = [k for branch in branches for k in range(len(branch))]
-    ids, positions, rows, branch_of, keep = [], [], [], [], []
+    ids: list[int] = []
+    positions: list[int] = []
+    rows, branch_of, keep = [], [], []
     for index, suffix in enumerate(suffixes):
         start, length = len(ids), len(suffix)
         ids += suffix
@@ -155,8 +157,9 @@ def packed_attention_forward(
     batch: PackedBatch = kwargs[PACKED_KWARG]
     scale = query.shape[-1] ** -0.5 if scaling is None else scaling
     if batch.prefix is not None:
-        key = torch.cat([batch.prefix.keys[module.layer_idx], key], dim=2)
-        value = torch.cat([batch.prefix.values[module.layer_idx], value], dim=2)
+        layer = int(module.layer_idx)  # type: ignore[arg-type]  # an int on every Qwen3 attention module
+        key = torch.cat([batch.prefix.keys[layer], key], dim=2)
+        value = torch.cat([batch.prefix.values[layer], value], dim=2)
     if batch.flex:
         out = _FLEX[0](query, key, value, block_mask=batch.block_mask(), scale=scale, enable_gqa=True)
     else:
