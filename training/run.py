@@ -71,7 +71,7 @@ def retrain(work: str | Path, options: RunOptions, overrides: dict[str, Any] | N
     unknown = set(skip) - set(STEP_NAMES)
     if unknown:
         raise OptionError(f"unknown steps in --skip: {sorted(unknown)}; steps are {STEP_NAMES}", option="skip")
-    plan = Plan(WorkDir(work), options, dict(overrides or {}))
+    plan = Plan(WorkDir(Path(work)), options, dict(overrides or {}))
     return run(plan, [step for step in STEPS if step.name not in skip])
 
 

@@ -10,13 +10,14 @@ options as given). Steps chain through the files they read (configs reads ``data
 from __future__ import annotations
 
 import dataclasses
+import io
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ea_plugin.errors import EAPluginError
 from ea_plugin.jsonl import read_json
@@ -330,8 +331,8 @@ def stream(command: list[str], log: Path, extra_env: dict[str, str] | None = Non
     with log.open("ab") as sink:
         sink.write(("$ " + " ".join(command) + "\n").encode())
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-        assert process.stdout is not None
-        while chunk := process.stdout.read1(4096):
+        output = cast(io.BufferedReader, process.stdout)  # a pipe: read1 returns what is there, not 4096 bytes
+        while chunk := output.read1(4096):
             sys.stdout.buffer.write(chunk)
             sys.stdout.flush()
             sink.write(chunk)
