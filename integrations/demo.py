@@ -17,11 +17,12 @@ import shutil
 import sys
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ea_plugin.arguments import Command, add_backend_arguments, int_at_least, positive_int
 from ea_plugin.cli import judge_from_args
-from ea_plugin.errors import EAPluginError
+from ea_plugin.judge import AlignmentJudge
 from ea_plugin.policy import JUDGED_ALIGNED, JUDGED_UNALIGNED, WHY, Decision
 from integrations.corpus import SAMPLE_CORPUS, ManualChunk, load_chunks
 
@@ -124,25 +125,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """The demo for parsed arguments (``ea-judge demo`` and ``python -m integrations.demo`` both land here)."""
+def demo(judge: AlignmentJudge, questions: Sequence[str], corpus: str | Path = SAMPLE_CORPUS,
+         top_k: int = DEFAULT_TOP_K, min_keep: int = 0) -> tuple[int, int]:
+    """Retrieve ``top_k`` chunks of ``corpus`` for each question, judge them and print what was kept and why;
+    returns (chunks retrieved, chunks kept)."""
     from integrations.llamaindex import EntityAlignmentPostprocessor  # LlamaIndex: a missing extra is named
 
+    chunks = load_chunks(corpus)
+    postprocessor = EntityAlignmentPostprocessor(judge=judge, min_keep=min_keep)
+    retriever = build_index(chunks).as_retriever(similarity_top_k=top_k)
+    print(f"{len(chunks)} chunks from {corpus}; judge: {judge.backend_name} backend\n")
+    retrieved = kept = 0
+    for number, question in enumerate(questions, start=1):
+        judged = postprocessor.judge_nodes(retriever.retrieve(question), question)
+        retrieved += len(judged)
+        kept += sum(j.kept for _, j in judged)
+        print(render_question(number, len(questions), question, judged) + "\n")
+    return retrieved, kept
+
+
+def run(args: argparse.Namespace) -> int:
+    """``ea-judge demo`` and ``python -m integrations.demo`` (a failure is one error line: ea_plugin.arguments)."""
     questions = args.question or list(DEFAULT_QUESTIONS)
-    try:
-        chunks = load_chunks(args.corpus)
-        postprocessor = EntityAlignmentPostprocessor(judge=judge_from_args(args), min_keep=args.min_keep)
-        retriever = build_index(chunks).as_retriever(similarity_top_k=args.top_k)
-        print(f"{len(chunks)} chunks from {args.corpus}; judge: {args.backend} backend\n")
-        retrieved = kept = 0
-        for number, question in enumerate(questions, start=1):
-            judged = postprocessor.judge_nodes(retriever.retrieve(question), question)
-            retrieved += len(judged)
-            kept += sum(j.kept for _, j in judged)
-            print(render_question(number, len(questions), question, judged) + "\n")
-    except (OSError, EAPluginError) as exc:
-        print(f"ea-judge demo: error: {exc}", file=sys.stderr)
-        return 1
+    retrieved, kept = demo(judge_from_args(args), questions, args.corpus, args.top_k, args.min_keep)
     print(f"{len(questions)} questions: {retrieved} chunks retrieved, {kept} kept, {retrieved - kept} dropped")
     return 0
 
