@@ -451,6 +451,8 @@ def read_mnemonics(
         if not (2 <= end - start <= 6) or lowered[start] not in _ASCII_LETTERS:
             continue
         token = lowered[start:end]
+        if token in MNEMONIC_NEVER and written[start:end] in (token, token.upper(), token.capitalize()):
+            continue  # a word in a word's case (the, and, OK, Code): what _mnemonic_written says, found cheaply
         if not MNEMONIC_SHAPE.fullmatch(token) or (taken is not None and taken.find(1, start, end) != -1):
             continue
         pair = None
@@ -516,10 +518,10 @@ def _mnemonic_context(
     digit or a mixed case unless the token ends its phrase: fault PHF, fault OH1); or None."""
     if start in cells:
         return "first cell of a table row", _PLAIN  # not "| Ramp | ..."
-    after = end
-    while lowered[after : after + 1] in _BLANK:
+    after, length = end, len(lowered)
+    while after < length and lowered[after] in _BLANK:
         after += 1
-    next_char = lowered[after : after + 1]
+    next_char = lowered[after] if after < length else ""
     if next_char in _MN_CUE_AFTER_FIRST:
         cue = _MN_CUE_AFTER.match(lowered, end)
         if cue:
