@@ -274,7 +274,11 @@ def check_faults(question: Entities, chunk: Entities) -> Check | None:
         pair, undecided = _first_related(question.faults, chunk.faults, faults_relate)
     if pair:
         a, b = pair
-        return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}族相同、主码相同")
+        if a.family != b.family and "MN" in (a.family, b.family):  # a mnemonic and a number a text pairs
+            how = "为同一故障（文中配对的两个名称）"
+        else:
+            how = "族相同、主码相同" if a.family != "MN" else "助记码相同"
+        return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}{how}")
     if undecided:
         mnemonic = any(f.family == "MN" for f in question.faults + chunk.faults)
         return Check("fault", UNDECIDED, question.faults, chunk.faults, _UNDECIDED_MN if mnemonic else _UNDECIDED_HEX)
