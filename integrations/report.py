@@ -26,7 +26,7 @@ from ea_plugin.cli import judge_from_args
 from ea_plugin.errors import USAGE, EAPluginError
 from ea_plugin.jsonl import check_input, dumps_line, read_file, write_json
 from ea_plugin.judge import AlignmentJudge
-from ea_plugin.outputs import OverwriteError, refuse_overwrite
+from ea_plugin.outputs import refuse_overwrite
 from integrations.retrieval_metric import (
     DEFAULT_KS,
     STATUS_ALIGNED,
@@ -392,18 +392,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """The report for parsed arguments (``ea-judge report`` and ``python -m integrations.report``)."""
-    try:
-        check_paths(Path(args.input), Path(args.output), Path(args.compare) if args.compare else None)
-        report = write_report(judge_from_args(args), Path(args.input), Path(args.output),
-                              compare=Path(args.compare) if args.compare else None, ks=sorted(set(args.k)),
-                              worst=args.worst, quiet=args.quiet)
-    except (ReportInputError, OverwriteError) as exc:  # the inputs, checked before judging
-        print(f"ea-judge report: error: {exc}", file=sys.stderr)
-        return 2
-    except (OSError, EAPluginError) as exc:
-        print(f"ea-judge report: error: {exc}", file=sys.stderr)
-        return 1
+    """The report for parsed arguments (``ea-judge report`` and ``python -m integrations.report``); a failure is
+    one error line (ea_plugin.arguments.run_command): 2 for an input it cannot use, 1 otherwise."""
+    compare = Path(args.compare) if args.compare else None
+    check_paths(Path(args.input), Path(args.output), compare)  # the inputs, checked before judging
+    report = write_report(judge_from_args(args), Path(args.input), Path(args.output), compare=compare,
+                          ks=sorted(set(args.k)), worst=args.worst, quiet=args.quiet)
     summary = report["summary"]
     figures = " ".join(f"P@{k}={fmt(v)}" for k, v in summary["precision_at"].items())
     print(f"{summary['questions']} questions, {report['rejected_lines']} rejected lines: {figures} -> "
