@@ -377,3 +377,20 @@ def test_a_spaced_models_digits_are_never_a_code(text, expected):
 )
 def test_mnemonic_headings_and_capitalised_names(text, expected):
     assert normals(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("显示CPF00", ["F:MN/cpf00"]),  # a model's shape where a code is shown
+        ("V1000报CPF02故障", ["P:v1000", "F:MN/cpf02"]),
+        ("oPE01：参数设定错误", ["F:MN/ope01"]),
+        ("| CPF00 | 控制回路 |\n| CPF01 | 主回路 |", ["F:MN/cpf00", "F:MN/cpf01"]),
+        ("ABC12报警", ["P:abc12"]),  # a model is named before 报警
+        ("ATV32：变频器概述", ["P:atv32"]),  # and heads its pages
+        ("XY20 伺服驱动器手册", ["P:xy20"]),
+        ("CR10报警22", ["P:cr10", "F:*/22"]),  # a catalog's model stays one
+    ],
+)
+def test_model_shaped_codes_where_a_code_is_written(text, expected):
+    assert normals(text) == expected

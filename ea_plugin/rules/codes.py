@@ -17,7 +17,7 @@ from operator import attrgetter
 
 from ea_plugin.rules.catalog import MNEMONIC_SHAPE, AliasHit, Catalog, CodeForm
 from ea_plugin.rules.normalize import PRODUCT_WORDS, normalize_code_main
-from ea_plugin.rules.records import FaultCode, Parameter
+from ea_plugin.rules.records import FaultCode, Parameter, Product
 from ea_plugin.rules.text import CACHED_TOKEN, Text, TooLong
 from ea_plugin.rules.words import (
     CUES_AFTER,
@@ -488,6 +488,36 @@ def read_mnemonics(
     return out
 
 
+def codes_among_models(
+    text: Text, catalog: Catalog, products: list[Product], faults: list[FaultCode], cells: frozenset[int]
+) -> tuple[list[Product], list[FaultCode]]:
+    """Models read by their shape alone (no catalog series or brand) that are mnemonic-shaped and stand where a
+    code is written are codes: ``显示CPF00``, ``oPE01：参数设定错误`` (Yaskawa), not models. Returns the products
+    left and the faults with those codes, in text order."""
+    lowered, written = text.lowered, text.written
+    keep, more = [], []
+    for p in products:
+        start, end = p.span
+        token = lowered[start:end]
+        if (p.is_brand or p.series is not None or p.brand is not None or not MNEMONIC_SHAPE.fullmatch(token)):
+            keep.append(p)
+            continue
+        # not by a cue after it or a heading's description: a model is named before 报警 (ATV32报警) and heads
+        # its manual (ATV32 变频器手册); a code is shown after 显示, or heads "CPF00：..." or a table row
+        context = _mnemonic_context(lowered, start, end, cells, model_shaped=True)
+        written_as = _mnemonic_written(written[start:end], token, catalog) if context else None
+        if context is None or written_as is None or (context[1] is not None and written_as not in context[1]) or (
+                not context[0].startswith("after cue") and written_as != "mixed" and "0" not in token[-2:-1]):
+            # a heading or a table cell holds a model too (ATV32：概述): there a code shows itself by a mixed case
+            # or an index with a leading zero (oPE01, CPF00)
+            keep.append(p)
+            continue
+        more.append(FaultCode(written[start:end], (start, end), f"mnemonic {context[0]}", "MN", token))
+    if not more:
+        return products, faults
+    return keep, sorted(faults + more, key=attrgetter("span"))
+
+
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 _BLANK = frozenset(" \t")
 _MN_CUE_AFTER_FIRST = frozenset("号號" + "".join(c[0] for c in CUES_AFTER))
@@ -511,7 +541,7 @@ _EN_CUE_WORDS = frozenset((*CUES_BEFORE_EN, "code", "number", "no"))
 
 
 def _mnemonic_context(
-    lowered: str, start: int, end: int, cells: frozenset[int]
+    lowered: str, start: int, end: int, cells: frozenset[int], model_shaped: bool = False
 ) -> tuple[str, frozenset[str] | None] | None:
     """Why a mnemonic-shaped token stands where codes are written, and the ways of writing it that context accepts
     (_ANY, _PLAIN, _MARKED: English text after an English cue, "error ABZ signals", "the fault log.", needs a
@@ -522,7 +552,7 @@ def _mnemonic_context(
     while after < length and lowered[after] in _BLANK:
         after += 1
     next_char = lowered[after] if after < length else ""
-    if next_char in _MN_CUE_AFTER_FIRST:
+    if next_char in _MN_CUE_AFTER_FIRST and not model_shaped:
         cue = _MN_CUE_AFTER.match(lowered, end)
         if cue:
             return f"before cue {cue.group('cue')!r}", _ANY
@@ -533,7 +563,7 @@ def _mnemonic_context(
             i -= 1
         line_start = not i or lowered[i - 1] in _HEADING_AFTER
         if next_char != ":":
-            if line_start:  # "oC1 加速过电流": a Chinese description after a space
+            if line_start and not model_shaped:  # "oC1 加速过电流": a Chinese description after a space
                 return "opening a heading 'X description'", _ANY
         elif (line_start or not lowered[i - 1].isascii()) and (colon := _ROW_AFTER.match(lowered, end)):
             description = lowered[colon.end() : colon.end() + 8].lstrip()[:1]

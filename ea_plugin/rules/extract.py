@@ -49,6 +49,8 @@ def _read(text: str, catalog: Catalog) -> Entities:
     cells = codes.table_cells(read, catalog)
     bare, cued = codes.read_bare_codes(read, free, cells)
     faults = codes.read_mnemonics(read, free, catalog, faults + bare, cells)
+    if found:
+        found, faults = codes.codes_among_models(read, catalog, found, faults, cells)
     if cued:
         params = sorted(params + cued, key=_span)
     if not (found or faults or params):
