@@ -63,8 +63,8 @@ _NOT_MNEMONIC = (NEVER_PRODUCT | RUNNING_TEXT | frozenset(
     "yes no out set get put via per each both this that with from into when then than them they its our one two "
     "six ten top end err alm fan bus key net web app api sdk gui log msg ref rev std opt".split()))
 _FAMILY_CODE = re.compile(r"(?:e|er|err|al|alm|f|n|a)\.?\d", re.I)  # tokens the rules read in a code family
-_TITLE_WORD = re.compile(r"[A-Z][a-z]+")
-_WORDS = re.compile(r"[a-z0-9]+")  # Note, Step, Code: words, not panel mnemonics
+_TITLE_WORD = re.compile(r"[A-Z][a-z]+")  # Note, Step, Code: words, not panel mnemonics
+_MNEMONIC_WORDS = re.compile(r"(?<![a-z0-9])[a-z]{2,4}[0-9]{0,2}(?![a-z0-9])")  # words of the MN shape
 _ROW_CELL = re.compile(r"(?m)^[ \t|]*([A-Za-z]{2,4}\d{0,2})(?=\t| {2,}|[ \t]*\||[ \t]*[:：])")
 _ROW_NUMBER = re.compile(r"(?m)^[ \t|]*(-?\d{1,6})(?=\t| {2,}|[ \t]*\||[ \t]*[:：])")
 _SIGNED = re.compile(r"(?i:返回值|返回|错误码|錯誤碼|return(?:ed|s)?|error code)\s*[:：]?\s*(-\d{1,6})(?![\d.])")
@@ -444,7 +444,7 @@ class _Learner:
                     self.brand_pages[(ident, vote[1])].append(index)
         for ident in named:
             self.support[ident].append(index)
-        self.word_pages.update(w for w in _WORDS.findall(lower_same_length(whole)) if MNEMONIC_SHAPE.fullmatch(w))
+        self.word_pages.update(_MNEMONIC_WORDS.findall(lower_same_length(whole)))
         owner = next(iter(in_heading)) if len(in_heading) == 1 else next(iter(named)) if len(named) == 1 else None
         if owner is not None:
             listed = self._codes(whole, entities)
