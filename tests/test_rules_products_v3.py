@@ -80,6 +80,8 @@ def test_a_lower_or_title_case_series_word_no_catalog_knows_is_read_weak(text, w
     "GX Works3", "TIA Portal V17", "软件XYZ100", "firmware AB12", "固件 GPL下", "package ab12", "Studio 5000",
     # short names with no context
     "FR10", "KR 16", "XR 5",
+    # a number with a unit or a code cue after it is no model's part
+    "rated 400 W", "Unidrive 2499号报警", "within 100 ms",
 ])
 def test_never_products(text):
     assert _products(text) == []

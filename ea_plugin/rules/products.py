@@ -26,6 +26,7 @@ from ea_plugin.rules.words import (
     SOFTWARE,
     SOFTWARE_CUES,
     STANDARD_NUMBERS,
+    UNIT_AFTER,
 )
 
 # Letters (a series word: up to 24, ACOPOSinverterP76), then (a separator and) digits, or a separator and a
@@ -261,8 +262,9 @@ def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None
     if reading[-1]:  # weak
         if _PRODUCT_WORD_NEXT.match(text.lowered, end):  # "unidrive m700变频器": sure after all
             return Product(shown, (start, end), f"{reading[0]}, before a product word", *reading[1:-1])
-        if _LAST_PART.search(text.lowered, start, end) and _CODE_CUE_AFTER.match(text.lowered, end):
-            return None  # "control 2499号报警": an unsure model does not take a code's number (but "400报警12")
+        if _LAST_PART.search(text.lowered, start, end) and (_CODE_CUE_AFTER.match(text.lowered, end)
+                                                             or UNIT_AFTER.match(text.lowered, end)):
+            return None  # "control 2499号报警", "rated 400 W": a code's number or a quantity (but "400报警12")
     return Product(shown, (start, end), *reading)
 
 
