@@ -88,3 +88,20 @@ def test_python_m_training_run_stops_with_one_line(tmp_path: Path):
     assert result.returncode == 1
     [line] = errors_in(result.stderr)
     assert "train: profile lora needs a CUDA GPU" in line
+
+
+def test_ctrl_c_during_a_step_says_the_finished_steps_are_kept(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                               monkeypatch: pytest.MonkeyPatch):
+    import dataclasses
+
+    from training import run as run_module
+
+    def pressed_ctrl_c(plan):  # the user's Ctrl-C, arriving while the configs step works
+        raise KeyboardInterrupt
+
+    steps = tuple(dataclasses.replace(s, run=pressed_ctrl_c) if s.name == "configs" else s for s in run_module.STEPS)
+    monkeypatch.setattr(run_module, "STEPS", steps)
+    assert run(tmp_path, *MERGE, "--profile", "tiny", "--skip", "train,evaluate") == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "interrupted: the finished steps are kept" in err and "again" in err
+    assert (tmp_path / ".done" / "convert.json").exists() and not (tmp_path / ".done" / "configs.json").exists()

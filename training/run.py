@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ea_plugin.arguments import Command, parse_options
+from ea_plugin.arguments import Command, Interrupted, parse_options
 from ea_plugin.errors import OptionError
 from ea_plugin.jsonl import read_json, write_json
 from training.lf_train import LAUNCHERS
@@ -113,7 +113,11 @@ def command(args: argparse.Namespace) -> int:
     if not args.export:
         skip.add("export")
     options = RunOptions.from_args(args, profile=args.profile or WorkDir(args.work).profile() or "lora")
-    retrain(args.work, options, parse_options(args.set, flag="--set"), sorted(skip))  # a StepError names its step
+    try:
+        retrain(args.work, options, parse_options(args.set, flag="--set"), sorted(skip))  # a StepError names its step
+    except KeyboardInterrupt:
+        raise Interrupted(f"the finished steps are kept in {Path(args.work) / '.done'}; run the same command again "
+                          "to go on (training resumes from its last checkpoint)") from None
     return 0
 
 
