@@ -65,6 +65,8 @@ def test_a_lower_or_title_case_word_before_a_model_is_not_its_series_word(text, 
     ("preciseflex 400 返回值-2821", "preciseflex 400", "preciseflex400"),
     ("acoposinverter p76 fault code 28", "acoposinverter p76", "acoposinverterp76"),
     ("Unidrive M700 alarm", "Unidrive M700", "unidrivem700"),
+    ("KR 16", "KR 16", "kr16"),  # a spaced short name: sure only in a context
+    ("XR 5报警112", "XR 5", "xr5"),  # ... and its digit is not a code (112 is)
 ])
 def test_a_lower_or_title_case_series_word_no_catalog_knows_is_read_weak(text, written, main):
     assert _products(text) == [(written, main, True)]
@@ -79,7 +81,7 @@ def test_a_lower_or_title_case_series_word_no_catalog_knows_is_read_weak(text, w
     "ROS 2报错", "RobotWare", "TwinCAT 3", "TwinCAT 3.1 runtime", "CODESYS V3", "Windows 10", "V2.1", "固件3.2",
     "GX Works3", "TIA Portal V17", "软件XYZ100", "firmware AB12", "固件 GPL下", "package ab12", "Studio 5000",
     # short names with no context
-    "FR10", "KR 16", "XR 5",
+    "FR10",
     # a number with a unit or a code cue after it is no model's part
     "rated 400 W", "Unidrive 2499号报警", "within 100 ms",
 ])

@@ -102,6 +102,8 @@ def model_confidence(written: str, m: re.Match[str]) -> int:
     if sep == " ":  # "for 12", "ID 1": a spaced model is written in capitals (MG 400) or camel case
         if is_marked and not (len(digits) < 2 and written_letters.isupper()) and not short:
             return STRONG
+        if short and written_letters.isupper():
+            return WEAK  # "XR 5", "KR 16": a spaced short name, sure only in a context; its digit is no code
         return WEAK if not is_marked and len(letters) >= 3 and len(digits) >= 2 else 0  # not "wait 5"
     if sep and not is_marked and len(letters) >= 4:
         return WEAK  # "preciseflex-400"; "Valve-3", "motor-2" decide nothing either way
@@ -302,8 +304,9 @@ def _read_model(shown: str, how: str, why: str, series_id: str | None, catalog: 
             return None
         why = "model pattern (letters + digits)" if m.group("part_sep") != " " and m.group("sep") != " " else \
             "series word + model part"
-        return (why if sure == STRONG else f"{why}, weak (lower/title-case series word)"), normal, main, None, None, \
-            False, sure == WEAK
+        if sure == WEAK:
+            why = f"{why}, weak (no catalog or context makes it sure)"
+        return why, normal, main, None, None, False, sure == WEAK
     letters = re.match(r"[a-z]*", token).group(0)
     if letters in NEVER_PRODUCT or letters in RUNNING_TEXT or len(token) < 2:
         return None
