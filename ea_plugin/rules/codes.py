@@ -94,7 +94,7 @@ _PARAMETER_CUE = re.compile(
     + r")[ \t]*(?:[:#=]|no\.?|[号號])?[ \t]*[(\[]?[ \t]*\Z"  # on the number's line: "...参数⏎33537：" is a row
 )
 _PARAMETER_FILLER = frozenset(" \t:#=([号號.o")  # "参数：", "parameter no. 5" ("o" of "no")
-_PARAMETER_CUE_LAST = frozenset("".join(w[-1] for w in (*PARAMETER_CUES_ZH, *PARAMETER_CUES_EN)) + "n")
+_PARAMETER_CUE_ENDS = (*PARAMETER_CUES_ZH, *PARAMETER_CUES_EN, "n")  # "n" of "no." (the "o" is filler)
 _CUE_WINDOW = 24  # characters before a number that can hold a cue and its filler ("error code no. ")
 _CUE_AFTER = re.compile(r"\s*(?P<cue>[号號]?(?:" + "|".join(CUES_AFTER) + "))")
 _ROW_AFTER = re.compile(r"\s*:(?=\s*[^\d\s:/])")  # "6019: 过流", not "12:30" or "1: 2"
@@ -330,7 +330,7 @@ def read_bare_codes(
             before = start  # a parameter cue ends in one of few characters (参数, 功能码, parameter, PNU, object)
             while before and lowered[before - 1] in _PARAMETER_FILLER:
                 before -= 1
-            if before and lowered[before - 1] in _PARAMETER_CUE_LAST:
+            if before and lowered.endswith(_PARAMETER_CUE_ENDS, 0, before):
                 cue = _PARAMETER_CUE.search(lowered, max(0, start - _CUE_WINDOW), start)
             if cue and _quantity_or_date(lowered, end, taken) is None:
                 why = f"parameter number after cue {cue.group('cue')!r}"
@@ -378,7 +378,9 @@ def table_cells(text: Text, catalog: Catalog) -> frozenset[int]:
     two or more lines that each open with a code-shaped cell (a number, a family code or a mnemonic) and a
     separator (spec v3). Empty for any other text."""
     lowered = text.lowered
-    if "\n" not in lowered:
+    # Rows set apart by colons only are read as rows and headings anyway ("6019：过流", "ocA：..."): a table needs
+    # a line break and a tab, two spaces or a bar somewhere (most chunks have none: one look each)
+    if "\n" not in lowered or not ("\t" in lowered or "  " in lowered or "|" in lowered):
         return _NO_CELLS
     cells = []
     pos = 0
