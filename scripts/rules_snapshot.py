@@ -5,12 +5,14 @@
 
 Pairs: the real-table dev and held-out sets, the training worked examples (aligned/unaligned.json), the
 spec's worked examples and the benchmark's manual-like pairs. Each line holds the label, the deciding rule,
-its entities and the full reasoning; ``--compare`` lists every pair whose line differs and exits 1 if any do.
+its entities and the full reasoning; ``--compare`` matches lines by their pair key (file and index), lists the
+pairs whose line differs (moved labels first), counts new and gone keys, and exits 1 if any pair differs.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Iterator
@@ -34,9 +36,10 @@ def pairs() -> Iterator[tuple[str, Pair]]:
     for name in _JSONL:
         for line in read_file(ROOT / name):
             yield f"{name}:{line.number - 1}", Pair(line.value["question"], line.value["chunk"])
-    for name in _JSON:
-        for i, row in enumerate(json.loads((ROOT / name).read_text("utf-8"))):
-            yield f"{name}:{i}", Pair(row["question"], row["chunk"])
+    for name in _JSON:  # keyed by content: the generator rewrites these files (a regenerated pair is a new key)
+        for row in json.loads((ROOT / name).read_text("utf-8")):
+            digest = hashlib.sha1(f"{row['question']}\0{row['chunk']}".encode()).hexdigest()[:12]
+            yield f"{name}#{digest}", Pair(row["question"], row["chunk"])
     for i, ex in enumerate(WORKED_EXAMPLES):
         yield f"spec:{i}", Pair(ex.question, ex.chunk)
     for i, pair in enumerate(make_pairs(2000, seed=1)):
@@ -61,14 +64,21 @@ def main() -> None:
     if args.compare is None:
         print("\n".join(lines))
         return
-    before = args.compare.read_text("utf-8").rstrip("\n").split("\n")  # one line per pair (U+2028 is escaped)
-    if len(before) != len(lines):
-        sys.exit(f"{len(before)} pairs before, {len(lines)} now")
-    differ = [(b, a) for b, a in zip(before, lines, strict=True) if b != a]
-    for b, a in differ[:20]:
-        print(f"before: {b}\nnow:    {a}\n")
-    print(f"{len(lines)} pairs, {len(differ)} differ")
+    before = {_key(line): line for line in args.compare.read_text("utf-8").rstrip("\n").split("\n")}
+    now = {_key(line): line for line in lines}  # one line per pair (U+2028 is escaped)
+    common = [k for k in now if k in before]
+    differ = [k for k in common if before[k] != now[k]]
+    moved = [k for k in differ if json.loads(before[k])["label"] != json.loads(now[k])["label"]]
+    for k in (moved + [k for k in differ if k not in moved])[:20]:
+        print(f"before: {before[k]}\nnow:    {now[k]}\n")
+    new, gone = len(now) - len(common), len(before) - len(common)
+    print(f"{len(common)} pairs in both, {len(differ)} differ ({len(moved)} labels moved); {new} new, {gone} gone "
+          "(a regenerated or extended file adds and drops keys)")
     sys.exit(1 if differ else 0)
+
+
+def _key(line: str) -> str:
+    return json.loads(line)["pair"]
 
 
 if __name__ == "__main__":
