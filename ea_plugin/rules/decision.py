@@ -118,14 +118,12 @@ def _sure(products: tuple[Product, ...], other: tuple[Product, ...], question: b
     (``PreciseFlex3400``); a question, short and typed to name what it asks about, also stands by it against
     any sure model of the chunk (``acoposinverter p76`` vs ``FR5``). A chunk's weak model stands only beside
     the question's series word: manual prose writes words before numbers (spec v3; rule 4 keeps the chunk)."""
-    sure = []
-    for p in products:
-        if p.weak:
-            word = _WORD.match(p.text.lower()).group(0)
-            if not any(o.model.startswith(word) or (question and not o.weak) for o in other if not o.is_brand):
-                continue
-        sure.append(p)
-    return tuple(sure)
+    models = [o for o in other if not o.is_brand]
+    if question and any(not o.weak for o in models):
+        return products  # a question's weak models stand against the chunk's sure ones
+    # the openings (up to a series word's 24 letters) of the other side's models: linear in both sides
+    openings = {o.model[:i] for o in models for i in range(1, min(len(o.model), 24) + 1)}
+    return tuple(p for p in products if not p.weak or _WORD.match(p.text.lower()).group(0) in openings)
 
 
 _WORD = re.compile(r"[a-z]*")
