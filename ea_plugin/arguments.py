@@ -123,6 +123,18 @@ JUDGE_FLAGS = ("mode", "threshold", "on_error", "batch_size")
 SHORTCUTS = ("model", "adapter", "base_url", "api_key", "catalog")
 
 
+def shortcut_help(option: str) -> str:
+    """A shortcut flag's help: the option's own help (its dataclass field's) for each built-in backend taking it."""
+    from ea_plugin.backends.openai.backend import OpenAIOptions
+    from ea_plugin.backends.rules import RulesOptions
+    from ea_plugin.backends.transformers.backend import TransformersOptions
+    from ea_plugin.options import documented
+
+    backends = (("rules", RulesOptions), ("transformers", TransformersOptions), ("openai", OpenAIOptions))
+    helps = [f"{name}: {doc.help}" for name, options in backends for doc in documented(options) if doc.name == option]
+    return "; ".join(helps).replace("%", "%%")  # argparse formats help with %
+
+
 def add_backend_arguments(parser: argparse.ArgumentParser, *, default: str = "rules",
                           judge_flags: Sequence[str] = JUDGE_FLAGS, what: str = "the judge") -> None:
     """``--backend``, ``--option KEY=VALUE``, the shortcuts and the judge flags named in ``judge_flags``."""
@@ -130,13 +142,13 @@ def add_backend_arguments(parser: argparse.ArgumentParser, *, default: str = "ru
     group.add_argument("--backend", default=default,
                        help=f"{what}: rules, transformers, openai, or a plugin's name (default {default})")
     group.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                       help="a backend option (repeatable; `ea-judge backends` lists each backend's)")
-    group.add_argument("--model", help="transformers: model id or directory; openai: the served model's name")
-    group.add_argument("--adapter", help="transformers: LoRA adapter directory")
-    group.add_argument("--base-url", help="openai: the server, e.g. http://127.0.0.1:8000/v1")
-    group.add_argument("--api-key", help="openai: API key (default EMPTY)")
-    group.add_argument("--catalog", action="append", metavar="FILE",
-                       help="rules: a user or learned catalog (YAML/JSON) extending the built-in one; repeatable")
+                       help="a backend option (repeatable; `ea-judge backends` lists each backend's options with "
+                            "their defaults and help)")
+    group.add_argument("--model", help=shortcut_help("model"))
+    group.add_argument("--adapter", help=shortcut_help("adapter"))
+    group.add_argument("--base-url", help=shortcut_help("base_url"))
+    group.add_argument("--api-key", help=shortcut_help("api_key"))
+    group.add_argument("--catalog", action="append", metavar="FILE", help=shortcut_help("catalog") + "; repeatable")
     flags: dict[str, Callable[[], Any]] = {
         "mode": lambda: group.add_argument("--mode", choices=["fast", "think"],
                                            help="fast (label + score) or think (reasoning)"),

@@ -115,10 +115,16 @@ def cmd_filter(args: argparse.Namespace) -> int:
 def cmd_backends(args: argparse.Namespace) -> int:
     """Each backend and the options it takes (what --option KEY=VALUE and the shortcut flags may name)."""
     from ea_plugin.judge import factory_options
+    from ea_plugin.options import documented
     from ea_plugin.plugins import backend_factories, qualname
 
     for name, factory in sorted(backend_factories().items()):
         print(f"{name:14} {qualname(factory)}")
+        options_type = getattr(factory, "options_type", None)
+        if options_type is not None:  # declared once, with default and help: say each
+            for doc in documented(options_type):
+                print(f"{'':14} --option {doc.name}=...  (default {doc.default}) {doc.help}")
+            continue
         options = factory_options(factory)
         print(f"{'':14} options: {', '.join(options) if options is not None else 'any'}")
     return 0

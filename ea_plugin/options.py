@@ -7,11 +7,13 @@ fails where the user gave it (at construction), not at the first call.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping
+import inspect
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from ea_plugin.errors import OptionError
+from ea_plugin.errors import OptionError, UnknownOptionError
 
 T = TypeVar("T")
 
@@ -57,7 +59,88 @@ def check_http_url(name: str, value: Any) -> None:
         raise OptionError(f"{name} must be an http:// or https:// URL with a host, got {value!r}", option=name)
 
 
-def from_arguments(options_type: type[T], arguments: Mapping[str, Any]) -> T:
-    """``options_type`` (a dataclass) built from a constructor's keyword arguments (``locals()``), so a
-    backend keeps its keyword signature and checks its options in one place."""
-    return options_type(**{f.name: arguments[f.name] for f in dataclasses.fields(options_type)})  # type: ignore[arg-type]
+# -- each option declared once: a dataclass field with its default and its help ---------------------------
+HELP = "help"  # the field metadata key holding an option's one-line help
+REQUIRED = "required"  # OptionDoc.default of an option without a default
+
+
+def option(help: str, default: Any = dataclasses.MISSING, *, default_factory: Any = dataclasses.MISSING) -> Any:
+    """A field of an options dataclass: its default and its help, the one place either is written. The
+    backend's keywords, the docs' tables and the command line's help are all read from here."""
+    return dataclasses.field(default=default, default_factory=default_factory, metadata={HELP: help})
+
+
+@dataclass(frozen=True)
+class OptionDoc:
+    name: str
+    default: str  # as a user would write it (REQUIRED when there is none)
+    help: str
+
+
+def documented(options_type: type) -> list[OptionDoc]:
+    """Each option of ``options_type``: name, default and help, in declaration order."""
+    docs = []
+    for f in dataclasses.fields(options_type):
+        if f.default is not dataclasses.MISSING:
+            default = repr(f.default)
+        elif f.default_factory is not dataclasses.MISSING:
+            default = repr(f.default_factory())
+        else:
+            default = REQUIRED
+        docs.append(OptionDoc(f.name, default, f.metadata.get(HELP, "")))
+    return docs
+
+
+def option_table(options_type: type) -> str:
+    """A Markdown table of ``options_type``'s options (the docs' tables are this, checked by a test)."""
+    rows = ["| option | default | what it does |", "| --- | --- | --- |"]
+    rows += [f"| `{d.name}` | {'required' if d.default == REQUIRED else f'`{d.default}`'} | {_cell(d.help)} |"
+             for d in documented(options_type)]
+    return "\n".join(rows)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def options_signature(options_type: type) -> inspect.Signature:
+    """The keyword signature a backend taking ``options_type`` presents (``inspect.signature``, so load_judge
+    checks option names against it): each field with its default, then ``options=`` a whole options object."""
+    parameters = []
+    keyword_only = False
+    for f in dataclasses.fields(options_type):
+        default: Any = inspect.Parameter.empty
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        keyword_only = keyword_only or (parameters and default is inspect.Parameter.empty and
+                                        parameters[-1].default is not inspect.Parameter.empty)
+        kind = inspect.Parameter.KEYWORD_ONLY if keyword_only else inspect.Parameter.POSITIONAL_OR_KEYWORD
+        parameters.append(inspect.Parameter(f.name, kind, default=default, annotation=f.type))
+    parameters.append(inspect.Parameter("options", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                        annotation=f"{options_type.__name__} | None"))
+    return inspect.Signature(parameters)
+
+
+def build_options(options_type: type[T], options: T | None, args: Sequence[Any], changes: Mapping[str, Any],
+                  where: str) -> T:
+    """``options_type`` from a backend's arguments: ``options`` (default: the defaults) with the positional
+    ``args`` (in field order) and the keyword ``changes``; checked by the dataclass. An unknown name raises
+    UnknownOptionError listing the valid ones (``where`` says whose)."""
+    names = [f.name for f in dataclasses.fields(options_type)]  # type: ignore[arg-type]
+    if len(args) > len(names):
+        raise TypeError(f"{where} takes at most {len(names)} positional options, got {len(args)}")
+    given = dict(zip(names, args, strict=False))
+    for name, value in changes.items():
+        if name not in names:
+            raise UnknownOptionError(name, {f"{where} options": names}, where)
+        if name in given:
+            raise TypeError(f"{where} got option {name!r} twice (by position and by name)")
+        given[name] = value
+    if options is None:
+        return options_type(**given)
+    if not isinstance(options, options_type):
+        raise OptionError(f"options must be a {options_type.__name__}, got {type(options).__name__}",
+                          option="options")
+    return dataclasses.replace(options, **given)  # type: ignore[type-var]

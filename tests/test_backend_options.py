@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 
 import pytest
 
@@ -12,7 +13,7 @@ from ea_plugin.backends.openai import OpenAIBackend, OpenAIOptions
 from ea_plugin.backends.rules import RulesBackend, RulesOptions
 from ea_plugin.backends.transformers import TransformersBackend, TransformersOptions
 from ea_plugin.cli import main
-from ea_plugin.errors import OptionError
+from ea_plugin.errors import OptionError, UnknownOptionError
 from ea_plugin.rules.catalog import CatalogError
 
 URL = "http://127.0.0.1:9/v1"  # nothing listens there: building a backend must not connect
@@ -129,15 +130,37 @@ def test_valid_options_construct_and_are_kept_checked_on_the_backend():
     assert RulesBackend().options == RulesOptions()
 
 
-@pytest.mark.parametrize(("backend", "options"), [(OpenAIBackend, OpenAIOptions), (RulesBackend, RulesOptions),
-                                                   (TransformersBackend, TransformersOptions)])
-def test_a_backends_keywords_are_its_options_fields_with_the_same_defaults(backend, options):
-    # The constructor keeps its keywords (load_judge checks names against them); the dataclass checks values.
+BACKENDS = [(OpenAIBackend, OpenAIOptions), (RulesBackend, RulesOptions), (TransformersBackend, TransformersOptions)]
+
+
+@pytest.mark.parametrize(("backend", "options"), BACKENDS)
+def test_a_backends_keywords_are_its_options_fields_declared_once_with_their_help(backend, options):
+    # The signature load_judge checks names against is read from the dataclass: the fields, then options=.
     parameters = list(inspect.signature(backend).parameters.values())
     fields = dataclasses.fields(options)
-    assert [p.name for p in parameters] == [f.name for f in fields]
-    assert [p.default for p in parameters] == [
+    assert [p.name for p in parameters] == [f.name for f in fields] + ["options"]
+    assert [p.default for p in parameters[:-1]] == [
         inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default for f in fields]
+    assert all(f.metadata.get("help") for f in fields), "every option says what it does"
+    assert not re.search(r"^\s+(\w+): ", backend.__doc__ or "", re.M), "options are not restated in the docstring"
+
+
+def test_a_backend_takes_an_options_object_keywords_or_both():
+    given = OpenAIOptions(URL, "m", timeout=3.0)
+    with OpenAIBackend(options=given) as backend:
+        assert backend.options == given
+    with OpenAIBackend(options=given, timeout=5.0) as backend:  # a keyword changes the object's value
+        assert (backend.options.timeout, backend.options.model, given.timeout) == (5.0, "m", 3.0)
+    with OpenAIBackend(URL, model="m") as backend:  # positional, in field order, as before
+        assert backend.options.base_url == URL
+    judge = load_judge("openai", options=given, concurrency=2)
+    assert (judge.backend.options.timeout, judge.backend.options.concurrency) == (3.0, 2)
+    with pytest.raises(UnknownOptionError, match=r"unknown option 'timout' \(did you mean 'timeout'\?\)"):
+        OpenAIBackend(URL, "m", timout=3)
+    with pytest.raises(OptionError, match="^options must be a RulesOptions"):
+        RulesBackend(options=given)
+    with pytest.raises(OptionError, match="^timeout must "):  # the object's checks run on the changed values
+        OpenAIBackend(options=given, timeout=-1)
 
 
 def test_ea_judge_prints_a_bad_option_as_one_line(capsys):

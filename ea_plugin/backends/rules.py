@@ -15,7 +15,7 @@ from typing import Any
 from ea_plugin._moved import moved_names
 from ea_plugin.errors import OptionError
 from ea_plugin.judgement import Judgement, Pair
-from ea_plugin.options import from_arguments
+from ea_plugin.options import build_options, option, options_signature
 from ea_plugin.plugins import hookimpl
 from ea_plugin.prompts import ALIGNED, format_analysis
 from ea_plugin.rules import Entities, describe, extract_entities
@@ -33,10 +33,11 @@ CatalogOption = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | Cata
 
 @dataclass(frozen=True)
 class RulesOptions:
-    """The rules backend's options. ``catalog``: a path or list of paths of user catalogs that extend the
-    built-in one (a file that cannot be read or has a mistake raises CatalogError), or a built Catalog."""
+    """The rules backend's options (each field's help says what it does), checked when built."""
 
-    catalog: CatalogOption = None
+    catalog: CatalogOption = option(
+        "user or learned catalogs (a path, a list of paths, or a built Catalog) extending the built-in one; a "
+        "file that cannot be read or has a mistake raises CatalogError naming it", None)
 
     def __post_init__(self) -> None:
         if self.catalog is None or isinstance(self.catalog, Catalog):
@@ -50,13 +51,16 @@ class RulesOptions:
 class RulesBackend:
     """Decides by the spec's rules; ``score`` is 1.0 or 0.0, ``generate`` writes the four-step analysis.
 
-    The options are RulesOptions' (``catalog``).
+    Takes RulesOptions' options as keywords, or ``options=`` a RulesOptions.
     """
 
     name = "rules"
+    options_type = RulesOptions  # its options, each with default and help (docs and --help read them)
+    __signature__ = options_signature(RulesOptions)
 
-    def __init__(self, catalog: CatalogOption = None) -> None:
-        self.options = from_arguments(RulesOptions, locals())
+    def __init__(self, *args: Any, options: RulesOptions | None = None, **changes: Any) -> None:
+        self.options = build_options(RulesOptions, options, args, changes, "the rules backend")
+        catalog = self.options.catalog
         self.catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
 
     def judge_pair(self, pair: Pair) -> tuple[Entities, Entities, RuleOutcome]:

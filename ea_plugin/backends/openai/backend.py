@@ -42,7 +42,16 @@ from ea_plugin.backends.openai.loop_thread import LoopClosed, LoopThread
 from ea_plugin.backends.openai.reply import MalformedReply, Reply, read_reply
 from ea_plugin.errors import BackendClosedError, ModeNotSupportedError, OptionError
 from ea_plugin.judgement import Judgement, Pair, ParsedAnswer, parse_answer, parse_teacher_answer
-from ea_plugin.options import check_choice, check_http_url, check_int, check_number, check_type, from_arguments
+from ea_plugin.options import (
+    build_options,
+    check_choice,
+    check_http_url,
+    check_int,
+    check_number,
+    check_type,
+    option,
+    options_signature,
+)
 from ea_plugin.plugins import hookimpl
 from ea_plugin.prompts import (
     ALIGNED,
@@ -100,43 +109,33 @@ class _Batch:
 
 @dataclass(frozen=True)
 class OpenAIOptions:
-    """The openai backend's options, checked when built (a bad value raises OptionError naming it).
+    """The openai backend's options (each field's help says what it does), checked when built: a bad value
+    raises OptionError naming it."""
 
-    ``base_url``: the server's http(s) URL up to ``/v1``. ``model``: the served model's name.
-    ``max_retries`` is the number of retries after the first attempt; the n-th retry waits
-    ``retry_backoff * 2**(n-1)`` seconds (or the server's Retry-After, at most 30 s). ``timeout`` bounds
-    each request; at most ``concurrency`` requests are in flight. ``max_tokens`` bounds a think-mode answer,
-    ``fast_max_tokens`` a fast-mode one, which asks for ``top_logprobs`` alternatives per token (0-20, the
-    OpenAI API's range).
-
-    Fast mode: a follow-up request is made only where the missing conditional can move the score by
-    ``score_tolerance`` or more (a confident model needs none: one request per pair); ``exact_score=False``
-    never makes one. ``verdict.extra`` says ``score_exact`` and ``score_max_error`` (None: no bound).
-
-    ``prompt="teacher"`` makes a labelling teacher of a large model (training.label): think mode sends
-    TEACHER_PROMPT with thinking off and reads the four steps and the ``<label>`` tag from the visible answer
-    (parse_teacher_answer); fast mode is refused. ``temperature`` (0-2, default 0) matters for sampled votes.
-    ``template_kwargs=False`` leaves ``chat_template_kwargs`` out of the requests, for hosted APIs that refuse
-    fields they do not know (thinking is then whatever the server does). ``extra_body`` is sent with every
-    request (e.g. vLLM sampling options).
-    """
-
-    base_url: str | None = None
-    model: str | None = None
-    api_key: str | None = None
-    timeout: float = 30.0
-    max_retries: int = 2
-    concurrency: int = 16
-    max_tokens: int = 1024
-    fast_max_tokens: int = 4
-    top_logprobs: int = 20
-    retry_backoff: float = 0.5
-    exact_score: bool = True
-    score_tolerance: float = 1e-3
-    extra_body: dict[str, Any] | None = None
-    prompt: str = "judge"
-    temperature: float = 0.0
-    template_kwargs: bool = True
+    base_url: str | None = option(f"the server's http(s) URL up to /v1 (default: ${BASE_URL_ENV})", None)
+    model: str | None = option("the served model's name (required)", None)
+    api_key: str | None = option(f"API key (default: ${API_KEY_ENV}, else {DEFAULT_API_KEY!r}); never written "
+                                 "into a judge's config", None)
+    timeout: float = option("seconds one request may take", 30.0)
+    max_retries: int = option("retries after the first attempt, on timeouts, connection errors, 408/409/429 "
+                              "and 5xx", 2)
+    concurrency: int = option("most requests in flight at once", 16)
+    max_tokens: int = option("most tokens of a think-mode answer", 1024)
+    fast_max_tokens: int = option("most tokens of a fast-mode answer", 4)
+    top_logprobs: int = option(f"alternatives per token asked for in fast mode (0-{MAX_TOP_LOGPROBS}, the "
+                               "API's range)", 20)
+    retry_backoff: float = option("the n-th retry waits retry_backoff * 2**(n-1) seconds (or the server's "
+                                  f"Retry-After, at most {MAX_RETRY_AFTER_S:g} s)", 0.5)
+    exact_score: bool = option("fast mode: make a follow-up request where the other label's missing "
+                               "conditional can move the score; False: never (an approximation)", True)
+    score_tolerance: float = option("fast mode: skip the follow-up where it moves the score by less", 1e-3)
+    extra_body: dict[str, Any] | None = option("fields sent with every request (e.g. vLLM sampling options)",
+                                               None)
+    prompt: str = option("'judge', or 'teacher': a large model labelling training data (think mode only: "
+                         "four steps and a <label> tag, thinking off)", "judge")
+    temperature: float = option("sampling temperature (0-2); matters for a teacher's sampled votes", 0.0)
+    template_kwargs: bool = option("send chat_template_kwargs (enable_thinking); False for hosted APIs that "
+                                   "refuse unknown fields", True)
 
     def __post_init__(self) -> None:
         # As every OpenAI client does: the environment fills what the caller left out (an explicit value wins).
@@ -172,31 +171,15 @@ class OpenAIOptions:
 class OpenAIBackend:
     """Backend over an OpenAI-compatible ``/v1/chat/completions`` endpoint.
 
-    The options are OpenAIOptions' (keywords; ``self.options`` holds them, checked).
+    Takes OpenAIOptions' options as keywords, or ``options=`` an OpenAIOptions; ``self.options`` holds them.
     """
 
     name = "openai"
+    options_type = OpenAIOptions  # its options, each with default and help (docs and --help read them)
+    __signature__ = options_signature(OpenAIOptions)
 
-    def __init__(
-        self,
-        base_url: str | None = None,
-        model: str | None = None,
-        api_key: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 2,
-        concurrency: int = 16,
-        max_tokens: int = 1024,
-        fast_max_tokens: int = 4,
-        top_logprobs: int = 20,
-        retry_backoff: float = 0.5,
-        exact_score: bool = True,
-        score_tolerance: float = 1e-3,
-        extra_body: dict[str, Any] | None = None,
-        prompt: str = "judge",
-        temperature: float = 0.0,
-        template_kwargs: bool = True,
-    ) -> None:
-        self.options = from_arguments(OpenAIOptions, locals())
+    def __init__(self, *args: Any, options: OpenAIOptions | None = None, **changes: Any) -> None:
+        self.options = build_options(OpenAIOptions, options, args, changes, "the openai backend")
         if importlib.util.find_spec("openai") is None:
             raise ImportError("the openai backend needs the openai package: pip install 'ea-plugin[openai]'",
                               name="openai")

@@ -30,7 +30,7 @@ from typing import Any
 from ea_plugin.backends.transformers.coalesce import CoalescerClosed
 from ea_plugin.errors import BackendError, OptionError
 from ea_plugin.judgement import Judgement, Pair, parse_answer
-from ea_plugin.options import check_int, check_number, check_type, from_arguments
+from ea_plugin.options import build_options, check_int, check_number, check_type, option, options_signature
 from ea_plugin.plugins import hookimpl
 from ea_plugin.prompts import IM_END, IM_START, LABELS, Mode, render_prompt
 
@@ -42,26 +42,37 @@ _PROBE_PAIRS = (Pair("q", "c"), Pair("问题", "文本块"))
 
 @dataclass(frozen=True)
 class TransformersOptions:
-    """The transformers backend's options (TransformersBackend says what each does), checked before the
-    model loads: a bad value raises OptionError naming it."""
+    """The transformers backend's options (each field's help says what it does), checked before the model
+    loads: a bad value raises OptionError naming it."""
 
-    model: str | Path | Any
-    adapter: str | Path | None = None
-    device: str | None = None
-    dtype: Any = None
-    max_new_tokens: int = 512
-    forward_batch_size: int | None = None
-    max_batch_tokens: int | None = None
-    max_prompt_tokens: int | None = None
-    tokenizer: str | Path | Any = None
-    merge_adapter: bool = True
-    prefix_cache: bool = True
-    cuda_graphs: bool | None = None
-    min_new_tokens: int = 0
-    compile_layers: bool | str | None = None
-    packed: bool | None = None
-    coalesce: bool = True
-    coalesce_wait: float = 0.002
+    model: str | Path | Any = option("hub id or directory of the (base or merged) model, or a loaded causal LM")
+    adapter: str | Path | None = option("LoRA adapter directory (peft), merged into the weights unless "
+                                        "merge_adapter=False", None)
+    device: str | None = option("a torch device (default: cuda if available, else cpu)", None)
+    dtype: Any = option("a torch dtype or its name (default: bfloat16 on GPU, float32 on CPU)", None)
+    max_new_tokens: int = option("think mode's budget; an answer that has not stopped by then is truncated and "
+                                 "gets the parser's error", 512)
+    forward_batch_size: int | None = option("most pairs per forward (default: per mode, from the measured best "
+                                            "and the free memory; backend.batching(mode) says what)", None)
+    max_batch_tokens: int | None = option("most padded tokens per forward (fast: prompt tokens after the shared "
+                                          "prefix; think: those plus max_new_tokens); default as above", None)
+    max_prompt_tokens: int | None = option("a pair whose rendered prompt is longer fails alone (default: the "
+                                           "model's context less what the mode adds)", None)
+    tokenizer: str | Path | Any = option("tokenizer directory or object (default: the model's; required with a "
+                                         "loaded model)", None)
+    merge_adapter: bool = option("merge the adapter into the weights (faster; False keeps it separate)", True)
+    prefix_cache: bool = option("compute the shared system prompt's KV cache once and reuse it", True)
+    cuda_graphs: bool | None = option("replay think mode's decoding steps as CUDA graphs (default: on CUDA)",
+                                      None)
+    min_new_tokens: int = option("suppress stop tokens before this many new tokens (benchmarks that need a "
+                                 "fixed number of decoding steps)", 0)
+    compile_layers: bool | str | None = option("run fast mode through torch.compile-d decoder layers: True "
+                                               "(Inductor), a backend's name, or default: on CUDA; a failure "
+                                               "falls back to eager with a warning", None)
+    packed: bool | None = option("fast mode lays rows end to end with no padding (default: on CUDA when "
+                                 "FlexAttention checks out; True elsewhere attends through a dense mask)", None)
+    coalesce: bool = option("merge concurrent calls (threads or asyncio tasks) into shared forwards", True)
+    coalesce_wait: float = option("seconds an idle backend waits for more calls to merge", 0.002)
 
     def __post_init__(self) -> None:
         if self.model is None or isinstance(self.model, (str, os.PathLike)) and not str(self.model).strip():
@@ -122,59 +133,20 @@ def _torch_dtype(dtype: Any) -> Any:
 class TransformersBackend:
     """Judge with a local causal LM (bf16 on GPU, float32 on CPU).
 
-    Args:
-        model: hub id or directory of the (base or merged) model, or an already loaded causal LM.
-        adapter: LoRA adapter directory (peft); merged into the weights unless ``merge_adapter=False``.
-        device, dtype: default ``cuda`` if available else ``cpu``; bf16 on GPU, float32 on CPU.
-        max_new_tokens: think-mode budget; an answer that has not stopped by then is truncated and
-            gets the parser's error.
-        forward_batch_size: most pairs per forward (named apart from the judge's ``batch_size``, the
-            pairs per backend call, so ``load_judge`` hands each to its owner). max_batch_tokens: most
-            padded tokens per forward (fast mode: prompt tokens after the shared prefix; think mode:
-            those plus ``max_new_tokens``); together they bound activation and KV memory. The pairs of
-            one call are sorted by length first. Default (None): per mode, from the measured best and
-            the device's free memory after loading (see hf.sizing; ``batching(mode)`` says what).
-        max_prompt_tokens: a pair whose rendered prompt is longer gets ``Judgement.failed`` (default:
-            the model's context length less what the mode must add).
-        tokenizer: directory or object; default: the model's.
-        prefix_cache: reuse the system prompt's KV cache (results equal the full forward's within
-            the dtype's rounding). cuda_graphs: replay decoding steps as CUDA graphs (default: on CUDA).
-        min_new_tokens: suppress stop tokens before this many new tokens (as ``generate`` does);
-            for benchmarks that need a fixed number of decoding steps.
-        compile_layers: run fast mode's forwards through ``torch.compile``-d decoder layers (see
-            hf.compiled); True: Inductor, a string: that torch.compile backend; default: on CUDA. The
-            first forward compiles (~20 s on an H200); think mode stays eager (CUDA graphs).
-        packed: fast mode lays a forward's rows end to end with no padding (see hf.packed); default:
-            on CUDA when FlexAttention checks out against plain attention, else the padded rows. True
-            elsewhere attends through a dense mask (the oracle; slower on long batches).
-        coalesce: merge concurrent ``score``/``generate`` calls (threads or asyncio tasks) into shared
-            batches (see coalesce); ``coalesce_wait``: seconds an idle backend waits for more calls.
+    Takes TransformersOptions' options as keywords, or ``options=`` a TransformersOptions. Fast mode reads
+    P(对齐) from one forward over the label tokens; think mode decodes greedily. The pairs of one call are
+    sorted by length and packed under the batching limits.
     """
 
     name = NAME
+    options_type = TransformersOptions  # its options, each with default and help (docs and --help read them)
+    __signature__ = options_signature(TransformersOptions)
 
-    def __init__(
-        self,
-        model: str | Path | Any,
-        adapter: str | Path | None = None,
-        device: str | None = None,
-        dtype: Any = None,
-        max_new_tokens: int = 512,
-        forward_batch_size: int | None = None,
-        max_batch_tokens: int | None = None,
-        max_prompt_tokens: int | None = None,
-        *,
-        tokenizer: str | Path | Any = None,
-        merge_adapter: bool = True,
-        prefix_cache: bool = True,
-        cuda_graphs: bool | None = None,
-        min_new_tokens: int = 0,
-        compile_layers: bool | str | None = None,
-        packed: bool | None = None,
-        coalesce: bool = True,
-        coalesce_wait: float = 0.002,
-    ) -> None:
-        self.options = from_arguments(TransformersOptions, locals())  # checked before anything loads
+    def __init__(self, *args: Any, options: TransformersOptions | None = None, **changes: Any) -> None:
+        # Checked before anything loads.
+        self.options = build_options(TransformersOptions, options, args, changes, "the transformers backend")
+        o = self.options
+        model, packed = o.model, o.packed
         import torch
 
         from ea_plugin.backends.transformers.hf import attention
@@ -183,7 +155,7 @@ class TransformersBackend:
         from ea_plugin.backends.transformers.hf.forward import compute_prefix
         from ea_plugin.backends.transformers.hf.scoring import LabelSequences
 
-        self.causal_lm = _load_model(model, adapter, device, dtype, merge_adapter)
+        self.causal_lm = _load_model(model, o.adapter, o.device, o.dtype, o.merge_adapter)
         param = next(self.causal_lm.parameters())
         self.device, self.dtype = param.device, param.dtype
         attention.register()
@@ -192,31 +164,31 @@ class TransformersBackend:
         flex = packed is not False and packing.flex_ok(self.device, self.causal_lm.config, self.dtype)
         self.packed = flex if packed is None else packed
         self._flex = self.packed and flex
-        self.tokenizer = _load_tokenizer(tokenizer, model)
-        self.forward_batch_size, self.max_batch_tokens = forward_batch_size, max_batch_tokens
-        self.max_new_tokens = max_new_tokens
-        self._batching = _resolve_batching(self.causal_lm, self.device, self.dtype, forward_batch_size,
-                                           max_batch_tokens, self.packed)
+        self.tokenizer = _load_tokenizer(o.tokenizer, model)
+        self.forward_batch_size, self.max_batch_tokens = o.forward_batch_size, o.max_batch_tokens
+        self.max_new_tokens = o.max_new_tokens
+        self._batching = _resolve_batching(self.causal_lm, self.device, self.dtype, o.forward_batch_size,
+                                           o.max_batch_tokens, self.packed)
         self.labels = LabelSequences.from_tokenizer(self.tokenizer, LABELS)
         self.pad_id = _pad_id(self.tokenizer, self.causal_lm)
-        self._max_prompt_tokens = max_prompt_tokens
+        self._max_prompt_tokens = o.max_prompt_tokens
         self._context = getattr(self.causal_lm.config, "max_position_embeddings", None)
         self._lock = threading.Lock()
 
         with torch.inference_mode():
-            self.prefix = compute_prefix(self.causal_lm, self._prefix_ids(), self.device) if prefix_cache else None
+            self.prefix = compute_prefix(self.causal_lm, self._prefix_ids(), self.device) if o.prefix_cache else None
         self._prefix_text = self._find_prefix_text()
         settings = DecodeSettings(
-            max_new_tokens=max_new_tokens,
+            max_new_tokens=o.max_new_tokens,
             stop_ids=_stop_ids(self.tokenizer, self.causal_lm),
-            min_new_tokens=min_new_tokens,
-            cuda_graphs=self.device.type == "cuda" if cuda_graphs is None else cuda_graphs,
+            min_new_tokens=o.min_new_tokens,
+            cuda_graphs=self.device.type == "cuda" if o.cuda_graphs is None else o.cuda_graphs,
         )
-        self.compiled = _compiled_layers(self.causal_lm, self.device, compile_layers)
+        self.compiled = _compiled_layers(self.causal_lm, self.device, o.compile_layers)
         self.compile_error: str | None = None  # why the compiled layers were given up, if they were
         self.packed_error: str | None = None  # why the packed rows were given up, if they were
         self.decoder = GreedyDecoder(self.causal_lm, self.prefix, settings, self.pad_id)
-        self.coalescer = _coalescer(self, coalesce_wait) if coalesce else None
+        self.coalescer = _coalescer(self, o.coalesce_wait) if o.coalesce else None
 
     # -- Backend protocol -------------------------------------------------------------------------
     def score(self, pairs: list[Pair]) -> list[Judgement]:
