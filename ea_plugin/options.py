@@ -106,7 +106,7 @@ def _cell(text: str) -> str:
 def options_signature(options_type: type) -> inspect.Signature:
     """The keyword signature a backend taking ``options_type`` presents (``inspect.signature``, so load_judge
     checks option names against it): each field with its default, then ``options=`` a whole options object."""
-    parameters = []
+    parameters: list[inspect.Parameter] = []
     keyword_only = False
     for f in dataclasses.fields(options_type):
         default: Any = inspect.Parameter.empty
@@ -114,7 +114,8 @@ def options_signature(options_type: type) -> inspect.Signature:
             default = f.default
         elif f.default_factory is not dataclasses.MISSING:
             default = f.default_factory()
-        keyword_only = keyword_only or (parameters and default is inspect.Parameter.empty and
+        # A required option after one with a default cannot be positional: it and the rest become keyword-only.
+        keyword_only = keyword_only or (bool(parameters) and default is inspect.Parameter.empty and
                                         parameters[-1].default is not inspect.Parameter.empty)
         kind = inspect.Parameter.KEYWORD_ONLY if keyword_only else inspect.Parameter.POSITIONAL_OR_KEYWORD
         parameters.append(inspect.Parameter(f.name, kind, default=default, annotation=f.type))

@@ -62,7 +62,7 @@ def test_backends_lists_the_builtins_and_their_options(capsys):
     main(["backends"])
     out = capsys.readouterr().out
     assert "rules" in out and "openai" in out
-    assert any("options:" in line and "base_url" in line and "concurrency" in line for line in out.splitlines())
+    assert "--option base_url=..." in out and "--option concurrency=...  (default 16)" in out
 
 
 def test_console_script_is_installed():

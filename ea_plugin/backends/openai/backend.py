@@ -415,7 +415,7 @@ class OpenAIBackend:
         import openai
 
         kwargs = template_kwargs if template_kwargs is not None else chat_template_kwargs(mode)
-        extra_body: dict[str, Any] = {**self.options.extra_body, "chat_template_kwargs": kwargs}
+        extra_body: dict[str, Any] = {**(self.options.extra_body or {}), "chat_template_kwargs": kwargs}
         if not self.options.template_kwargs:
             del extra_body["chat_template_kwargs"]
         if continuation:
@@ -429,7 +429,7 @@ class OpenAIBackend:
             status: int | None = None
             try:
                 completion = await batch.client.chat.completions.create(
-                    model=self.options.model,
+                    model=self.options.model or "",  # never empty: checked when the options were built
                     messages=messages,  # type: ignore[arg-type]
                     max_tokens=max_tokens,
                     temperature=self.options.temperature,

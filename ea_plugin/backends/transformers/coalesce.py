@@ -137,7 +137,9 @@ class Coalescer(Generic[T, R]):
             if left <= 0:
                 break
             self._cond.wait(left)
-        taken, rest, count = [], [], 0
+        taken: list[_Request[T, R]] = []
+        rest: list[_Request[T, R]] = []
+        count = 0
         for request in self._pending:
             if request.method == method and (not taken or count + len(request.items) <= self.max_items):
                 taken.append(request)
