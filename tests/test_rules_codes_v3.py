@@ -394,3 +394,21 @@ def test_mnemonic_headings_and_capitalised_names(text, expected):
 )
 def test_model_shaped_codes_where_a_code_is_written(text, expected):
     assert normals(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1  检查电源\n2  检查接线\n3  重新上电",  # rows numbered 1, 2, 3: steps, not codes
+        "Pin  Signal\n1    +24V\n2    GND\n3    DI1",
+        "TX  发送\nRX  接收",  # signal and gain abbreviations
+        "Kp  比例增益\nKi  积分增益",
+    ],
+)
+def test_enumerations_and_abbreviation_tables_are_no_codes(text):
+    assert extract_entities(text).faults == ()
+
+
+def test_a_table_numbered_otherwise_keeps_its_codes():
+    assert normals("| 1 | Hard limit |\n| 3 | Abort during cycle |") == ["F:*/1", "F:*/3"]
+    assert normals("1.5  x\n2  y") == ["F:*/1.5", "F:*/2"]

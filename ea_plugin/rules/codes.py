@@ -392,7 +392,19 @@ def table_cells(text: Text, catalog: Catalog) -> frozenset[int]:
                 cells.append(start + (lowered[start] == "-"))
         pos = lowered.find("\n", pos)
         pos += pos >= 0  # the next line's start, or -1 after the last
-    return frozenset(cells) if len(cells) >= 2 else _NO_CELLS
+    if len(cells) < 2 or _enumeration(lowered, cells):
+        return _NO_CELLS
+    return frozenset(cells)
+
+
+def _enumeration(lowered: str, cells: list[int]) -> bool:
+    """Whether the cells number the rows 1, 2, 3...: a list of steps or items ("1  检查电源"), not codes."""
+    for i, start in enumerate(cells, 1):
+        digits = str(i)
+        after = lowered[start + len(digits) : start + len(digits) + 1]
+        if not lowered.startswith(digits, start) or after.isalnum() or after in (".", "-", "_"):
+            return False
+    return True
 
 
 def _code_shaped(text: Text, start: int, end: int, catalog: Catalog) -> bool:

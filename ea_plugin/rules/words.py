@@ -119,6 +119,7 @@ cpu mcu gpu dsp fpga ram rom sd usb plc hmi led lcd pc ipc igbt ipm mos sto sdo 
 url sn os app ui fw hw wifi gps ups arm pwr enc emc emi esd gnd pe abs inc sos
 fwd rev prg ent esc rst clr
 vac vdc ohm deg rad bps kbps mbps ppr sec mins hrs
+tx rx txd rxd rts cts kp ki kd kv kf ti td vcc vdd vss vin vout clk dir pul pls sig sda scl miso mosi sck nc fg shd
 er crc rt imu temp cu adc dac ad da pll ecc spi uart rtc wdt nvm bus ecat sync comm hz ip65
 """.split())
 
