@@ -419,8 +419,9 @@ def _code_shaped(text: Text, start: int, end: int, catalog: Catalog) -> bool:
     return reading is not None and len(reading) != 3 and reading[0] == len(cell)
 
 
-# A mnemonic's letters in a case that no word of text is written in (oC, ocA, FAn, bUS): a panel's code.
 def _plain_case(letters: str) -> bool:
+    """Whether letters are written as words are (lower, upper or capitalised); any other case (oC, ocA, FAn,
+    bUS) no word of text has: a panel's code."""
     return letters.islower() or letters.isupper() or (letters[0].isupper() and letters[1:].islower())
 
 
