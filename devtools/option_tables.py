@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "docs" / "backends.md"]
+PAGES = [ROOT / "docs" / "backends.md", ROOT / "docs" / "judge.md"]
 TABLES = {
+    "judge": "ea_plugin.judge:JudgeOptions",
     "rules": "ea_plugin.backends.rules:RulesOptions",
     "transformers": "ea_plugin.backends.transformers.backend:TransformersOptions",
     "openai": "ea_plugin.backends.openai.backend:OpenAIOptions",

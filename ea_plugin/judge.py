@@ -20,7 +20,7 @@ from typing import Any
 from ea_plugin.backends.base import Backend, call_async
 from ea_plugin.errors import EAPluginError, InvalidPairError, OptionError, UnknownBackendError, UnknownOptionError
 from ea_plugin.judgement import Judgement, Pair, is_blank, validated
-from ea_plugin.options import check_choice, check_int
+from ea_plugin.options import check_choice, check_int, option, same_as
 from ea_plugin.policy import Decision, OnError, Policy
 from ea_plugin.prompts import Mode
 
@@ -51,20 +51,18 @@ Plan = Generator[BackendCall, CallResult, list[Decision]]
 
 @dataclass(frozen=True)
 class JudgeOptions:
-    """Everything about a judge that is not its backend; checked when built (a bad value names its option).
+    """Everything about a judge that is not its backend (each field's help says what it does; the policy's
+    fields are Policy's); checked when built: a bad value names its option."""
 
-    mode: "fast" (label and score from one forward) or "think" (reasoning, then label).
-    batch_size: pairs per backend call. max_chunk_chars: longer chunks are cut (head kept), ``truncated``.
-    threshold, on_error, cascade, min_keep: the Policy (ea_plugin.policy).
-    """
-
-    mode: Mode = "fast"
-    threshold: float = 0.5
-    on_error: OnError = "keep"
-    cascade: tuple[float, float] | None = None
-    min_keep: int = 0
-    batch_size: int = 32
-    max_chunk_chars: int = DEFAULT_MAX_CHUNK_CHARS
+    mode: Mode = option("`fast`: label right after an empty think block, scored from label log-probs; `think`: "
+                        "reasoning, then label", "fast")
+    threshold: float = same_as(Policy, "threshold")
+    on_error: OnError = same_as(Policy, "on_error")
+    cascade: tuple[float, float] | None = same_as(Policy, "cascade")
+    min_keep: int = same_as(Policy, "min_keep")
+    batch_size: int = option("pairs per backend call (a positive integer)", 32)
+    max_chunk_chars: int = option("longer chunks are cut to this many characters (head kept) and the judgement "
+                                  "says `truncated=True`", DEFAULT_MAX_CHUNK_CHARS)
 
     def __post_init__(self) -> None:
         check_choice("mode", self.mode, tuple(_METHOD))
@@ -150,10 +148,10 @@ class AlignmentJudge:
         judge_options = {f: getattr(self.options, f) for f in JudgeOptions.names()
                          if getattr(self.options, f) != getattr(defaults, f)}
         options = {**backend_options, **judge_options}
-        for option, value in options.items():
-            if option in SECRET_OPTIONS and value is not None and not secrets:
+        for key, value in options.items():
+            if key in SECRET_OPTIONS and value is not None and not secrets:
                 raise JudgeConfigError(
-                    f"option {option!r} is a secret and is not written into a configuration; give it through the "
+                    f"option {key!r} is a secret and is not written into a configuration; give it through the "
                     "environment (OPENAI_API_KEY for the openai backend) instead of load_judge's arguments"
                 )
         return {"backend": name, "options": {k: _plain(k, v) for k, v in options.items() if v is not None}}

@@ -70,6 +70,14 @@ def option(help: str, default: Any = dataclasses.MISSING, *, default_factory: An
     return dataclasses.field(default=default, default_factory=default_factory, metadata={HELP: help})
 
 
+def same_as(options_type: type, name: str) -> Any:
+    """A field declared as ``options_type``'s field ``name`` (its default and help), for an options class that
+    takes the same option on another's behalf (the judge's options hold its policy's)."""
+    source = next(f for f in dataclasses.fields(options_type) if f.name == name)
+    return dataclasses.field(default=source.default, default_factory=source.default_factory,
+                             metadata=source.metadata)
+
+
 @dataclass(frozen=True)
 class OptionDoc:
     name: str

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from ea_plugin.errors import JudgeError, OptionError
 from ea_plugin.judgement import Judgement, Pair, validated
-from ea_plugin.options import check_choice, check_int, check_number
+from ea_plugin.options import check_choice, check_int, check_number, option
 from ea_plugin.prompts import ALIGNED, UNALIGNED, analysis_reason
 
 OnError = Literal["keep", "drop", "raise"]
@@ -110,22 +110,17 @@ def not_judged() -> Decision:
 
 @dataclass(frozen=True)
 class Policy:
-    """How judgements become decisions.
+    """How judgements become decisions (each field's help says what it does); checked when built."""
 
-    threshold: a judgement with a score keeps the chunk when P(对齐) >= threshold; without a score,
-        its label decides.
-    on_error: a judgement without a label or with an error: "keep" (default) or "drop" the chunk and
-        record why, or "raise" JudgeError.
-    cascade: (low, high): fast-mode scores in [low, high) are judged again in think mode; if that
-        second opinion fails, the fast judgement stands with the error in ``extra["cascade_error"]``.
-    min_keep: per query (``judge_many``), never keep fewer chunks: the dropped ones with the best
-        scores are kept too (ties: input order), ``why="min_keep"``.
-    """
-
-    threshold: float = 0.5
-    on_error: OnError = "keep"
-    cascade: tuple[float, float] | None = None
-    min_keep: int = 0
+    threshold: float = option("a judgement with a score keeps the chunk when P(对齐) ≥ threshold (without a "
+                              "score, the label decides); lower it to lose fewer relevant chunks", 0.5)
+    on_error: OnError = option("an error, timeout, unparseable answer or missing judgement keeps the chunk and "
+                               "records why; `\"drop\"`, `\"raise\"` (`JudgeError`)", "keep")
+    cascade: tuple[float, float] | None = option(
+        "`(low, high)`: fast-mode scores in [low, high) are judged again in think mode; if that second opinion "
+        "fails, the fast judgement stands and `extra[\"cascade_error\"]` says why", None)
+    min_keep: int = option("per query (`judge_many`): never keep fewer chunks; the dropped ones with the best "
+                           "scores are kept too (`why=\"min_keep\"`); `judge_pairs` does not apply it", 0)
 
     def __post_init__(self) -> None:
         check_number("threshold", self.threshold, 0.0, 1.0)

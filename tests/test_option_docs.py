@@ -14,11 +14,11 @@ from ea_plugin.options import documented
 
 
 def test_the_docs_option_tables_are_the_dataclasses_own():
-    for page in PAGES:
-        text = page.read_text(encoding="utf-8")
-        for name in TABLES:
-            assert f"<!-- options: {name} -->" in text, f"{page.name} has no table for {name}"
-        assert render(text) == text, f"{page.name}: an option table drifted; run python devtools/option_tables.py"
+    texts = {page.name: page.read_text(encoding="utf-8") for page in PAGES}
+    for name in TABLES:
+        assert any(f"<!-- options: {name} -->" in text for text in texts.values()), f"no docs table for {name}"
+    for page, text in texts.items():
+        assert render(text) == text, f"{page}: an option table drifted; run python devtools/option_tables.py"
 
 
 def test_a_table_that_drifted_is_noticed():
