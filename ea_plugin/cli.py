@@ -175,9 +175,11 @@ def ea_register_commands(subparsers: argparse._SubParsersAction) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """``ea-judge`` with every subcommand that a plugin (the built-ins included) registers."""
+    from ea_plugin import __version__
     from ea_plugin.plugins import add_plugin_commands
 
     parser = Parser(prog="ea-judge", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"ea-judge (ea-plugin) {__version__}")
     add_plugin_commands(parser.add_subparsers(dest="command", required=True))
     return parser
 

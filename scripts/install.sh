@@ -24,8 +24,10 @@ case "$profile" in
     # torch 2.14.1 + torchvision 0.29.1 first: the pair that imports cleanly here (the 2.13.0+cpu file on this
     # machine's disk breaks the torchvision import that transformers triggers). LLaMA-Factory 0.9.5 then pins
     # transformers 5.6.0, peft 0.18.1 and trl 0.24.0.
-    "${pip[@]}" torch==2.14.1 torchvision==0.29.1
-    "${pip[@]}" -e ".[dev]"
+    # The package's metadata leaves torch open (torch>=2.4); this machine's cap is a constraint of this install.
+    printf 'torch==2.14.1\ntorchvision==0.29.1\n' > .venv/.ea-torch-cap.txt
+    "${pip[@]}" -c .venv/.ea-torch-cap.txt torch torchvision
+    "${pip[@]}" -c .venv/.ea-torch-cap.txt -e ".[dev]"
     ;;
   *)
     echo "usage: scripts/install.sh [demo|dev]" >&2

@@ -89,3 +89,11 @@ def test_filter_steps_by_records_per_step_and_still_takes_the_old_chunk_size_nam
         main(["filter", "--help"])
     out = capsys.readouterr().out
     assert "--records-per-step" in out and "--chunk-size" not in out
+
+
+def test_version_is_the_packages_one(capsys):
+    import ea_plugin
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"ea-judge (ea-plugin) {ea_plugin.__version__}"

@@ -341,3 +341,19 @@ def test_packed_rows_whose_kernel_fails_give_way_to_padded_rows_with_the_same_sc
     scores = [v.score for v in packed.score(PAIRS)]
     assert not packed.packed and packed.packed_error  # padded from now on, and why is kept
     assert scores == pytest.approx([v.score for v in backend.score(PAIRS)], abs=SCORE_TOL)
+
+
+def test_the_cache_goes_in_under_the_name_this_transformers_takes(backend, tiny_lm, recwarn):
+    from ea_plugin.backends.transformers.hf.forward import cache_argument
+
+    class New:
+        def forward(self, input_ids=None, cache=None, past_key_values=None): ...  # the deprecation period
+
+    class Old:
+        def forward(self, input_ids=None, past_key_values=None): ...
+
+    assert (cache_argument(New), cache_argument(Old)) == ("cache", "past_key_values")
+    backend.score(PAIRS[:1])
+    backend.generate(PAIRS[:1])
+    # transformers 5.2x: "`past_key_values` is deprecated ... will be removed in 5.40" unless `cache` is used
+    assert not [w for w in recwarn if "past_key_values" in str(w.message)]

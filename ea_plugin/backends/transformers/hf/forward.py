@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
 
 import torch
@@ -30,12 +32,20 @@ def run(
             input_ids=input_ids,
             position_ids=position_ids,
             attention_mask=mask,
-            past_key_values=cache,
+            **{cache_argument(type(causal_lm)): cache},
             use_cache=cache is not None,
             logits_to_keep=keep,
             **extra,
         )
     return out.logits
+
+
+@functools.cache
+def cache_argument(model_type: type) -> str:
+    """The name under which ``model_type.forward`` takes the KV cache: ``cache`` in newer transformers (where
+    ``past_key_values`` is deprecated, and gone in 5.40), ``past_key_values`` before."""
+    parameters = inspect.signature(model_type.forward).parameters
+    return "cache" if "cache" in parameters else "past_key_values"
 
 
 def compute_prefix(causal_lm: Any, ids: list[int], device: torch.device) -> PrefixKV:
