@@ -41,8 +41,9 @@ EXTRA_OF_MODULE = {
 
 # -- the parser -------------------------------------------------------------------------------------------
 class Parser(argparse.ArgumentParser):
-    """argparse with a did-you-mean for an option it does not know (``--treshold`` -> ``--threshold``); its
-    subcommands' parsers are of this class too."""
+    """argparse with a did-you-mean for an option it does not know (``--treshold`` -> ``--threshold``) and for a
+    value outside an option's or the subcommands' choices (``filtr`` -> ``filter``); its subcommands' parsers are of
+    this class too."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
@@ -54,6 +55,17 @@ class Parser(argparse.ArgumentParser):
             parser = self._innermost(parsed)
             parser.error(f"unrecognized arguments: {' '.join(extras)}{parser.suggestion(extras)}")
         return parsed
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """A value outside ``choices`` (a subcommand, --mode, --on-error) names the closest choice."""
+        choices = action.choices
+        if choices is not None and value not in choices:
+            close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+            if close:
+                listed = ", ".join(repr(c) for c in choices)
+                raise argparse.ArgumentError(action, f"invalid choice: {value!r} (did you mean {close[0]!r}?; "
+                                                     f"choose from {listed})")
+        super()._check_value(action, value)
 
     def _innermost(self, parsed: argparse.Namespace) -> Parser:
         """The (sub)command's parser that read the arguments: its options are the ones to suggest."""

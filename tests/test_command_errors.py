@@ -62,6 +62,19 @@ def test_a_mistyped_option_gets_a_did_you_mean(argv: list[str], suggested: str |
     assert (f"(did you mean {suggested}?)" in err) if suggested else "did you mean" not in err
 
 
+@pytest.mark.parametrize(("argv", "suggested"), [
+    (["filtr", "in.jsonl"], "'filter'"),
+    (["judge", "q", "c", "--mode", "fsat"], "'fast'"),
+    (["judge", "q", "c", "--on-error", "kep"], "'keep'"),
+])
+def test_a_mistyped_choice_gets_a_did_you_mean(argv: list[str], suggested: str, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice" in err and f"(did you mean {suggested}?" in err
+
+
 @pytest.mark.parametrize("cascade", [False, 0, "ab", (0.1, "x"), (0.2, float("nan")), (0.9, 0.1)])
 def test_a_cascade_that_is_not_two_numbers_is_an_option_error(cascade: object):
     with pytest.raises(OptionError, match="cascade must be"):
