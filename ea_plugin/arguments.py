@@ -147,6 +147,15 @@ def shortcut_help(option: str) -> str:
     return "; ".join(helps).replace("%", "%%")  # argparse formats help with %
 
 
+def judge_help(option: str) -> str:
+    """A judge flag's help: JudgeOptions' own for that field (Markdown backticks dropped)."""
+    from ea_plugin.judge import JudgeOptions
+    from ea_plugin.options import documented
+
+    doc = next(d for d in documented(JudgeOptions) if d.name == option)
+    return doc.help.replace("`", "").replace("%", "%%")
+
+
 def add_backend_arguments(parser: argparse.ArgumentParser, *, default: str = "rules",
                           judge_flags: Sequence[str] = JUDGE_FLAGS, what: str = "the judge") -> None:
     """``--backend``, ``--option KEY=VALUE``, the shortcuts and the judge flags named in ``judge_flags``."""
@@ -162,13 +171,11 @@ def add_backend_arguments(parser: argparse.ArgumentParser, *, default: str = "ru
     group.add_argument("--api-key", help=shortcut_help("api_key"))
     group.add_argument("--catalog", action="append", metavar="FILE", help=shortcut_help("catalog") + "; repeatable")
     flags: dict[str, Callable[[], Any]] = {
-        "mode": lambda: group.add_argument("--mode", choices=["fast", "think"],
-                                           help="fast (label + score) or think (reasoning)"),
-        "threshold": lambda: group.add_argument("--threshold", type=float,
-                                                help="keep a chunk when P(对齐) >= this (fast mode)"),
+        "mode": lambda: group.add_argument("--mode", choices=["fast", "think"], help=judge_help("mode")),
+        "threshold": lambda: group.add_argument("--threshold", type=float, help=judge_help("threshold")),
         "on_error": lambda: group.add_argument("--on-error", choices=["keep", "drop", "raise"],
-                                               help="what a failed judgement means"),
-        "batch_size": lambda: group.add_argument("--batch-size", type=positive_int, help="pairs per backend call"),
+                                               help=judge_help("on_error")),
+        "batch_size": lambda: group.add_argument("--batch-size", type=positive_int, help=judge_help("batch_size")),
     }
     for name in judge_flags:
         flags[name]()

@@ -10,6 +10,7 @@ import pytest
 from devtools.option_tables import PAGES, TABLES, render, table
 from ea_plugin.backends.openai.backend import OpenAIOptions
 from ea_plugin.cli import main
+from ea_plugin.judge import JudgeOptions
 from ea_plugin.options import documented
 
 
@@ -39,3 +40,5 @@ def test_the_shortcut_flags_help_is_the_options_help(capsys: pytest.CaptureFixtu
         main(["judge", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert "openai: the server's http(s) URL up to /v1 (default: $OPENAI_BASE_URL)" in help_text
+    threshold = next(d for d in documented(JudgeOptions) if d.name == "threshold")
+    assert " ".join(threshold.help.split()) in help_text  # the judge flags' help is JudgeOptions' too
