@@ -154,3 +154,18 @@ def test_each_malformed_reply_fails_its_own_pair_and_its_neighbours_keep_their_j
         elif decision.kept is not True:  # on_error="keep" applies to it like any failure
             wrong[name] = f"kept {decision.kept}"
     assert not wrong, wrong
+
+
+def test_through_ea_judge_filter_the_healthy_neighbours_are_written_judged(server, tmp_path):
+    # Before: one malformed reply failed its batch and every neighbour was written kept_on_error.
+    from ea_plugin.cli import main
+
+    source, output = tmp_path / "pairs.jsonl", tmp_path / "judged.jsonl"
+    batch = pairs()[:7]  # healthy, body_null, healthy, body_list, healthy, body_string, healthy
+    source.write_text("".join(json.dumps({"question": p.question, "chunk": p.chunk}, ensure_ascii=False) + "\n"
+                              for p in batch), encoding="utf-8")
+    main(["filter", str(source), "-o", str(output), "--quiet", "--backend", "openai", "--base-url",
+          f"{server.url}/v1", "--model", "m", "--mode", "think", "--option", "max_retries=0"])
+    rows = [json.loads(line)["ea"] for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [r["why"] for r in rows] == ["aligned", "kept_on_error"] * 3 + ["aligned"]
+    assert all("malformed reply" in r["judgement"]["error"] for r in rows[1::2])
