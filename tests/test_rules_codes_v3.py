@@ -412,3 +412,11 @@ def test_enumerations_and_abbreviation_tables_are_no_codes(text):
 def test_a_table_numbered_otherwise_keeps_its_codes():
     assert normals("| 1 | Hard limit |\n| 3 | Abort during cycle |") == ["F:*/1", "F:*/3"]
     assert normals("1.5  x\n2  y") == ["F:*/1.5", "F:*/2"]
+
+
+@pytest.mark.parametrize(
+    "text", ["TwinCAT 3报错", "RobotWare 6.08报警", "固件3.2显示异常", "软件版本V2.1报警", "ROS 2报错",
+             "Windows 10报错", "CODESYS V3报错", "显示版本3.2", "2023-05-01报警", "第3步报警", "3号轴报警"],
+)
+def test_software_versions_dates_steps_and_ordinals_before_a_cue_are_no_codes(text):
+    assert extract_entities(text).faults == ()
