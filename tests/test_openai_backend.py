@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -509,3 +510,30 @@ def test_without_either_the_backend_names_the_option_and_the_variable(monkeypatc
     assert OpenAIBackend("http://127.0.0.1:9/v1", MODEL).options.api_key == "EMPTY"
     with pytest.raises(OptionError, match=r"needs model \(--model\)"):
         OpenAIBackend("http://127.0.0.1:9/v1")
+
+
+def test_sync_calls_racing_repeated_closes_each_get_verdicts_or_a_closed_error():
+    with LoopbackHTTPServer(_labelled_by_index) as server:
+        backend = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK)
+
+        def caller() -> list[object]:
+            outcomes: list[object] = []
+            for _ in range(4):
+                try:
+                    outcomes.append([v.label for v in backend.generate(numbered_pairs(2))])
+                except BackendClosedError as exc:
+                    outcomes.append(exc)
+            return outcomes
+
+        def closer() -> None:
+            for _ in range(4):
+                time.sleep(0.03)
+                backend.close()
+
+        callers = [in_background(caller, what=f"caller {n}") for n in range(6)]
+        finishes(closer, what="the closes")
+        for result in callers:
+            for outcome in result():
+                assert outcome == [UNALIGNED, ALIGNED] or isinstance(outcome, BackendClosedError), outcome
+        assert backend.generate(numbered_pairs(2))[1].label == ALIGNED  # and it still works afterwards
+        backend.close()
