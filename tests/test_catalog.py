@@ -9,7 +9,6 @@ from ea_plugin.cli import main
 from ea_plugin.examples import WORKED_EXAMPLES
 from ea_plugin.rules import extract_entities
 from ea_plugin.rules.catalog import CatalogError, check_catalog, load_catalog, parse_catalog
-from tests.spec_pending import PENDING_V3
 
 EXAMPLE = __import__("pathlib").Path(__file__).resolve().parents[1] / "ea_plugin" / "data" / "catalog.example.yaml"
 SPEC_BRANDS = tuple(
@@ -128,7 +127,7 @@ def test_judging_commands_take_catalog_files(tmp_path, capsys):
     assert "'brands' must be a list" in capsys.readouterr().err
     assert main(["examples", "--catalog", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
-    assert out.count("=> keep") == sum(ex.label == ALIGNED for ex in WORKED_EXAMPLES) + len(PENDING_V3)
+    assert out.count("=> keep") == sum(ex.label == ALIGNED for ex in WORKED_EXAMPLES)
 
 
 def test_extract_command_prints_type_normal_form_code_span_and_why(capsys):

@@ -9,7 +9,6 @@ import pytest
 from ea_plugin import ALIGNED
 from ea_plugin.cli import main
 from ea_plugin.examples import WORKED_EXAMPLES
-from tests.spec_pending import PENDING_V3
 
 
 def test_judge_one_pair_prints_decision_and_reasons(capsys):
@@ -28,8 +27,8 @@ def test_judge_json_output_is_a_decision_with_its_judgement(capsys):
 def test_examples_cover_every_worked_example(capsys):
     main(["examples"])
     out = capsys.readouterr().out
-    kept = sum(ex.label == ALIGNED for ex in WORKED_EXAMPLES) + len(PENDING_V3)  # pending: drops still kept
-    assert out.count("=> keep") == kept and out.count("=> drop") == len(WORKED_EXAMPLES) - kept == 16 - len(PENDING_V3)
+    kept = sum(ex.label == ALIGNED for ex in WORKED_EXAMPLES)
+    assert out.count("=> keep") == kept and out.count("=> drop") == len(WORKED_EXAMPLES) - kept == 16
 
 
 def _write(path, lines):

@@ -1,4 +1,4 @@
-"""The rules backend against every worked example of spec v2, and each extraction form and decision rule."""
+"""The rules backend against every worked example of spec v3, and each extraction form and decision rule."""
 
 import pytest
 
@@ -7,7 +7,6 @@ from ea_plugin.backends.rules import RulesBackend
 from ea_plugin.examples import WORKED_EXAMPLES
 from ea_plugin.rules import extract_entities, main_model, normalize_product
 from ea_plugin.rules.decision import apply_rules
-from tests.spec_pending import PENDING_V3
 
 
 @pytest.fixture(scope="module")
@@ -20,15 +19,7 @@ def judge(rules, question, chunk):
     return verdict
 
 
-SPEC_EXAMPLES = [
-    pytest.param(ex, id=f"{ex.question}|{ex.chunk[:12]}", marks=pytest.mark.xfail(
-        strict=True, reason=f"spec v3 form not read yet: {PENDING_V3[ex.question, ex.chunk]}"))
-    if (ex.question, ex.chunk) in PENDING_V3 else pytest.param(ex, id=f"{ex.question}|{ex.chunk[:12]}")
-    for ex in WORKED_EXAMPLES
-]
-
-
-@pytest.mark.parametrize("example", SPEC_EXAMPLES)
+@pytest.mark.parametrize("example", WORKED_EXAMPLES, ids=lambda ex: f"{ex.question}|{ex.chunk[:12]}")
 def test_rules_backend_follows_every_worked_example_of_the_spec(example):
     verdict = load_judge("rules").judge(example.question, example.chunk)
     assert verdict.label == example.label, (example.why, verdict.reasoning)
