@@ -33,7 +33,7 @@ def test_every_profile_parses_with_llamafactory(profile, tmp_path):
     config = with_deepspeed_file(tmp_path / "train.yaml",
                                  train_config(profile, dataset_dir=tmp_path, output_dir=tmp_path / "out"))
     model_args, data_args, training_args, finetuning_args, _ = validate(config)
-    assert data_args.template == "qwen3" and data_args.cutoff_len == 2048
+    assert data_args.template == "qwen3" and data_args.cutoff_len == 4096
     assert data_args.enable_thinking is None  # fast examples' empty think block goes to the prompt
     assert finetuning_args.lora_target == ["all"] and finetuning_args.lora_rank == 8
     if profile != "tiny":

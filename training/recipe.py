@@ -1,6 +1,6 @@
 """The LLaMA-Factory recipe: dataset_info.json, the training YAML per profile, export and DeepSpeed configs.
 
-Profiles (all LoRA rank 8 on every linear layer, ``template: qwen3``, cutoff 2048):
+Profiles (all LoRA rank 8 on every linear layer, ``template: qwen3``, cutoff 4096):
   lora    the default: Qwen/Qwen3-8B on one GPU, bf16, 4 x 4 without checkpointing, decoder layers compiled
   qlora   4-bit base weights (bitsandbytes) for smaller cards, gradient checkpointing on
   ddp     data parallel over the GPUs of one host (LLaMA-Factory launches torchrun itself)
@@ -67,7 +67,9 @@ BASE: dict[str, Any] = {
     "dataset": TRAIN_DATASET,
     "template": "qwen3",
     "enable_thinking": None,  # see the module docstring: fast examples' empty think block is not trained
-    "cutoff_len": 2048,
+    # Above the longest record: LLaMA-Factory cuts a longer prompt at its end (the chunk and the assistant header),
+    # so training would see other tokens than serving. The v3 system prompt alone is ~1,940 tokens.
+    "cutoff_len": 4096,
     "overwrite_cache": True,
     "preprocessing_num_workers": 8,
     "dataloader_num_workers": 4,
