@@ -279,3 +279,28 @@ def test_calls_during_and_after_close_are_all_judged(tiny_lm, qwen_tokenizer):
             assert [d.score for d in decisions] == pytest.approx(reference, abs=SCORE_TOL)
     assert judge.backend.coalescer is None
     assert [d.score for d in judge.judge_many(QUESTION, QUERIES[0])] == pytest.approx(reference, abs=SCORE_TOL)
+
+
+def test_many_tasks_with_some_cancelled_all_finish_on_the_backend(tiny_lm, qwen_tokenizer):
+    # The reproduction at small scale: tasks cancelled at random points never stall the rest.
+    import random
+
+    from ea_plugin import load_judge
+
+    judge = load_judge("transformers", model=tiny_lm, tokenizer=qwen_tokenizer, coalesce_wait=0.01)
+    chunks = QUERIES[0][:2]
+    rng = random.Random(7)
+
+    async def crowd() -> list[object]:
+        tasks = [asyncio.create_task(judge.ajudge_many(QUESTION, chunks)) for _ in range(30)]
+        doomed = rng.sample(range(len(tasks)), 6)
+        for index in doomed:
+            await asyncio.sleep(rng.uniform(0, 0.02))
+            tasks[index].cancel()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    got = finishes(lambda: asyncio.run(crowd()), what="30 tasks, 6 cancelled")
+    done = [g for g in got if not isinstance(g, asyncio.CancelledError)]
+    assert len(done) >= 24 and all(len(g) == 2 and all(d.error is None for d in g) for g in done)
+    assert len(finishes(lambda: judge.judge_many(QUESTION, chunks))) == 2
+    judge.backend.close()
