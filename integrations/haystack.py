@@ -29,7 +29,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from ea_plugin.judge import AlignmentJudge, load_judge
+from ea_plugin.judge import AlignmentJudge, check_options, load_judge
 from ea_plugin.options import check_int, check_number
 from ea_plugin.policy import Decision, Policy
 from integrations.extras import missing_extra
@@ -65,6 +65,8 @@ class EntityAlignmentFilter:
             raise ValueError("pass either judge=... or backend=/judge_options=, not both")
         self.backend = judge.backend_name if judge is not None else backend
         self.judge_options = dict(judge_options or {})
+        if judge is None:  # a misspelt option fails here, not at the first run after the pipeline is built
+            check_options(self.backend, self.judge_options)
         self.score_threshold = score_threshold
         self.min_keep = min_keep
         self._judge = judge

@@ -109,5 +109,7 @@ def test_a_judge_that_cannot_be_written_down_fails_to_dict_naming_why():
 def test_bad_options_fail_at_construction():
     with pytest.raises(ValueError, match="score_threshold"):
         EntityAlignmentFilter(score_threshold=2.0)
+    with pytest.raises(ValueError, match="did you mean 'threshold'"):
+        EntityAlignmentFilter(judge_options={"treshold": 0.3})
     with pytest.raises(ValueError, match="either judge"):
         EntityAlignmentFilter(backend="openai", judge=load_judge("rules"))
