@@ -19,6 +19,9 @@ PIECES = [
     # spec v3 forms: mnemonics, table rows, spaced family codes, signed codes, long parameters and cues
     "oC", "OH1", "ocA", "ov", "Code 7 (oH1)", "（", "）", "  ", "\t", "|", "AL 16", "Err 16", "返回", "-4",
     "error code", "fault", "P2.1523.0.1", "PNU 2010", "参数", "OK", "LED",
+    # spec v3 products: series words and parts in any case, short names before product words, software names
+    "ACOPOS P3", "acopos p3", "SINAMICSG120", "OSP P300", "preciseflex 400", "ACOPOSinverterP76", "FR 5", "XR 5",
+    "机械臂", " robot", "TwinCAT 3", "ROS 2", "软件", "firmware ", "Unidrive M700",
 ]
 texts = st.one_of(
     st.text(max_size=80),
