@@ -387,8 +387,10 @@ class OpenAIBackend:
         content = reply.content
         parse = parse_teacher_answer if self.options.prompt == "teacher" else parse_answer
         parsed: ParsedAnswer = parse(content, reasoning=reply.reasoning)
-        fields = dict(score=score, reasoning=parsed.reasoning, raw=content, mode=mode, backend=self.name, extra=extra)
-        if parsed.label is None and mode == "fast" and not parsed.reasoning and _score_decides(score, extra):
+        fields: dict[str, Any] = dict(score=score, reasoning=parsed.reasoning, raw=content, mode=mode,
+                                      backend=self.name, extra=extra)
+        if parsed.label is None and mode == "fast" and not parsed.reasoning and score is not None and \
+                _score_decides(score, extra):
             # Fast mode is scored from the label log-probs: text the model wrote after the label (cut by
             # fast_max_tokens) does not hide a label the scores settle, as the transformers backend reads none.
             extra["label_from"] = f"log-probs ({parsed.error})"
