@@ -8,8 +8,10 @@ Each row runs ``filter_file`` (the code behind ``ea-judge filter``) over the sam
 clock from the call to the last record written: the engine's start (spawning the worker processes, creating the
 Ray actors and building their judges) is inside the time, the Ray cluster's own start is not (it is started once,
 as a cluster is). The output files of every row are checked byte-identical to the in-process row's. The
-in-process row (engine ``local``, 1 worker) is the same-run baseline. pairs/s per core = pairs/s / workers. The
-load average beside each row says how busy the machine was (a shared machine's other load slows every row).
+in-process row (engine ``local``, 1 worker) is the same-run baseline. records/s per core = records/s / workers.
+records per CPU-s counts the CPU time of this process and its worker processes (not Ray's), which other load on a
+shared machine does not change: it shows what the parallelism itself costs (start, pickling the steps and
+decisions). The load average beside each row says how busy the machine was.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -33,14 +36,20 @@ def write_records(path: Path, count: int) -> None:
     write_jsonl(path, ({"question": pair.question, "chunk": pair.chunk} for pair in make_pairs(count, seed=3)))
 
 
-def run(source: Path, work: Path, name: str, kind: str, workers: int, step: int) -> tuple[float, bytes]:
-    """(wall seconds, the output's bytes) of one filter run."""
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the worker processes, once shut down)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run(source: Path, work: Path, name: str, kind: str, workers: int, step: int) -> tuple[float, float, bytes]:
+    """(wall seconds, CPU seconds of this process and its worker processes, the output's bytes) of one run."""
     output = work / f"{name}.jsonl"
     paths = check_paths(source, output)
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), cpu_seconds()
     with engine(kind, CONFIG, workers) as judging:
         filter_file(None, paths, step, engine=judging)
-    return time.perf_counter() - start, output.read_bytes()
+    return time.perf_counter() - start, cpu_seconds() - start_cpu, output.read_bytes()
 
 
 def cpu_name() -> str:
@@ -61,8 +70,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ray", type=int, nargs="*", default=[2], help="Ray actor counts (none: skip Ray)")
     args = parser.parse_args(argv)
     print(f"{cpu_name()}, {os.cpu_count()} cores; {args.records:,} records, {args.records_per_step} per step")
-    print("| engine | workers | s (wall) | records/s | records/s per core | x in-process | load avg | same output |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| engine | workers | s (wall) | records/s | records/s per core | records per CPU-s | x in-process | "
+          "load avg | same output |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         source = work / "records.jsonl"
@@ -75,12 +85,14 @@ def main(argv: list[str] | None = None) -> None:
             runs += [("ray", n) for n in args.ray]
         baseline: tuple[float, bytes] | None = None
         for index, (kind, workers) in enumerate(runs):
-            seconds, output = run(source, work, f"run{index}", kind, workers, args.records_per_step)
+            seconds, cpu, output = run(source, work, f"run{index}", kind, workers, args.records_per_step)
             baseline = baseline or (seconds, output)
             rate = args.records / seconds
+            # Ray's workers are not this process's children: their CPU time is not counted here.
+            per_cpu = "n/a" if kind == "ray" else f"{args.records / cpu:,.0f}"
             print(f"| {kind if workers > 1 or kind == 'ray' else 'in-process'} | {workers} | {seconds:.2f} | "
-                  f"{rate:,.0f} | {rate / workers:,.0f} | {baseline[0] / seconds:.2f} | {os.getloadavg()[0]:.1f} | "
-                  f"{'yes' if output == baseline[1] else 'NO'} |")
+                  f"{rate:,.0f} | {rate / workers:,.0f} | {per_cpu} | {baseline[0] / seconds:.2f} | "
+                  f"{os.getloadavg()[0]:.1f} | {'yes' if output == baseline[1] else 'NO'} |")
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ own judge from the judge's configuration (``AlignmentJudge.config``):
         for tag, results in judging.map((tag, pairs) for tag, pairs in steps):
             ...
 
-A step whose worker failed (an exception past the judge, a worker process or Ray actor that died) follows the
+A step whose worker failed (an exception past the judge, a Ray actor that died; Ray restarts it) follows the
 judge's ``on_error`` policy: every pair is decided as a failed judgement naming the error ("raise" raises
-JudgeError), so no pair is lost and a rerun of a resumable job can judge them again.
+JudgeError), so no pair is lost and a rerun of a resumable job can judge them again. Worker processes that are
+gone (one crashed: the pool takes no more steps) raise WorkersStopped instead; what was written stays.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from __future__ import annotations
 import collections
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from ea_plugin.errors import InvalidPairError, JudgeError, OptionError
+from ea_plugin.errors import EAPluginError, InvalidPairError, JudgeError, OptionError
 from ea_plugin.judge import AlignmentJudge, JudgeOptions, check_options, judge_from_config
 from ea_plugin.judgement import Judgement, Pair
 from ea_plugin.policy import Decision
@@ -56,6 +58,11 @@ def failed_step(config: dict[str, Any], pairs: Sequence[tuple[str, str]], error:
     return [options.policy.decide(failed, Pair(q, c)) for q, c in pairs]
 
 
+class WorkersStopped(EAPluginError, RuntimeError):
+    """The worker processes are gone (one crashed or could not start): nothing more can be judged. What was
+    written stays; a rerun of a resumable job (``ea-judge filter``) goes on from there."""
+
+
 class Engine:
     """Maps steps to their results in order (see the module docstring); a context manager that stops its workers."""
 
@@ -75,7 +82,7 @@ class Engine:
     def _finish(self, tag: T, pairs: Sequence[tuple[str, str]], handle: Any) -> tuple[T, StepResult]:
         try:
             return tag, self._result(handle)
-        except JudgeError:  # on_error="raise" inside the worker: the caller asked for it
+        except (JudgeError, WorkersStopped):  # on_error="raise" inside the worker, or no workers left to ask
             raise
         except Exception as exc:  # the worker, not the judge, failed: the pairs follow on_error
             return tag, failed_step(self.config, pairs, _cause(exc))
@@ -130,14 +137,23 @@ class Processes(Engine):
         from concurrent.futures import ProcessPoolExecutor
 
         super().__init__(config, window=2 * workers)  # each worker has its next step waiting
+        # Built once here too, so what only building finds (a catalog file with a mistake) fails as one clear
+        # error before any worker starts, not as workers that die in their initializer.
+        judge_from_config(config)
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_start_worker, initargs=(config,))
 
     def _submit(self, pairs: list[tuple[str, str]]) -> Any:
-        return self.pool.submit(_judge_in_worker, pairs)
+        try:
+            return self.pool.submit(_judge_in_worker, pairs)
+        except BrokenProcessPool as exc:
+            raise WorkersStopped(f"the worker processes stopped: {exc}") from exc
 
     def _result(self, handle: Any) -> StepResult:
-        return handle.result()
+        try:
+            return handle.result()
+        except BrokenProcessPool as exc:  # a worker died: the pool takes no more steps
+            raise WorkersStopped(f"the worker processes stopped: {exc}") from exc
 
     def close(self) -> None:
         self.pool.shutdown(cancel_futures=True)

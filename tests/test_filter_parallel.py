@@ -89,3 +89,25 @@ def test_the_local_engine_takes_no_ray_address():
 
     with pytest.raises(OptionError, match="address"):
         engine("local", {"backend": "rules", "options": {}}, 2, address="ray://x:1")
+
+
+def test_a_killed_worker_process_stops_the_run_with_what_was_written_kept(tmp_path: Path):
+    import os
+    import signal
+
+    from ea_plugin.parallel import WorkersStopped
+
+    config = {"backend": "rules", "options": {"mode": "think"}}
+    steps = ((i, [("sv660n报e100", f"sv660n e{100 + i}")] * 20) for i in range(50))
+    with engine("local", config, 2) as judging, pytest.raises(WorkersStopped, match="worker processes stopped"):
+        for index, results in judging.map(steps):
+            assert len(results) == 20
+            if index == 0:
+                os.kill(next(iter(judging.pool._processes)), signal.SIGKILL)
+
+
+def test_a_catalog_that_cannot_be_read_fails_before_any_worker_starts(tmp_path: Path, capsys: pytest.CaptureFixture):
+    source = write_input(tmp_path / "in.jsonl")
+    status = main(["filter", str(source), "-o", str(tmp_path / "o.jsonl"), "--workers", "2", "--catalog",
+                   str(tmp_path / "missing.yaml")])
+    assert status == 2 and "missing.yaml" in capsys.readouterr().err
