@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import threading
@@ -23,6 +22,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from training.processes import start_group, stop_group
 
 LOOPBACK = "127.0.0.1"
 
@@ -65,24 +66,11 @@ class ServerProcess:
         return log_tail(self.log_path, chars)
 
     def stop(self, grace_s: float = 15.0) -> None:
-        """SIGTERM the server's process group, then SIGKILL whatever is left after ``grace_s``."""
-        if self.process.poll() is not None:
-            return
-        # The server runs in its own session (start_new_session), so the group id is its pid and holds
-        # only what it spawned (uvicorn workers, vLLM engine processes), never the test process.
-        _signal_group(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            _signal_group(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=grace_s)
+        """SIGTERM the server's process group, then SIGKILL whatever is left after ``grace_s``.
 
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass
+        The server runs in its own session (start_group), so the group id is its pid and holds only what it
+        spawned (uvicorn workers, vLLM engine processes), never the test process."""
+        stop_group(self.process, grace_s)
 
 
 def wait_healthy(server: ServerProcess, health_url: str, timeout_s: float, interval_s: float = 0.5) -> None:
@@ -128,10 +116,8 @@ def start_server(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, **(env or {})}
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            list(command), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=full_env, cwd=cwd, start_new_session=True,
-        )
+        process = start_group(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                              env=full_env, cwd=cwd)
     server = ServerProcess(process=process, port=port, log_path=log_path, command=list(command))
     try:
         wait_healthy(server, f"{server.url}{health_path}", timeout_s)

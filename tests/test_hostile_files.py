@@ -594,6 +594,7 @@ def test_label_killed_again_and_again_ends_with_the_outputs_of_an_unkilled_run(t
 
     from devtools.servers import LoopbackHTTPServer, Reply, chat_completion
     from tests.conftest import REPO
+    from training.processes import group_process
 
     def teacher(request: Any) -> Reply:  # by pair: aligned, unaligned, or an answer with no label
         text = request.body["messages"][-1]["content"]
@@ -616,16 +617,15 @@ def test_label_killed_again_and_again_ends_with_the_outputs_of_an_unkilled_run(t
         killed, journal = tmp_path / "killed", tmp_path / "killed" / "label_journal.jsonl"
         cut_at: list[int] = []
         for _ in range(max(2, FUZZ.max_examples // 10)):
-            process = subprocess.Popen([sys.executable, "-m", "training.label", *argv(killed)], cwd=REPO,
-                                       env={**os.environ, "PYTHONPATH": str(REPO)}, stderr=subprocess.DEVNULL,
-                                       start_new_session=True)
-            target, deadline = rng.randrange(1, 20), time.monotonic() + 60
-            while (process.poll() is None and time.monotonic() < deadline
-                   and (not journal.exists() or journal.read_bytes().count(b"\n") < target)):
-                time.sleep(0.005)
-            time.sleep(rng.random() * 0.05)  # mid-write now and then: a torn last line
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+            with group_process([sys.executable, "-m", "training.label", *argv(killed)], cwd=REPO,
+                               env={**os.environ, "PYTHONPATH": str(REPO)}, stderr=subprocess.DEVNULL) as process:
+                target, deadline = rng.randrange(1, 20), time.monotonic() + 60
+                while (process.poll() is None and time.monotonic() < deadline
+                       and (not journal.exists() or journal.read_bytes().count(b"\n") < target)):
+                    time.sleep(0.005)
+                time.sleep(rng.random() * 0.05)  # mid-write now and then: a torn last line
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
             cut_at.append(journal.read_bytes().count(b"\n") if journal.exists() else 0)
         whole_entries = (tmp_path / "whole" / "label_journal.jsonl").read_bytes().count(b"\n")
         assert any(0 < n < whole_entries for n in cut_at), f"no kill came mid-run: {cut_at} of {whole_entries}"

@@ -32,6 +32,7 @@ from ea_plugin.prompts import (
 )
 from tests.conftest import LLAMAFACTORY_MODEL, REPO
 from training.label import main as label_main
+from training.processes import group_process
 from training.teacher import read_records
 
 QUICK = ["--timeout", "1", "--max-retries", "1", "--option", "retry_backoff=0.01"]
@@ -213,13 +214,13 @@ def test_label_killed_mid_run_resumes_without_asking_again_for_what_it_wrote(tmp
         command = [sys.executable, "-m", "training.label", str(pairs), "--out", str(out),
                    *openai_teacher(server.url, "--concurrency", "2", "--chunk-size", "2")]
         env = {**os.environ, "PYTHONPATH": str(REPO)}
-        process = subprocess.Popen(command, cwd=REPO, env=env, stderr=subprocess.PIPE, start_new_session=True)
         journal = out / "label_journal.jsonl"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and (not journal.exists() or len(journal.read_text().splitlines()) < 4):
-            time.sleep(0.05)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+        with group_process(command, cwd=REPO, env=env, stderr=subprocess.PIPE) as process:  # ends with the test
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and (not journal.exists() or len(journal.read_text().splitlines()) < 4):
+                time.sleep(0.05)
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
         written = {json.loads(x)["line"] for x in journal.read_text().splitlines()}
         assert 4 <= len(written) < 10, "the kill came too late to test a resume"
         before = len(server.requests)

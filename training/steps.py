@@ -24,6 +24,7 @@ from ea_plugin.jsonl import read_json
 from training import convert as convert_mod
 from training.lf_train import llamafactory_cli, train_command
 from training.preflight import PreflightError, gpu_problem, model_problem
+from training.processes import group_process
 from training.recipe import (
     export_config,
     lf_environ,
@@ -330,11 +331,14 @@ def stream(command: list[str], log: Path, extra_env: dict[str, str] | None = Non
     print("$ " + " ".join(command), flush=True)
     with log.open("ab") as sink:
         sink.write(("$ " + " ".join(command) + "\n").encode())
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-        output = cast(io.BufferedReader, process.stdout)  # a pipe: read1 returns what is there, not 4096 bytes
-        while chunk := output.read1(4096):
-            sys.stdout.buffer.write(chunk)
-            sys.stdout.flush()
-            sink.write(chunk)
-        if process.wait() != 0:
-            raise StepError(f"{command[0]} exited with {process.returncode}; log: {log}")
+        # Its own process group, stopped if this step ends early (Ctrl-C, an error, a test's timeout): no training
+        # runs on without the command that started it.
+        with group_process(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env) as process:
+            output = cast(io.BufferedReader, process.stdout)  # a pipe: read1 returns what is there, not 4096 bytes
+            while chunk := output.read1(4096):
+                sys.stdout.buffer.write(chunk)
+                sys.stdout.flush()
+                sink.write(chunk)
+            returncode = process.wait()
+        if returncode != 0:
+            raise StepError(f"{command[0]} exited with {returncode}; log: {log}")
