@@ -4,10 +4,12 @@ Two hooks:
 - ``ea_register_backends(register)``: call ``register(name, factory)``; the factory takes the backend's
   keyword arguments and returns an object with ``score``/``generate`` (``ea_plugin.Backend``).
 - ``ea_register_commands(subparsers)``: add ``ea-judge`` subcommands with ``subparsers.add_parser(...)``
-  and ``set_defaults(func=...)`` (argparse).
+  and ``set_defaults(func=...)`` (argparse), most simply as ``ea_plugin.arguments.Command(...).add_to(subparsers)``
+  (the shared backend flags, one ``error:`` line per failure, and a ``python -m`` form from the same code).
 
 Built-in backends and commands use the same hooks. Other packages expose theirs under the entry-point
-group ``ea_plugin`` (this repository's ``integrations`` and ``training`` do, for ``demo`` and ``serve``);
+group ``ea_plugin`` (this repository's ``integrations`` and ``training`` do: demo, retrieve, report, and the
+training steps);
 entry points are loaded once, on first use. ``EA_PLUGIN_LOAD_PLUGINS`` limits which load: unset, all;
 empty, none; otherwise a comma-separated list of entry-point or distribution names. A plugin that fails
 to import is skipped with a warning, and a name registered twice warns (the later registration wins).
