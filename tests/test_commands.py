@@ -190,3 +190,17 @@ def test_on_a_core_install_help_works_and_the_demo_names_its_extra(project_entry
     demo = ea_judge("demo")
     assert demo.returncode == 1 and "Traceback" not in demo.stderr, demo.stderr
     assert 'pip install "ea-plugin[llamaindex]"' in demo.stderr
+
+
+@pytest.mark.parametrize("module_name", ALIASES)
+def test_python_m_forms_run_as_main(module_name: str):
+    """Run as __main__ a module is imported a second time under its own name; its --help and usage errors must
+    still work (training.run once caught the other copy's StepError)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    shown = subprocess.run([sys.executable, "-m", module_name, "--help"], capture_output=True, text=True,
+                           timeout=120, cwd=REPO, env=env)
+    assert shown.returncode == 0 and f"python -m {module_name}" in shown.stdout, shown.stderr[-2000:]
+    refused = subprocess.run([sys.executable, "-m", module_name, "--no-such-flag"], capture_output=True, text=True,
+                             timeout=120, cwd=REPO, env=env)
+    assert refused.returncode == 2 and f"python -m {module_name}: error: " in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
