@@ -51,6 +51,7 @@ def clear_caches() -> None:
     extract.clear_cache()
     for cached in (codes._token_reading, codes._number_reading, products._reading):
         cached.cache_clear()
+    codes._MNEMONIC_TOKENS.clear()
 
 
 # -- generators: (seed, n) -> text of exactly n characters ------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import replace
 from functools import lru_cache
 from operator import attrgetter
 
@@ -451,6 +450,22 @@ _ANY, _PLAIN, _MARKED = None, frozenset(("mixed", "listed", "digits", "upper", "
     ("mixed", "listed", "digits"))
 
 
+# Whether a written token may be a mnemonic at all (its shape, and no word written in a word's case: the, OK,
+# Code), by the token as written (its lower case follows from it): most tokens of text recur, so read_mnemonics
+# tests each once. Bounded: cleared when full (only long-running services with endless new tokens fill it).
+_MNEMONIC_TOKENS: dict[str, bool] = {}
+
+
+def _mnemonic_token(shown: str, token: str) -> bool:
+    """``_MNEMONIC_TOKENS``' entry for ``shown`` (``token``: its lower case), computed and kept."""
+    shaped = MNEMONIC_SHAPE.fullmatch(token) is not None and not (
+        token in MNEMONIC_NEVER and shown in (token, token.upper(), token.capitalize()))
+    if len(_MNEMONIC_TOKENS) >= 16384:
+        _MNEMONIC_TOKENS.clear()
+    _MNEMONIC_TOKENS[shown] = shaped
+    return shaped
+
+
 def read_mnemonics(
     text: Text, tokens: list[tuple[int, int]], catalog: Catalog, faults: list[FaultCode], cells: frozenset[int]
 ) -> list[FaultCode]:
@@ -465,11 +480,13 @@ def read_mnemonics(
     for start, end in tokens:
         if not (2 <= end - start <= 6) or lowered[start] not in _ASCII_LETTERS:
             continue
-        token = lowered[start:end]
-        if token in MNEMONIC_NEVER and written[start:end] in (token, token.upper(), token.capitalize()):
-            continue  # a word in a word's case (the, and, OK, Code): what _mnemonic_written says, found cheaply
-        if not MNEMONIC_SHAPE.fullmatch(token) or (taken is not None and taken.find(1, start, end) != -1):
+        shown = written[start:end]
+        shaped = _MNEMONIC_TOKENS.get(shown)
+        if shaped is None:
+            shaped = _mnemonic_token(shown, lowered[start:end])
+        if not shaped or (taken is not None and taken.find(1, start, end) != -1):
             continue
+        token = lowered[start:end]
         pair = None
         if lowered[start - 1 : start] == "(" and lowered[end : end + 1] == ")":
             if ends is None:
@@ -489,17 +506,18 @@ def read_mnemonics(
                     continue
                 context = ("listed among a series' codes by the catalog", _ANY)
             why, accepts = context
-        written_as = _mnemonic_written(written[start:end], token, catalog)
+        written_as = _mnemonic_written(shown, token, catalog)
         if written_as is None or (accepts is not None and written_as not in accepts):
             continue  # a word of text; or one written as words are where English text goes on
         if out is faults:
             out = list(faults)
         other = None
         if pair is not None:
-            number = out[pair]
-            out[pair] = replace(number, pair=("MN", token), why=f"{number.why}; paired with {written[start:end]!r}")
+            number = out[pair]  # all fields given: what dataclasses.replace makes, without its field walk
+            out[pair] = FaultCode(number.text, number.span, f"{number.why}; paired with {shown!r}", number.family,
+                                  number.main, number.sub, ("MN", token))
             other = (number.family, number.main)
-        out.append(FaultCode(written[start:end], (start, end), f"mnemonic {why}", "MN", token, None, other))
+        out.append(FaultCode(shown, (start, end), f"mnemonic {why}", "MN", token, None, other))
     return out
 
 

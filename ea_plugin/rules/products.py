@@ -171,14 +171,17 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
     lowered, token_at = text.lowered, text.token_at
     names, heads = _software_names(software)
     cue = _SOFTWARE_CUE_ANY.search(lowered) is not None  # once per text: most name no software cue
+    after_cue = _after_cue_words(lowered) if cue else _NO_STARTS
     for start, end in tokens:
         if lowered[start] not in _LETTERS:
             continue
         after = lowered[end : end + 1]
         next_end = token_at.get(end + 1) if after == " " else None
         key = lowered[start:end]
-        if (key in heads or cue or "-" in key) and (software_end := _software_end(
-                lowered, start, end, next_end, names, cue)):
+        # only a token that may open a listed name (its head; "-"/"_" dropped: CX-Programmer) or that stands
+        # right after a cue word can start a software name (most tokens of a page with 软件 stand nowhere near it)
+        if (key in heads or "-" in key or (cue and (start in after_cue or "_" in key))) and (
+                software_end := _software_end(lowered, start, end, next_end, names, cue)):
             # after a catalog alias of the same span (a catalog's series wins), before any other model reading
             found.append((start, start - software_end, 1, software_end, SOFTWARE_KIND, None, "software name"))
             continue
@@ -222,6 +225,26 @@ def _software_end(lowered: str, start: int, end: int, next_end: int | None, name
         return 0
     version = _VERSION.match(lowered, name_end)
     return version.end() if version else name_end
+
+
+_NO_STARTS: frozenset[int] = frozenset()
+
+
+def _after_cue_words(lowered: str) -> set[int]:
+    """Where a word may start right after a software cue (软件TwinCAT, firmware: V2): past every occurrence of a
+    cue and the spaces, colons or equals signs after it. A superset of the starts ``_after_software_cue``
+    accepts (it skips only those characters back to the cue), which decides; found by ``str.find``, once per text."""
+    starts = set()
+    length = len(lowered)
+    for word in SOFTWARE_CUES:
+        at = lowered.find(word)
+        while at != -1:
+            after = at + len(word)
+            while after < length and lowered[after] in " :=":
+                after += 1
+            starts.add(after)
+            at = lowered.find(word, at + 1)
+    return starts
 
 
 @lru_cache(maxsize=64)
