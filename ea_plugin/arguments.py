@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 FAILED = 1  # exit status of a command that could not finish
 INTERRUPTED = 130  # Ctrl-C
+BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a writer whose reader closed the pipe
 
 # Modules an optional extra installs: a command that needs one names the extra to install.
 EXTRA_OF_MODULE = {
@@ -240,6 +241,9 @@ def run_command(prog: str, args: argparse.Namespace) -> int:
     (2: something given cannot be used; 1: the command could not finish), never a traceback."""
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # the reader went away (`ea-judge examples | head -1`): nothing to say, nobody to hear
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush does not fail again
+        return BROKEN_PIPE
     except KeyboardInterrupt as exc:
         detail = f": {exc}" if isinstance(exc, Interrupted) else ""
         print(f"{prog}: interrupted{detail}", file=sys.stderr)

@@ -219,3 +219,17 @@ def test_ctrl_c_in_label_says_what_is_safe_and_that_a_rerun_resumes(tmp_path: Pa
         assert "skipped_as_done=2" in capsys.readouterr().err
     finally:
         unregister_plugin(plugin)
+
+
+def test_a_reader_that_stops_early_is_no_error():
+    """`ea-judge extract ... | head -1` once ended with "error: [Errno 32] Broken pipe". The output (thousands of
+    entities) is larger than a pipe holds, so the writer meets the closed pipe whatever the timing."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "EA_PLUGIN_LOAD_PLUGINS": ""}
+    text = "报警 " + " ".join(f"E{n}" for n in range(100, 4100))
+    writer = subprocess.Popen([sys.executable, "-m", "ea_plugin.cli", "extract", text], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=env)
+    assert writer.stdout is not None and writer.stderr is not None
+    first = writer.stdout.readline()
+    writer.stdout.close()  # the reader stops after one line, as head -1 does
+    err = writer.stderr.read().decode()
+    assert writer.wait(timeout=120) == 141 and first and err == ""
