@@ -17,6 +17,7 @@ from ea_plugin.cli import main
 from ea_plugin.errors import OptionError
 from ea_plugin.plugins import hookimpl, register_plugin, unregister_plugin
 from ea_plugin.rules.catalog import CatalogError
+from tests.test_commands import ea_judge_without
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -92,38 +93,29 @@ def test_a_model_that_is_not_in_the_offline_cache_is_one_line(capsys: pytest.Cap
     assert "hf download" in one_error_line(capsys)
 
 
-_BLOCK_TORCH = """
-import importlib.abc, sys
-
-class Block(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "torch":
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-sys.meta_path.insert(0, Block())
-from ea_plugin.cli import main
-raise SystemExit(main(["judge", "q", "c", "--backend", "transformers", "--model", "m"]))
-"""
-
-
 def test_a_backend_whose_extra_is_missing_names_the_extra():
-    result = subprocess.run([sys.executable, "-c", _BLOCK_TORCH], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "PYTHONPATH": str(REPO), "EA_PLUGIN_LOAD_PLUGINS": ""})
+    result = ea_judge_without("torch", "judge", "q", "c", "--backend", "transformers", "--model", "m",
+                              EA_PLUGIN_LOAD_PLUGINS="")
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert 'pip install "ea-plugin[local]"' in result.stderr
 
 
 class _InterruptedBackend(RulesBackend):
-    """Judges two calls, then the user presses Ctrl-C."""
+    """Answers two calls (fast or think mode), then the user presses Ctrl-C once."""
 
     calls = 0
 
-    def score(self, pairs):
+    def _call(self, method, pairs):
         type(self).calls += 1
-        if type(self).calls > 2:
+        if type(self).calls == 3:
             raise KeyboardInterrupt
-        return super().score(pairs)
+        return method(pairs)
+
+    def score(self, pairs):
+        return self._call(super().score, pairs)
+
+    def generate(self, pairs):
+        return self._call(super().generate, pairs)
 
 
 class _InterruptedPlugin:
@@ -132,21 +124,30 @@ class _InterruptedPlugin:
         register("interrupted", _InterruptedBackend)
 
 
-def test_ctrl_c_in_filter_says_what_is_safe_and_that_a_rerun_resumes(tmp_path: Path, capsys):
-    source, output = tmp_path / "pairs.jsonl", tmp_path / "out.jsonl"
-    source.write_text("".join(json.dumps({"question": "sv660n报e100", "chunk": f"sv660n e10{i}"}) + "\n"
-                              for i in range(5)), encoding="utf-8")
+@pytest.fixture
+def interrupted_backend():
+    """The backend "interrupted" (a real plugin), its call count at zero."""
+    _InterruptedBackend.calls = 0
     plugin = _InterruptedPlugin()
     register_plugin(plugin, name="interrupted")
-    try:
-        argv = ["filter", str(source), "-o", str(output), "--backend", "interrupted", "--mode", "fast",
-                "--records-per-step", "1", "--batch-size", "1", "--quiet"]
-        assert main(argv) == 130
-        err = capsys.readouterr().err
-        assert "Traceback" not in err and "2 records are safe" in err and "again to resume" in err
-        assert len(output.read_text(encoding="utf-8").splitlines()) == 2
-    finally:
-        unregister_plugin(plugin)
+    yield "interrupted"
+    unregister_plugin(plugin)
+
+
+def five_pairs(path: Path) -> Path:
+    path.write_text("".join(json.dumps({"question": "sv660n报e100", "chunk": f"sv660n e10{i}"}) + "\n"
+                            for i in range(5)), encoding="utf-8")
+    return path
+
+
+def test_ctrl_c_in_filter_says_what_is_safe_and_that_a_rerun_resumes(tmp_path: Path, capsys, interrupted_backend):
+    source, output = five_pairs(tmp_path / "pairs.jsonl"), tmp_path / "out.jsonl"
+    argv = ["filter", str(source), "-o", str(output), "--backend", interrupted_backend, "--mode", "fast",
+            "--records-per-step", "1", "--batch-size", "1", "--quiet"]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "2 records are safe" in err and "again to resume" in err
+    assert len(output.read_text(encoding="utf-8").splitlines()) == 2
 
 
 def _read_only_dir(tmp_path: Path) -> Path:
@@ -185,40 +186,15 @@ def test_an_output_that_cannot_be_written_is_one_line(command: str, where: str, 
     assert str(tmp_path / "a-file") in line or "ermi" in line or "ead-only" in line
 
 
-class _InterruptedTeacher(RulesBackend):
-    """Answers two think-mode calls, then the user presses Ctrl-C once."""
-
-    calls = 0
-
-    def generate(self, pairs):
-        type(self).calls += 1
-        if type(self).calls == 3:
-            raise KeyboardInterrupt
-        return super().generate(pairs)
-
-
-class _InterruptedTeacherPlugin:
-    @hookimpl
-    def ea_register_backends(self, register):
-        register("interrupted-teacher", _InterruptedTeacher)
-
-
-def test_ctrl_c_in_label_says_what_is_safe_and_that_a_rerun_resumes(tmp_path: Path, capsys):
-    pairs, out = tmp_path / "pairs.jsonl", tmp_path / "labelled"
-    pairs.write_text("".join(json.dumps({"question": "sv660n报e100", "chunk": f"sv660n e10{i}"}) + "\n"
-                             for i in range(5)), encoding="utf-8")
-    plugin = _InterruptedTeacherPlugin()
-    register_plugin(plugin, name="interrupted-teacher")
-    try:
-        argv = ["label", str(pairs), "--out", str(out), "--backend", "interrupted-teacher", "--records-per-step", "1",
-                "--quiet"]
-        assert main(argv) == 130
-        err = capsys.readouterr().err
-        assert "Traceback" not in err and "2 labelled pairs are safe" in err and "again to resume" in err
-        assert main(argv) == 0  # the rerun labels the other three
-        assert "skipped_as_done=2" in capsys.readouterr().err
-    finally:
-        unregister_plugin(plugin)
+def test_ctrl_c_in_label_says_what_is_safe_and_that_a_rerun_resumes(tmp_path: Path, capsys, interrupted_backend):
+    pairs, out = five_pairs(tmp_path / "pairs.jsonl"), tmp_path / "labelled"
+    argv = ["label", str(pairs), "--out", str(out), "--backend", interrupted_backend, "--records-per-step", "1",
+            "--quiet"]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "2 labelled pairs are safe" in err and "again to resume" in err
+    assert main(argv) == 0  # the rerun labels the other three
+    assert "skipped_as_done=2" in capsys.readouterr().err
 
 
 def test_a_reader_that_stops_early_is_no_error():

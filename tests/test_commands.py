@@ -166,28 +166,30 @@ def test_python_m_forms_run_the_same_command_as_ea_judge(module_name: str):
     assert subcommands.choices[command.name].get_default("func") is alias.get_default("func") is not None
 
 
-_BLOCK_LLAMA_INDEX = """
+_WITHOUT_MODULE = """
 import importlib.abc, sys
 
 class Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "llama_index":
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        if name.split(".")[0] == {module!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
         return None
 
 sys.meta_path.insert(0, Block())
 from ea_plugin.cli import main
-raise SystemExit(main(sys.argv[1:]))
+raise SystemExit(main({argv!r}))
 """
 
 
-def test_on_a_core_install_help_works_and_the_demo_names_its_extra(project_entry_points):
-    def ea_judge(*argv: str) -> subprocess.CompletedProcess[str]:
-        return _run(_BLOCK_LLAMA_INDEX.replace("sys.argv[1:]", repr(list(argv))), project_entry_points)
+def ea_judge_without(module: str, *argv: str, path: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """``ea-judge ARGV`` in a process where ``module`` cannot be imported, as on an install without its extra."""
+    return _run(_WITHOUT_MODULE.format(module=module, argv=list(argv)), path, **env)
 
-    help_run = ea_judge("--help")
+
+def test_on_a_core_install_help_works_and_the_demo_names_its_extra(project_entry_points):
+    help_run = ea_judge_without("llama_index", "--help", path=project_entry_points)
     assert help_run.returncode == 0 and {"demo", "retrieve"} <= set(_commands(help_run.stdout)), help_run.stderr
-    demo = ea_judge("demo")
+    demo = ea_judge_without("llama_index", "demo", path=project_entry_points)
     assert demo.returncode == 1 and "Traceback" not in demo.stderr, demo.stderr
     assert 'pip install "ea-plugin[llamaindex]"' in demo.stderr
 
