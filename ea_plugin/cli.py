@@ -8,6 +8,7 @@
     ea-judge extract "台达ASDA-A2报警AL3E1"          # what the rules read in a text, and why
     ea-judge catalog check my_products.yaml         # validate a product catalog
     ea-judge demo                                   # RAG demo over the sample manual (rules backend, no model)
+    ea-judge retrieve -o retrieved.jsonl            # what a LlamaIndex retriever returns (report's input)
     ea-judge report retrieved.jsonl -o report/      # how often a retriever returns off-entity chunks
     ea-judge mine / select / label / convert        # training data: mine pairs, pick, label with a teacher, convert
     ea-judge run --labelled DIR --work runs/ea      # retrain: convert, configs, train, export, evaluate
@@ -16,10 +17,10 @@
     ea-judge backends                               # registered backends (built-in and plugins)
 
 Commands that judge share the backend flags: --backend NAME, --option KEY=VALUE, and the shortcuts --model,
---adapter, --base-url, --api-key, --catalog (ea_plugin.arguments). `demo` and `report` come from the integrations
-package and the training commands from the training package, through the ``ea_register_commands`` hook
-(ea_plugin.plugins); this module imports neither. `python -m training.run` and the other `python -m` forms run
-the same code.
+--adapter, --base-url, --api-key, --catalog (ea_plugin.arguments). `demo`, `retrieve` and `report` come from the
+integrations package and the training commands from the training package, through the ``ea_register_commands``
+hook (ea_plugin.plugins); this module imports neither. `python -m training.run` and the other `python -m` forms
+run the same code.
 """
 
 from __future__ import annotations
