@@ -124,8 +124,15 @@ def backend_factories() -> dict[str, BackendFactory]:
 
 
 def add_plugin_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Let every plugin (built-in commands included) add its subcommands."""
-    get_plugin_manager().hook.ea_register_commands(subparsers=subparsers)
+    """Let every plugin (built-in commands included) add its subcommands; one whose registration fails (a bug, a
+    name another plugin took) is skipped with a warning, so it cannot take ``ea-judge`` down with it."""
+    hook = get_plugin_manager().hook.ea_register_commands
+    for impl in reversed(hook.get_hookimpls()):  # pluggy's own calling order
+        try:
+            impl.function(subparsers=subparsers)
+        except Exception as exc:  # noqa: BLE001 - any failure of a plugin's code
+            warnings.warn(f"plugin {impl.plugin_name!r}: its commands were not added: {type(exc).__name__}: {exc}",
+                          PluginWarning, stacklevel=2)
 
 
 def qualname(factory: BackendFactory) -> str:

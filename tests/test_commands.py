@@ -206,3 +206,20 @@ def test_python_m_forms_run_as_main(module_name: str):
                              timeout=120, cwd=REPO, env=env)
     assert refused.returncode == 2 and f"python -m {module_name}: error: " in refused.stderr, refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+class _BrokenCommands:
+    @hookimpl
+    def ea_register_commands(self, subparsers):
+        subparsers.add_parser("judge")  # a name the built-ins took: argparse refuses it
+
+
+def test_a_plugin_whose_commands_fail_is_skipped_with_a_warning(capsys):
+    plugin = _BrokenCommands()
+    register_plugin(plugin, name="broken-commands")
+    try:
+        with pytest.warns(PluginWarning, match="'broken-commands': its commands were not added"):
+            assert main(["judge", "sv660n报e100", "md500 e100"]) == 0
+    finally:
+        unregister_plugin(plugin)
+    assert capsys.readouterr().out.startswith("drop")
