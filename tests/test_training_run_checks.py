@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -105,3 +106,21 @@ def test_ctrl_c_during_a_step_says_the_finished_steps_are_kept(tmp_path: Path, c
     err = capsys.readouterr().err
     assert "Traceback" not in err and "interrupted: the finished steps are kept" in err and "again" in err
     assert (tmp_path / ".done" / "convert.json").exists() and not (tmp_path / ".done" / "configs.json").exists()
+
+
+def test_the_evaluate_step_judges_the_model_training_left(tiny_model_dir: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture):
+    """The evaluate step without minutes of training: configs written, then train.yaml says a full fine-tuning
+    run left the tiny model in output_dir; evaluate loads it, judges the test split and writes its report."""
+    import yaml
+
+    tiny = ("--profile", "tiny", "--model", str(tiny_model_dir), "--eval-limit", "3")
+    assert run(tmp_path, *MERGE, *tiny, "--skip", "train,evaluate") == 0
+    train_yaml = tmp_path / "configs" / "train.yaml"
+    config = yaml.safe_load(train_yaml.read_text(encoding="utf-8"))
+    train_yaml.write_text(yaml.safe_dump({**config, "finetuning_type": "full", "output_dir": str(tiny_model_dir)}),
+                          encoding="utf-8")
+    assert run(tmp_path, *MERGE, *tiny, "--skip", "train") == 0
+    metrics = json.loads((tmp_path / "eval" / "fast" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["n"] == 3 and metrics["backend"] == "transformers"
+    assert "evaluate done" in capsys.readouterr().out and (tmp_path / ".done" / "evaluate.json").exists()
