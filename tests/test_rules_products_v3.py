@@ -56,7 +56,9 @@ def test_an_english_software_cue_is_a_whole_word():
 
 
 @pytest.mark.parametrize(("text", "model"), [("new SV660N报警", "SV660N"), ("replacing MD500E", "MD500E"),
-                                             ("Troubleshooting A6系列", "A6"), ("our ASDA-A2", "ASDA-A2")])
+                                             ("Troubleshooting A6系列", "A6"), ("our ASDA-A2", "ASDA-A2"),
+                                             ("Troubleshooting N5驱动器", "N5"), ("check the FD伺服", "FD"),
+                                             ("Replace G5 drive", "G5"), ("during CR5机械臂 run", "CR5")])
 def test_a_lower_or_title_case_word_before_a_model_is_not_its_series_word(text, model):
     assert [(p.text, p.weak) for p in extract_entities(text).products] == [(model, False)]
 
@@ -67,6 +69,9 @@ def test_a_lower_or_title_case_word_before_a_model_is_not_its_series_word(text, 
     ("Unidrive M700 alarm", "Unidrive M700", "unidrivem700"),
     ("KR 16", "KR 16", "kr16"),  # a spaced short name: sure only in a context
     ("XR 5报警112", "XR 5", "xr5"),  # ... and its digit is not a code (112 is)
+    # capitalised words glued to one digit name a numbered thing of the text, a model only beside the same word
+    ("Sync0 Shift Time", "Sync0", "sync0"), ("Arch3指令控制参数错误", "Arch3", "arch3"),
+    ("SyncManager2/3 error", "SyncManager2", "syncmanager2"),
 ])
 def test_a_lower_or_title_case_series_word_no_catalog_knows_is_read_weak(text, written, main):
     assert _products(text) == [(written, main, True)]
@@ -82,8 +87,13 @@ def test_a_lower_or_title_case_series_word_no_catalog_knows_is_read_weak(text, w
     "GX Works3", "TIA Portal V17", "软件XYZ100", "firmware AB12", "固件 GPL下", "package ab12", "Studio 5000",
     # short names with no context
     "FR10",
-    # a number with a unit or a code cue after it is no model's part
-    "rated 400 W", "Unidrive 2499号报警", "within 100 ms",
+    # a number with a unit or a code cue after it is no model's part, the unit glued or spaced
+    "rated 400 W", "Unidrive 2499号报警", "within 100 ms", "during 50Hz run", "during 50 Hz run",
+    "powered 24VDC for 15 min", "Drive 3.5kW", "motor 400W", "wait 100ms", "supply 24V",
+    # words of running text: a word before a product word, a hyphenated word, a numbered thing of the text,
+    # an interface after a word, a signal name, a heading in capitals
+    "When a fault is detected the 驱动器 stops", "I2T-Model Amplifier overload", "TIO RS485通道",
+    "/HWBB1 與 /HWBB2 輸入", "SAFETY CONTROLLER ERROR",
 ])
 def test_never_products(text):
     assert _products(text) == []
@@ -110,9 +120,13 @@ def test_an_alias_ending_inside_a_longer_series_word_is_not_that_series():
     ("Unidrive M700报警12", "Unidrive M600 报警12", UNALIGNED),
     ("acoposinverter p76故障码9", "ACOPOSinverterP86 故障码 9：Overcurrent fault", UNALIGNED),
     ("ACOPOSinverter P76故障码9", "ACOPOSinverterP76 故障码 9：Overcurrent fault", ALIGNED),
-    # a question stands by its weak model against any sure model of the chunk; a chunk's weak model decides
-    # nothing unless the question writes its series word
-    ("preciseflex 400报警12", "SV660N 报警12：过流", UNALIGNED),
+    # a weak model, on either side, decides nothing unless the other side writes its series word (rule 4)
+    ("preciseflex 400报警12", "SV660N 报警12：过流", ALIGNED),
+    ("Beckhoff 伺服 error 0x8135 during 50Hz run", "Beckhoff 伺服\n0x470A Frame missed (Sync0 Shift Time)\n"
+     "0x8135 Cycle time\n0x8408 I2T-Model Amplifier overload (Error)", ALIGNED),
+    ("N5驱动器 error 12, what does it mean?", "Troubleshooting N5驱动器, fault 12: Device temperature above 80°C.\n"
+     "Step 3: power up again and check whether 12 comes back.", ALIGNED),
+    ("N6驱动器 error 12", "Troubleshooting N5驱动器, fault 12: Device temperature above 80°C.", UNALIGNED),
     ("SV660N报警12", "Unidrive M700 报警12：过流", ALIGNED),
     ("报警12怎么办", "preciseflex 400 报警12：过流", ALIGNED),
     ("Unidrive M700报警12", "报警13：过压", UNALIGNED),

@@ -112,15 +112,12 @@ def _show_product(p: Product) -> str:
     return f"{p.text}(主型号{p.series.split('/')[-1] if p.series else p.main})"
 
 
-def _sure(products: tuple[Product, ...], other: tuple[Product, ...], question: bool) -> tuple[Product, ...]:
+def _sure(products: tuple[Product, ...], other: tuple[Product, ...]) -> tuple[Product, ...]:
     """``products`` without the weak models that are unsure here. A series word in lower or title case that no
     catalog knows (``preciseflex 400``) is plainly one where the other side writes a model with it
-    (``PreciseFlex3400``); a question, short and typed to name what it asks about, also stands by it against
-    any sure model of the chunk (``acoposinverter p76`` vs ``FR5``). A chunk's weak model stands only beside
-    the question's series word: manual prose writes words before numbers (spec v3; rule 4 keeps the chunk)."""
+    (``PreciseFlex3400``); elsewhere the reading is unsure and decides nothing, on either side (spec v3, rule 4:
+    ``during 50Hz``, ``Troubleshooting N5`` are words of running text before a number, not a series)."""
     models = [o for o in other if not o.is_brand]
-    if question and any(not o.weak for o in models):
-        return products  # a question's weak models stand against the chunk's sure ones
     # the openings (up to a series word's 24 letters) of the other side's models: linear in both sides
     openings = {o.model[:i] for o in models for i in range(1, min(len(o.model), 24) + 1)}
     return tuple(p for p in products if not p.weak or _WORD.match(p.text.lower()).group(0) in openings)
@@ -131,8 +128,8 @@ _WORD = re.compile(r"[a-z]*")
 
 def check_products(question: Entities, chunk: Entities) -> Check | None:
     if question.weak or chunk.weak:
-        question, chunk = (Entities(_sure(question.products, chunk.products, True)),
-                           Entities(_sure(chunk.products, question.products, False)))
+        question, chunk = (Entities(_sure(question.products, chunk.products)),
+                           Entities(_sure(chunk.products, question.products)))
     q_side = _product_side(question)
     c_side = _product_side(chunk) if q_side else ()
     if not c_side:

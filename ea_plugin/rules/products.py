@@ -18,6 +18,7 @@ from ea_plugin.rules.records import Product
 from ea_plugin.rules.text import CACHED_TOKEN, Text, TooLong
 from ea_plugin.rules.words import (
     CUES_AFTER,
+    ENGLISH_SHORT,
     NEVER_PRODUCT,
     PRODUCT_WORDS_EN,
     PRODUCT_WORDS_ZH,
@@ -44,6 +45,13 @@ _PART = re.compile(r"[a-z]{1,3}\d[a-z0-9]*+")  # a model part after a series wor
 # A short model right after a brand or series word: 欧姆龙G5, MINAS A6, Omron 1S.
 _SHORT = re.compile(r"[a-z]{1,3}\d{1,4}[a-z]{0,3}|\d[a-z]{1,2}")
 _TERMINAL = re.compile(r"[a-z]+\d")  # DI1, SW1, CN1: letters and one digit name a terminal or part
+# Words of running text: never a series word nor a name of letters before a product word (the 驱动器)
+_PROSE = PROSE_BEFORE_NUMBER | RUNNING_TEXT | ENGLISH_SHORT
+# Capitalised English words glued to one digit name a numbered thing of the text (Sync0, Arch3, SyncManager2)
+_CAPITALISED_WORDS = re.compile(r"(?:[A-Z][a-z]+)+")
+_SHORT_PART = re.compile(r"[a-z]\d{1,2}")  # N5, A6: a short name, sure on its own before a product word
+# A number with a unit glued (50hz, 24vdc, 3.5kw): a quantity, never a model's part
+_QUANTITY = re.compile(r"\d+(?:\.\d+)*(?:[kmμu]?(?:vdc|vac|v|a|w|hz|s|va)|mm|ms|rpm|kg|min|bps|kbps|mbps|nm|db)")
 _PRODUCT_WORD_NEXT = re.compile(
     r" ?(?:" + "|".join(PRODUCT_WORDS + PRODUCT_WORDS_ZH) + ")| (?:" + "|".join(PRODUCT_WORDS_EN) + ")(?![a-z])"
 )
@@ -111,6 +119,8 @@ def model_confidence(written: str, m: re.Match[str]) -> int:
         return 0  # DI1, CN1, CR5: a terminal or part, or a short name that needs a context
     if short:
         return 0  # FR10, KR16: a short name, a model only in a context (spec v3)
+    if not sep and len(digits) == 1 and m.end("digits") == m.end() and _CAPITALISED_WORDS.fullmatch(written_letters):
+        return WEAK  # Sync0, Arch3, SyncManager2: words of the text with a number (decide only beside the same word)
     return STRONG if len(letters) <= 8 or is_marked else WEAK
 
 
@@ -173,7 +183,7 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
     cue = _SOFTWARE_CUE_ANY.search(lowered) is not None  # once per text: most name no software cue
     after_cue = _after_cue_words(lowered) if cue else _NO_STARTS
     for start, end in tokens:
-        if lowered[start] not in _LETTERS:
+        if lowered[start] not in _LETTERS or (start and lowered[start - 1] == "/" and _signal(lowered, start)):
             continue
         after = lowered[end : end + 1]
         next_end = token_at.get(end + 1) if after == " " else None
@@ -186,9 +196,8 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
             found.append((start, start - software_end, 1, software_end, SOFTWARE_KIND, None, "software name"))
             continue
         if start not in covered:
-            if after in _PRODUCT_WORD_FIRST and (word := _PRODUCT_WORD_NEXT.match(lowered, end)) and (
-                    word.group(0)[-1] not in _LETTERS or not lowered[start:end].isalpha()
-                    or marked(text.written[start:end])):  # "AKD drive", "CR10 robot"; not "the robot"
+            if (after in _PRODUCT_WORD_FIRST and (word := _PRODUCT_WORD_NEXT.match(lowered, end))
+                    and _before_product_word(text, start, end, word)):
                 found.append((start, start - end, 3, end, "product_word", None, _PRODUCT_WORD_WHY))
             if not lowered[start:end].isalpha():
                 found.append((start, start - end, 2, end, "model", None, ""))
@@ -196,16 +205,55 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
         elif not lowered[start:end].isalpha() or covered[start] == "brand":
             continue
         # "MG 400", "xArm 6", "OSP P300", "Unidrive M700": a series word and its part, a space apart
-        # A lower/title-case word takes only a part of one letter (unidrive m700): "new SV660N" is the model
-        # SV660N, "Troubleshooting A6系列" the catalog's A6.
-        if next_end is not None and (lowered[end + 1].isdigit() or (
-                _PART.fullmatch(lowered, end + 1, next_end)
-                and ((end + 1 not in covered and lowered[end + 2].isdigit()) or marked(text.written[start:end])))):
+        if next_end is not None and _spaced_part(text, start, end, next_end, covered):
             word = _PRODUCT_WORD_NEXT.match(lowered, next_end)
             # "FR 5机械臂", "XR 5 robot": a spaced short name before a product word is a model (its digit too)
             how = "product_word" if word and (word.group(0)[-1] not in _LETTERS
                                               or marked(text.written[start:end])) else "model"
             found.append((start, start - next_end, 2, next_end, how, None, _PRODUCT_WORD_WHY if how != "model" else ""))
+
+
+def _before_product_word(text: Text, start: int, end: int, word: re.Match[str]) -> bool:
+    """Whether the token at ``start`` is a model by the product word after it (``AKD drive``, ``CR10 robot``,
+    ``AKD驱动器``); not a word of running text (``the 驱动器``, ``I2T-Model Amplifier``, ``SAFETY CONTROLLER``)."""
+    key = text.lowered[start:end]
+    english = word.group(0)[-1] in _LETTERS
+    if not key.isalpha():
+        # a hyphenated word of the text (I2T-Model, Over-Temp): a segment of 3+ letters is a word of prose
+        return not (("-" in key or "_" in key) and any(len(s) > 2 and s in _PROSE for s in re.split(r"[-_]", key)))
+    written = text.written[start:end]
+    if not marked(written):
+        return not english and key not in _PROSE  # "akd驱动器" as users type it; not "the 驱动器"
+    # "AKD drive"; in a line of capitals (SAFETY CONTROLLER ERROR) an English product word is running text
+    return not (english and text.written[word.end() - 1].isupper())
+
+
+def _spaced_part(text: Text, start: int, end: int, next_end: int, covered: dict[int, str]) -> bool:
+    """Whether the token at ``start`` and the next one (a space apart) are a series word and its model part:
+    ``MG 400``, ``xArm 6``, ``OSP P300``, ``Unidrive M700``. A word of running text in lower or title case
+    takes only a part of one letter (``unidrive m700``: ``new SV660N`` is the model SV660N), and none that is
+    sure on its own (``Troubleshooting N5驱动器``: N5 before a product word; ``Troubleshooting A6系列``: the
+    catalog's A6); a number with a unit (``during 50Hz``, ``powered 24VDC``) and an interface or terminal
+    (``TIO RS485``) are no model's part."""
+    lowered = text.lowered
+    part = end + 1
+    if lowered[part].isdigit():
+        if _QUANTITY.fullmatch(lowered, part, next_end) is None:
+            return True  # MG 400, xArm 6, SV 660N
+        # a one-letter unit after a series word in capitals may be a variant letter (MG 400W); not after prose
+        return lowered[next_end - 2].isdigit() and marked(text.written[start:end])
+    if not _PART.fullmatch(lowered, part, next_end) or _LEADING_LETTERS.match(lowered, part).group(0) in NEVER_PRODUCT:
+        return False
+    if marked(text.written[start:end]):
+        return True
+    return (part not in covered and lowered[part + 1].isdigit()
+            and not (_SHORT_PART.fullmatch(lowered, part, next_end) and _PRODUCT_WORD_NEXT.match(lowered, next_end)))
+
+
+def _signal(lowered: str, start: int) -> bool:
+    """Whether a token right after ``/`` names a signal (/HWBB1, /S-ON: an input active low), not a model;
+    ``A2/B2`` are two names."""
+    return start < 2 or not lowered[start - 2].isalnum()
 
 
 def _software_end(lowered: str, start: int, end: int, next_end: int | None, names: frozenset[str], cue: bool) -> int:

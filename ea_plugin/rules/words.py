@@ -92,8 +92,8 @@ _ORDINAL_NOUNS = ("轴", "軸", "电机", "電機", "关节", "關節", "站", "
                   "节点", "節點", "泵")
 # A unit stands on the number's own line (spec v3: "ALARM 4321⏎M-..." is code 4321, not 4321 metres).
 UNIT_AFTER = re.compile(
-    r"[ \t]*(?:[%‰°℃Ω]|(?:[kmμu]?(?:v|a|w|hz|s|m|g|b|va|ohm)|mm|cm|nm|n·m|rpm|r/min|kg|[kmg]?bits?|bytes?|kb|mb|"
-    r"[kmg]?bps|baud|h|min|secs?|seconds?|minutes?|hours?|times|ppr|pulses?|degrees?|db)(?![a-z])"
+    r"[ \t]*(?:[%‰°℃Ω]|(?:[kmμu]?(?:vdc|vac|v|a|w|hz|s|m|g|b|va|ohm)|mm|cm|nm|n·m|rpm|r/min|kg|[kmg]?bits?|bytes?|"
+    r"kb|mb|[kmg]?bps|baud|h|min|secs?|seconds?|minutes?|hours?|times|ppr|pulses?|degrees?|db)(?![a-z])"
     r"|[次个种台根条项行页章节轴路位倍度转圈年月日天秒分时周帧组把只件处段层级遍毫微伏安瓦赫米千万亿"
     r"個種臺條項頁節軸轉時幀組處層級萬億]|小[时時]|[号號#](?:" + "|".join(_ORDINAL_NOUNS) + "))"
 )
