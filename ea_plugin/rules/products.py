@@ -68,6 +68,9 @@ _SOFTWARE_CUE_ANY = re.compile(rf"(?:{_SOFTWARE_CUE_WORDS})[\s:=]*[a-z]")
 _ALIAS_WHY = {"brand": "catalog brand alias", "series": "catalog series alias"}
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")  # a token starts with an ASCII letter or digit
 _PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS + PRODUCT_WORDS_ZH)) - {""}
+# After a space, a product word can open only with one of these (most tokens are followed by a space and a word
+# that is none: one look instead of the pattern).
+_WORD_AFTER_SPACE = frozenset(w[0] for w in PRODUCT_WORDS + PRODUCT_WORDS_ZH + PRODUCT_WORDS_EN)
 WEAK, STRONG = 1, 2  # how sure a model reading is (0: not a model)
 
 
@@ -180,7 +183,8 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
     its part (MG 400, OSP P300)."""
     lowered, token_at = text.lowered, text.token_at
     names, heads = _software_names(software)
-    cue = _SOFTWARE_CUE_ANY.search(lowered) is not None  # once per text: most name no software cue
+    # once per text (most name no software cue): a look for each cue word first, the pattern only where one is
+    cue = any(word in lowered for word in SOFTWARE_CUES) and _SOFTWARE_CUE_ANY.search(lowered) is not None
     after_cue = _after_cue_words(lowered) if cue else _NO_STARTS
     for start, end in tokens:
         if lowered[start] not in _LETTERS or (start and lowered[start - 1] == "/" and _signal(lowered, start)):
@@ -196,13 +200,13 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
             found.append((start, start - software_end, 1, software_end, SOFTWARE_KIND, None, "software name"))
             continue
         if start not in covered:
-            if (after in _PRODUCT_WORD_FIRST and (word := _PRODUCT_WORD_NEXT.match(lowered, end))
-                    and _before_product_word(text, start, end, word)):
+            if (after in _PRODUCT_WORD_FIRST and (after != " " or lowered[end + 1 : end + 2] in _WORD_AFTER_SPACE)
+                    and (word := _PRODUCT_WORD_NEXT.match(lowered, end)) and _before_product_word(text, start, end, word)):
                 found.append((start, start - end, 3, end, "product_word", None, _PRODUCT_WORD_WHY))
-            if not lowered[start:end].isalpha():
+            if not key.isalpha():
                 found.append((start, start - end, 2, end, "model", None, ""))
                 continue
-        elif not lowered[start:end].isalpha() or covered[start] == "brand":
+        elif not key.isalpha() or covered[start] == "brand":
             continue
         # "MG 400", "xArm 6", "OSP P300", "Unidrive M700": a series word and its part, a space apart
         if next_end is not None and _spaced_part(text, start, end, next_end, covered):
