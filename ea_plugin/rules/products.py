@@ -201,7 +201,8 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
             continue
         if start not in covered:
             if (after in _PRODUCT_WORD_FIRST and (after != " " or lowered[end + 1 : end + 2] in _WORD_AFTER_SPACE)
-                    and (word := _PRODUCT_WORD_NEXT.match(lowered, end)) and _before_product_word(text, start, end, word)):
+                    and (word := _PRODUCT_WORD_NEXT.match(lowered, end))
+                    and _before_product_word(text, start, end, word)):
                 found.append((start, start - end, 3, end, "product_word", None, _PRODUCT_WORD_WHY))
             if not key.isalpha():
                 found.append((start, start - end, 2, end, "model", None, ""))
