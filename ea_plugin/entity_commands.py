@@ -62,7 +62,7 @@ def cmd_catalog_learn(args: argparse.Namespace) -> int:
     for line in read_file(args.corpus):
         record = line.record
         text = record.get(args.text_field) if record is not None else None
-        if not isinstance(text, str) or not text.strip():
+        if record is None or not isinstance(text, str) or not text.strip():
             skipped += 1  # not an object, or no text: nothing to learn from
             continue
         texts.append(text)

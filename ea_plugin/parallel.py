@@ -190,7 +190,7 @@ class RayActors(Engine):
         if workers is None:  # as many judges as the cluster has of what one takes
             kind = "GPU" if "num_gpus" in resources else "CPU"
             workers = max(1, int(ray.cluster_resources().get(kind, 1)))
-        actor = ray.remote(max_restarts=1, **resources)(StepJudge)
+        actor = ray.remote(max_restarts=1, **resources)(StepJudge)  # type: ignore[call-overload]  # resources: num_cpus/num_gpus
         self.actors = [actor.remote(_with_url(config, base_urls, i)) for i in range(workers)]
         self.turn = 0
         self.ray = ray

@@ -37,6 +37,7 @@ list a code), ``software`` / ``software_keys`` / ``is_software(name)`` / ``find_
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -708,18 +709,20 @@ def _load(paths: tuple[str, ...]) -> Catalog:
     return parse_catalog([(BUILTIN, _builtin_data())] + [(p, read_catalog_file(p)) for p in paths])
 
 
-def load_catalog(paths: str | Path | Sequence[str | Path] | None = None) -> Catalog:
+def load_catalog(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+) -> Catalog:
     """The built-in catalog extended by the user's files; built once per process for each list of files."""
     if paths is None:
         paths = ()
-    elif isinstance(paths, (str, Path)):
+    elif isinstance(paths, (str, os.PathLike)):
         paths = (paths,)
     return _load(tuple(_resolved(p) for p in paths))
 
 
 def _resolved(path: Any) -> str:
     """A catalog path made absolute (the cache key), or a CatalogError for what cannot be a path."""
-    if not isinstance(path, (str, Path)) or "\x00" in str(path):
+    if not isinstance(path, (str, os.PathLike)) or "\x00" in os.fspath(path):
         raise CatalogError(f"a catalog must be a file path (str or Path) without NUL characters, got {path!r:.80}")
     return str(Path(path).resolve())
 

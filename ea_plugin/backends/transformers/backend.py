@@ -509,7 +509,8 @@ def _load_model(model: Any, adapter: Any, device: str | None, dtype: Any, merge:
 
         target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         dtype = _resolve_dtype(dtype, target)
-        lm = AutoModelForCausalLM.from_pretrained(str(model), dtype=dtype, attn_implementation="sdpa").to(target)
+        loaded: Any = AutoModelForCausalLM.from_pretrained(str(model), dtype=dtype, attn_implementation="sdpa")
+        lm = loaded.to(target)
     else:
         lm = model if device is None else model.to(device)
     if adapter is not None:

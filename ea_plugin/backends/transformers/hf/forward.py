@@ -32,7 +32,7 @@ def run(
             input_ids=input_ids,
             position_ids=position_ids,
             attention_mask=mask,
-            **{cache_argument(type(causal_lm)): cache},
+            **{cache_argument(type(causal_lm)): cache},  # type: ignore[arg-type]  # a class is hashable
             use_cache=cache is not None,
             logits_to_keep=keep,
             **extra,
@@ -41,7 +41,7 @@ def run(
 
 
 @functools.cache
-def cache_argument(model_type: type) -> str:
+def cache_argument(model_type: Any) -> str:
     """The name under which ``model_type.forward`` takes the KV cache: ``cache`` in newer transformers (where
     ``past_key_values`` is deprecated, and gone in 5.40), ``past_key_values`` before."""
     parameters = inspect.signature(model_type.forward).parameters
