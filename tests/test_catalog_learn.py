@@ -2,6 +2,7 @@
 pages, that its output is an ordinary catalog that only adds knowledge, and `ea-judge catalog learn`."""
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -226,3 +227,21 @@ def test_a_catalog_learned_from_a_sets_chunks_alone_never_makes_it_worse(name):
 
     before, after = right(base), right(learned)
     assert before <= after, [rows[i]["question"] for i in sorted(before - after)[:5]]
+
+
+_PAGE_PIECES = [*_PIECES, "【", "】", "（", "）", "\t", "  ", "|", "FAIRINO", "法奥", "Code 9 (OCF)", "ZX-9", "P86",
+                "Flexo", "ＡＢ１２", "\u200b", "İ", "ß", "𝔸1", "固件", "firmware ", "Ab1 (A1)", "AL016"]
+
+
+@settings(max_examples=int(os.environ.get("EA_FUZZ_EXAMPLES", "20")), deadline=None)  # each learns and loads twice
+@given(st.lists(st.tuples(st.lists(st.sampled_from(_PAGE_PIECES), max_size=6),
+                          st.lists(st.sampled_from(_PAGE_PIECES), max_size=25)), max_size=12),
+       st.integers(min_value=1, max_value=3))
+def test_whatever_the_corpus_the_learned_catalog_loads(tmp_path_factory, pages, min_support):
+    titles, texts = ["".join(t) for t, _ in pages], ["".join(x) for _, x in pages]
+    mapping = learn_catalog(texts, titles, min_support=min_support)
+    path = tmp_path_factory.mktemp("learned") / "learned.yaml"
+    write_learned(mapping, path)
+    catalog = check_catalog(path)
+    assert all(e.get("support", 0) >= min_support for e in mapping["series"] + mapping["brands"])
+    assert len(catalog.series) >= len(load_catalog().series)
