@@ -94,6 +94,9 @@ def test_a_lower_or_title_case_series_word_no_catalog_knows_is_read_weak(text, w
     # an interface after a word, a signal name, a heading in capitals
     "When a fault is detected the 驱动器 stops", "I2T-Model Amplifier overload", "TIO RS485通道",
     "/HWBB1 與 /HWBB2 輸入", "SAFETY CONTROLLER ERROR",
+    # inflected English words and conjunctions before a number or a product word, in any case but camel
+    "Troubleshooting 驱动器, E08", "Troubleshooting N5, fault 12", "TROUBLESHOOTING N5", "Dynamic Braking I2T",
+    "WARNING 12", "check whether 12 comes back", "during 50 run", "Enabled 3 axes",
 ])
 def test_never_products(text):
     assert _products(text) == []

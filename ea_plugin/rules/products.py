@@ -49,6 +49,10 @@ _TERMINAL = re.compile(r"[a-z]+\d")  # DI1, SW1, CN1: letters and one digit name
 _PROSE = PROSE_BEFORE_NUMBER | RUNNING_TEXT | ENGLISH_SHORT
 # Capitalised English words glued to one digit name a numbered thing of the text (Sync0, Arch3, SyncManager2)
 _CAPITALISED_WORDS = re.compile(r"(?:[A-Z][a-z]+)+")
+# Inflected English words (Troubleshooting, powered, during, Braking, WARNING): words of running text in lower,
+# title or upper case, never series words (camel case is a name: PowerFlex)
+_INFLECTED = re.compile(r"[a-z]{2,}(?:ing|ed|tion|sion|ment|ness|ly)s?")
+_INFLECTION_LAST = frozenset("gdnsy")  # the last letters of _INFLECTED (a cheap gate)
 _SHORT_PART = re.compile(r"[a-z]\d{1,2}")  # N5, A6: a short name, sure on its own before a product word
 # A number with a unit glued (50hz, 24vdc, 3.5kw): a quantity, never a model's part
 _QUANTITY = re.compile(r"\d+(?:\.\d+)*(?:[kmμu]?(?:vdc|vac|v|a|w|hz|s|va)|mm|ms|rpm|kg|min|bps|kbps|mbps|nm|db)")
@@ -228,7 +232,8 @@ def _before_product_word(text: Text, start: int, end: int, word: re.Match[str]) 
         return not (("-" in key or "_" in key) and any(len(s) > 2 and s in _PROSE for s in re.split(r"[-_]", key)))
     written = text.written[start:end]
     if not marked(written):
-        return not english and key not in _PROSE  # "akd驱动器" as users type it; not "the 驱动器"
+        # "akd驱动器" as users type it; not "the 驱动器", "Troubleshooting 驱动器"
+        return not english and key not in _PROSE and not _INFLECTED.fullmatch(key)
     # "AKD drive"; in a line of capitals (SAFETY CONTROLLER ERROR) an English product word is running text
     return not (english and text.written[word.end() - 1].isupper())
 
@@ -242,6 +247,9 @@ def _spaced_part(text: Text, start: int, end: int, next_end: int, covered: dict[
     (``TIO RS485``) are no model's part."""
     lowered = text.lowered
     part = end + 1
+    if lowered[part - 2] in _INFLECTION_LAST and _INFLECTED.fullmatch(lowered, start, end) and (
+            not marked(written := text.written[start:end]) or written.isupper()):
+        return False  # "during 50", "Troubleshooting N5", "Braking I2T": running text before a number
     if lowered[part].isdigit():
         if _QUANTITY.fullmatch(lowered, part, next_end) is None:
             return True  # MG 400, xArm 6, SV 660N

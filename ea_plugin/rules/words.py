@@ -26,6 +26,7 @@ reach approx approximately least most more less only every each last first next 
 when while where which what this that these those their there here also again press check use using used replace
 connect refer appendix see above total only about around nearly less greater lower higher firmware software package
 the a an any all some no not per via its our your control controls system systems
+whether if unless because although though whenever wherever once during
 """.split())
 
 # English product words: after a model they make it one (CR10 robot, M1 drive), as 系列/驱动器/机器人 do (spec v3).
