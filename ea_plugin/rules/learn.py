@@ -576,14 +576,23 @@ class _Learner:
             names = {word for kind, word in votes if kind == "new" and self.trial.lookup_model(_key(word)) is None}
             if names:
                 groups.append((names, {ident}))
-        # A Latin word that the corpus also writes in lower case is a word of text (Troubleshooting, Amplifier)
-        latin = {w for names, _ in groups for w in names if w.isascii()}
-        if latin:
-            pattern = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(map(re.escape, {w.lower() for w in latin}))) +
-                                 r")(?![A-Za-z])")
-            lower = {m for page in self.pages for m in pattern.findall(page.text)}
-            groups = [(names - {w for w in names if w.lower() in lower}, members) for names, members in groups]
-            groups = [(names, members) for names, members in groups if names]
+        # A brand is written beside its series: a word the corpus mostly writes elsewhere is a word of text
+        # (Troubleshooting, 下表列出), and a Latin word it also writes in lower case is one (Amplifier)
+        words = {w for names, _ in groups for w in names}
+        if words:
+            beside = Counter()
+            for votes in self.brand_votes.values():
+                for (kind, word), n in votes.items():
+                    if kind == "new":
+                        beside[word] += n
+            pattern = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+                                 + r")(?![A-Za-z])", re.I)
+            written = Counter(m for page in self.pages for m in pattern.findall(page.title + "\n" + page.text))
+            everywhere = Counter()
+            for form, n in written.items():
+                everywhere[form.lower()] += n
+            bad = {w for w in words if 2 * beside[w] < everywhere[w.lower()] or (w.isascii() and w.lower() in written)}
+            groups = [(names - bad, members) for names, members in groups if names - bad]
         merged: list[tuple[set[str], set[str]]] = []
         for names, members in groups:
             for other in [g for g in merged if g[0] & names]:
