@@ -151,6 +151,15 @@ def test_product_rule_on_v3_forms(question, chunk, label):
     assert judgement.label == label, judgement.reasoning
 
 
+def test_running_text_added_to_a_question_never_drops_an_aligned_pair():
+    """scripts/running_text_probe.py's second probe on the first aligned pairs of the sets (a units, step,
+    interface, software or prose phrase added to the question)."""
+    from scripts.running_text_probe import probe
+
+    report, dropped = probe(limit=300)
+    assert dropped == 0, report
+
+
 # -- properties at the text boundary --------------------------------------------------------------------
 PIECES = ["ACOPOS", "acopos", "P3", "p76", "inverter", "ACOPOSinverter", "PreciseFlex", "preciseflex", "400",
           "OSP", "osp", "-", " ", "", "TwinCAT", "ROS", "2", "3.1", "V3", "Windows", "10", "软件", "固件", "firmware",
