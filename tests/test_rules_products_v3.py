@@ -72,6 +72,7 @@ def test_a_lower_or_title_case_word_before_a_model_is_not_its_series_word(text, 
     # capitalised words glued to one digit name a numbered thing of the text, a model only beside the same word
     ("Sync0 Shift Time", "Sync0", "sync0"), ("Arch3指令控制参数错误", "Arch3", "arch3"),
     ("SyncManager2/3 error", "SyncManager2", "syncmanager2"),
+    ("base0 offset", "base0", "base0"), ("braking1 resistor", "braking1", "braking1"),  # an English word, any case
 ])
 def test_a_lower_or_title_case_series_word_no_catalog_knows_is_read_weak(text, written, main):
     assert _products(text) == [(written, main, True)]

@@ -126,8 +126,12 @@ def model_confidence(written: str, m: re.Match[str]) -> int:
         return 0  # DI1, CN1, CR5: a terminal or part, or a short name that needs a context
     if short:
         return 0  # FR10, KR16: a short name, a model only in a context (spec v3)
-    if not sep and len(digits) == 1 and m.end("digits") == m.end() and _CAPITALISED_WORDS.fullmatch(written_letters):
-        return WEAK  # Sync0, Arch3, SyncManager2: words of the text with a number (decide only beside the same word)
+    if not sep and m.end("digits") == m.end() and (
+            (len(digits) == 1 and _CAPITALISED_WORDS.fullmatch(written_letters))
+            or (not is_marked and (len(letters) > 3 and letters in ENGLISH_SHORT or _INFLECTED.fullmatch(letters)))):
+        # Sync0, Arch3, SyncManager2, base0, braking1: words of the text with a number (decide only beside the
+        # same word)
+        return WEAK
     return STRONG if len(letters) <= 8 or is_marked else WEAK
 
 
