@@ -187,3 +187,21 @@ def test_a_series_word_and_part_read_the_same_in_any_case_and_spacing(model, aft
     main = {p.main for p in extract_entities(f"{before}{model}{after}").products if not p.is_brand}
     for variant in (model.upper(), model.replace(" ", "-")):
         assert {p.main for p in extract_entities(f"{before}{variant}{after}").products if not p.is_brand} == main
+
+
+PROSE = ["during", "Troubleshooting", "whether", "Check", "Replace", "the", "motor", "Sync0", "50Hz", "50 Hz", "24VDC",
+         "3.5kW", "100ms", "after", "run", "it", "comes", "back", "Step 2", "I2T-Model", "Amplifier", "powered", "for",
+         "15", "min", "Braking", "WARNING", "/HWBB1", "via", "RS485", "TwinCAT 3", "axis 3", "sensor 1", "Rev B", ","]
+ALIGNED_PAIRS = [("N5驱动器 error 12", "Troubleshooting N5驱动器, fault 12: Device temperature above 80°C."),
+                 ("Beckhoff 伺服 error 0x8135", "Beckhoff 伺服 诊断信息\n0x8135 Cycle time: a multiple of 125 μs"),
+                 ("SV660N报E100", "SV660N E100.1：过流"), ("MG400报警17", "MG400机械臂 报警17：关节超限位")]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(ALIGNED_PAIRS), st.lists(st.sampled_from(PROSE), min_size=1, max_size=8).map(" ".join),
+       st.booleans())
+def test_running_text_around_a_question_never_drops_its_aligned_chunk(pair, prose, before):
+    question, chunk = pair
+    question = f"{prose} {question}" if before else f"{question} {prose}"
+    judgement = load_judge("rules").judge(question, chunk)
+    assert judgement.label == ALIGNED, judgement.reasoning
