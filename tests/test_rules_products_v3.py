@@ -70,7 +70,7 @@ def test_a_lower_or_title_case_word_before_a_model_is_not_its_series_word(text, 
     ("KR 16", "KR 16", "kr16"),  # a spaced short name: sure only in a context
     ("XR 5报警112", "XR 5", "xr5"),  # ... and its digit is not a code (112 is)
     # capitalised words glued to one digit name a numbered thing of the text, a model only beside the same word
-    ("Sync0 Shift Time", "Sync0", "sync0"), ("Arch3指令控制参数错误", "Arch3", "arch3"),
+    ("Arch3指令控制参数错误", "Arch3", "arch3"), ("Circle3 point", "Circle3", "circle3"),
     ("SyncManager2/3 error", "SyncManager2", "syncmanager2"),
     ("base0 offset", "base0", "base0"), ("braking1 resistor", "braking1", "braking1"),  # an English word, any case
 ])
@@ -95,6 +95,9 @@ def test_a_lower_or_title_case_series_word_no_catalog_knows_is_read_weak(text, w
     # an interface after a word, a signal name, a heading in capitals
     "When a fault is detected the 驱动器 stops", "I2T-Model Amplifier overload", "TIO RS485通道",
     "/HWBB1 與 /HWBB2 輸入", "SAFETY CONTROLLER ERROR",
+    # interfaces, protocols, encodings and signals glued to their number
+    "Sync0 Shift Time", "SYNC0", "CRC32 check", "SHA256", "UTF-8", "PCIe3", "NEMA4", "GPIO5", "UART1", "TPDO1",
+    "HTTP2", "AES128", "Hall1",
     # inflected English words and conjunctions before a number or a product word, in any case but camel
     "Troubleshooting 驱动器, E08", "Troubleshooting N5, fault 12", "TROUBLESHOOTING N5", "Dynamic Braking I2T",
     "WARNING 12", "check whether 12 comes back", "during 50 run", "Enabled 3 axes",

@@ -10,6 +10,7 @@ import re
 NEVER_PRODUCT = frozenset("""
 rs ip ipv ac dc pt ntc ptc kty rj ul iec en iso gb din vde csa ce cat sil ple usb ddr com eth lan cia
 can canopen ethercat profinet profibus modbus ethernet devicenet cclink mechatrolink sercos ssi biss endat
+crc sha utf pcie nema gpio uart usart wlan http https tls ssl aes jpeg tpdo rpdo sync hall lipo
 cn di do ai ao dio sw ch led lcd cpu mcu gpu fan pin tb jp db pg sb km qf fu hl ka kt io plc hmi pid pwm
 vf svc foc agv amr cnc scara
 kw kv kva hz khz mhz ms us ns mm cm nm mv ma va rpm kg dn bit bits byte bytes kb mb gb awg
