@@ -226,14 +226,14 @@ def _family_reading(token: str, catalog: Catalog) -> tuple[int, str, str, str, s
     vendor = _vendor_pattern(forms)
     m = vendor.match(token) if vendor is not None else None
     if m is not None:
-        form = forms[int(m.lastgroup[1:])]
-        digits = re.search(r"\d+", m.group(0)).group(0)
+        form = forms[int(str(m.lastgroup)[1:])]
+        digits = re.search(r"\d+", m.group(0)).group(0)  # type: ignore[union-attr]  # the form has digits
         why = f"catalog code form {form.prefix.upper()} ({form.family} family)"
         return m.end(), why, form.family, normalize_code_main(digits), None, False
     m = _FAMILY.match(token)
     if m is None:
         return None
-    group = m.lastgroup if m.lastgroup != "sub" else next(g for g in _GROUP_FAMILY if m.group(g) is not None)
+    group = str(m.lastgroup) if m.lastgroup != "sub" else next(g for g in _GROUP_FAMILY if m.group(g) is not None)
     main = m.group(group)
     if group == "hex_h" and len(main) < 4:
         return None  # "10h" is ten hours; hex values written with h have 4+ digits (2310h)
@@ -332,8 +332,8 @@ def read_bare_codes(
             if before and lowered.endswith(_PARAMETER_CUE_ENDS, 0, before):
                 cue = _PARAMETER_CUE.search(lowered, max(0, start - _CUE_WINDOW), start)
             if cue and _quantity_or_date(lowered, end, taken) is None:
-                why = f"parameter number after cue {cue.group('cue')!r}"
-                params.append(Parameter(written[start:end], (start, end), why, main))
+                params.append(Parameter(written[start:end], (start, end),
+                                        f"parameter number after cue {cue.group('cue')!r}", main))
                 continue
             if start and lowered[start - 1] in _MINUS:  # a sign only where no word or number joins it
                 at = start - 1
@@ -446,7 +446,9 @@ def _mnemonic_written(shown: str, token: str, catalog: Catalog) -> str | None:
 # heading with a Chinese description); PLAIN (a table cell, brackets beside a number, an English cue or heading:
 # no capitalised word, "| Ramp |", "error 7 (Init)", "Hint:", "Code"); MARKED (English text that goes on after an
 # English cue: a digit, a mixed case or the catalog's listing only).
-_ANY, _PLAIN, _MARKED = None, frozenset(("mixed", "listed", "digits", "upper", "lower")), frozenset(
+# which written forms of a mnemonic a context accepts (None: any)
+_ANY: frozenset[str] | None = None
+_PLAIN, _MARKED = frozenset(("mixed", "listed", "digits", "upper", "lower")), frozenset(
     ("mixed", "listed", "digits"))
 
 
@@ -477,6 +479,7 @@ def read_mnemonics(
     listed = catalog.listed_mnemonics
     ends: dict[int, int] | None = None  # numbered codes by their end, for the brackets
     out = faults
+    accepts: frozenset[str] | None  # the written forms the context takes (None: any)
     for start, end in tokens:
         if not (2 <= end - start <= 6) or lowered[start] not in _ASCII_LETTERS:
             continue

@@ -120,7 +120,7 @@ def _sure(products: tuple[Product, ...], other: tuple[Product, ...]) -> tuple[Pr
     models = [o for o in other if not o.is_brand]
     # the openings (up to a series word's 24 letters) of the other side's models: linear in both sides
     openings = {o.model[:i] for o in models for i in range(1, min(len(o.model), 24) + 1)}
-    return tuple(p for p in products if not p.weak or _WORD.match(p.text.lower()).group(0) in openings)
+    return tuple(p for p in products if not p.weak or _WORD.match(p.text.lower()).group(0) in openings)  # type: ignore[union-attr]
 
 
 _WORD = re.compile(r"[a-z]*")

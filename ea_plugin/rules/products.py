@@ -259,7 +259,7 @@ def _spaced_part(text: Text, start: int, end: int, next_end: int, covered: dict[
             return True  # MG 400, xArm 6, SV 660N
         # a one-letter unit after a series word in capitals may be a variant letter (MG 400W); not after prose
         return lowered[next_end - 2].isdigit() and marked(text.written[start:end])
-    if not _PART.fullmatch(lowered, part, next_end) or _LEADING_LETTERS.match(lowered, part).group(0) in NEVER_PRODUCT:
+    if not _PART.fullmatch(lowered, part, next_end) or _leading_letters(lowered, part) in NEVER_PRODUCT:
         return False
     if marked(text.written[start:end]):
         return True
@@ -395,7 +395,7 @@ def _read_model(shown: str, how: str, why: str, series_id: str | None, catalog: 
         if sure == WEAK:
             why = f"{why}, weak (no catalog or context makes it sure)"
         return why, normal, main, None, None, False, sure == WEAK
-    letters = re.match(r"[a-z]*", token).group(0)
+    letters = _leading_letters(token)
     if letters in NEVER_PRODUCT or letters in RUNNING_TEXT or len(token) < 2:
         return None
     return why, normal, main, None, None, False, False
@@ -404,7 +404,7 @@ def _read_model(shown: str, how: str, why: str, series_id: str | None, catalog: 
 def _alias_inside_word(token: str, normal: str, series_id: str, catalog: Catalog) -> bool:
     """Whether the catalog matched ``normal`` only by an alias that ends inside the token's leading run of
     letters (``acopos`` in ``acoposinverterp76``): that run is another, longer series word."""
-    letters = _LEADING_LETTERS.match(token).group(0)
+    letters = _leading_letters(token)
     keys = _alias_keys_of(series_id, catalog)
     if normal in keys or main_model_of(token) in keys:
         return False
@@ -415,6 +415,12 @@ def _alias_inside_word(token: str, normal: str, series_id: str, catalog: Catalog
 _LEADING_LETTERS = re.compile(r"[a-z]*")
 
 
+def _leading_letters(text: str, pos: int = 0) -> str:
+    """The run of ASCII letters at ``pos`` (maybe empty)."""
+    m = _LEADING_LETTERS.match(text, pos)
+    return m.group(0) if m else ""
+
+
 @lru_cache(maxsize=1024)
 def _alias_keys_of(series_id: str, catalog: Catalog) -> frozenset[str]:
     series = catalog.series[series_id]
@@ -422,17 +428,17 @@ def _alias_keys_of(series_id: str, catalog: Catalog) -> frozenset[str]:
 
 
 @lru_cache(maxsize=64)
-def _series_words(catalog: Catalog) -> dict[str, str]:
+def _series_words(catalog: Catalog) -> dict[str, str | None]:
     """Series words of the catalog (the letters that open a series alias, 4+ letters: acopos, sinamics, minas)
     -> their brand ("" where series of several brands share the word): a model part after one of them, in
     any case, is a model of that brand."""
-    words: dict[str, str] = {}
+    words: dict[str, str | None] = {}
     for series in catalog.series.values():
         for alias in series.aliases:
             head = _ALIAS_HEAD.match(lower_same_length(nfkc(alias)))
             if head is None:
                 continue
-            word = head.group(1)
+            word = str(head.group(1))
             words[word] = series.brand if words.get(word, series.brand) == series.brand else ""
     return words
 

@@ -21,7 +21,7 @@ def _direct_init(cls: _T) -> _T:
     exec(f"def __init__(self, {', '.join(params)}):{body}", namespace)  # noqa: S102
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init
+    cls.__init__ = init  # type: ignore[misc]  # set on the class, for the class's own fields
     return cls
 
 
