@@ -6,9 +6,11 @@ block leaked into think mode.
 
 The model: the tiny Qwen3 (real tokenizer) at width 256 with a wide initialisation (embeddings of
 norm ~8, so a few steps can make a token clearly the likeliest of 151,936), embeddings frozen
-(LLaMA-Factory's freeze tuning of every layer plus the final norm): that keeps a step at ~0.2 s on two
-cores, since the 39M-parameter embedding needs neither gradients nor Adam state. Measured: all 16
-labels right in both modes from epoch 16 of 20 (loss ~0.01).
+(LLaMA-Factory's freeze tuning of every layer plus the final norm): the 39M-parameter embedding needs
+neither gradients nor Adam state. Each record is ~2,100 tokens (the v3 system prompt is ~1,940), so a
+step is the cost of one such sequence: without gradient checkpointing (nothing to save on 40M parameters;
+the same gradients) and with OpenMP threads that sleep rather than spin while they wait, a step costs
+~0.9 CPU-s instead of ~3.2 on a busy 2-core box (benchmarks/RESULTS.md, "Test suite time").
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ RECIPE = {
     "freeze_extra_modules": "norm", "per_device_train_batch_size": 1, "gradient_accumulation_steps": 1,
     "learning_rate": 5.0e-3, "lr_scheduler_type": "cosine", "warmup_steps": 0.05, "num_train_epochs": 20,
     "logging_steps": 32, "save_strategy": "no",
+    # Checkpointing recomputes the forward in the backward: a third more work for memory this model does not need.
+    "disable_gradient_checkpointing": True,
 }
 
 
@@ -44,9 +48,12 @@ def _clean(name: str) -> list[dict]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
-def test_trained_judge_reproduces_its_training_labels_in_both_modes(tiny_model_dir, tmp_path):
+def test_trained_judge_reproduces_its_training_labels_in_both_modes(tiny_model_dir, tmp_path, monkeypatch):
     from devtools.tiny_model import build_tiny_qwen3
 
+    # The training child's OpenMP threads sleep while they wait instead of spinning: on a 2-core box shared with
+    # other work a spinning thread burns the core the other one needs (2-3x the CPU time per step, measured).
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
     base = build_tiny_qwen3(tiny_model_dir.parent / "tiny-qwen3-memo", **MEMO_MODEL)
     for name in ("aligned.json", "unaligned.json"):
         (tmp_path / name).write_text(json.dumps(_clean(name), ensure_ascii=False), encoding="utf-8")
