@@ -10,6 +10,7 @@ scripts/setup_vllm_venv.sh
 [ -n "${EA_SKIP_LATEST:-}" ] || scripts/setup_latest_venv.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 .venv/bin/ruff check .
+.venv/bin/python -m mypy  # ea_plugin, as [tool.mypy] in pyproject.toml says
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ -z "${EA_SKIP_LATEST:-}" ]; then

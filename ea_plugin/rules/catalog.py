@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 import ahocorasick
 import yaml
@@ -190,7 +190,7 @@ class Catalog:
         if self._order_codes is not None:
             match = self._order_codes.match(normal)
             if match:
-                return self.series[self._order_ids[match.lastgroup]]
+                return self.series[self._order_ids[str(match.lastgroup)]]
         return None
 
     @property
@@ -265,7 +265,9 @@ class Catalog:
         for brand in self.brands.values():
             for alias in brand.aliases:
                 add(alias, "brand", brand.id, False, f"brand {brand.id!r}")
-        patterns, self._order_ids, forms = [], {}, []
+        patterns: list[str] = []
+        self._order_ids: dict[str, str] = {}
+        forms: list[CodeForm] = []
         for series in self.series.values():
             for alias in series.aliases:
                 add(alias, "series", series.id, False, f"series {series.id!r}")
@@ -335,7 +337,10 @@ MAX_DEPTH = 64  # nesting of lists and mappings
 MAX_MESSAGE = 600  # characters of a CatalogError message
 
 
-class _CatalogLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml where built: fast, depth-bounded
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where built: fast
+
+
+class _CatalogLoader(_BaseLoader):  # type: ignore[valid-type,misc]  # chosen at import: libyaml or pure Python
     """yaml's SafeLoader that checks the composed document before building it: no repeated key in a mapping,
     nesting and alias expansion bounded (a 443-byte alias bomb expands to ~10^9 nodes)."""
 
@@ -449,6 +454,10 @@ def _where(source: str, key: str, index: int, entry: Any) -> str:
     return f"{source}: {key}[{index}]" + (f" (id {_shown(ident)})" if ident else "")
 
 
+@overload
+def _text(entry: dict[str, Any], name: str, where: str, required: Literal[True]) -> str: ...
+@overload
+def _text(entry: dict[str, Any], name: str, where: str, required: bool = False) -> str | None: ...
 def _text(entry: dict[str, Any], name: str, where: str, required: bool = False) -> str | None:
     value = entry.get(name)
     if value is None:

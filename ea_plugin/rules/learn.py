@@ -162,9 +162,14 @@ def learn(texts: Iterable[str], titles: Sequence[str | None] | None = None, ids:
     # The candidates as a catalog of their own on top of what is known: the rules then read them in any
     # spacing and case, and tell which pages name them.
     trial = parse_catalog([("known", _as_data(base)), ("candidates", {
-        "learned": True, "series": [{"id": LEARNED_PREFIX + n, "aliases": sorted(forms, key=forms.get, reverse=True)}
+        "learned": True, "series": [{"id": LEARNED_PREFIX + n, "aliases": _most_written_first(forms)}
                                     for n, forms in candidates.items()]})])
     return _Learner(pages, base, trial, min_support, software, pairs, candidates).run()
+
+
+def _most_written_first(forms: Counter[str]) -> list[str]:
+    """A candidate's spellings, the most written first (the first is its name)."""
+    return sorted(forms, key=lambda form: forms[form], reverse=True)
 
 
 # Metadata keys a host's index keeps a page's title or file name under (LlamaIndex readers, LangChain loaders).
@@ -301,9 +306,9 @@ def _series_candidates(pages: list[_Page], base: Catalog, software: dict[str, li
             parts.add(normalize_product(part.lower()))
     for long, short in pairs:  # PreciseFlex 400 (PF400), ZETAMOTION ZA7 (Z7): Y is a name of the same series
         small = normalize_product(short.lower())
-        words = long.split()
-        for cut in range(len(words)):  # the longest tail of X that is a candidate
-            big = normalize_product(" ".join(words[cut:]).lower())
+        long_words = long.split()
+        for cut in range(len(long_words)):  # the longest tail of X that is a candidate
+            big = normalize_product(" ".join(long_words[cut:]).lower())
             if big in forms and small != big and (_abbreviates(small, big) or small in big):
                 forms[big][short] += 1
                 parts.add(small)
@@ -425,7 +430,7 @@ class _Learner:
                     and not any(s < h.end and h.start < e for s, e in codes)]  # a code the rules read is no series
         mentions += [(p.span[0], p.span[1], p.series) for p in entities.products if p.series and not p.is_brand]
         mentions.sort()
-        brands = {p.span[1]: p.brand for p in entities.products if p.is_brand}
+        brands = {p.span[1]: p.brand for p in entities.products if p.is_brand and p.brand is not None}
         named: dict[str, None] = {}
         in_heading: dict[str, None] = {}
         last_end = -1
@@ -571,7 +576,7 @@ class _Learner:
                      if len(word_pages[vote[1]]) >= self.min_support}
             known = [vote for vote in votes if vote[0] == "known"]
             if known:
-                chosen[ident] = max(known, key=votes.get)[1]
+                chosen[ident] = max(known, key=lambda vote: votes[vote])[1]
                 continue
             names = {word for kind, word in votes if kind == "new" and self.trial.lookup_model(_key(word)) is None}
             if names:
@@ -580,7 +585,7 @@ class _Learner:
         # (Troubleshooting, 下表列出), and a Latin word it also writes in lower case is one (Amplifier)
         words = {w for names, _ in groups for w in names}
         if words:
-            beside = Counter()
+            beside: Counter[str] = Counter()
             for votes in self.brand_votes.values():
                 for (kind, word), n in votes.items():
                     if kind == "new":
@@ -588,7 +593,7 @@ class _Learner:
             pattern = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True))
                                  + r")(?![A-Za-z])", re.I)
             written = Counter(m for page in self.pages for m in pattern.findall(page.title + "\n" + page.text))
-            everywhere = Counter()
+            everywhere: Counter[str] = Counter()
             for form, n in written.items():
                 everywhere[form.lower()] += n
             bad = {w for w in words if 2 * beside[w] < everywhere[w.lower()] or (w.isascii() and w.lower() in written)}
