@@ -251,6 +251,8 @@ def _spaced_part(text: Text, start: int, end: int, next_end: int, covered: dict[
     (``TIO RS485``) are no model's part."""
     lowered = text.lowered
     part = end + 1
+    if end - start < 2:
+        return False  # one letter is no series word ("Rev B N5驱动器": the model is N5)
     if lowered[part - 2] in _INFLECTION_LAST and _INFLECTED.fullmatch(lowered, start, end) and (
             not marked(written := text.written[start:end]) or written.isupper()):
         return False  # "during 50", "Troubleshooting N5", "Braking I2T": running text before a number
