@@ -251,7 +251,11 @@ def test_training_label_with_the_served_judge_writes_its_labels_concurrently_and
     from ea_plugin.prompts import teacher_analysis
     from training.label import main as label_main
 
-    pairs = [TAUGHT[i % len(TAUGHT)] for i in range(24)]
+    # 24 distinct pairs (the journal labels a repeated pair once): the taught two, then variants the tiny
+    # judge was not taught. These get whatever the served judge answers; label rejects what it cannot use.
+    pairs = [*TAUGHT, *(Pair(f"{p.question}（{i}）", p.chunk) for i in range(11) for p in TAUGHT)]
+    served = {(p.question, p.chunk): v for p, v in
+              zip(pairs, lora_server.judge("think", max_tokens=256).judge_pairs(pairs), strict=True)}
     source = tmp_path / "pairs.jsonl"
     source.write_text("".join(json.dumps({"question": p.question, "chunk": p.chunk}, ensure_ascii=False) + "\n"
                               for p in pairs), encoding="utf-8")
@@ -269,14 +273,22 @@ def test_training_label_with_the_served_judge_writes_its_labels_concurrently_and
         watcher.join()
     assert max(seen) >= 12, f"the teacher never had 12 requests at once (peak {max(seen)})"
     stats = json.loads((out / "label_stats.json").read_text())
-    assert (stats["input_lines"], stats["rejected"], stats["teacher_calls"]) == (24, 0, 24)
+    rejects = [json.loads(line) for line in (out / "label_rejects.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert (stats["input_lines"], stats["rejected"], stats["teacher_calls"]) == (24, len(rejects), 24)
     assert stats["usage_reported"] == 24 and stats["prompt_tokens"] > 0 and stats["completion_tokens"] > 0
+    keys = [(p.question, p.chunk) for p in pairs]
+    labelled = {}
     for label, name in ((ALIGNED, "aligned.json"), ("不对齐", "unaligned.json")):
         records = json.loads((out / name).read_text(encoding="utf-8"))
-        expected = [p for p in pairs if tiny_judge.answer(p).label == label]
-        assert [(r["question"], r["chunk"]) for r in records] == [(p.question, p.chunk) for p in expected]
-        assert {r["llm_analysis"] for r in records} == {teacher_analysis(tiny_judge.answer(p).analysis, label)
-                                                        for p in expected}
+        got = [(r["question"], r["chunk"]) for r in records]
+        assert got == [k for k in keys if k in got]  # in input order
+        for key, record in zip(got, records, strict=True):
+            assert served[key].label == label
+            assert record["llm_analysis"] == teacher_analysis(served[key].reasoning, label)
+            labelled[key] = label
+    rejected = [(r["input"]["question"], r["input"]["chunk"]) for r in rejects]
+    assert sorted([*labelled, *rejected]) == sorted(keys)  # every pair labelled or rejected, once
+    assert [labelled.get((p.question, p.chunk)) for p in TAUGHT] == [tiny_judge.answer(p).label for p in TAUGHT]
 
 
 # -- a server that dies mid-batch (last: it kills merged_server) --------------------------------------
