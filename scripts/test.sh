@@ -5,9 +5,13 @@
 # allows (.venv holds LLaMA-Factory's pins); EA_SKIP_LATEST=1 skips that step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The three environments install side by side (mostly downloads and unpacking): vLLM's apart from the other
+# two, which both install this checkout in editable mode and so run one after the other.
+scripts/setup_vllm_venv.sh &
+vllm_setup=$!
 scripts/install.sh dev
-scripts/setup_vllm_venv.sh
 [ -n "${EA_SKIP_LATEST:-}" ] || scripts/setup_latest_venv.sh
+wait "$vllm_setup"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 .venv/bin/ruff check .
 .venv/bin/python -m mypy  # ea_plugin, as [tool.mypy] in pyproject.toml says
