@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.devsets.devset_report import DATA, SPLITS, describe, run
 from ea_plugin import ALIGNED, UNALIGNED, load_judge
-from scripts.devset_report import DATA, SPLITS, describe, run
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = {"question", "chunk", "label", "rule", "kind", "vendor", "source", "chunk_source", "why", "variant"}

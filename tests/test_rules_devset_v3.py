@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.devsets.devset_v3 import DATA, SPLITS
+from devtools.devsets.devset_v3_report import learn_catalog_file, report, score
 from ea_plugin import ALIGNED, UNALIGNED, load_judge
-from scripts.build_devset_v3 import DATA, SPLITS
-from scripts.devset_v3_report import learn_catalog_file, report, score
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = {"question", "chunk", "label", "rule", "kind", "vendor", "source", "chunk_source", "why", "chunk_title",

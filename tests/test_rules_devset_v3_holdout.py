@@ -11,8 +11,8 @@ import os
 
 import pytest
 
+from devtools.devsets.devset_v3_report import report, score
 from ea_plugin import load_judge
-from scripts.devset_v3_report import report, score
 
 # Recorded at the end of a session (None: not yet scored): a ratchet, raised as the rules improve. First scored
 # 2026-12-07 05:00 UTC: 0.9875 with 1 of 561 aligned pairs dropped (0.9920, none dropped, with a catalog learned

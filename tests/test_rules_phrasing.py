@@ -12,10 +12,10 @@ import json
 import random
 from collections import Counter
 
+from devtools.devsets.devset import write
+from devtools.devsets.devset_report import describe, run
+from devtools.devsets.phrasing import DATA, SEED, build
 from ea_plugin import ALIGNED, UNALIGNED, load_judge
-from scripts.build_devset import write
-from scripts.build_phrasing import DATA, SEED, build
-from scripts.devset_report import describe, run
 
 ACCURACY_FLOOR = 0.99  # measured 1.0000 on 1,233 pairs after fixes 1-3 of README.md (0.9984 before), less 1%
 ALIGNED_DROPPED_CEILING = 0.01  # measured 0.0000

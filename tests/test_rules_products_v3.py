@@ -158,7 +158,7 @@ def test_product_rule_on_v3_forms(question, chunk, label):
 def test_running_text_added_to_a_question_never_drops_an_aligned_pair():
     """scripts/running_text_probe.py's second probe on the first aligned pairs of the sets (a units, step,
     interface, software or prose phrase added to the question)."""
-    from scripts.running_text_probe import probe
+    from devtools.devsets.running_text_probe import probe
 
     report, dropped = probe(limit=300)
     assert dropped == 0, report

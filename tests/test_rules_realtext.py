@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.devsets.devset_report import describe, run
+from devtools.devsets.realtext import DATA
 from ea_plugin import ALIGNED, UNALIGNED, load_judge
-from scripts.build_realtext import DATA
-from scripts.devset_report import describe, run
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCURACY_FLOOR = 0.99  # measured 1.0000 on 907 pairs after fixes 1-4 of README.md (0.9361 before any), less 1%

@@ -10,19 +10,15 @@ The held-out split comes from other vendors' tables: read it to see how the rule
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from devtools.devsets.devset import DATA, SPLITS
 from ea_plugin.arguments import parse_options
 from ea_plugin.jsonl import read_file
 from ea_plugin.judge import AlignmentJudge, load_judge
-from scripts.build_devset import DATA, SPLITS
 from training.evaluate import LabelledPair, evaluate
 from training.judge_metrics import Scored, per_kind
 

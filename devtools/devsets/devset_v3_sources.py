@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset_v3" / "sources"
+OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "devset_v3" / "sources"
 FIELDS = ["code", "mnemonic", "level", "description", "description_zh"]
 Row = dict[str, str]
 

@@ -8,17 +8,13 @@ and the misses. The same report as scripts/devset_report.py, over the harder pai
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from devtools.devsets.devset_report import describe, run
+from devtools.devsets.realtext import DATA
 from ea_plugin.arguments import parse_options
 from ea_plugin.judge import AlignmentJudge, load_judge
-from scripts.build_realtext import DATA
-from scripts.devset_report import describe, run
 
 SPLIT = "realtext"
 

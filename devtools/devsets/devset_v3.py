@@ -20,19 +20,15 @@ import csv
 import json
 import random
 import re
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from devtools.devsets.devset import balance, dedupe, fullwidth  # as the v2 dev set: de-duplication, balance, NFKC
 from ea_plugin import jsonl
 from ea_plugin.prompts import ALIGNED, UNALIGNED
-from scripts.build_devset import balance, dedupe, fullwidth  # as the v2 dev set: de-duplication, balance, NFKC
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset_v3"
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "devset_v3"
 SEED = 20261207
 SPLITS = ("devset", "holdout")
 PER_KIND = 29  # pairs per (source, kind) at most, before class balancing

@@ -20,13 +20,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from devtools.devsets.devset_report import DevsetResult, describe, load_split, run
+from devtools.devsets.devset_v3 import DATA, SPLITS
 from ea_plugin.judge import AlignmentJudge, load_judge
 from ea_plugin.prompts import ALIGNED, UNALIGNED
-from scripts.build_devset_v3 import DATA, SPLITS
-from scripts.devset_report import DevsetResult, describe, load_split, run
 from training.evaluate import parse_options
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset" / "sources"
+OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "devset" / "sources"
 FIELDS = ["code", "level", "description", "description_zh", "hex"]
 Row = dict[str, str]
 

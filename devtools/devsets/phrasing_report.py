@@ -7,18 +7,13 @@ misses, and accuracy per question form (the ``variant`` field: order, case, scri
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 
-if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from devtools.devsets.devset_report import load_split
+from devtools.devsets.phrasing import DATA
+from devtools.devsets.realtext_report import report
 from ea_plugin.judge import AlignmentJudge
-from scripts.build_phrasing import DATA
-from scripts.devset_report import load_split
-from scripts.realtext_report import report
 from training.evaluate import evaluate
 from training.judge_metrics import per_kind
 

@@ -18,13 +18,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-
-if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ea_plugin.backends.rules import RulesBackend
 from ea_plugin.examples import WORKED_EXAMPLES
@@ -33,7 +29,7 @@ from ea_plugin.judgement import Pair
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 from ea_plugin.rules import extract_entities
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SETS = ("tests/data/devset/devset.jsonl", "tests/data/devset/holdout.jsonl", "tests/data/realtext/realtext.jsonl",
         "tests/data/phrasing/phrasing.jsonl", "tests/data/devset_v3/devset.jsonl")
 TRAINING = ("training/examples/aligned.json", "training/examples/unaligned.json")

@@ -13,15 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from devtools.devsets.devset_sources import Row, Source, _row, extract
 
-from scripts.devset_extract_sources import Row, Source, _row, extract
-
-OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "realtext" / "sources"
+OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "realtext" / "sources"
 
 
 def _cases(text: str, hex_codes: bool) -> list[tuple[str, str]]:

@@ -26,16 +26,10 @@ import csv
 import json
 import random
 import re
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from ea_plugin.prompts import ALIGNED, UNALIGNED
-from ea_plugin.rules.normalize import nfkc
-from scripts.build_devset import (
+from devtools.devsets.devset import (
     _NAMES,
     PANEL,
     PROFILES,
@@ -54,11 +48,13 @@ from scripts.build_devset import (
     with_brand,
     write,
 )
-from scripts.build_devset import (
+from devtools.devsets.devset import (
     DATA as DEVSET_DATA,
 )
+from ea_plugin.prompts import ALIGNED, UNALIGNED
+from ea_plugin.rules.normalize import nfkc
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "realtext"
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "realtext"
 SEED = 20261202
 PER_KIND = {"new_table": 14, "devset_skipped_rows": 10}  # pairs per (table, kind), by group
 

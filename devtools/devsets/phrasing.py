@@ -24,22 +24,27 @@ import argparse
 import json
 import random
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from itertools import chain, islice
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from devtools.devsets.devset import DATA as DEVSET_DATA
+from devtools.devsets.devset import Pair, Profile, Row, _fmt, dedupe, fullwidth, load_rows, with_brand, write
+from devtools.devsets.realtext import (
+    ALL_PROFILES,
+    INTROS,
+    NEW_PROFILES,
+    OUTROS,
+    Tables,
+    load_table,
+    names_in,
+    table_chunk,
+)
+from devtools.devsets.realtext import DATA as REALTEXT_DATA
 from ea_plugin.prompts import ALIGNED, UNALIGNED
-from scripts.build_devset import DATA as DEVSET_DATA
-from scripts.build_devset import Pair, Profile, Row, _fmt, dedupe, fullwidth, load_rows, with_brand, write
-from scripts.build_realtext import ALL_PROFILES, INTROS, NEW_PROFILES, OUTROS, Tables, load_table, names_in, table_chunk
-from scripts.build_realtext import DATA as REALTEXT_DATA
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "phrasing"
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "phrasing"
 SEED = 20261202
 PER_KIND = 9  # pairs per (table, kind)
 

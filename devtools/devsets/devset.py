@@ -23,7 +23,7 @@ from pathlib import Path
 from ea_plugin.jsonl import write_jsonl
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "devset"
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "devset"
 SEED = 20261202
 PER_KIND = {"devset": 40, "holdout": 30}  # pairs per (source, kind) before class balancing
 
