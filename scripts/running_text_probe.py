@@ -1,0 +1,15 @@
+"""Does running text ever make a product? A probe over the chunks of every set, with no labels of its own.
+
+The code lives in devtools/devsets/running_text_probe.py (tests import it from there); `--help` shows how to run it.
+"""
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from devtools.devsets.running_text_probe import main
+
+if __name__ == "__main__":
+    sys.exit(main())
