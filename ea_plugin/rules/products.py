@@ -23,6 +23,7 @@ from ea_plugin.rules.words import (
     PRODUCT_WORDS_EN,
     PRODUCT_WORDS_ZH,
     PROSE_BEFORE_NUMBER,
+    QUANTITY,
     RUNNING_TEXT,
     SOFTWARE,
     SOFTWARE_CUES,
@@ -54,8 +55,6 @@ _CAPITALISED_WORDS = re.compile(r"(?:[A-Z][a-z]+)+")
 _INFLECTED = re.compile(r"[a-z]{2,}(?:ing|ed|tion|sion|ment|ness|ly)s?")
 _INFLECTION_LAST = frozenset("gdnsy")  # the last letters of _INFLECTED (a cheap gate)
 _SHORT_PART = re.compile(r"[a-z]\d{1,2}")  # N5, A6: a short name, sure on its own before a product word
-# A number with a unit glued (50hz, 24vdc, 3.5kw): a quantity, never a model's part
-_QUANTITY = re.compile(r"\d+(?:\.\d+)*(?:[kmμu]?(?:vdc|vac|v|a|w|hz|s|va)|mm|ms|rpm|kg|min|bps|kbps|mbps|nm|db)")
 _PRODUCT_WORD_NEXT = re.compile(
     r" ?(?:" + "|".join(PRODUCT_WORDS + PRODUCT_WORDS_ZH) + ")| (?:" + "|".join(PRODUCT_WORDS_EN) + ")(?![a-z])"
 )
@@ -257,7 +256,7 @@ def _spaced_part(text: Text, start: int, end: int, next_end: int, covered: dict[
             not marked(written := text.written[start:end]) or written.isupper()):
         return False  # "during 50", "Troubleshooting N5", "Braking I2T": running text before a number
     if lowered[part].isdigit():
-        if _QUANTITY.fullmatch(lowered, part, next_end) is None:
+        if QUANTITY.fullmatch(lowered, part, next_end) is None:
             return True  # MG 400, xArm 6, SV 660N
         # a one-letter unit after a series word in capitals may be a variant letter (MG 400W); not after prose
         return lowered[next_end - 2].isdigit() and marked(text.written[start:end])

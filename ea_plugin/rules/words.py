@@ -92,13 +92,17 @@ INDEX_NOUNS = ("关节", "轴", "通道", "端口", "节点", "电机", "模块"
 # motor No. 1), as 第 before it does.
 _ORDINAL_NOUNS = ("轴", "軸", "电机", "電機", "关节", "關節", "站", "槽", "机", "機", "模块", "模組", "通道", "端口",
                   "节点", "節點", "泵")
-# A unit stands on the number's own line (spec v3: "ALARM 4321⏎M-..." is code 4321, not 4321 metres).
-UNIT_AFTER = re.compile(
-    r"[ \t]*(?:[%‰°℃Ω]|(?:[kmμu]?(?:vdc|vac|v|a|w|hz|s|m|g|b|va|ohm)|mm|cm|nm|n·m|rpm|r/min|kg|[kmg]?bits?|bytes?|"
+# The units and measure words that make a number a quantity (24V, 50hz, 10次), the one list of them.
+_UNIT = (
+    r"(?:[%‰°℃Ω]|(?:[kmμu]?(?:vdc|vac|v|a|w|hz|s|m|g|b|va|ohm)|mm|cm|nm|n·m|rpm|r/min|kg|[kmg]?bits?|bytes?|"
     r"kb|mb|[kmg]?bps|baud|h|min|secs?|seconds?|minutes?|hours?|times|ppr|pulses?|degrees?|db)(?![a-z])"
     r"|[次个种台根条项行页章节轴路位倍度转圈年月日天秒分时周帧组把只件处段层级遍毫微伏安瓦赫米千万亿"
     r"個種臺條項頁節軸轉時幀組處層級萬億]|小[时時]|[号號#](?:" + "|".join(_ORDINAL_NOUNS) + "))"
 )
+# A unit after a number stands on the number's own line (spec v3: "ALARM 4321⏎M-..." is code 4321, not 4321 metres).
+UNIT_AFTER = re.compile(r"[ \t]*" + _UNIT)
+# A number with its unit glued, as one token (50hz, 24vdc, 3.5kw): a quantity, never a model's part.
+QUANTITY = re.compile(r"\d+(?:\.\d+)*" + _UNIT)
 
 # Words that, standing right before "N:", make it a step or a note, not a table row of codes.
 ROW_NOT_AFTER = frozenset("step item note figure fig table tab page chapter section no ratio time version".split())
