@@ -43,6 +43,11 @@ def _products(text: str) -> list[tuple[str, str, bool]]:
         ("CR10机器人报警22", "CR10", "cr10"),
         ("欧姆龙G5报警", "G5", "g5"),
         ("Omron G5显示55", "G5", "g5"),
+        # 系列 names a series, even where its letters open terminals or interfaces (AI1, DI1, CN1, RS485)
+        ("Ai-02系列 报警代码", "Ai-02", "ai02"),
+        ("请问AI-02系列控制器AL-069", "AI-02", "ai02"),
+        ("DI-10系列", "DI-10", "di10"),
+        ("cn200系列伺服", "cn200", "cn200"),
     ],
 )
 def test_product_forms_are_read_as_one_sure_model(text, written, main):
@@ -88,6 +93,9 @@ def test_a_lower_or_title_case_series_word_no_catalog_knows_is_read_weak(text, w
     "GX Works3", "TIA Portal V17", "软件XYZ100", "firmware AB12", "固件 GPL下", "package ab12", "Studio 5000",
     # short names with no context
     "FR10",
+    # a terminal, or a quantity, before 系列 (AI1系列: the terminal's; AC220V系列: the 220 V class); terminals
+    # before another product word (CN1伺服电机: the drive's connector)
+    "AI1系列", "DI2系列", "AC220V系列伺服", "DC-24V系列", "CN1伺服电机",
     # a number with a unit or a code cue after it is no model's part, the unit glued or spaced
     "rated 400 W", "Unidrive 2499号报警", "within 100 ms", "during 50Hz run", "during 50 Hz run",
     "powered 24VDC for 15 min", "Drive 3.5kW", "motor 400W", "wait 100ms", "supply 24V",
@@ -146,6 +154,9 @@ def test_an_alias_ending_inside_a_longer_series_word_is_not_that_series():
     # short names by context
     ("FR5 robot error code 46", "FR10 robot error code 46: joint overspeed", UNALIGNED),
     ("CR10机器人报警22", "CR5机器人 报警22：关节超速", UNALIGNED),
+    ("Ai-02系列控制器AL 28，怎么复位？", "FR 5机械臂 error code 28: The inverse kinematics calculation failed",
+     UNALIGNED),
+    ("AI-02系列今天AL-019", "Ai-02系列 报警代码\nAL019 开模终止位置异常", ALIGNED),
     # software is not a product
     ("IRC5报警20205", "TwinCAT 3 报警20205：选项异常", ALIGNED),
     ("ROS 2报错 error 5", "SV660N error 5: overcurrent", ALIGNED),

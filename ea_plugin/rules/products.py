@@ -75,6 +75,11 @@ _PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS + PROD
 # that is none: one look instead of the pattern).
 _WORD_AFTER_SPACE = frozenset(w[0] for w in PRODUCT_WORDS + PRODUCT_WORDS_ZH + PRODUCT_WORDS_EN)
 WEAK, STRONG = 1, 2  # how sure a model reading is (0: not a model)
+# 系列 (series) after letters and digits names a series, even where the letters open terminals or interfaces (DI1,
+# AI1): nobody calls a terminal a series (AI-02系列 is Chen Hsong's controller). Not one digit (AI1系列 may still be
+# the terminal's) nor a quantity (AC220V系列: the 220 V class).
+_SERIES_WORD, SERIES_WORD = PRODUCT_WORDS[0], "series_word"
+_SERIES_NAME = re.compile(r"[\-_]?\d{2,}(?:[\-_]?[a-z0-9]+)*")
 
 
 # A span that may name a product, as a plain tuple (made by the thousand; a tuple is the cheapest record):
@@ -210,7 +215,10 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
             if (after in _PRODUCT_WORD_FIRST and (after != " " or lowered[end + 1 : end + 2] in _WORD_AFTER_SPACE)
                     and (word := _PRODUCT_WORD_NEXT.match(lowered, end))
                     and _before_product_word(text, start, end, word)):
-                found.append((start, start - end, 3, end, "product_word", None, _PRODUCT_WORD_WHY))
+                if word.group(0).lstrip() == _SERIES_WORD:
+                    found.append((start, start - end, 3, end, SERIES_WORD, None, "model before 系列 (a series name)"))
+                else:
+                    found.append((start, start - end, 3, end, "product_word", None, _PRODUCT_WORD_WHY))
             if not key.isalpha():
                 found.append((start, start - end, 2, end, "model", None, ""))
                 continue
@@ -397,8 +405,11 @@ def _read_model(shown: str, how: str, why: str, series_id: str | None, catalog: 
             why = f"{why}, weak (no catalog or context makes it sure)"
         return why, normal, main, None, None, False, sure == WEAK
     letters = _leading_letters(token)
-    if letters in NEVER_PRODUCT or letters in RUNNING_TEXT or len(token) < 2:
+    if letters in RUNNING_TEXT or len(token) < 2:
         return None
+    if letters in NEVER_PRODUCT and not (how == SERIES_WORD and _SERIES_NAME.fullmatch(token, len(letters))
+                                         and not _QUANTITY.fullmatch(token[len(letters) :].lstrip("-_"))):
+        return None  # DI1, RS485驱动器: a terminal or an interface; but AI-02系列 names a series (spec v3)
     return why, normal, main, None, None, False, False
 
 
