@@ -408,7 +408,7 @@ def _read_model(shown: str, how: str, why: str, series_id: str | None, catalog: 
     if letters in RUNNING_TEXT or len(token) < 2:
         return None
     if letters in NEVER_PRODUCT and not (how == SERIES_WORD and _SERIES_NAME.fullmatch(token, len(letters))
-                                         and not _QUANTITY.fullmatch(token[len(letters) :].lstrip("-_"))):
+                                         and not QUANTITY.fullmatch(token[len(letters) :].lstrip("-_"))):
         return None  # DI1, RS485驱动器: a terminal or an interface; but AI-02系列 names a series (spec v3)
     return why, normal, main, None, None, False, False
 
