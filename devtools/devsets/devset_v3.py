@@ -102,8 +102,8 @@ def _usable(description: str) -> bool:
 OWN_NAMES = {"gsk_988td_params": re.compile(r"GSK|Link")}
 
 
-def load_rows(source: str, style: str) -> list[Row]:
-    with (DATA / "sources" / f"{source}.csv").open(encoding="utf-8") as f:
+def load_rows(source: str, style: str, data: Path = DATA) -> list[Row]:
+    with (data / "sources" / f"{source}.csv").open(encoding="utf-8") as f:
         records = list(csv.DictReader(f))
     rows, seen = [], set()
     for rec in records:
@@ -953,15 +953,17 @@ BUILDERS: tuple[KindBuilder, ...] = (
 PARAM_BUILDERS = {parameter, series_spelling, sibling_series, no_entity, question_no_product, software_names}
 
 
-def build_split(split: str, rng: random.Random) -> list[Pair]:
-    provenance = {p["id"]: p for p in json.loads((DATA / "sources" / "provenance.json").read_text("utf-8"))}
+def build_split(split: str, rng: random.Random, data: Path = DATA,
+                builders: tuple[KindBuilder, ...] = BUILDERS) -> list[Pair]:
+    """The split's pairs from the tables under `data`/sources whose provenance names the split."""
+    provenance = {p["id"]: p for p in json.loads((data / "sources" / "provenance.json").read_text("utf-8"))}
     sources = tuple(s for s, p in provenance.items() if p["split"] == split)
-    tables = Tables({s: load_rows(s, PROFILES[s].style) for s in sources},
+    tables = Tables({s: load_rows(s, PROFILES[s].style, data) for s in sources},
                     {s: provenance[s]["vendor"] for s in sources})
     pairs: list[Pair] = []
     for source in sources:
         profile = PROFILES[source]
-        for builder in BUILDERS:
+        for builder in builders:
             if profile.style in PARAMETER_STYLES and builder not in PARAM_BUILDERS:
                 continue
             made: list[Pair] = []

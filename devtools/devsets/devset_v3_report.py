@@ -5,8 +5,11 @@
     python scripts/devset_v3_report.py --catalog learned.yaml       # a catalog (built-in, user or learned)
     python scripts/devset_v3_report.py --learn                      # learn one from the split's corpus first
     python scripts/devset_v3_report.py --split holdout              # only at the end of a session: do not tune on it
+    python scripts/devset_v3_report.py --split fresh [--learn]      # the fresh set: scored once, by the lead
 
 The held-out split comes from other vendors' tables; it is scored once, at the end, to see how the rules generalise.
+The fresh set (tests/data/devset_fresh, devtools/devsets/fresh.py) comes from vendors none of our sets uses and is
+scored once, at the end of issue 21; its report adds the score on the forms spec v2 left silent (`silent`).
 """
 
 from __future__ import annotations
@@ -26,10 +29,15 @@ from ea_plugin.judge import AlignmentJudge, load_judge
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 from training.evaluate import parse_options
 
+# The fresh measurement set (devtools/devsets/fresh.py): other vendors, scored once, by the lead, at the end.
+FRESH_DATA = DATA.parent / "devset_fresh"
+FRESH = "fresh"
+DATA_OF = {**dict.fromkeys(SPLITS, DATA), FRESH: FRESH_DATA}
 
-def score(judge: AlignmentJudge, split: str, data: Path = DATA, kind: str | None = None) -> DevsetResult:
+
+def score(judge: AlignmentJudge, split: str, data: Path | None = None, kind: str | None = None) -> DevsetResult:
     """The split (optionally one pair kind) judged by `judge`: training.evaluate's metrics, per vendor, misses."""
-    result = run(judge, split, data)
+    result = run(judge, split, data or DATA_OF[split])
     if kind is not None:
         misses = [(row, item) for row, item in result.misses if row.record["kind"] == kind]
         result = replace(result, misses=misses)
@@ -50,11 +58,14 @@ def form_of(kind: str) -> str:
     return next((form for form, prefixes in FORMS.items() if kind.startswith(prefixes)), "other")
 
 
-def breakdown(result: DevsetResult, field: str, data: Path = DATA) -> list[str]:
-    """Per kind, form or vendor: pairs, accuracy, aligned pairs dropped and unaligned pairs kept (counts)."""
-    rows = load_split(result.split, data)
+def breakdown(result: DevsetResult, field: str, data: Path | None = None) -> list[str]:
+    """Per kind, form, vendor or formerly silent form (`silent`, the fresh set's rows): pairs, accuracy, aligned
+    pairs dropped and unaligned pairs kept (counts)."""
+    rows = load_split(result.split, data or DATA_OF[result.split])
 
     def key(record: dict[str, str]) -> str:
+        if field == "silent":  # every formerly silent form apart, and the rest
+            return record["silent"] or "(spec v2 and v3 spelling forms)"
         return form_of(record["kind"]) if field == "form" else record[field]
 
     total = Counter((key(r.record), r.record["label"]) for r in rows)
@@ -70,17 +81,31 @@ def breakdown(result: DevsetResult, field: str, data: Path = DATA) -> list[str]:
 
 
 def report(result: DevsetResult, misses: int = 30) -> str:
-    """The header and misses of devset_report.describe, with dropped/kept counts per kind, form and vendor."""
+    """The header and misses of devset_report.describe, with dropped/kept counts per kind, form and vendor (and, on
+    the fresh set, per formerly silent form and on all of them together)."""
     text = describe(result, misses)
     head, _, rest = text.partition("\n")
     tail = rest[rest.index("first "):] if "first " in rest else ""
+    silent = [*breakdown(result, "silent"), silent_total(result)] if result.split == FRESH else []
     return "\n".join([head, *breakdown(result, "kind"), *breakdown(result, "form"), *breakdown(result, "vendor"),
-                      tail])
+                      *silent, tail])
 
 
-def learn_catalog_file(split: str, out: Path, data: Path = DATA) -> Path:
+def silent_accuracy(result: DevsetResult) -> tuple[int, float]:
+    """Pairs on the formerly silent forms (the fresh set's `silent` rows) and the accuracy on them."""
+    rows = [r for r in load_split(result.split, DATA_OF[result.split]) if r.record.get("silent")]
+    missed = sum(bool(row.record.get("silent")) for row, _ in result.misses)
+    return len(rows), (len(rows) - missed) / len(rows) if rows else 0.0
+
+
+def silent_total(result: DevsetResult) -> str:
+    n, accuracy = silent_accuracy(result)
+    return f"  {'all formerly silent forms':<32} {n:5d} {accuracy:9.3f}"
+
+
+def learn_catalog_file(split: str, out: Path, data: Path | None = None) -> Path:
     """`ea-judge catalog learn` on the split's chunk-only corpus (no labels, no questions): the learned catalog."""
-    corpus = data / f"{split}_corpus.jsonl"
+    corpus = (data or DATA_OF[split]) / f"{split}_corpus.jsonl"
     subprocess.run([sys.executable, "-m", "ea_plugin.cli", "catalog", "learn", str(corpus), "-o", str(out)],
                    check=True, capture_output=True, timeout=300)
     return out
@@ -88,7 +113,7 @@ def learn_catalog_file(split: str, out: Path, data: Path = DATA) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=SPLITS, default="devset")
+    parser.add_argument("--split", choices=(*SPLITS, FRESH), default="devset")
     parser.add_argument("--backend", default="rules")
     parser.add_argument("--catalog", help="a product catalog file (YAML/JSON) for the rules backend")
     parser.add_argument("--learn", action="store_true", help="learn a catalog from the split's corpus and use it")

@@ -239,21 +239,19 @@ def _decode(blob: bytes) -> str:
         return blob.decode("latin-1")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mirrors", type=Path, required=True)
-    parser.add_argument("--only", action="append", help="source ids to re-extract (default: all)")
-    args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
-    provenance_path = OUT / "provenance.json"
+def extract(sources: tuple[Source, ...], out: Path, mirrors: Path, only: list[str] | None = None) -> None:
+    """Cut each source's rows into out/<id>.csv and record them in out/provenance.json (`only`: re-extract those,
+    keep the other recorded ones)."""
+    out.mkdir(parents=True, exist_ok=True)
+    provenance_path = out / "provenance.json"
     old = {p["id"]: p for p in json.loads(provenance_path.read_text("utf-8"))} if provenance_path.exists() else {}
     records = []
-    for source in SOURCES:
-        if args.only and source.id not in args.only and source.id in old:
+    for source in sources:
+        if only and source.id not in only and source.id in old:
             records.append(old[source.id])
             continue
-        rows = source.parse(read(args.mirrors, source))
-        with (OUT / f"{source.id}.csv").open("w", encoding="utf-8", newline="") as f:
+        rows = source.parse(read(mirrors, source))
+        with (out / f"{source.id}.csv").open("w", encoding="utf-8", newline="") as f:
             writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
@@ -262,6 +260,15 @@ def main() -> None:
                         "split": source.split, "form": source.form, "rows": len(rows)})
         print(f"{source.id}: {len(rows)} rows")
     provenance_path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def main(sources: tuple[Source, ...] = SOURCES, out: Path = OUT, doc: str = __doc__) -> None:
+    """The command line of this script and of the other sets' extractors (their sources, folder and docstring)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--mirrors", type=Path, required=True)
+    parser.add_argument("--only", action="append", help="source ids to re-extract (default: all)")
+    args = parser.parse_args()
+    extract(sources, out, args.mirrors, args.only)
 
 
 if __name__ == "__main__":

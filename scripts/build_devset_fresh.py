@@ -1,0 +1,15 @@
+"""Build the fresh measurement set: spec v3 pairs on real tables of vendors that no other set of ours uses.
+
+The code lives in devtools/devsets/fresh.py (tests import it from there); `--help` shows how to run it.
+"""
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from devtools.devsets.fresh import main
+
+if __name__ == "__main__":
+    sys.exit(main())
