@@ -22,11 +22,17 @@ _SEGMENT_HEAD = re.compile(r"[a-z]+\d*|\d+")
 # Full-width ASCII forms and the ideographic space: NFKC maps each to its ASCII character.
 _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _WIDE_TABLE = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
+_COMMON_WIDE = tuple((c, _WIDE_TABLE[c]) for c in "：，（）？；！")  # the full-width marks Chinese text uses most
 
 
 def nfkc(text: str) -> str:
     """``unicodedata.normalize("NFKC", text)``, faster on Chinese text: its full-width punctuation (，：（）)
     is mapped first, and the full normalisation runs only where something else still needs it."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    for wide, narrow in _COMMON_WIDE:  # most Chinese text needs no more (a look for each: ~5x cheaper than a scan)
+        if wide in text:
+            text = text.replace(wide, narrow)
     if unicodedata.is_normalized("NFKC", text):
         return text
     for wide in set(_WIDE.findall(text)):  # a few distinct marks (，：（）) written many times: replace each once
