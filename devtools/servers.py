@@ -154,6 +154,7 @@ class Reply:
     body: Any = None  # serialised as JSON unless it is a str
     delay_s: float = 0.0  # sleep before answering (a slow server)
     drop: bool = False  # close the connection without a reply (a server that crashed on this request)
+    trickle_s: float = 0.0  # send the body one byte at a time, this many seconds apart (a server stalling mid-reply)
 
 
 Handler = Callable[[Request], Reply]
@@ -266,7 +267,13 @@ class LoopbackHTTPServer:
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
-                    self.wfile.write(data)
+                    if not reply.trickle_s:
+                        self.wfile.write(data)
+                    for index in range(len(data) if reply.trickle_s else 0):
+                        if owner._closing.wait(reply.trickle_s):
+                            return
+                        self.wfile.write(data[index : index + 1])
+                        self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout): fine
                     pass
                 finally:

@@ -416,6 +416,24 @@ def test_a_connection_dropped_for_one_request_fails_only_that_pair():
     assert all(v.extra["attempts"] == 1 for v in rest)
 
 
+def test_a_server_that_trickles_its_reply_times_out_within_the_timeout():
+    # Before: the client's timeout bounds each read, so a reply sent a byte every 0.2 s never timed out
+    # (timeout=0.5 s; the call took as long as the server liked). The neighbour still gets its verdict.
+    def handler(request: Request) -> Reply:
+        reply = _labelled_by_index(request)
+        return Reply(body=reply.body, trickle_s=0.2) if _index_of(request) == 0 else reply
+
+    with LoopbackHTTPServer(handler) as server:
+        backend = OpenAIBackend(f"{server.url}/v1", MODEL, timeout=0.5, max_retries=0, retry_backoff=0.01)
+        started = time.monotonic()
+        slow, fine = finishes(lambda: backend.generate(numbered_pairs(2)), timeout_s=10)
+        took = time.monotonic() - started
+        backend.close()
+    assert slow.label is None and "timeout: no reply within 0.5s" in slow.error, slow
+    assert fine.label == ALIGNED and fine.error is None
+    assert took < 5, took  # the body alone would take 0.2 s per byte: minutes
+
+
 def _one_label_logprobs(value: Any) -> list[dict[str, Any]]:
     """Log-probs of a reply 对齐 whose first position carries ``value`` where the chosen logprob belongs."""
     entry = {"token": "对齐", "logprob": value, "top_logprobs": [{"token": "对齐", "logprob": value}]}

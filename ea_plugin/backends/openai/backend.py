@@ -430,16 +430,18 @@ class OpenAIBackend:
             retry_after: float | None = None
             status: int | None = None
             try:
-                completion = await batch.client.chat.completions.create(
+                # The client's timeout bounds each read, so a server sending a byte now and then never times
+                # out there; this bounds the whole request.
+                completion = await asyncio.wait_for(batch.client.chat.completions.create(
                     model=self.options.model or "",  # never empty: checked when the options were built
                     messages=messages,  # type: ignore[arg-type]
                     max_tokens=max_tokens,
                     temperature=self.options.temperature,
                     extra_body=extra_body,
                     **options,
-                )
+                ), self.options.timeout)
                 return completion, attempts
-            except openai.APITimeoutError:
+            except (openai.APITimeoutError, TimeoutError):
                 error, retryable = f"timeout: no reply within {self.options.timeout}s", True
             except openai.APIConnectionError as exc:
                 error, retryable = f"server unreachable at {self.options.base_url}: {exc.__cause__ or exc}", True
