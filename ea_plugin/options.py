@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -34,7 +35,8 @@ def check_number(name: str, value: Any, low: float, high: float | None = None, *
     """A real number (int or float, not a bool) between ``low`` and ``high``; an open end excludes itself."""
     left, right = "(" if low_open else "[", ")" if high_open or high is None else "]"
     span = f"{left}{low}, {'inf' if high is None else high}{right}"
-    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and \
+    # Never inf (an unbounded wait is a hang) nor NaN (no comparison holds): neither is a number in any span here.
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and \
         (value > low if low_open else value >= low) and \
         (high is None or (value < high if high_open else value <= high))
     if not ok:
@@ -54,9 +56,14 @@ def check_type(name: str, value: Any, types: type | tuple[type, ...], what: str)
 
 def check_http_url(name: str, value: Any) -> None:
     """An http(s) URL with a host: a typo such as ``127.0.0.1:8000/v1`` fails here, not as a connection error."""
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise OptionError(f"{name} must be an http:// or https:// URL with a host, got {value!r}", option=name)
+    try:  # urlsplit and .port raise ValueError for an unclosed IPv6 bracket or a port past 65535
+        parts = urlsplit(value) if isinstance(value, str) else None
+        port_ok = parts is None or parts.port != 0
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        port = "" if port_ok else " and a port in 1-65535"
+        raise OptionError(f"{name} must be an http:// or https:// URL with a host{port}, got {value!r}", option=name)
 
 
 # -- each option declared once: a dataclass field with its default and its help ---------------------------

@@ -22,12 +22,16 @@ OPENAI_BAD = [
     ("base_url", "127.0.0.1:8000/v1"),  # no scheme: would fail later as a confusing connection error
     ("base_url", "ftp://127.0.0.1/v1"),
     ("base_url", "http:///v1"),
+    ("base_url", "http://[::1/v1"),  # urlsplit raises ValueError: was a traceback
+    ("base_url", "http://127.0.0.1:99999/v1"),
+    ("base_url", "http://127.0.0.1:0/v1"),
     ("model", ""),
     ("model", 7),
     ("api_key", 5),
     ("timeout", 0),
     ("timeout", -1),
     ("timeout", "30"),
+    ("timeout", float("inf")),
     ("max_retries", -1),
     ("max_retries", 1.5),
     ("concurrency", 0),
@@ -37,6 +41,7 @@ OPENAI_BAD = [
     ("top_logprobs", -1),
     ("top_logprobs", 21),
     ("retry_backoff", -0.1),
+    ("retry_backoff", float("inf")),
     ("exact_score", "yes"),
     ("score_tolerance", -0.01),
     ("score_tolerance", 1.5),
@@ -83,6 +88,8 @@ TRANSFORMERS_BAD = [
     ("compile_layers", 1),
     ("coalesce", 1),
     ("coalesce_wait", -0.001),
+    ("coalesce_wait", float("inf")),  # the first call of an idle backend would wait for company forever
+    ("coalesce_wait", float("nan")),
 ]
 
 

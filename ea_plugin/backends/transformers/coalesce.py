@@ -18,6 +18,7 @@ asyncio task) is skipped, and the worker goes on serving the others.
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -52,7 +53,7 @@ class Coalescer(Generic[T, R]):
 
     def __init__(self, run: Callable[[str, list[T]], list[R]], max_wait: float = 0.002, max_items: int = 1024,
                  name: str = "ea-coalescer") -> None:
-        if max_wait < 0 or max_items < 1:
+        if not 0 <= max_wait < math.inf or max_items < 1:  # an infinite wait would hold the first call forever
             raise ValueError(f"max_wait must be >= 0 and max_items >= 1, got {max_wait} and {max_items}")
         self._run, self.max_wait, self.max_items, self._name = run, max_wait, max_items, name
         self._pending: list[_Request[T, R]] = []
