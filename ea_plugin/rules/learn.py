@@ -36,9 +36,10 @@ from typing import Any
 import yaml
 
 from ea_plugin.rules.catalog import MNEMONIC_SHAPE, Catalog, _alias_keys, load_catalog, parse_catalog
+from ea_plugin.rules.codes import _TABLE_ROW
 from ea_plugin.rules.extract import extract_entities
 from ea_plugin.rules.normalize import PRODUCT_WORDS, lower_same_length, main_model_of, nfkc, normalize_product
-from ea_plugin.rules.words import CUES_BEFORE_ZH, CUES_BEFORE_ZH_HANT, NEVER_PRODUCT, RUNNING_TEXT
+from ea_plugin.rules.words import CUES_BEFORE_EN, CUES_BEFORE_ZH, CUES_BEFORE_ZH_HANT, NEVER_PRODUCT, RUNNING_TEXT
 
 LEARNED_PREFIX = "learned/"
 MAX_PAGE_IDS = 20  # page ids written per entry (its support counts them all)
@@ -65,12 +66,15 @@ _NOT_MNEMONIC = (NEVER_PRODUCT | RUNNING_TEXT | frozenset(
 _FAMILY_CODE = re.compile(r"(?:e|er|err|al|alm|f|n|a)\.?\d", re.I)  # tokens the rules read in a code family
 _TITLE_WORD = re.compile(r"[A-Z][a-z]+")  # Note, Step, Code: words, not panel mnemonics
 _MNEMONIC_WORDS = re.compile(r"(?<![a-z0-9])[a-z]{2,4}[0-9]{0,2}(?![a-z0-9])")  # words of the MN shape
-_ROW_CELL = re.compile(r"(?m)^[ \t|]*([A-Za-z]{2,4}\d{0,2})(?=\t| {2,}|[ \t]*\||[ \t]*[:：])")
-_ROW_NUMBER = re.compile(r"(?m)^[ \t|]*(-?\d{1,6})(?=\t| {2,}|[ \t]*\||[ \t]*[:：])")
-_SIGNED = re.compile(r"(?i:返回值|返回|错误码|錯誤碼|return(?:ed|s)?|error code)\s*[:：]?\s*(-\d{1,6})(?![\d.])")
-_PAIRED = re.compile(r"(-?\d{1,6})\s*[（(]\s*([A-Za-z]{2,4}\d{0,2})\s*[)）]")
-_CUED = re.compile(r"(?:显示|報|报|故障码?|故障代码|报警码?|fault|alarm|error|code) ?([A-Za-z]{2,4}\d{0,2})"
-                   r"(?![A-Za-z0-9]|\.\d)", re.I)
+# The rules' shapes (pages are NFKC'd: brackets and colons are ASCII): a table row's first cell, on every line
+# (the rules read rows only where two cells look like codes); a number with a mnemonic in brackets, a listing's
+# pair (Code 70 (bOF); the rules pair them only beside a code they read); a mnemonic right after a code cue.
+_ROW = re.compile("(?m)^" + _TABLE_ROW.pattern)
+_ROW_NUMBER = re.compile(r"-?\d{1,6}")
+_PAIRED = re.compile(rf"(-?\d{{1,6}})\s*\(\s*({MNEMONIC_SHAPE.pattern})\s*\)", re.I)
+_CUES_ZH = "|".join(sorted((*CUES_BEFORE_ZH, *CUES_BEFORE_ZH_HANT), key=len, reverse=True))
+_CUED = re.compile(rf"(?:{_CUES_ZH}|(?<![a-z])(?:{'|'.join(CUES_BEFORE_EN)})(?![a-z])) ?({MNEMONIC_SHAPE.pattern})"
+                   r"(?![a-z0-9]|\.\d)", re.I)  # an English cue is a word (not the "err" of "errors")
 _PAIR = re.compile(r"([A-Za-z][A-Za-z0-9 \-]{1,40}?\d[A-Za-z0-9]*)\s*[（(]\s*([A-Za-z][A-Za-z\-]*\d[A-Za-z0-9]*)"
                    r"\s*[)）]")
 # Software: a name right after a software cue (the spec's 软件/software/firmware/固件/package).
@@ -495,26 +499,27 @@ class _Learner:
         return ("known", known[0].id) if known else ("new", word)
 
     def _codes(self, text: str, entities: Any) -> list[str]:
-        """The codes a page lists, as written, once per place: what the rules read, table rows' first cells,
-        mnemonics in brackets beside a number or right after a code cue."""
+        """The codes a page lists, as written, once per place: what the rules read (signed codes after their cues
+        included), table rows' first cells, mnemonics in brackets beside a number or right after a code cue."""
         found = {f.span: f.text for f in entities.faults}
         read = list(found)
 
-        def add(pattern: re.Pattern[str], group: int, mnemonic: bool) -> None:
-            for m in pattern.finditer(text):
-                span = m.span(group)
-                if mnemonic and not _mnemonic(m.group(group)):
+        def add(spans: Iterable[tuple[int, int]], mnemonic: bool) -> None:
+            for span in spans:
+                code = text[span[0] : span[1]]
+                if not (_mnemonic(code) if mnemonic else _ROW_NUMBER.fullmatch(code)):
                     continue
                 # not inside a code the rules read (EB00.1 is the E family, not a mnemonic EB00)
                 if span not in found and not any(s < span[1] and span[0] < e for s, e in read):
-                    found[span] = m.group(group)
+                    found[span] = code
 
-        add(_PAIRED, 1, False)
-        add(_PAIRED, 2, True)
-        add(_ROW_CELL, 1, True)
-        add(_CUED, 1, True)
-        add(_ROW_NUMBER, 1, False)
-        add(_SIGNED, 1, False)
+        paired = list(_PAIRED.finditer(text))
+        cells = [m.span("cell") for m in _ROW.finditer(lower_same_length(text))]
+        add((m.span(1) for m in paired), False)
+        add((m.span(2) for m in paired), True)
+        add(cells, True)
+        add((m.span(1) for m in _CUED.finditer(text)), True)
+        add(cells, False)
         return [c for _, c in sorted(found.items())
                 if len(c) <= 24 and re.fullmatch(r"-?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*", c)]
 
