@@ -52,7 +52,7 @@ _NOT_MN = re.compile(r"[EeAa].*|[Ff]\d.*|[Nn]\d.*|OK|ON|OFF|RUN|STOP|CPU|LED|PLC
 
 @dataclass(frozen=True)
 class Code:
-    """A code as the table defines it: family (None: bare or signed; "al"; "mn") and main code (sign kept)."""
+    """A code as the table defines it: family (None: bare or signed; "al"; "e"; "mn") and main code (sign kept)."""
 
     family: str | None
     main: str
@@ -123,6 +123,8 @@ def load_rows(source: str, style: str, data: Path = DATA) -> list[Row]:
             code = Code("param", _main(text))
         else:
             code = Code("al", _main(text[2:])) if style == "al" else Code(None, _main(text))
+            if style == "err":  # `ERR02`, `Err02`: the E family
+                code = Code("e", _main(text[3:]))
         mnemonic = rec["mnemonic"] if style == "mn" else ""
         rows.append(Row(source, text, code, mnemonic, description, rec["level"], alt))
     if style == "mn":  # mnemonics are unique codes of their own: drop a later row that repeats one (case-blind)
@@ -139,7 +141,8 @@ def load_rows(source: str, style: str, data: Path = DATA) -> list[Row]:
 @dataclass(frozen=True)
 class Profile:
     source: str
-    style: str  # mn, signed, signed_zh, bare (CNC lists), al, grbl, param (numbers after a cue), pgroup (P02-00)
+    style: str  # mn, signed, signed_zh, bare (CNC lists), al, err (Err02), grbl, param (numbers after a cue),
+    # pgroup (P02-00)
     models: tuple[str, ...]  # spellings of one main model (spaced, any case, glued)
     sibling: tuple[str, ...] = ()  # another series of the same vendor (another main model)
     brand: tuple[str, ...] = ()  # brand words (zh, en); none of them is in the built-in catalog except B&R
@@ -301,8 +304,8 @@ REMEDIES = {
               ("To change it, select the item on the parameter screen, enter the value and confirm.",
                "The factory value comes back with a factory reset.")),
 }
-INTRO_OF = {"mn": "panel", "bare": "panel", "al": "panel", "grbl": "panel", "signed": "sdk", "signed_zh": "sdk",
-            "param": "param", "pgroup": "param"}
+INTRO_OF = {"mn": "panel", "bare": "panel", "al": "panel", "err": "panel", "grbl": "panel", "signed": "sdk",
+            "signed_zh": "sdk", "param": "param", "pgroup": "param"}
 NO_ENTITY_QUESTIONS = ("变频器过热报警怎么处理？", "机械臂断电后如何回原点？",
                        "How do I reset an alarm on the controller?",
                        "过电流故障一般是什么原因？", "怎么清除报警记录", "What causes a DC bus overvoltage fault?",
@@ -328,6 +331,11 @@ def ask_code(profile: Profile, row: Row, rng: random.Random, as_mnemonic: bool =
         body = code[2:]
         short = body.lstrip("0")
         return rng.choice([code, f"报警{code}", f"AL-{body}", f"al{body}", f"AL{short}", f"AL {short}"])
+    if profile.style == "err":  # spellings spec v3 reads as one E code: Err02 = ERR-02 = err2 = `Err 2`
+        body = code[3:]
+        short = body.lstrip("0")
+        spelled = rng.choice([code, f"Err{body}", f"ERR-{body}", f"err{short}", f"Err {short}", f"Er.{body}"])
+        return rng.choice([spelled, f"报{spelled}", f"显示{spelled}", f"{spelled}故障"])
     if profile.style == "param":
         return rng.choice([f"参数{code}", f"parameter {code}", f"参数 {code}", f"Parameter {code}"])
     if profile.style == "pgroup":  # either separator (the spec reads them as one), with or without a cue
@@ -365,6 +373,8 @@ def line(profile: Profile, row: Row, rng: random.Random, form: str = "") -> str:
     if style == "al":
         desc = rng.choice([desc, row.alt or desc])
         return rng.choice([f"{code}：{desc}", f"{code} {desc}", f"报警{code}：{desc}"])
+    if style == "err":
+        return rng.choice([f"{code}：{desc}", f"{code} {desc}", f"故障{code}：{desc}"])
     return rng.choice([f"{code}：{desc}", f"报警{code}：{desc}"])
 
 
@@ -608,7 +618,7 @@ def near_miss(row, profile, tables, rng):
 
 def cnc_table(row, profile, tables, rng):
     """A table without colons (`1164  ALARM-A  MCS ENCODER ERROR`, tab, `| 17 | ... |`): its first cells are codes."""
-    if profile.style not in ("bare", "al", "grbl", "mn"):
+    if profile.style not in ("bare", "al", "err", "grbl", "mn"):
         return
     rows = tables.rows[row.source]
     form = "mnemonic" if profile.style == "mn" else ""
@@ -953,9 +963,10 @@ BUILDERS: tuple[KindBuilder, ...] = (
 PARAM_BUILDERS = {parameter, series_spelling, sibling_series, no_entity, question_no_product, software_names}
 
 
-def build_split(split: str, rng: random.Random, data: Path = DATA,
-                builders: tuple[KindBuilder, ...] = BUILDERS) -> list[Pair]:
-    """The split's pairs from the tables under `data`/sources whose provenance names the split."""
+def build_split(split: str, rng: random.Random, data: Path = DATA, builders: tuple[KindBuilder, ...] = BUILDERS,
+                per_kind: int = PER_KIND) -> list[Pair]:
+    """The split's pairs from the tables under `data`/sources whose provenance names the split, at most `per_kind`
+    per (table, kind) (PER_KIND_OF's kinds keep their own caps)."""
     provenance = {p["id"]: p for p in json.loads((data / "sources" / "provenance.json").read_text("utf-8"))}
     sources = tuple(s for s, p in provenance.items() if p["split"] == split)
     tables = Tables({s: load_rows(s, PROFILES[s].style, data) for s in sources},
@@ -970,9 +981,9 @@ def build_split(split: str, rng: random.Random, data: Path = DATA,
             for _ in range(PASSES):
                 for row in rng.sample(tables.rows[source], len(tables.rows[source])):
                     made.extend(builder(row, profile, tables, rng))
-                    if len(made) >= PER_KIND_OF.get(builder.__name__, PER_KIND):
+                    if len(made) >= PER_KIND_OF.get(builder.__name__, per_kind):
                         break
-                if len(made) >= PER_KIND_OF.get(builder.__name__, PER_KIND):
+                if len(made) >= PER_KIND_OF.get(builder.__name__, per_kind):
                     break
             pairs.extend(made)
     for pair in pairs:  # some questions typed in full-width characters (`Ｐ８６`, `返回－４`)

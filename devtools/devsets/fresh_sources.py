@@ -61,6 +61,42 @@ def parse_rebel(texts: list[str]) -> list[Row]:
     return sorted(out, key=lambda r: int(r["code"]))
 
 
+def parse_senkuo_faults(texts: list[str]) -> list[Row]:
+    """`|2|  加速过电流|    ERR02  | causes | remedies |`: the fault table of the manual's chapter 7 (Chinese names)."""
+    rows = re.findall(r"^\|\s*\d+\s*\|\s*([^|]+?)\s*\|\s*(ERR\d+)\s*\|", texts[0], re.M)
+    return [_row(code, "", description_zh=name) for name, code in rows]
+
+
+def parse_senkuo_params(texts: list[str]) -> list[Row]:
+    """`|  P1-03|    电机额定电流  | range | default | ...`: function codes of groups P0..P9 (Chinese names); the groups
+    named by a letter (`PA-26`, `PD` group) are left out: spec v3's parameters have a group number."""
+    out: dict[str, Row] = {}
+    for text in texts:
+        for code, name in re.findall(r"^\|\s*(P\d-\d\d)\s*\|\s*([^|]+?)\s*\|", text, re.M):
+            out.setdefault(code, _row(code, "", level="parameter", description_zh=name))
+    return sorted(out.values(), key=lambda r: r["code"])
+
+
+def parse_trinamic(texts: list[str]) -> list[Row]:
+    """`MaxCurrent = 6` in the module's `class AP:` (axis parameters for SAP/GAP): number and name, the CamelCase
+    name written as words (`Max current`); names in capitals only (`SECDS`) are left out."""
+    body = texts[0][texts[0].index("class AP:"):]
+    body = body[: body.index("class ", len("class AP:"))]  # the next class (ENUM, GP0: global parameters) is not
+    rows = re.findall(r"^\s+([A-Z][A-Za-z0-9]*)\s*=\s*(\d+)\s*$", body, re.M)
+    out = []
+    for name, number in rows:
+        if name.isupper():
+            continue
+        words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).split()
+        out.append(_row(number, " ".join([words[0], *(w.lower() for w in words[1:])]), level="parameter"))
+    return out
+
+
+SKF8000 = "content/docs/User-Manual-for-SKF8000-Series-Inverter"
+SKF8000_PARAMETER_PAGES = (  # the pages of chapter 5 that hold P0..P9 tables
+    "Accessibility-Features", "Basic-parameters", "Keyboard-and-Display", "Malfunction-and-Protection",
+    "Motor-parameters", "Output-Terminal-Parameters", "PID-Function-Parameters", "Start-Stop-Control-Parameters",
+    "V-F-control-parameters", "input-terminal-parameters", "vector-parameter")
 SOURCES = (
     Source("nexcobot_nexmotion", "RobinCPC/NexMotion_API", "30b88bc53e3ad8d6d7d1021f90070bf4136d0490",
            ("src/NexMotionError.h",), "NEXCOM",
@@ -86,6 +122,18 @@ SOURCES = (
            ("hw_interface/definitions.py",), "igus",
            "ReBeL joint controller error codes with short names (MNE, LAG, ENC, OC, DRV) and German texts",
            "none stated (no licence file)", SPLIT, "mnemonic", parse_rebel),
+    Source("senkuo_skf8000", "koltluo/store", "580f894c31b153c391946305456a152eed28dc67",
+           (f"{SKF8000}/Fault-Diagnosis-and-Countermeasures/Fault-Alarm-and-Countermeasures.md",), "Senkuo (森阔)",
+           "SKF8000 series inverter fault table: ERR01..ERR51 with Chinese names (a maker's manual site, in Chinese)",
+           "none stated (no licence file)", SPLIT, "err_table", parse_senkuo_faults),
+    Source("senkuo_skf8000_params", "koltluo/store", "580f894c31b153c391946305456a152eed28dc67",
+           tuple(f"{SKF8000}/Functional-Parameter-Table/{name}.md" for name in SKF8000_PARAMETER_PAGES),
+           "Senkuo (森阔)", "SKF8000 series inverter function codes P0-00..P9-xx with Chinese names",
+           "none stated (no licence file)", SPLIT, "parameter", parse_senkuo_params),
+    Source("trinamic_tmcm1140", "analogdevicesinc/PyTrinamic", "16bde95783a4a35edc593a21c9ee2918ecf324d0",
+           ("pytrinamic/modules/TMCM1140.py",), "Trinamic (Analog Devices)",
+           "TMCM-1140 stepper module axis parameters (numbers 0..218 with names), asked after a parameter cue", "MIT",
+           SPLIT, "parameter", parse_trinamic),
 )
 
 
