@@ -237,6 +237,10 @@ def test_lines_that_make_no_table_of_codes(text):
         ("# PGo: PG断线", "pgo", "heading"),
         ("显示FAn", "fan", "after cue '显示'"),  # a word in a case no word has
         ("ＯＬ２报警", "ol2", "before cue '报警'"),  # full width
+        ("ACOPOSinverter P86 SPF报警", "spf", "before cue '报警'"),  # capitals after a model, an event's cue
+        ("oC故障码是什么意思", "oc", "before cue '故障'"),  # a case no word has: a code before 故障码 too
+        ("OL2报警代码", "ol2", "before cue '报警'"),  # ... or a digit
+        ("GF报警表示接地故障", "gf", "before cue '报警'"),  # 表示 (means) names no list
     ],
 )
 def test_mnemonics_written_as_codes_are_read(text, expected, why):
@@ -256,6 +260,11 @@ def test_mnemonics_written_as_codes_are_read(text, expected, why):
         "F01009 CU: Control module overtemperature",  # after a code, not a heading
         "10005：joint error: hall\n报警10006", "Step 2: check", "Note: power off",
         "DI1故障", "DO2报警", "SW1报警",  # terminals
+        # device classes (spec v3: CPU, PLC): a device's fault, not a code
+        "H100 VFD报警", "VSD故障", "PLC报警", "HMI故障", "DCS报警",
+        # letters as words are written before a list of codes or a manual name what it belongs to (a title)
+        "H100 VFD 故障代码", "ATV320 XYZ 故障代码", "GPL 错误码说明", "ABC 报警代码一览", "QRS 故障表",
+        "OC故障码是什么意思", "VFD 使用说明书", "ABC 操作手册", "XYZ 用户手冊",
         "oC", "the oC value",  # no context, no catalog
         "E.OC1", "Er1报警", "AL16报警", "F501", "n501报警",  # other families
     ],
@@ -307,6 +316,9 @@ def test_a_catalog_listed_mnemonic_is_read_anywhere(tmp_path):
         ("A1000报Uv1", "A1000 故障代码表\noC    过电流\nov    过电压", UNALIGNED),
         ("A1000报ov", "A1000 故障代码表\noC    过电流\nov    过电压", ALIGNED),
         ("E.OC1报警", "oC1：过流", ALIGNED),  # E.OC1 stays the E family: against a mnemonic it decides nothing
+        # a device class is no code: the question asks no code, the page's codes decide nothing (rule 4)
+        ("H100 VFD报警怎么复位", "H100 故障一览\noC    过电流\nov    过电压", ALIGNED),
+        ("XYZ 故障代码有哪些", "故障一览\noC    过电流\nov    过电压", ALIGNED),
     ],
 )
 def test_mnemonic_decisions(question, chunk, expected):

@@ -558,6 +558,11 @@ _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 _BLANK = frozenset(" \t")
 _MN_CUE_AFTER_FIRST = frozenset("号號" + "".join(c[0] for c in CUES_AFTER))
 _MN_CUE_AFTER = re.compile(r"[ \t]*(?P<cue>[号號]?(?:" + "|".join(CUES_AFTER) + "))")  # on the mnemonic's line
+# After a cue word after a mnemonic-shaped token: the cue names a list of codes (故障代码, 报警码, 错误码说明, 故障一览,
+# 报警列表, 故障表; not 表示 "means" or 表现 "shows as").
+_LIST_NOUN = re.compile(r"[码碼]|代[码碼]|一[览覽]|列表|表(?![示现現明达達])")
+# The description of a title, not of a code: a manual ("VFD 使用说明书", "HMI 操作手冊", "PLC 编程指南").
+_TITLE_NOUN = re.compile(r"\S{0,4}?(?:手册|手冊|说明书|說明書|指南)")
 _HEADING_AFTER = frozenset("\n\r|>*#•-")  # line starts, table bars, bullets, Markdown heading marks
 _ENGLISH_NEXT = re.compile(r"[ \t]*([a-z]+)")
 # Words that open a new clause after a noun phrase ("fault SOF how to fix", "fault PHF is shown").
@@ -591,7 +596,10 @@ def _mnemonic_context(
     if next_char in _MN_CUE_AFTER_FIRST and not model_shaped:
         cue = _MN_CUE_AFTER.match(lowered, end)
         if cue:
-            return f"before cue {cue.group('cue')!r}", _ANY
+            # "VFD 故障代码", "SDK 错误码说明": a list of codes is named by what they belong to, a device, a software,
+            # not by one code; only a way of writing no word has (oC故障码, OL2报警代码) or a listing still makes a code
+            owner = _LIST_NOUN.match(lowered, cue.end()) is not None
+            return f"before cue {cue.group('cue')!r}", _MARKED if owner else _ANY
     elif next_char == ":" or (after > end and _other_script(next_char)):
         # A heading opens its line; one with a colon may follow other-script text ("故障一览 ov：", not "F01009 CU:").
         i = start
@@ -600,7 +608,8 @@ def _mnemonic_context(
         line_start = not i or lowered[i - 1] in _HEADING_AFTER
         if next_char != ":":
             if line_start and not model_shaped:  # "oC1 加速过电流": a Chinese description after a space
-                return "opening a heading 'X description'", _ANY
+                # not a title: "VFD 使用说明书", "HMI 操作手册" name a device's manual
+                return "opening a heading 'X description'", _MARKED if _TITLE_NOUN.match(lowered, after) else _ANY
         elif (line_start or not lowered[i - 1].isascii()) and (colon := _ROW_AFTER.match(lowered, end)):
             description = lowered[colon.end() : colon.end() + 8].lstrip()[:1]
             return "opening a heading 'X: description'", _ANY if _other_script(description) else _PLAIN

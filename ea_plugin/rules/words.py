@@ -107,10 +107,10 @@ QUANTITY = re.compile(r"\d+(?:\.\d+)*" + _UNIT)
 # Words that, standing right before "N:", make it a step or a note, not a table row of codes.
 ROW_NOT_AFTER = frozenset("step item note figure fig table tab page chapter section no ratio time version".split())
 
-# Words, abbreviations and units of running text that fit the mnemonic shape (2-4 letters, at most 2 digits) and
-# are never mnemonic codes where written in ordinary casing (OK, ON, RUN, CPU, LED, IGBT故障, "fault code"), on top
-# of NEVER_PRODUCT and RUNNING_TEXT (terminals DI1/DO2, interfaces, units, cue words). A mixed case that no word
-# of text has (FAn, bUS, oS) is a panel's code even so.
+# Words, abbreviations (device classes too: CPU, PLC, HMI, VFD) and units of running text that fit the mnemonic
+# shape (2-4 letters, at most 2 digits) and are never mnemonic codes where written in ordinary casing (OK, ON, RUN,
+# CPU, LED, IGBT故障, "fault code"), on top of NEVER_PRODUCT and RUNNING_TEXT (terminals DI1/DO2, interfaces, units,
+# cue words). A mixed case that no word of text has (FAn, bUS, oS) is a panel's code even so.
 MNEMONIC_NEVER = NEVER_PRODUCT | RUNNING_TEXT | frozenset("""
 ok ng on off run stop jog home hold auto man test pass fail true null none yes not no
 the an and or nor but if so as at by to of in on up out off for from with into onto over than then that this
@@ -122,6 +122,7 @@ more most less such same other than very well much many few like make made need 
 data info mode menu type name list time date test case size rate gain unit area zone page line item note
 code kind form idea view show help tips tip fix ref cfg conf spec
 cpu mcu gpu dsp fpga ram rom sd usb plc hmi led lcd pc ipc igbt ipm mos sto sdo pdo tcp udp http ftp api sdk
+vfd vsd dcs rtu psu
 url sn os app ui fw hw wifi gps ups arm pwr enc emc emi esd gnd pe abs inc sos
 fwd rev prg ent esc rst clr
 vac vdc ohm deg rad bps kbps mbps ppr sec mins hrs
