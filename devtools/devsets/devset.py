@@ -17,7 +17,7 @@ import json
 import random
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ea_plugin.jsonl import write_jsonl
@@ -280,13 +280,15 @@ class Pair:
     variant: str = ""
 
     def record(self) -> dict[str, str]:
-        return {"question": self.question, "chunk": self.chunk, "label": self.label, "rule": self.rule,
-                "kind": self.kind, "vendor": self.vendor, "source": self.source, "chunk_source": self.chunk_source,
-                "why": self.why, "variant": self.variant}
+        """The row as a data set writes it: the fields in order, ``variant`` last (also a subclass's)."""
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "variant"}
+        return {**row, "variant": self.variant}
 
 
 @dataclass
 class Tables:
+    """The rows of each table, by source, and indexed by main code (devset_v3 uses it too)."""
+
     rows: dict[str, list[Row]]
     vendors: dict[str, str]
     by_main: dict[str, dict[str, list[Row]]] = field(default_factory=dict)

@@ -21,10 +21,11 @@ import json
 import random
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from devtools.devsets.devset import balance, dedupe, fullwidth  # as the v2 dev set: de-duplication, balance, NFKC
+from devtools.devsets import devset  # as the v2 dev set: pairs, tables, de-duplication, balance, NFKC
+from devtools.devsets.devset import balance, dedupe, fullwidth
 from ea_plugin import jsonl
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 
@@ -505,42 +506,15 @@ def question(profile: Profile, product: str | None, code_text: str, rng: random.
 
 
 @dataclass
-class Pair:
-    question: str
-    chunk: str
-    label: str
-    rule: str  # product, fault, parameter, default: the step of the spec's decision order that decides
-    kind: str
-    vendor: str
-    source: str  # the question's row
-    chunk_source: str  # the chunk's row(s)
-    why: str
-    chunk_title: str
-    variant: str = ""
-
-    def record(self) -> dict[str, str]:
-        return {"question": self.question, "chunk": self.chunk, "label": self.label, "rule": self.rule,
-                "kind": self.kind, "vendor": self.vendor, "source": self.source, "chunk_source": self.chunk_source,
-                "why": self.why, "chunk_title": self.chunk_title, "variant": self.variant}
+class Pair(devset.Pair):
+    chunk_title: str = ""  # the chunk's page title (the corpora carry it)
 
 
-@dataclass
-class Tables:
-    rows: dict[str, list[Row]]
-    vendors: dict[str, str]
-    by_main: dict[str, dict[str, list[Row]]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for source, rows in self.rows.items():
-            index: dict[str, list[Row]] = {}
-            for row in rows:
-                index.setdefault(row.code.main, []).append(row)
-            self.by_main[source] = index
-
+class Tables(devset.Tables):
     def others(self, row: Row) -> list[str]:
         """Named tables of other vendors (another vendor's product always differs)."""
-        return sorted(s for s in self.rows if self.vendors[s] != self.vendors[row.source] and PROFILES[s].named
-                      and PROFILES[s].style not in PARAMETER_STYLES)
+        return sorted(s for s in self.other_vendors(row)
+                      if PROFILES[s].named and PROFILES[s].style not in PARAMETER_STYLES)
 
 
 KindBuilder = Callable[[Row, Profile, Tables, random.Random], Iterator[Pair]]
@@ -549,7 +523,7 @@ KindBuilder = Callable[[Row, Profile, Tables, random.Random], Iterator[Pair]]
 def _pair(row: Row, tables: Tables, q: str, c: str, label: str, rule: str, kind: str, chunk_rows: list[Row], why: str,
           title_profile: Profile, rng: random.Random) -> Pair:
     return Pair(q, c, label, rule, kind, tables.vendors[row.source], row.ref, "+".join(r.ref for r in chunk_rows),
-                why, rng.choice(title_profile.titles))
+                why, chunk_title=rng.choice(title_profile.titles))
 
 
 def near_rows(row: Row, rows: list[Row], rng: random.Random, n: int = 1) -> list[Row] | None:
