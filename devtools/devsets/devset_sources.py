@@ -14,32 +14,17 @@ public code index) serves: <owner>+<name>/files/<path> under the mirrors folder.
 
 from __future__ import annotations
 
-import argparse
 import ast
-import csv
 import json
 import re
-import subprocess
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
+
+from devtools.devsets import sources
+from devtools.devsets.sources import Row, one_file
 
 OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "devset" / "sources"
 FIELDS = ["code", "level", "description", "description_zh", "hex"]
-Row = dict[str, str]
-
-
-@dataclass(frozen=True)
-class Source:
-    id: str
-    repo: str
-    commit: str
-    path: str
-    vendor: str
-    series: str
-    licence: str
-    split: str  # devset (tuning) or holdout (reporting only)
-    parse: Callable[[str], list[Row]]
 
 
 def _row(code: str, description: str, description_zh: str = "", hex_code: str = "", level: str = "fault") -> Row:
@@ -177,83 +162,52 @@ GBEM = ("glowbuzzer/gbem", "b7dc2075f4d544199aedfa041b80eae5ad16ce0f",
         "GPL-2.0 with the SOEM linking exception (repository LICENSE); files marked Copyright Glowbuzzer")
 HT9050 = "ec34e1eb717eab75f7f998564f2e73b0e2373968"
 SOURCES = [
-    Source("delta_asda_a2", GBEM[0], GBEM[1], "libs/delta/src/asda_a2.c", "Delta", "ASDA-A2", GBEM[2], "devset",
+    one_file("delta_asda_a2", GBEM[0], GBEM[1], "libs/delta/src/asda_a2.c", "Delta", "ASDA-A2", GBEM[2], "devset",
            parse_asda),
-    Source("kollmorgen_akd", GBEM[0], GBEM[1], "libs/kollmorgen/src/akd_error_code.c", "Kollmorgen", "AKD",
+    one_file("kollmorgen_akd", GBEM[0], GBEM[1], "libs/kollmorgen/src/akd_error_code.c", "Kollmorgen", "AKD",
            GBEM[2], "devset", parse_akd),
-    Source("omron_g5", GBEM[0], GBEM[1], "libs/omron/src/g5.c", "Omron", "G5 (R88D-KN)", GBEM[2], "devset",
+    one_file("omron_g5", GBEM[0], GBEM[1], "libs/omron/src/g5.c", "Omron", "G5 (R88D-KN)", GBEM[2], "devset",
            parse_omron_g5),
-    Source("dobot_mg400", "Dobot-Arm/TCP-IP-4Axis-Python", "ed97c5a007e710437a56d3810abc9e33ac2e612a",
+    one_file("dobot_mg400", "Dobot-Arm/TCP-IP-4Axis-Python", "ed97c5a007e710437a56d3810abc9e33ac2e612a",
            "files/alarm_controller.json", "Dobot", "MG400 (controller alarms)", "MIT", "devset", _json_alarms),
-    Source("ufactory_xarm", "xArm-Developer/xArm-Python-SDK", "d911319cebc45142613e18086aabb8067b18ab7f",
+    one_file("ufactory_xarm", "xArm-Developer/xArm-Python-SDK", "d911319cebc45142613e18086aabb8067b18ab7f",
            "xarm/core/config/x_code.py", "UFACTORY", "xArm (controller errors)", "BSD-3-Clause", "devset", parse_xarm),
-    Source("jaka", "JakaCobot/JakaCobot.github.io", "1bd37cb62d6087180d1c70cc0ef21c8aabc63b3c",
+    one_file("jaka", "JakaCobot/JakaCobot.github.io", "1bd37cb62d6087180d1c70cc0ef21c8aabc63b3c",
            "docs/guide/errinfo.md", "JAKA", "JAKA cobots (event codes)", "not stated in the repository", "devset",
            parse_jaka),
-    Source("cia402", "marel-keytech/openCANopen", "9880c6665005f289df6db0a359b8cfeff8124be8",
+    one_file("cia402", "marel-keytech/openCANopen", "9880c6665005f289df6db0a359b8cfeff8124be8",
            "inc/canopen/cia402-error-codes.h", "CiA 402 (no vendor)", "CiA 402 error codes (603Fh)",
            "ISC (COPYING)", "devset", parse_cia402),
-    Source("panasonic_minas_a5", "tork-a/minas", "4ff346d334078f2958222024accb07499c6d66d9",
+    one_file("panasonic_minas_a5", "tork-a/minas", "4ff346d334078f2958222024accb07499c6d66d9",
            "minas_control/include/minas_control/minas_client.h", "Panasonic", "MINAS A5 (A5B, EtherCAT)",
            "GPLv2 and BSD (minas_control/package.xml)", "devset", parse_minas),
-    Source("siemens_s120", "brtiberio/Sinamics_Canopen", "5d98fba9fe03058ff675067a46868662657d10a1", "sinamics.py",
+    one_file("siemens_s120", "brtiberio/Sinamics_Canopen", "5d98fba9fe03058ff675067a46868662657d10a1", "sinamics.py",
            "Siemens", "SINAMICS S120 (fault numbers)", "MIT", "holdout", parse_sinamics),
-    Source("nanotec_n5", GBEM[0], GBEM[1], "libs/nanotec/src/n5.c", "Nanotec", "N5", GBEM[2], "holdout",
+    one_file("nanotec_n5", GBEM[0], GBEM[1], "libs/nanotec/src/n5.c", "Nanotec", "N5", GBEM[2], "holdout",
            parse_nanotec_n5),
-    Source("oriental_azd", GBEM[0], GBEM[1], "libs/oriental_motor/src/azd-ked.c", "Oriental Motor", "AZD-KED",
+    one_file("oriental_azd", GBEM[0], GBEM[1], "libs/oriental_motor/src/azd-ked.c", "Oriental Motor", "AZD-KED",
            GBEM[2], "holdout", parse_azd),
-    Source("beckhoff_el7211", GBEM[0], GBEM[1], "libs/beckhoff/src/EL7211_error_code.c", "Beckhoff", "EL7211",
+    one_file("beckhoff_el7211", GBEM[0], GBEM[1], "libs/beckhoff/src/EL7211_error_code.c", "Beckhoff", "EL7211",
            GBEM[2], "holdout", parse_el7211),
-    Source("yaskawa_sgdxs", "HPI-Jimmy-Chiu/HT9050", HT9050,
+    one_file("yaskawa_sgdxs", "HPI-Jimmy-Chiu/HT9050", HT9050,
            "knowledge/.claude/skills/hpi-motor-control/references/control/references/yaskawa-ethercat/"
            "alarms-and-recovery.md", "Yaskawa", "Sigma-X SGDXS (EtherCAT), A.xxx alarms and A.9xx warnings",
            "not stated in the repository", "devset", parse_yaskawa_sgdxs),
-    Source("panasonic_minas_a6", "HPI-Jimmy-Chiu/HT9050", HT9050,
+    one_file("panasonic_minas_a6", "HPI-Jimmy-Chiu/HT9050", HT9050,
            "knowledge/.claude/skills/hpi-motor-control/references/control/references/panasonic-ethercat-a6bn/"
            "errors-and-recovery.md", "Panasonic", "MINAS A6 (A6BN, EtherCAT), Err main.sub + 603Fh",
            "not stated in the repository", "devset", parse_panasonic_a6bn),
-    Source("mitsubishi_mrj4", "dhsys21/IND_NGSORTER", "4430e7d049944bacf1f51b3ed97b08e68a4746c9",
+    one_file("mitsubishi_mrj4", "dhsys21/IND_NGSORTER", "4430e7d049944bacf1f51b3ed97b08e68a4746c9",
            "FMS_SERVO_ERROR_CODES.md", "Mitsubishi", "MELSERVO-J4 (SSCNET III/H) amplifier alarms, AL.xx hex",
            "not stated in the repository", "devset", parse_mitsubishi_sscnet),
-    Source("aubo_hal", "dingchenzy/aubo", "8796490a47119781d1d090b0f1994f0c23bcca9e",
+    one_file("aubo_hal", "dingchenzy/aubo", "8796490a47119781d1d090b0f1994f0c23bcca9e",
            "include/aubo/error_stack/hal_error.h", "AUBO", "AUBO cobots (ARCS SDK hardware-layer errors), bare numbers",
            "not stated in the repository", "devset", parse_aubo_hal),
 ]
 
 
-def read_at_commit(mirrors: Path, source: Source) -> str:
-    git_dir = mirrors / source.repo.replace("/", "+") / "repo"
-    if not git_dir.exists():  # a plain copy of the file at the recorded commit
-        return (mirrors / source.repo.replace("/", "+") / "files" / source.path).read_text("utf-8")
-    return subprocess.run(["git", "-C", str(git_dir), "show", f"{source.commit}:{source.path}"],
-                          check=True, capture_output=True, text=True).stdout
-
-
-def extract(mirrors: Path, source: Source, out: Path) -> dict[str, object]:
-    """Write one table's CSV under ``out``; its provenance record."""
-    rows = source.parse(read_at_commit(mirrors, source))
-    with (out / f"{source.id}.csv").open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"{source.id:20} {len(rows):4} rows")
-    return {"id": source.id, "repo": source.repo, "commit": source.commit, "path": source.path, "vendor": source.vendor,
-            "series": source.series, "licence": source.licence, "split": source.split, "rows": len(rows)}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mirrors", type=Path, required=True)
-    parser.add_argument("--only", nargs="+", choices=[s.id for s in SOURCES], help="extract these; keep the rest")
-    args = parser.parse_args()
-    kept = {p["id"]: p for p in json.loads((OUT / "provenance.json").read_text("utf-8"))} if args.only else {}
-    provenance = []
-    for source in SOURCES:
-        if args.only and source.id not in args.only:
-            provenance.append(kept[source.id])
-            continue
-        provenance.append(extract(args.mirrors, source, OUT))
-    (OUT / "provenance.json").write_text(json.dumps(provenance, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+def main(argv: Sequence[str] | None = None) -> None:
+    sources.main(SOURCES, FIELDS, OUT, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -11,33 +11,18 @@ short names/descriptions are kept; each source's licence is recorded in provenan
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import re
-import subprocess
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
+
+from devtools.devsets import sources
+from devtools.devsets.sources import Row, Source
 
 OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "devset_v3" / "sources"
 FIELDS = ["code", "mnemonic", "level", "description", "description_zh"]
-Row = dict[str, str]
-
-
-@dataclass(frozen=True)
-class Source:
-    id: str
-    repo: str
-    commit: str
-    paths: tuple[str, ...]
-    vendor: str
-    series: str
-    licence: str
-    split: str  # devset (tuning) or holdout (scored only at the end of a session)
-    form: str  # the spec v3 form the table exercises
-    parse: Callable[[list[str]], list[Row]]
 
 
 def _row(code: str, description: str, mnemonic: str = "", level: str = "fault", description_zh: str = "") -> Row:
@@ -224,51 +209,8 @@ SOURCES = (
 )
 
 
-def read(mirrors: Path, source: Source) -> list[str]:
-    git_dir = mirrors / source.repo.replace("/", "+") / "repo"
-    blobs = [subprocess.run(["git", "-C", str(git_dir), "show", f"{source.commit}:{path}"], check=True,
-                            capture_output=True).stdout for path in source.paths]
-    return [_decode(blob) for blob in blobs]
-
-
-def _decode(blob: bytes) -> str:
-    """UTF-8, or Latin-1 for the older C headers (a `µ` in a comment)."""
-    try:
-        return blob.decode("utf-8")
-    except UnicodeDecodeError:
-        return blob.decode("latin-1")
-
-
-def extract(sources: tuple[Source, ...], out: Path, mirrors: Path, only: list[str] | None = None) -> None:
-    """Cut each source's rows into out/<id>.csv and record them in out/provenance.json (`only`: re-extract those,
-    keep the other recorded ones)."""
-    out.mkdir(parents=True, exist_ok=True)
-    provenance_path = out / "provenance.json"
-    old = {p["id"]: p for p in json.loads(provenance_path.read_text("utf-8"))} if provenance_path.exists() else {}
-    records = []
-    for source in sources:
-        if only and source.id not in only and source.id in old:
-            records.append(old[source.id])
-            continue
-        rows = source.parse(read(mirrors, source))
-        with (out / f"{source.id}.csv").open("w", encoding="utf-8", newline="") as f:
-            writer = csv.DictWriter(f, FIELDS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        records.append({"id": source.id, "repo": source.repo, "commit": source.commit, "paths": list(source.paths),
-                        "vendor": source.vendor, "series": source.series, "licence": source.licence,
-                        "split": source.split, "form": source.form, "rows": len(rows)})
-        print(f"{source.id}: {len(rows)} rows")
-    provenance_path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-
-
-def main(sources: tuple[Source, ...] = SOURCES, out: Path = OUT, doc: str = __doc__) -> None:
-    """The command line of this script and of the other sets' extractors (their sources, folder and docstring)."""
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--mirrors", type=Path, required=True)
-    parser.add_argument("--only", action="append", help="source ids to re-extract (default: all)")
-    args = parser.parse_args()
-    extract(sources, out, args.mirrors, args.only)
+def main(argv: Sequence[str] | None = None) -> None:
+    sources.main(SOURCES, FIELDS, OUT, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ pairs from those files alone. Only codes, mnemonics and short names/descriptions
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
-from devtools.devsets import devset_v3_sources
-from devtools.devsets.devset_v3_sources import Row, Source, _row
+from devtools.devsets import sources
+from devtools.devsets.devset_v3_sources import FIELDS, _row
+from devtools.devsets.sources import Row, Source
 
 OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "devset_fresh" / "sources"
 SPLIT = "fresh"  # one split, scored once at the end: there is no dev part to tune on
@@ -137,8 +139,8 @@ SOURCES = (
 )
 
 
-def main() -> None:
-    devset_v3_sources.main(SOURCES, OUT, __doc__)
+def main(argv: Sequence[str] | None = None) -> None:
+    sources.main(SOURCES, FIELDS, OUT, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,13 @@ terminals, units and product names stay (the dev set skips such rows; this probe
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
-from devtools.devsets.devset_sources import Row, Source, _row, extract
+from devtools.devsets import sources
+from devtools.devsets.devset_sources import FIELDS, _row
+from devtools.devsets.sources import Row, one_file
 
 OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "realtext" / "sources"
 
@@ -67,28 +68,23 @@ STACATO = ("Guistac/Stacato", "ecdb1705309ff2a93f3ed1d028e4f8e94c1d86b2",
 SIGUREN = ("Peterpiotr/siguren-documentation", "088734197df5a4f30b599cca5e3d2c34af03a568",
            "no licence file in the repository")
 SOURCES = [
-    Source("schneider_atv340", STACATO[0], STACATO[1], "src/Fieldbus/Devices/SchneiderElectric/ATV340.h",
+    one_file("schneider_atv340", STACATO[0], STACATO[1], "src/Fieldbus/Devices/SchneiderElectric/ATV340.h",
            "Schneider", "Altivar ATV340 (variable speed drive), last-fault codes LFT, decimal", STACATO[2],
            "realtext", parse_atv340),
-    Source("abb_microflex_e190", STACATO[0], STACATO[1], "src/Fieldbus/Devices/ABB/MicroFlexE190.h", "ABB",
+    one_file("abb_microflex_e190", STACATO[0], STACATO[1], "src/Fieldbus/Devices/ABB/MicroFlexE190.h", "ABB",
            "MicroFlex e190 servo drive, 603Fh error codes (0x2310, 0xFF0B)", STACATO[2], "realtext",
            parse_hex_switch),
-    Source("beckhoff_ax5000", STACATO[0], STACATO[1], "src/Fieldbus/Devices/Beckhoff/AX5000.cpp", "Beckhoff",
+    one_file("beckhoff_ax5000", STACATO[0], STACATO[1], "src/Fieldbus/Devices/Beckhoff/AX5000.cpp", "Beckhoff",
            "AX5000 servo drive, diagnosis codes (0xF100, 0xFD43)", STACATO[2], "realtext", parse_hex_switch),
-    Source("kinco_fd", STACATO[0], STACATO[1], "src/Fieldbus/Devices/Kinco/KincoFD.cpp", "Kinco",
+    one_file("kinco_fd", STACATO[0], STACATO[1], "src/Fieldbus/Devices/Kinco/KincoFD.cpp", "Kinco",
            "FD servo drive, 603Fh error codes (0x7380, 0xFF11)", STACATO[2], "realtext", parse_hex_switch),
-    Source("siguren_ms_internal", SIGUREN[0], SIGUREN[1], "docs/source/_tables/ms-controller-internal-errors.csv",
+    one_file("siguren_ms_internal", SIGUREN[0], SIGUREN[1], "docs/source/_tables/ms-controller-internal-errors.csv",
            "Siguren", "MotoSuiveur (MS) controller internal errors, E01-E17", SIGUREN[2], "realtext", parse_siguren),
 ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mirrors", type=Path, required=True)
-    args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
-    provenance = [extract(args.mirrors, source, OUT) for source in SOURCES]
-    (OUT / "provenance.json").write_text(json.dumps(provenance, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+def main(argv: Sequence[str] | None = None) -> None:
+    sources.main(SOURCES, FIELDS, OUT, __doc__, argv)
 
 
 if __name__ == "__main__":
