@@ -26,7 +26,6 @@ run the same code.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -34,6 +33,7 @@ from ea_plugin.arguments import BackendChoice, Interrupted, Parser, positive_int
 from ea_plugin.arguments import add_backend_arguments as add_backend_arguments  # the old import path, kept
 from ea_plugin.arguments import int_at_least as int_at_least  # the old import path, kept
 from ea_plugin.examples import WORKED_EXAMPLES
+from ea_plugin.jsonl import dumps
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.parallel import ENGINES
 from ea_plugin.plugins import hookimpl
@@ -71,7 +71,7 @@ def decision_line(decision: Decision) -> str:
 def cmd_judge(args: argparse.Namespace) -> int:
     decision = judge_from_args(args).judge(args.question, args.chunk)
     if args.json:
-        print(json.dumps(decision.to_dict(), ensure_ascii=False))
+        print(dumps(decision.to_dict()))  # strict JSON whatever a plugin put in the judgement
     else:
         print(decision_line(decision))
         if decision.reasoning:

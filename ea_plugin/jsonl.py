@@ -17,8 +17,10 @@ the label journal, the sample corpus) is read here, so all of them follow one po
 Line numbers count ``b"\\n"``-separated lines from 1; a final line without a newline is still a line.
 
 Writing is strict JSON, one record a line: UTF-8 kept readable but U+2028/U+2029/U+0085 escaped (a reader that
-splits on them still sees one record per line), NaN and Infinity written as ``null``, and a lone surrogate in a
-value we write (a server's answer, say) as U+FFFD, so a write never fails half-way through a file.
+splits on them still sees one record per line), NaN and Infinity written as ``null``, a lone surrogate in a
+value we write (a server's answer, say) as U+FFFD, and what JSON has no type for (a plugin's set, numpy number
+or object in a judgement's ``extra``) as the nearest plain value or its text, so a write never fails half-way
+through a file.
 """
 
 from __future__ import annotations
@@ -329,8 +331,8 @@ def dumps(value: Any, indent: int | None = None) -> str:
     Unicode line breaks escaped."""
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)
-    except ValueError:  # NaN or Infinity somewhere: strict JSON has no such numbers
-        text = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False, indent=indent)
+    except (ValueError, TypeError, RecursionError):  # NaN, a set, a numpy number, a tuple key, deep nesting
+        text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False, indent=indent)
     for raw, escaped in _RAW_BREAKS.items():
         text = text.replace(raw, escaped)  # outside strings JSON has no such characters: only strings change
     return _writable(text)
@@ -345,14 +347,30 @@ def _writable(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
-def _finite(value: Any) -> Any:
+def _plain(value: Any, depth: int = 0) -> Any:
+    """``value`` as data strict JSON can hold, so a write never fails: NaN and Infinity as null, a tuple or set as
+    a list, a numpy value as its Python value, any other object (and any key but a string or number) as its
+    text, and whatever nests deeper than MAX_DEPTH as a note saying so."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if value is None or isinstance(value, str | int):
+        return value
+    if depth >= MAX_DEPTH:  # named, never shown: its repr would recurse as deep as it nests
+        return f"<{type(value).__name__} nested more than {MAX_DEPTH} levels deep>"
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k if isinstance(k, str | int | float) or k is None else str(k): _plain(v, depth + 1)
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
+        return [_plain(v, depth + 1) for v in value]
+    if isinstance(value, set | frozenset):
+        return [_plain(v, depth + 1) for v in sorted(value, key=repr)]
+    tolist = getattr(value, "tolist", None)  # a numpy scalar or array
+    if callable(tolist):
+        try:
+            return _plain(tolist(), depth + 1)
+        except Exception:  # noqa: BLE001 - not numpy's after all: its text below
+            pass
+    return str(value)
 
 
 def make_folder(folder: str | Path) -> None:

@@ -6,7 +6,7 @@ import math
 import numbers
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ea_plugin.prompts import ALIGNED, LABELS, THINK_CLOSE, THINK_OPEN, UNALIGNED, label_tags, strip_label_tags
@@ -47,7 +47,11 @@ class Judgement:
         return self.label is not None and self.error is None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Field by field, not dataclasses.asdict: that deep-copies ``extra`` recursively, and a plugin's extra
+        # may nest past the recursion limit (the writers make any value plain, ea_plugin.jsonl.dumps).
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["extra"] = dict(self.extra) if isinstance(self.extra, dict) else self.extra
+        return values
 
 
 def invalid_reason(judgement: Judgement) -> str | None:
@@ -60,6 +64,11 @@ def invalid_reason(judgement: Judgement) -> str | None:
         return f"score {score!r:.60} is not a number in [0, 1] or None"
     if judgement.error is not None and not isinstance(judgement.error, str):
         return f"error {judgement.error!r:.60} is not a string or None"
+    for name in ("reasoning", "raw", "mode", "backend"):  # read as text by the policy, reports and writers
+        if not isinstance(getattr(judgement, name), str):
+            return f"{name} {getattr(judgement, name)!r:.60} is not a string"
+    if not isinstance(judgement.truncated, bool):
+        return f"truncated {judgement.truncated!r:.60} is not True or False"
     if not isinstance(judgement.extra, dict):
         return f"extra {judgement.extra!r:.60} is not a dict"
     return None
@@ -71,8 +80,10 @@ def validated(judgement: Judgement) -> Judgement:
     reason = invalid_reason(judgement)
     if reason is not None:
         extra = judgement.extra if isinstance(judgement.extra, dict) else {}
-        return replace(judgement, label=None, score=None, extra=extra,
-                       error=f"invalid judgement from backend {judgement.backend!r:.40}: {reason}")
+        texts = {name: value if isinstance(value := getattr(judgement, name), str) else ""
+                 for name in ("reasoning", "raw", "mode", "backend")}
+        return replace(judgement, label=None, score=None, extra=extra, truncated=judgement.truncated is True,
+                       error=f"invalid judgement from backend {judgement.backend!r:.40}: {reason}", **texts)
     if judgement.score is not None and type(judgement.score) is not float:
         return replace(judgement, score=float(judgement.score))  # an int or a numpy float
     return judgement

@@ -199,3 +199,67 @@ def test_the_policy_checks_a_judgement_given_to_it_directly():
     decision = Policy().decide(Judgement("aligned", score=0.9, backend="mine"), Pair("q", "c"))
     assert (decision.kept, decision.why) == (True, "kept_on_error")
     assert decision.error == "invalid judgement from backend 'mine': label 'aligned' is not '对齐', '不对齐' or None"
+
+
+# -- a plugin's judgement with fields no writer expects (second adversarial pass) ------------------------
+def _deep(levels: int) -> dict:
+    top = node = {}
+    for _ in range(levels):
+        node["x"] = node = {}
+    return top
+
+
+class OddFieldsBackend:
+    """Chunk "ok" gets a plain judgement; any other chunk names a judgement whose fields break what writers and
+    reports expect (filled in by ``ODD``)."""
+
+    name = "odd"
+
+    def generate(self, pairs: list[Pair]) -> list[Judgement]:
+        return [ODD[p.chunk]() if p.chunk in ODD else Judgement(ALIGNED, backend=self.name) for p in pairs]
+
+    score = generate
+
+
+ODD = {  # valid judgements whose extra JSON has no type for, and invalid ones whose text fields are not text
+    "extra_set": lambda: Judgement(ALIGNED, extra={"s": {2, 1}}),
+    "extra_tuple_key": lambda: Judgement(ALIGNED, extra={(1, 2): 3}),
+    "extra_object": lambda: Judgement(ALIGNED, extra={"o": object()}),
+    "extra_nested_2000_deep": lambda: Judgement(ALIGNED, extra=_deep(2000)),
+    "extra_nan": lambda: Judgement(ALIGNED, extra={"n": float("nan")}),
+    "reasoning_int": lambda: Judgement(ALIGNED, reasoning=5),
+    "raw_bytes": lambda: Judgement(ALIGNED, raw=b"x"),
+    "mode_int": lambda: Judgement(ALIGNED, mode=3),
+    "truncated_string": lambda: Judgement(ALIGNED, truncated="yes"),
+}
+INVALID_FIELDS = {"reasoning_int": "reasoning 5", "raw_bytes": "raw b'x'", "mode_int": "mode 3",
+                  "truncated_string": "truncated 'yes'"}
+
+
+def test_odd_judgement_fields_never_fail_the_filter_and_are_written_as_strict_json(tmp_path):
+    # Before: a set (or an object, a tuple key, deep nesting) in a plugin's extra made `ea-judge filter` crash
+    # on json.dumps with the rows after it unwritten, and reasoning=5 crashed Decision.reason.
+    import json
+
+    from ea_plugin.filter_file import check_paths, filter_file
+
+    source = tmp_path / "pairs.jsonl"
+    chunks = [c for name in ODD for c in ("ok", name)] + ["ok"]
+    source.write_text("".join(json.dumps({"question": "q", "chunk": c}) + "\n" for c in chunks), encoding="utf-8")
+    judge = AlignmentJudge(OddFieldsBackend())
+    counts = filter_file(judge, check_paths(source, tmp_path / "judged.jsonl"))
+    assert (counts.judged, counts.errors) == (len(chunks), len(INVALID_FIELDS))
+
+    def strict(name: str) -> None:
+        raise AssertionError(f"{name} written")
+
+    rows = [json.loads(line, parse_constant=strict)
+            for line in (tmp_path / "judged.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_chunk = {row["chunk"]: row["ea"] for row in rows}
+    assert by_chunk["extra_set"]["judgement"]["extra"] == {"s": [1, 2]}
+    assert by_chunk["extra_tuple_key"]["judgement"]["extra"] == {"(1, 2)": 3}
+    assert by_chunk["extra_nan"]["judgement"]["extra"] == {"n": None}
+    for name, says in INVALID_FIELDS.items():
+        assert by_chunk[name]["why"] == "kept_on_error" and says in by_chunk[name]["judgement"]["error"]
+        decision = judge.judge("q", name)
+        assert decision.reason is None and decision.reasoning == "" and says in decision.error
