@@ -241,6 +241,9 @@ def test_lines_that_make_no_table_of_codes(text):
         ("oC故障码是什么意思", "oc", "before cue '故障'"),  # a case no word has: a code before 故障码 too
         ("OL2报警代码", "ol2", "before cue '报警'"),  # ... or a digit
         ("GF报警表示接地故障", "gf", "before cue '报警'"),  # 表示 (means) names no list
+        # a two-letter mark that panels also show (CE: a communication error), next to a code cue
+        ("故障码 CE", "ce", "after cue '故障码'"), ("变频器显示CE", "ce", "after cue '显示'"),
+        ("H100 fault CE how to fix", "ce", "after cue 'fault'"), ("CE报警", "ce", "before cue '报警'"),
     ],
 )
 def test_mnemonics_written_as_codes_are_read(text, expected, why):
@@ -270,6 +273,32 @@ def test_mnemonics_written_as_codes_are_read(text, expected, why):
     ],
 )
 def test_words_terminals_and_other_families_are_never_mnemonics(text):
+    assert [f for f in extract_entities(text).faults if f.family == "MN"] == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a table's code column: the abbreviation among other codes (it alone makes no column of codes)
+    ("Fault codes\nCE      Communication error\nSP      Speed deviation", ["ce", "sp"]),
+    ("故障代码\n| EF | 外部故障 |\n| CE | 通讯错误 |\n| bb | 基极封锁 |", ["ef", "ce", "bb"]),
+    ("故障代码\nCE\t通讯错误\nrE\t复位错误", ["ce", "re"]),
+    # a list of code headings, CE among them; in brackets beside a numbered code
+    ("故障代码\nCE：通讯错误\nSP：速度异常", ["ce", "sp"]), ("CE：通讯异常\n6019：过流", ["ce"]),
+    ("Code 12 (CE): Communication error", ["ce"]), ("故障码 12（CE）：通讯", ["ce"]),
+])
+def test_two_letter_panel_codes_in_a_code_column_cue_or_brackets(text, expected):
+    assert [f.main for f in extract_entities(text).faults if f.family == "MN"] == expected
+    spans_hold(text)
+
+
+@pytest.mark.parametrize("text", [
+    "CE marking applies", "符合CE标准", "the CE mark", "CE认证", "the PG card", "error ID: 5", "fault CH 3",
+    "CE：通讯异常",  # one heading alone: a glossary's line as well ("CE：欧盟认证")
+    "CE：欧盟认证\nUL：美国认证\nPG：脉冲发生器",  # a glossary: no code heads a line
+    "| DI | 数字输入 |\n| AI | 模拟输入 |",  # a table of abbreviations and no code
+    "说明\nCE：欧盟认证\n报警E100：过流",  # the code does not head its line
+    "the SP value", "Re: your question", "re-enter the value",
+])
+def test_two_letter_marks_and_words_in_running_text_are_no_codes(text):
     assert [f for f in extract_entities(text).faults if f.family == "MN"] == []
 
 
@@ -319,6 +348,12 @@ def test_a_catalog_listed_mnemonic_is_read_anywhere(tmp_path):
         # a device class is no code: the question asks no code, the page's codes decide nothing (rule 4)
         ("H100 VFD报警怎么复位", "H100 故障一览\noC    过电流\nov    过电压", ALIGNED),
         ("XYZ 故障代码有哪些", "故障一览\noC    过电流\nov    过电压", ALIGNED),
+        # two-letter codes in a table's code column, CE among them
+        ("H100 显示CE", "Fault codes\nCE      Communication error\nSP      Speed deviation", ALIGNED),
+        ("H100 显示rE", "Fault codes\nCE      Communication error\nSP      Speed deviation", UNALIGNED),
+        ("H100 fault CE how to fix", "Fault codes\nSP      Speed deviation\nrE      Reset error", UNALIGNED),
+        ("H100 故障码12", "H100 Code 12 (CE): Communication error", ALIGNED),
+        ("H100 报CE故障", "H100 Code 13 (SP): Speed deviation", UNALIGNED),
     ],
 )
 def test_mnemonic_decisions(question, chunk, expected):
@@ -352,7 +387,8 @@ def test_a_mnemonic_reads_the_same_in_any_case_and_width(token, context, how, wi
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["oC", "7", "(", ")", " ", "  ", "\t", "\n", "|", "返回", "-", "4", "AL", "Err",
-                                 "16", ":", "显示", "故障", "fault", "P2", ".", "1523", "参数", "PNU", "OK", "。"]),
+                                 "16", ":", "显示", "故障", "fault", "P2", ".", "1523", "参数", "PNU", "OK", "。",
+                                 "CE", "SP", "VFD", "故障代码", "：", "H100"]),
                 max_size=20).map("".join))
 def test_v3_forms_never_overlap_and_never_raise(text):
     entities = extract_entities(text)

@@ -26,6 +26,7 @@ from ea_plugin.rules.words import (
     ENGLISH_SHORT,
     INDEX_NOUNS,
     MNEMONIC_NEVER,
+    PANEL_ABBREVIATIONS,
     PARAMETER_CUES_EN,
     PARAMETER_CUES_ZH,
     ROW_NOT_AFTER,
@@ -382,16 +383,19 @@ def table_cells(text: Text, catalog: Catalog) -> frozenset[int]:
     if "\n" not in lowered or not ("\t" in lowered or "  " in lowered or "|" in lowered):
         return _NO_CELLS
     cells = []
+    codes = 0  # cells shaped as codes are; the others are abbreviations (CE), codes only in a column of codes
     pos = 0
     while pos >= 0:
         m = _TABLE_ROW.match(lowered, pos)
         if m is not None:
             start, end = m.span("cell")
-            if _code_shaped(text, start, end, catalog):
+            shaped = _code_shaped(text, start, end, catalog)
+            if shaped:
                 cells.append(start + (lowered[start] == "-"))
+                codes += shaped == _CODE
         pos = lowered.find("\n", pos)
         pos += pos >= 0  # the next line's start, or -1 after the last
-    if len(cells) < 2 or _enumeration(lowered, cells):
+    if len(cells) < 2 or not codes or _enumeration(lowered, cells):
         return _NO_CELLS
     return frozenset(cells)
 
@@ -406,16 +410,20 @@ def _enumeration(lowered: str, cells: list[int]) -> bool:
     return True
 
 
-def _code_shaped(text: Text, start: int, end: int, catalog: Catalog) -> bool:
+_CODE, _ABBREVIATION = 2, 1  # how a table's first cell is shaped (0: as no code)
+
+
+def _code_shaped(text: Text, start: int, end: int, catalog: Catalog) -> int:
     cell = text.lowered[start:end]
     if _SIGNED_NUMBER.fullmatch(cell):
-        return True
+        return _CODE
     if cell[0].isalpha() and MNEMONIC_SHAPE.fullmatch(cell):
-        return _mnemonic_written(text.written[start:end], cell, catalog) in _PLAIN
+        written_as = _mnemonic_written(text.written[start:end], cell, catalog)
+        return _ABBREVIATION if written_as == _ABBREVIATED else _CODE if written_as in _PLAIN else 0
     if len(cell) > CACHED_TOKEN:
-        return False
+        return 0
     reading = _token_reading(cell, catalog)
-    return reading is not None and len(reading) != 3 and reading[0] == len(cell)
+    return _CODE if reading is not None and len(reading) != 3 and reading[0] == len(cell) else 0
 
 
 def _plain_case(letters: str) -> bool:
@@ -426,12 +434,15 @@ def _plain_case(letters: str) -> bool:
 
 def _mnemonic_written(shown: str, token: str, catalog: Catalog) -> str | None:
     """How a mnemonic-shaped token is written: "mixed" (a case no word has: oC, FAn), "listed" (by the catalog),
-    "digits" (Uv1, OL2), "upper" (GF, OCF), "lower" (ov, ocd), "title" (Uv, Lu); None where it is a word of text
-    (OK, LED, Code, IGBT) and no catalog lists it."""
+    "digits" (Uv1, OL2), "upper" (GF, OCF), "lower" (ov, ocd), "title" (Uv, Lu), "abbreviated" (a two-letter mark
+    or part that panels also show: CE); None where it is a word of text (OK, LED, Code, IGBT) and no catalog lists
+    it."""
     letters = shown.rstrip("0123456789")
     if not _plain_case(letters):
         return "mixed"
     if token in MNEMONIC_NEVER or letters.lower() in MNEMONIC_NEVER:
+        if token in PANEL_ABBREVIATIONS:
+            return _ABBREVIATED
         return None  # a word is never a mnemonic, even where a (learned) catalog lists it
     if catalog.listed_mnemonics and token in catalog.listed_mnemonics:
         return "listed"
@@ -442,14 +453,17 @@ def _mnemonic_written(shown: str, token: str, catalog: Catalog) -> str | None:
     return "lower" if letters.islower() else "title"
 
 
-# How sure a context is that a code stands there, and the ways of writing it accepts: ANY (a Chinese cue, a
-# heading with a Chinese description); PLAIN (a table cell, brackets beside a number, an English cue or heading:
-# no capitalised word, "| Ramp |", "error 7 (Init)", "Hint:", "Code"); MARKED (English text that goes on after an
-# English cue: a digit, a mixed case or the catalog's listing only).
+# How sure a context is that a code stands there, and the ways of writing it accepts: ANY (a Chinese cue);
+# HEADING (a heading with a Chinese description: any but an abbreviation, "CE：欧盟认证标志" is a glossary's line);
+# CELL (a table's code column, brackets beside a number, an English cue ending its phrase: no capitalised word,
+# "| Ramp |", "error 7 (Init)", "Code"; an abbreviation, "fault CE"); PLAIN (a heading with an English description:
+# "Hint:"); MARKED (English text that goes on after an English cue: a digit, a mixed case or the catalog's listing).
 # which written forms of a mnemonic a context accepts (None: any)
+_ABBREVIATED = "abbreviated"
 _ANY: frozenset[str] | None = None
 _PLAIN, _MARKED = frozenset(("mixed", "listed", "digits", "upper", "lower")), frozenset(
     ("mixed", "listed", "digits"))
+_HEADING, _CELL = _PLAIN | {"title"}, _PLAIN | {_ABBREVIATED}
 
 
 # Whether a written token may be a mnemonic at all (its shape, and no word written in a word's case: the, OK,
@@ -461,7 +475,8 @@ _MNEMONIC_TOKENS: dict[str, bool] = {}
 def _mnemonic_token(shown: str, token: str) -> bool:
     """``_MNEMONIC_TOKENS``' entry for ``shown`` (``token``: its lower case), computed and kept."""
     shaped = MNEMONIC_SHAPE.fullmatch(token) is not None and not (
-        token in MNEMONIC_NEVER and shown in (token, token.upper(), token.capitalize()))
+        token in MNEMONIC_NEVER and token not in PANEL_ABBREVIATIONS
+        and shown in (token, token.upper(), token.capitalize()))
     if len(_MNEMONIC_TOKENS) >= 16384:
         _MNEMONIC_TOKENS.clear()
     _MNEMONIC_TOKENS[shown] = shaped
@@ -480,6 +495,7 @@ def read_mnemonics(
     ends: dict[int, int] | None = None  # numbered codes by their end, for the brackets
     out = faults
     accepts: frozenset[str] | None  # the written forms the context takes (None: any)
+    glossary: list[FaultCode] = []  # abbreviations heading a line ("CE：通讯错误"): codes only beside other codes
     for start, end in tokens:
         if not (2 <= end - start <= 6) or lowered[start] not in _ASCII_LETTERS:
             continue
@@ -501,7 +517,7 @@ def read_mnemonics(
             if pair is None:
                 continue  # "(CRC)" explains an abbreviation; brackets hold a code only beside a numbered one
             # not a capitalised word: "Internal error 7 (Init)" explains the error, it names no second code
-            why, accepts = f"in brackets beside code {out[pair].text!r} (one fault, two names)", _PLAIN
+            why, accepts = f"in brackets beside code {out[pair].text!r} (one fault, two names)", _CELL
         else:
             context = _mnemonic_context(lowered, start, end, cells)
             if context is None:
@@ -511,6 +527,8 @@ def read_mnemonics(
             why, accepts = context
         written_as = _mnemonic_written(shown, token, catalog)
         if written_as is None or (accepts is not None and written_as not in accepts):
+            if written_as == _ABBREVIATED and accepts is _HEADING:
+                glossary.append(FaultCode(shown, (start, end), f"mnemonic {why}, in a list of codes", "MN", token))
             continue  # a word of text; or one written as words are where English text goes on
         if out is faults:
             out = list(faults)
@@ -521,7 +539,16 @@ def read_mnemonics(
                                   number.main, number.sub, ("MN", token))
             other = (number.family, number.main)
         out.append(FaultCode(shown, (start, end), f"mnemonic {why}", "MN", token, None, other))
+    if glossary and any(_heads_line(lowered, f.span[0]) for f in out):
+        return [*out, *glossary]  # "CE：通讯错误⏎SP：速度异常": a list of codes, CE among them
     return out
+
+
+def _heads_line(lowered: str, start: int) -> bool:
+    """Whether the text at ``start`` opens its line (after blanks, a table bar, a bullet or heading mark)."""
+    while start and lowered[start - 1] in _BLANK:
+        start -= 1
+    return not start or lowered[start - 1] in _HEADING_AFTER
 
 
 def codes_among_models(
@@ -588,7 +615,7 @@ def _mnemonic_context(
     (_ANY, _PLAIN, _MARKED: English text after an English cue, "error ABZ signals", "the fault log.", needs a
     digit or a mixed case unless the token ends its phrase: fault PHF, fault OH1); or None."""
     if start in cells:
-        return "first cell of a table row", _PLAIN  # not "| Ramp | ..."
+        return "first cell of a table row", _CELL  # not "| Ramp | ..."
     after, length = end, len(lowered)
     while after < length and lowered[after] in _BLANK:
         after += 1
@@ -609,10 +636,10 @@ def _mnemonic_context(
         if next_char != ":":
             if line_start and not model_shaped:  # "oC1 加速过电流": a Chinese description after a space
                 # not a title: "VFD 使用说明书", "HMI 操作手册" name a device's manual
-                return "opening a heading 'X description'", _MARKED if _TITLE_NOUN.match(lowered, after) else _ANY
+                return "opening a heading 'X description'", _MARKED if _TITLE_NOUN.match(lowered, after) else _HEADING
         elif (line_start or not lowered[i - 1].isascii()) and (colon := _ROW_AFTER.match(lowered, end)):
             description = lowered[colon.end() : colon.end() + 8].lstrip()[:1]
-            return "opening a heading 'X: description'", _ANY if _other_script(description) else _PLAIN
+            return "opening a heading 'X: description'", _HEADING if _other_script(description) else _PLAIN
     i = start  # the cue before: an English word or other ASCII there makes it none but an English cue word
     while i and lowered[i - 1] in _FILLER:
         i -= 1
@@ -633,7 +660,7 @@ def _mnemonic_context(
     if not word.isascii():
         return f"after cue {word!r}", _ANY
     weak = between.strip(" \t") or _goes_on(lowered, end) or lowered[start:end] in ENGLISH_SHORT
-    return f"after cue {word!r}", _MARKED if weak else _PLAIN
+    return f"after cue {word!r}", _MARKED if weak else _CELL
 
 
 def _other_script(char: str) -> bool:
