@@ -5,13 +5,16 @@ filter's own fields under the one key ``"ea"``: line number, kept, why, judgemen
 number, reason, the line's text), or the blank count (whitespace-only lines). Lines are read by
 ``ea_plugin.jsonl`` (bad bytes, bad JSON, numbers out of range, deep nesting and lone surrogates reject that
 line only), as they come: records are judged and written step by step, so an interrupted run keeps what it
-wrote. A rerun skips the line numbers already in the output or the rejects file, and cuts off a torn last line
-a killed run left behind (that record is judged again); with ``retry_errors`` it also judges again the records
-whose judgement failed (a wrong server, say) instead of keeping their ``kept_on_error`` rows.
+wrote. A rerun skips the line numbers already in the output or the rejects file (after checking that each
+still holds the record written for it: a changed input is refused, never silently skipped), and cuts off a
+torn last line a killed run left behind (that record is judged again); with ``retry_errors`` it also judges
+again the records whose judgement failed (a wrong server, say) instead of keeping their ``kept_on_error`` rows.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -120,10 +123,26 @@ def check_paths(source: str | Path, output: str | Path, rejects: str | Path | No
 
 @dataclass(frozen=True)
 class _Written:
-    """One row of an earlier run's output or rejects file: its input line and whether its judgement failed."""
+    """One row of an earlier run's output or rejects file: its input line, whether its judgement failed, and a
+    fingerprint of the input line it was written for (None for rows written before the namespace)."""
 
     line: int
     failed: bool
+    fingerprint: bytes | None = None
+    where: str = ""  # "PATH line N", for messages
+
+
+def fingerprint(record: Any = None, text: str | None = None) -> bytes:
+    """What identifies an input line in the rows written for it: its record (an output row without our namespace)
+    or, for a rejected line, its text."""
+    shown = json.dumps(["text", text] if text is not None else ["record", record], sort_keys=True,
+                       ensure_ascii=False)
+    return hashlib.blake2b(shown.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def line_fingerprint(line: JsonLine) -> tuple[bytes, bytes]:
+    """The fingerprints an input line's row may carry: as an output row (its record) and as a reject (its text)."""
+    return fingerprint(line.value) if line.record is not None else b"", fingerprint(text=line.text)
 
 
 def _written_rows(path: Path) -> Iterator[tuple[bytes, _Written]]:
@@ -132,13 +151,17 @@ def _written_rows(path: Path) -> Iterator[tuple[bytes, _Written]]:
             continue
         row = parse_line(index, raw).value
         ours = row.get(NAMESPACE) if isinstance(row, dict) else None
-        if not isinstance(ours, dict):
-            ours = row  # a rejects row, or an output row written before the namespace (fields at the top level)
+        if isinstance(ours, dict):
+            mark = fingerprint({k: v for k, v in row.items() if k != NAMESPACE})
+        else:  # a rejects row, or an output row written before the namespace (fields at the top level)
+            ours = row
+            text = ours.get("text") if isinstance(ours, dict) and "reason" in ours else None
+            mark = fingerprint(text=text) if isinstance(text, str) else None
         number = ours.get("line") if isinstance(ours, dict) else None
         if not isinstance(number, int) or isinstance(number, bool):
             raise ResumeError(f"{path} line {index} is not a record this command wrote (no input line number); "
                               "remove it or pass another output")
-        yield raw, _Written(number, ours.get("why") in ERROR_WHY)
+        yield raw, _Written(number, ours.get("why") in ERROR_WHY, mark, f"{path} line {index}")
 
 
 def earlier_rows(output: Path) -> tuple[int, int]:
@@ -149,7 +172,22 @@ def earlier_rows(output: Path) -> tuple[int, int]:
 
 def done_lines(*paths: Path) -> set[int]:
     """Input line numbers already written by an earlier run (a torn last line is cut off and not counted)."""
-    return {written.line for path in paths for _, written in _written_rows(path)}
+    return set(written_lines(*paths))
+
+
+def written_lines(*paths: Path) -> dict[int, _Written]:
+    """The rows an earlier run wrote, by input line number (a torn last line is cut off and not counted)."""
+    return {written.line: written for path in paths for _, written in _written_rows(path)}
+
+
+def check_same_line(line: JsonLine, written: _Written, source: Path) -> None:
+    """ResumeError unless ``written`` was written for this very line: resuming skips by line number, so a changed
+    input (another file, lines added or removed) would otherwise leave its records unjudged, silently."""
+    if written.fingerprint is None or written.fingerprint in line_fingerprint(line):
+        return
+    raise ResumeError(f"{written.where} was written for line {line.number} of another input: line {line.number} "
+                      f"of {source} now holds another record (the input changed since that run, or is another "
+                      "file); write to a new output, or delete the output and rejects file to start over")
 
 
 def take_out_failed(output: Path) -> int:
@@ -264,7 +302,7 @@ def filter_file(
     if retry_errors:
         counts.retried = take_out_failed(paths.output)
     counts.earlier_judged, counts.earlier_errors = earlier_rows(paths.output)
-    done = done_lines(paths.output, paths.rejects)
+    done = written_lines(paths.output, paths.rejects)
     line_counts = LineCounts()
 
     def steps(sinks: _Sinks) -> Iterator[tuple[tuple[list[JsonLine], int], list[tuple[str, str]]]]:
@@ -272,6 +310,7 @@ def filter_file(
         step: list[JsonLine] = []
         for line in read_file(paths.input, line_counts):
             if line.number in done:
+                check_same_line(line, done[line.number], paths.input)
                 counts.skipped += 1
                 continue
             step.append(line)

@@ -133,3 +133,34 @@ def test_an_output_holding_a_line_it_did_not_write_stops_with_one_line(tmp_path:
     err = capsys.readouterr().err
     assert "line 1 is not a record this command wrote" in err and "Traceback" not in err
     assert output.read_bytes() == b"a note someone typed into the output\n"  # nothing appended after it
+
+
+@pytest.mark.parametrize("change", ["another_file", "line_inserted", "line_edited", "reject_fixed"])
+def test_resuming_with_a_changed_input_is_refused_not_silently_skipped(change: str, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture):
+    # Before: a rerun skipped by line number alone, so another input (or lines moved by an insert) into the
+    # same output judged nothing, exit 0, and its records were never judged.
+    source, output = tmp_path / "pairs.jsonl", tmp_path / "judged.jsonl"
+    first = [line(GOOD[0]), b"{not json", line(GOOD[1])]
+    source.write_bytes(b"\n".join(first) + b"\n")
+    assert run_filter(source, output) == 0
+    written = output.read_bytes(), output.with_suffix(".rejects.jsonl").read_bytes()
+    changed = {"another_file": [line({**GOOD[2], "id": "z"}), first[1], first[2]],
+               "line_inserted": [first[0], line(GOOD[2])] + first[1:],
+               "line_edited": [first[0], first[1], line({**GOOD[1], "chunk": "sv660 e100.2"})],
+               "reject_fixed": [first[0], line(GOOD[2]), first[2]]}[change]
+    source.write_bytes(b"\n".join(changed) + b"\n")
+    capsys.readouterr()
+    assert run_filter(source, output) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "now holds another record" in err and "new output" in err, err
+    assert (output.read_bytes(), output.with_suffix(".rejects.jsonl").read_bytes()) == written
+
+
+def test_resuming_with_lines_appended_judges_only_the_new_lines(tmp_path: Path):
+    source, output = tmp_path / "pairs.jsonl", tmp_path / "judged.jsonl"
+    source.write_bytes(line(GOOD[0]) + b"\n" + line(GOOD[1]) + b"\n")
+    assert run_filter(source, output) == 0
+    source.write_bytes(source.read_bytes() + line(GOOD[2]) + b"\n")
+    assert run_filter(source, output) == 0
+    assert judged_ids(output) == [(1, "a"), (2, "b"), (3, "c")]
