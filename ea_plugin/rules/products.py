@@ -68,6 +68,7 @@ _SOFTWARE_CUE_WORDS = "|".join(c if not c.isascii() else rf"{c[0]}(?<![a-z].){c[
 _SOFTWARE_CUE = re.compile(rf"(?:{_SOFTWARE_CUE_WORDS})[\s:=]*$")
 _SOFTWARE_CUE_LAST = frozenset(c[-1] for c in SOFTWARE_CUES)
 _SOFTWARE_CUE_ANY = re.compile(rf"(?:{_SOFTWARE_CUE_WORDS})[\s:=]*[a-z]")
+_SOFTWARE_CUE_WORD = re.compile("|".join(map(re.escape, SOFTWARE_CUES)))  # any cue word in the text (one scan)
 _ALIAS_WHY = {"brand": "catalog brand alias", "series": "catalog series alias"}
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")  # a token starts with an ASCII letter or digit
 _PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS + PRODUCT_WORDS_ZH)) - {""}
@@ -195,8 +196,8 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
     its part (MG 400, OSP P300)."""
     lowered, token_at = text.lowered, text.token_at
     names, heads = _software_names(software)
-    # once per text (most name no software cue): a look for each cue word first, the pattern only where one is
-    cue = any(word in lowered for word in SOFTWARE_CUES) and _SOFTWARE_CUE_ANY.search(lowered) is not None
+    # once per text (most name no software cue): a look for any cue word first, the pattern only where one is
+    cue = _SOFTWARE_CUE_WORD.search(lowered) is not None and _SOFTWARE_CUE_ANY.search(lowered) is not None
     after_cue = _after_cue_words(lowered) if cue else _NO_STARTS
     for start, end in tokens:
         if lowered[start] not in _LETTERS or (start and lowered[start - 1] == "/" and _signal(lowered, start)):
@@ -224,8 +225,15 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
                 continue
         elif not key.isalpha() or covered[start] == "brand":
             continue
-        # "MG 400", "xArm 6", "OSP P300", "Unidrive M700": a series word and its part, a space apart
-        if next_end is not None and _spaced_part(text, start, end, next_end, covered):
+        # "MG 400", "xArm 6", "OSP P300", "Unidrive M700": a series word and its part, a space apart (most next
+        # tokens are words that can be no part: known by the token alone, cached)
+        if next_end is None:
+            continue
+        following = lowered[end + 1 : next_end]
+        may_be_part = _MAY_BE_PART.get(following)
+        if may_be_part is None:
+            may_be_part = _may_be_part(following)
+        if may_be_part and _spaced_part(text, start, end, next_end, covered):
             word = _PRODUCT_WORD_NEXT.match(lowered, next_end)
             # "FR 5机械臂", "XR 5 robot": a spaced short name before a product word is a model (its digit too)
             how = "product_word" if word and (word.group(0)[-1] not in _LETTERS
@@ -274,6 +282,20 @@ def _spaced_part(text: Text, start: int, end: int, next_end: int, covered: dict[
         return True
     return (part not in covered and lowered[part + 1].isdigit()
             and not (_SHORT_PART.fullmatch(lowered, part, next_end) and _PRODUCT_WORD_NEXT.match(lowered, next_end)))
+
+
+# Whether a token may be a model's part after a series word and a space (_spaced_part's look at the token alone:
+# a number, or letters and a digit that are no word: P3, M700), by the token; bounded (cleared when full).
+_MAY_BE_PART: dict[str, bool] = {}
+
+
+def _may_be_part(token: str) -> bool:
+    may = token[0].isdigit() or (_PART.fullmatch(token) is not None and _leading_letters(token) not in NEVER_PRODUCT)
+    if len(token) <= CACHED_TOKEN:
+        if len(_MAY_BE_PART) >= 16384:
+            _MAY_BE_PART.clear()
+        _MAY_BE_PART[token] = may
+    return may
 
 
 def _signal(lowered: str, start: int) -> bool:
