@@ -10,6 +10,7 @@ from ea_plugin.errors import (
     EAPluginError,
     InvalidPairError,
     JudgeError,
+    MissingExtraError,
     ModeNotSupportedError,
     UnknownBackendError,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidPairError",
     "JudgeError",
     "Judgement",
+    "MissingExtraError",
     "ModeNotSupportedError",
     "Pair",
     "Policy",

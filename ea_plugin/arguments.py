@@ -22,7 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ea_plugin.errors import EAPluginError, OptionError
+from ea_plugin._moved import moved_names
+from ea_plugin.errors import EAPluginError, OptionError, missing_extra
 
 if TYPE_CHECKING:
     from ea_plugin.judge import AlignmentJudge
@@ -31,13 +32,7 @@ FAILED = 1  # exit status of a command that could not finish
 INTERRUPTED = 130  # Ctrl-C
 BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a writer whose reader closed the pipe
 
-# Modules an optional extra installs: a command that needs one names the extra to install.
-EXTRA_OF_MODULE = {
-    "torch": "local", "transformers": "local", "peft": "local", "accelerate": "local",
-    "openai": "openai", "llama_index": "llamaindex", "langchain_core": "langchain", "langchain_classic": "langchain",
-    "matplotlib": "report", "llamafactory": "train", "bm25s": "train", "deepspeed": "train", "liger_kernel": "train",
-    "ragas": "ragas", "deepeval": "deepeval", "ray": "ray", "haystack": "haystack",
-}
+__getattr__ = moved_names(__name__, "ea_plugin.errors", {"EXTRA_OF_MODULE": "EXTRA_OF_MODULE"})
 
 
 # -- the parser -------------------------------------------------------------------------------------------
@@ -270,19 +265,11 @@ def explain(exc: BaseException) -> tuple[str | None, int]:
     if isinstance(exc, EAPluginError):
         return str(exc), getattr(exc, "exit_status", FAILED)
     if isinstance(exc, ImportError):
-        return missing_extra(exc), FAILED
+        missing = missing_extra(exc)  # "this needs X, which is not installed: pip install ..."
+        return (str(missing) if missing is not exc else f"{type(exc).__name__}: {exc}"), FAILED
     if isinstance(exc, OSError):
         return os_error(exc), FAILED
     return None, FAILED
-
-
-def missing_extra(exc: ImportError) -> str:
-    """"needs X: pip install "ea-plugin[extra]"" for a module an extra installs; the import error otherwise."""
-    module = (exc.name or "").split(".")[0]
-    extra = EXTRA_OF_MODULE.get(module)
-    if extra is None:
-        return f"{type(exc).__name__}: {exc}"
-    return f"this needs {module}, which is not installed: pip install \"ea-plugin[{extra}]\""
 
 
 def os_error(exc: OSError) -> str:

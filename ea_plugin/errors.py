@@ -11,6 +11,31 @@ class EAPluginError(Exception):
     exit_status = 1  # what a command exits with when this error stops it (ea_plugin.arguments)
 
 
+# The modules an optional extra installs: whatever misses one (a command, an integration) names the extra.
+EXTRA_OF_MODULE = {
+    "torch": "local", "transformers": "local", "peft": "local", "accelerate": "local",
+    "openai": "openai", "llama_index": "llamaindex", "langchain_core": "langchain", "langchain_classic": "langchain",
+    "matplotlib": "report", "llamafactory": "train", "bm25s": "train", "deepspeed": "train", "liger_kernel": "train",
+    "ragas": "ragas", "deepeval": "deepeval", "ray": "ray", "haystack": "haystack",
+}
+
+
+class MissingExtraError(EAPluginError, ImportError):
+    """A module that an optional extra installs is missing; the message names the pip extra that installs it."""
+
+
+def missing_extra(error: ImportError, needed_by: str = "this", extra: str | None = None) -> ImportError:
+    """The error to raise (``from error``) where ``needed_by`` found a module missing: a MissingExtraError naming
+    ``extra`` (an integration knows its own; else the missing module's, EXTRA_OF_MODULE), or ``error`` itself where
+    no extra installs that module."""
+    module = (error.name or "").split(".")[0]
+    extra = extra or EXTRA_OF_MODULE.get(module)
+    if extra is None:
+        return error
+    return MissingExtraError(f"{needed_by} needs {module or 'a module'}, which is not installed: "
+                             f"pip install \"ea-plugin[{extra}]\"", name=error.name)
+
+
 class InvalidPairError(EAPluginError, ValueError):
     """A question or chunk that cannot be judged: not a string, or empty."""
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ea_plugin.errors import missing_extra
 from ea_plugin.judge import AlignmentJudge
-from integrations.extras import missing_extra
 from integrations.retrieval_metric import (
     JudgedEvaluation,
     RetrievalJudgement,
@@ -37,7 +37,7 @@ try:
     from deepeval.metrics.utils import check_llm_test_case_params, construct_verbose_logs
     from deepeval.test_case import LLMTestCase, SingleTurnParams
 except ImportError as exc:
-    raise missing_extra(__name__, "deepeval", exc) from exc
+    raise missing_extra(exc, __name__, "deepeval") from exc
 
 # Backends that judge in this process: nothing is billed per token.
 LOCAL_BACKENDS = frozenset({"rules", "transformers"})

@@ -29,16 +29,16 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from ea_plugin.errors import missing_extra
 from ea_plugin.judge import AlignmentJudge, check_options, load_judge
 from ea_plugin.options import check_int, check_number
 from ea_plugin.policy import Decision, Policy
-from integrations.extras import missing_extra
 from integrations.selection import ajudge_texts, judge_texts, metadata, query_policy
 
 try:
     from haystack import Document, component, default_from_dict, default_to_dict
 except ImportError as exc:
-    raise missing_extra(__name__, "haystack", exc) from exc
+    raise missing_extra(exc, __name__, "haystack") from exc
 
 
 @component

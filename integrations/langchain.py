@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ea_plugin.errors import missing_extra
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.policy import Decision, Policy
 from ea_plugin.rules.learn import catalog_from_corpus, title_of
-from integrations.extras import missing_extra
 from integrations.selection import ajudge_texts, judge_texts, metadata, model_arguments, query_policy
 
 try:
@@ -31,7 +31,7 @@ try:
     from langchain_core.documents import BaseDocumentCompressor, Document
     from pydantic import ConfigDict, Field
 except ImportError as exc:
-    raise missing_extra(__name__, "langchain", exc) from exc
+    raise missing_extra(exc, __name__, "langchain") from exc
 
 RUN_NAME = "EntityAlignmentFilter"
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from ea_plugin.errors import missing_extra
 from integrations.embedding import DEFAULT_DIM, embed_text
-from integrations.extras import missing_extra
 
 try:
     from langchain_core.embeddings import Embeddings
 except ImportError as exc:
-    raise missing_extra(__name__, "langchain", exc) from exc
+    raise missing_extra(exc, __name__, "langchain") from exc
 
 
 class HashingEmbeddings(Embeddings):

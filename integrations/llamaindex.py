@@ -20,12 +20,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ea_plugin.errors import EAPluginError, InvalidPairError
+from ea_plugin.errors import EAPluginError, InvalidPairError, missing_extra
 from ea_plugin.judge import AlignmentJudge, JudgeConfigError, judge_from_config
 from ea_plugin.policy import Decision, Policy
 from ea_plugin.prompts import SYSTEM_PROMPT, USER_TEMPLATE
 from ea_plugin.rules.learn import catalog_from_corpus, title_of
-from integrations.extras import missing_extra
 from integrations.selection import (
     METADATA_KEYS,
     ajudge_texts,
@@ -47,7 +46,7 @@ try:
     from llama_index.core.prompts.mixin import PromptDictType, PromptMixin
     from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 except ImportError as exc:
-    raise missing_extra(__name__, "llamaindex", exc) from exc
+    raise missing_extra(exc, __name__, "llamaindex") from exc
 
 dispatcher = get_dispatcher(__name__)
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from ea_plugin.errors import missing_extra
 from integrations.embedding import DEFAULT_DIM, embed_text
-from integrations.extras import missing_extra
 
 try:
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.bridge.pydantic import Field
 except ImportError as exc:
-    raise missing_extra(__name__, "llamaindex", exc) from exc
+    raise missing_extra(exc, __name__, "llamaindex") from exc
 
 
 class HashingEmbedding(BaseEmbedding):

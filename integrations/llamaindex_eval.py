@@ -20,8 +20,8 @@ import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from ea_plugin.errors import missing_extra
 from ea_plugin.judge import AlignmentJudge
-from integrations.extras import missing_extra
 from integrations.llamaindex import FixedPromptError
 from integrations.retrieval_metric import (
     Context,
@@ -38,7 +38,7 @@ try:
     from llama_index.core.evaluation.retrieval.metrics_base import BaseRetrievalMetric, RetrievalMetricResult
     from llama_index.core.prompts.mixin import PromptDictType
 except ImportError as exc:
-    raise missing_extra(__name__, "llamaindex", exc) from exc
+    raise missing_extra(exc, __name__, "llamaindex") from exc
 
 
 class EntityAlignmentEvaluator(JudgedEvaluation, BaseEvaluator):

@@ -33,9 +33,9 @@ import math
 import typing as t
 from dataclasses import dataclass, field
 
+from ea_plugin.errors import missing_extra
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.options import check_int
-from integrations.extras import missing_extra
 from integrations.retrieval_metric import RetrievalJudgement, ajudge_retrieval, feedback
 from integrations.selection import resolve_judge
 
@@ -44,7 +44,7 @@ try:
     from ragas.metrics.collections.base import BaseMetric
     from ragas.metrics.result import MetricResult
 except ImportError as exc:
-    raise missing_extra(__name__, "ragas", exc) from exc
+    raise missing_extra(exc, __name__, "ragas") from exc
 
 if t.TYPE_CHECKING:
     from langchain_core.callbacks import Callbacks

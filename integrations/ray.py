@@ -33,19 +33,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ea_plugin.errors import JudgeError
+from ea_plugin.errors import JudgeError, missing_extra
 from ea_plugin.judge import check_options, judge_from_config
 from ea_plugin.judgement import is_blank
 from ea_plugin.parallel import StepResult, actor_resources, failed_step, judge_step
 from ea_plugin.policy import Decision
-from integrations.extras import missing_extra
 from integrations.selection import METADATA_KEYS, metadata
 
 try:
     import pandas as pd
     import ray.data
 except ImportError as exc:
-    raise missing_extra(__name__, "ray", exc) from exc
+    raise missing_extra(exc, __name__, "ray") from exc
 
 KEPT = "ea_kept"
 WHY = "ea_why"

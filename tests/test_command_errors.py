@@ -214,7 +214,7 @@ def test_a_reader_that_stops_early_is_no_error():
 def test_every_extra_a_missing_module_names_exists_in_pyproject():
     import tomllib
 
-    from ea_plugin.arguments import EXTRA_OF_MODULE
+    from ea_plugin.errors import EXTRA_OF_MODULE
 
     extras = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     assert set(EXTRA_OF_MODULE.values()) <= set(extras), set(EXTRA_OF_MODULE.values()) - set(extras)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ea_plugin.errors import missing_extra
 from ea_plugin.jsonl import JsonLine, read_file
 from training.records import DataFileError, number_field, reject, text_field
 
@@ -95,7 +96,7 @@ class BM25Retriever:
         try:
             import bm25s
         except ImportError as exc:
-            raise ImportError("the built-in BM25 needs bm25s: pip install 'ea-plugin[train]' (or bm25s)") from exc
+            raise missing_extra(exc, "the built-in BM25") from exc
         if not chunks:
             raise DataFileError("the corpus has no usable chunks")
         self.chunks = list(chunks)
