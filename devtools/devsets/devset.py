@@ -11,7 +11,6 @@ The output is deterministic (fixed seed, sorted inputs): regenerating gives the 
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import random
@@ -20,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from devtools.devsets import out_folder
 from ea_plugin.jsonl import write_jsonl
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 
@@ -612,13 +612,10 @@ def write(pairs: list[Pair], path: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DATA)
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+    out = out_folder(__doc__, DATA)
     for name in SPLITS:
         pairs = build_split(name, random.Random(f"{SEED}:{name}"), PER_KIND[name])
-        write(pairs, args.out / f"{name}.jsonl")
+        write(pairs, out / f"{name}.jsonl")
         print(f"{name}: {len(pairs)} pairs")
 
 

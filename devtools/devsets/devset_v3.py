@@ -15,7 +15,6 @@ Deterministic (fixed seed, sorted inputs): regenerating gives the committed file
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import random
@@ -24,7 +23,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from devtools.devsets import devset  # as the v2 dev set: pairs, tables, de-duplication, balance, NFKC
+from devtools.devsets import (
+    devset,  # as the v2 dev set: pairs, tables, de-duplication, balance, NFKC
+    out_folder,
+)
 from devtools.devsets.devset import balance, dedupe, fullwidth
 from ea_plugin import jsonl
 from ea_plugin.prompts import ALIGNED, UNALIGNED
@@ -980,14 +982,11 @@ def write_jsonl(records: list[dict[str, str]], path: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DATA)
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+    out = out_folder(__doc__, DATA)
     for name in SPLITS:
         pairs = build_split(name, random.Random(f"{SEED}:{name}"))
-        write_jsonl([p.record() for p in pairs], args.out / f"{name}.jsonl")
-        write_jsonl(corpus(pairs, name), args.out / f"{name}_corpus.jsonl")
+        write_jsonl([p.record() for p in pairs], out / f"{name}.jsonl")
+        write_jsonl(corpus(pairs, name), out / f"{name}_corpus.jsonl")
         print(f"{name}: {len(pairs)} pairs, {len(corpus(pairs, name))} chunks")
 
 

@@ -19,13 +19,12 @@ the committed files byte for byte.
 
 from __future__ import annotations
 
-import argparse
 import random
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 from devtools.devsets import devset_v3 as v3
+from devtools.devsets import out_folder
 from devtools.devsets.devset_v3 import PROFILES, Pair, Profile, Row, Tables
 from devtools.devsets.devset_v3_report import FRESH_DATA, form_of
 from devtools.devsets.fresh_sources import SPLIT
@@ -152,13 +151,10 @@ def build() -> list[Pair]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DATA)
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+    out = out_folder(__doc__, DATA)
     pairs = build()
-    v3.write_jsonl([record(p) for p in pairs], args.out / f"{SPLIT}.jsonl")
-    v3.write_jsonl(v3.corpus(pairs, SPLIT), args.out / f"{SPLIT}_corpus.jsonl")
+    v3.write_jsonl([record(p) for p in pairs], out / f"{SPLIT}.jsonl")
+    v3.write_jsonl(v3.corpus(pairs, SPLIT), out / f"{SPLIT}_corpus.jsonl")
     print(f"{SPLIT}: {len(pairs)} pairs ({sum(bool(silent_form(p)) for p in pairs)} on formerly silent forms), "
           f"{len(v3.corpus(pairs, SPLIT))} chunks")
 

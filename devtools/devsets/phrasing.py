@@ -20,7 +20,6 @@ the table is numbered by bare codes they are chosen to equal a code the chunk li
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import re
@@ -29,6 +28,7 @@ from collections.abc import Callable, Iterator
 from itertools import chain, islice
 from pathlib import Path
 
+from devtools.devsets import out_folder
 from devtools.devsets.devset import DATA as DEVSET_DATA
 from devtools.devsets.devset import Pair, Profile, Row, _fmt, dedupe, fullwidth, load_rows, with_brand, write
 from devtools.devsets.realtext import (
@@ -408,10 +408,7 @@ def build(rng: random.Random) -> list[Pair]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DATA)
-    out = parser.parse_args().out
-    out.mkdir(parents=True, exist_ok=True)
+    out = out_folder(__doc__, DATA)
     pairs = build(random.Random(SEED))
     write(pairs, out / "phrasing.jsonl")
     forms, aligned = Counter(p.variant for p in pairs), sum(p.label == ALIGNED for p in pairs)

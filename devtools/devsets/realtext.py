@@ -21,7 +21,6 @@ code, so no reading of the text can make them align. The output is deterministic
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import random
@@ -29,6 +28,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from devtools.devsets import out_folder
 from devtools.devsets.devset import (
     _NAMES,
     PANEL,
@@ -411,12 +411,9 @@ def build(rng: random.Random) -> list[Pair]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DATA)
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+    out = out_folder(__doc__, DATA)
     pairs = build(random.Random(SEED))
-    write(pairs, args.out / "realtext.jsonl")
+    write(pairs, out / "realtext.jsonl")
     aligned = sum(p.label == ALIGNED for p in pairs)
     print(f"realtext: {len(pairs)} pairs ({aligned} aligned, {len(pairs) - aligned} not aligned)")
 
