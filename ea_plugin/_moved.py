@@ -1,4 +1,4 @@
-"""Old import paths that still work: each use warns once with the new name (issue 23's renames)."""
+"""Old import paths that still work after a rename or a move: each use warns once with the new name."""
 
 from __future__ import annotations
 

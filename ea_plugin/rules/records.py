@@ -10,7 +10,7 @@ _T = TypeVar("_T", bound=type)
 
 def _direct_init(cls: _T) -> _T:
     """Give a frozen slotted dataclass an ``__init__`` that sets each slot through its descriptor. The
-    generated one goes through ``object.__setattr__`` per field (frozen: about 1.7x slower), and extraction
+    generated one goes through ``object.__setattr__`` per field (frozen: measurably slower), and extraction
     makes entities by the thousand; assignment still raises. Defaults must be immutable values."""
     params, names = [], []
     for f in fields(cls):

@@ -7,7 +7,7 @@ Fast mode (``score``) reads P(对齐) from the log-probabilities of the two full
 normalised over the two labels, in one forward per batch. Think mode (``generate``) decodes greedily
 until <|im_end|> and parses the answer with ``parse_answer``.
 
-Speed (issue 6): every prompt starts with the same system prompt, so its KV cache is computed once at
+Speed: every prompt starts with the same system prompt, so its KV cache is computed once at
 load time and each pair only runs its own tokens (user turn + generation prompt); pairs are sorted by
 length and packed under a token budget; both labels are scored as branches of the same forward; and
 on CUDA each decoding step is a replayed CUDA graph over a static KV arena. The same code runs on CPU

@@ -8,7 +8,7 @@ with dynamic shapes (batch and length vary from call to call); the attention cal
 prefix's K/V out of the graphs: a layer index in a graph would mean one compile per layer. The
 attention's elementwise tail (merging the prefix and own-key parts, back to the layer's layout) is
 compiled on its own and called from the eager attention. Think mode stays eager: its decoding steps
-are CUDA graphs already, and compiling its prefill gained 1.5% on the H200 (benchmarks/RESULTS.md).
+are CUDA graphs already, and compiling its prefill gained little (benchmarks/RESULTS.md).
 
 The compiled wrappers replace the model's layers only inside :meth:`CompiledLayers.active` (under the
 backend's lock), so the same model object stays plain for everything else. Same computation, another

@@ -1,13 +1,12 @@
 """Default batch sizes for the backend's forwards, from the mode and the card's free memory.
 
-Measured on one H200 (benchmarks/RESULTS.md): fast mode with packed rows (hf.packed) runs 128.9 pairs/s at
-64 pairs / 16384 tokens a forward, 133.5 at 128 / 32768 (at 8 GiB more memory), 125.7 at 32; with padded
-rows best at 32 pairs a forward (103.5 pairs/s against 97.0 at 64: larger sorted batches pad more); think mode
-at 128 rows a batch (each decoding step reads the weights once for all rows, so more rows is cheaper
-per pair) when the KV memory fits. The token budgets bound memory: think mode's KV arena holds
-``tokens`` x (layers x kv_heads x head_dim x 2 x dtype bytes) and is kept within half the free
-memory; fast mode's activations are a few hundred KB a token at most, so its budget is kept within a
-quarter.
+The defaults are the measured best (benchmarks/RESULTS.md, "Judge speed v2"): fast mode with packed rows
+(hf.packed) at 64 pairs / 16384 tokens a forward (twice that gains little for much more memory); with padded
+rows at 32 pairs a forward (larger sorted batches pad more); think mode at 128 rows a batch (each decoding
+step reads the weights once for all rows, so more rows is cheaper per pair) when the KV memory fits. The
+token budgets bound memory: think mode's KV arena holds ``tokens`` x (layers x kv_heads x head_dim x 2 x
+dtype bytes) and is kept within half the free memory; fast mode's activations are a few hundred KB a token
+at most, so its budget is kept within a quarter.
 """
 
 from __future__ import annotations
