@@ -68,7 +68,7 @@ _SOFTWARE_CUE_WORDS = "|".join(c if not c.isascii() else rf"{c[0]}(?<![a-z].){c[
 _SOFTWARE_CUE = re.compile(rf"(?:{_SOFTWARE_CUE_WORDS})[\s:=]*$")
 _SOFTWARE_CUE_LAST = frozenset(c[-1] for c in SOFTWARE_CUES)
 _SOFTWARE_CUE_ANY = re.compile(rf"(?:{_SOFTWARE_CUE_WORDS})[\s:=]*[a-z]")
-_SOFTWARE_CUE_WORD = re.compile("|".join(map(re.escape, SOFTWARE_CUES)))  # any cue word in the text (one scan)
+_SOFTWARE_CUE_WORD = re.compile("|".join(map(re.escape, sorted(SOFTWARE_CUES, key=len, reverse=True))))  # longest first
 _ALIAS_WHY = {"brand": "catalog brand alias", "series": "catalog series alias"}
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")  # a token starts with an ASCII letter or digit
 _PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS + PRODUCT_WORDS_ZH)) - {""}
@@ -206,8 +206,12 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
         next_end = token_at.get(end + 1) if after == " " else None
         key = lowered[start:end]
         # only a token that may open a listed name (its head; "-"/"_" dropped: CX-Programmer) or that stands
-        # right after a cue word can start a software name (most tokens of a page with 软件 stand nowhere near it)
-        if (key in heads or "-" in key or (cue and (start in after_cue or "_" in key))) and (
+        # right after a cue word can start a software name (most tokens of a page with 软件 stand nowhere near it);
+        # without a cue, a head (code, and) opens one only where it is a name or the next token completes one
+        rests = heads.get(key)
+        if ((rests is not None and (cue or "" in rests or "_" in key
+                                    or (next_end is not None and lowered[end + 1 : next_end] in rests)))
+                or "-" in key or (cue and (start in after_cue or "_" in key))) and (
                 software_end := _software_end(lowered, start, end, next_end, names, cue)):
             # after a catalog alias of the same span (a catalog's series wins), before any other model reading
             found.append((start, start - software_end, 1, software_end, SOFTWARE_KIND, None, "software name"))
@@ -329,26 +333,30 @@ _NO_STARTS: frozenset[int] = frozenset()
 def _after_cue_words(lowered: str) -> set[int]:
     """Where a word may start right after a software cue (软件TwinCAT, firmware: V2): past every occurrence of a
     cue and the spaces, colons or equals signs after it. A superset of the starts ``_after_software_cue``
-    accepts (it skips only those characters back to the cue), which decides; found by ``str.find``, once per text."""
+    accepts (it skips only those characters back to the cue), which decides; found by one scan, once per text.
+    The scan finds no cue inside another (the "ver" of "version"), whose end falls inside a word: no word starts
+    there."""
     starts = set()
     length = len(lowered)
-    for word in SOFTWARE_CUES:
-        at = lowered.find(word)
-        while at != -1:
-            after = at + len(word)
-            while after < length and lowered[after] in " :=":
-                after += 1
-            starts.add(after)
-            at = lowered.find(word, at + 1)
+    for m in _SOFTWARE_CUE_WORD.finditer(lowered):
+        after = m.end()
+        while after < length and lowered[after] in " :=":
+            after += 1
+        starts.add(after)
     return starts
 
 
 @lru_cache(maxsize=64)
-def _software_names(catalog_names: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+def _software_names(catalog_names: frozenset[str]) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     """The built-in and a catalog's software names (lower-case, no spaces or hyphens), and every name's
-    heads (its prefixes: a token that is none of them starts no software name of one or two tokens)."""
+    heads (its prefixes: a token that is none of them starts no software name of one or two tokens), each with
+    the rests that complete it to a name ("" where the head is a name)."""
     names = SOFTWARE | catalog_names
-    return names, frozenset(name[:i] for name in names for i in range(1, len(name) + 1))
+    rests: dict[str, set[str]] = {}
+    for name in names:
+        for i in range(1, len(name) + 1):
+            rests.setdefault(name[:i], set()).add(name[i:])
+    return names, {head: frozenset(ends) for head, ends in rests.items()}
 
 
 def _after_software_cue(lowered: str, start: int) -> bool:
