@@ -29,12 +29,12 @@ KEEP = {"same_product_same_code", "series_spelling", "alias_in_heading_same_code
         "two_codes_one_listed", "table_row_matches", "code_then_newline_same", "chunk_no_product_same_code",
         "question_no_product_same_code", "question_no_entity", "software_name_same_code", "brand_own_series_same_code",
         "mnemonic_same_mnemonic", "mnemonic_same_pair", "number_vs_pair_same", "mnemonic_vs_number_undecided",
-        "software_name_no_product_same_code", "parameter_same", "parameter_other_separator"}
+        "software_name_no_product_same_code", "parameter_same", "parameter_other_separator", "sign_dropped"}
 DROP = {"same_product_diff_code", "alias_in_heading_diff_code", "two_series_page_diff_code", "two_codes_none_listed",
         "table_row_none_matches", "code_then_newline_diff", "chunk_no_product_diff_code",
         "question_no_product_diff_code", "brand_own_series_diff_code", "mnemonic_diff_mnemonic", "mnemonic_diff_pair",
         "number_vs_pair_diff", "software_name_no_product_diff_code", "sibling_series_same_code", "other_vendor",
-        "signed_vs_unsigned", "sign_dropped", "parameter_diff"}
+        "signed_vs_unsigned", "parameter_diff"}
 
 
 def _records() -> list[dict]:

@@ -172,7 +172,15 @@ def test_minus_signs_that_make_no_signed_code(text, expected):
     [
         ("SDK调用返回-2", "错误码说明 2：参数超出范围", UNALIGNED),
         ("SDK调用返回-2", "错误码 -2：参数超出范围", ALIGNED),
-        ("FR5机械臂 错误码5 how to fix", "FR5机械臂 错误码 -5：The lua file does not exist", UNALIGNED),
+        # a question with no sign against the chunk's negative code: a sign dropped in typing decides nothing (keep);
+        # the question's sign against the chunk's unsigned code, or other digits, still differ
+        ("FR5机械臂 错误码5 how to fix", "FR5机械臂 错误码 -5：The lua file does not exist", ALIGNED),
+        ("PreciseFlex 400 报错1046", "PreciseFlex 400 错误代码\n错误码 -1046：Invalid robot number", ALIGNED),
+        ("报错1046", "错误码 -1047：Invalid axis", UNALIGNED),
+        ("错误码-5", "错误码 5：Busy", UNALIGNED),
+        ("FR5机械臂 错误码5", "FR5机械臂 错误码 -5：lua\n错误码 -6：timeout", ALIGNED),
+        ("FR5机械臂 错误码5 and 错误码7", "FR5机械臂 错误码 -8：timeout", UNALIGNED),
+        ("A1000报警7", "A1000 Code -7 (oH1): heatsink", ALIGNED),  # a signed number paired with a mnemonic
         ("error code -14", "返回值 -14：Invalid", ALIGNED),
         ("MR-J4报AL 16", "MR-J4 报警 AL.16：编码器初始通信异常", ALIGNED),
         ("MR-J4报AL 16", "MR-J4 报警 E16：编码器", UNALIGNED),  # AL family vs E family

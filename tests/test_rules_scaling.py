@@ -171,7 +171,7 @@ def test_inside_alias_as_before():
 
 # -- the indexed comparisons decide as the pair-by-pair ones ----------------------------------------------
 _families = st.sampled_from([None, "E", "AL", "HEX", "F", "N", "MN"])
-_mains = st.sampled_from(["1", "2", "10", "ff", "oc"])
+_mains = st.sampled_from(["1", "2", "10", "ff", "oc", "-1", "-2"])  # signed: a dropped sign decides nothing
 # A code may be paired with its other name (Code 7 (oH1)): a numbered code with a mnemonic, a mnemonic with a number.
 _pairs = st.one_of(st.none(), st.tuples(st.sampled_from([None, "E", "HEX", "MN"]), _mains))
 

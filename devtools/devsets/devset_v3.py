@@ -891,20 +891,30 @@ def mnemonic_vs_number(row, profile, tables, rng):
 
 
 def sign_differs(row, profile, tables, rng):
-    """`返回-4` against `错误码 4` (or a user who drops the sign, `报错1046`, against `-1046`): different codes."""
+    """`返回-4` against `错误码 4`: different codes (the user wrote the sign, the manual writes its signs). A question
+    with no sign (`错误码4`, or a user who drops it, `报错1046`) against `-4`/`-1046`: undecided, keep (spec v3: a
+    sign dropped in typing decides nothing)."""
     if profile.style not in ("signed", "signed_zh"):
         return
     twin_main = row.code.main[1:] if row.code.main.startswith("-") else "-" + row.code.main
     twins = tables.by_main[row.source].get(twin_main)
     if twins:
         c = page(profile, line(profile, twins[0], rng), rng, product_of(profile, rng))
-        yield _pair(row, tables, coded_question(profile, row, rng), c, UNALIGNED, "fault", "signed_vs_unsigned",
-                    twins, f"{row.code.show()} vs {twins[0].code.show()}: the sign belongs to the code", profile, rng)
+        q = coded_question(profile, row, rng)
+        if row.code.main.startswith("-"):
+            yield _pair(row, tables, q, c, UNALIGNED, "fault", "signed_vs_unsigned", twins,
+                        f"{row.code.show()} vs {twins[0].code.show()}: the question's sign belongs to the code",
+                        profile, rng)
+        else:
+            yield _pair(row, tables, q, c, ALIGNED, "default", "sign_dropped", twins,
+                        f"{row.code.show()} asked without a sign, {twins[0].code.show()} listed: a dropped sign "
+                        "decides nothing", profile, rng)
     elif row.code.main.startswith("-"):
         dropped = rng.choice([f"报错{row.text[1:]}", f"error {row.text[1:]}", f"错误码{row.text[1:]}"])
         c = page(profile, line(profile, row, rng), rng, product_of(profile, rng))
-        yield _pair(row, tables, question(profile, product_of(profile, rng), dropped, rng), c, UNALIGNED, "fault",
-                    "sign_dropped", [row], f"BARE/{row.text[1:]} asked, {row.code.show()} listed", profile, rng)
+        yield _pair(row, tables, question(profile, product_of(profile, rng), dropped, rng), c, ALIGNED, "default",
+                    "sign_dropped", [row], f"BARE/{row.text[1:]} asked, {row.code.show()} listed: a dropped sign "
+                    "decides nothing", profile, rng)
 
 
 # parameter kinds ---------------------------------------------------------------------------------------------------

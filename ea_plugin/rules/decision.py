@@ -150,13 +150,21 @@ def check_products(question: Entities, chunk: Entities) -> Check | None:
 
 # -- fault code rule ----------------------------------------------------------------------------------
 def _numbers_relate(fa: str | None, ma: str, fb: str | None, mb: str) -> bool | None:
-    """Two numbered codes: the same main code and family (a bare number has none and matches any); HEX against
-    another family decides nothing; other families differ (F and N: fault and warning)."""
+    """Two numbered codes, the question's first: the same main code and family (a bare number has none and
+    matches any); HEX against another family decides nothing; other families differ (F and N: fault and
+    warning). A question's unsigned number against the chunk's negative code of its digits decides nothing (a
+    sign dropped in typing: 报错20 against -20); a question's negative code and the chunk's unsigned one differ."""
     if fa is None or fb is None or fa == fb:
-        return ma == mb
+        if ma == mb:
+            return True
+        return None if fa is None and fb is None and _sign_dropped(ma, mb) else False
     if fa == "HEX" or fb == "HEX":
         return None
     return False
+
+
+def _sign_dropped(question_main: str, chunk_main: str) -> bool:
+    return chunk_main[:1] == "-" and chunk_main[1:] == question_main
 
 
 def faults_relate(a: FaultCode, b: FaultCode) -> bool | None:
@@ -246,7 +254,12 @@ def _first_related_faults(
     q_numbered = {a.family for a in q_faults if a.family != "MN"}
     q_paired_mn = {a.pair[0] for a in q_faults if a.family == "MN" and a.pair is not None}
     q_lone_mn = any(a.family == "MN" and a.pair is None for a in q_faults)
+    signed = {b.main for b in c_faults if b.family is None and b.main[:1] == "-"}
+    signed.update(b.pair[1] for b in c_faults if b.family == "MN" and b.pair and b.pair[0] is None)
+    q_bare = [a.main for a in q_faults if a.family is None] + [
+        a.pair[1] for a in q_faults if a.family == "MN" and a.pair and a.pair[0] is None]
     undecided = ((q_alone and lone_mn) or (q_lone_mn and alone.families)
+                 or (signed and any(f"-{m}" in signed for m in q_bare))
                  or _hex_undecided(q_numbered, numbered.families) or _hex_undecided(q_alone, pairs_of_mn.families)
                  or _hex_undecided(q_paired_mn, alone.families))
     return None, bool(undecided)
