@@ -251,6 +251,26 @@ def run_command(prog: str, args: argparse.Namespace) -> int:
         return status
 
 
+MAX_FAILED_SHARE = 0.5  # past this share of failed judgements a command's run is reported as failed (exit 1)
+
+
+def judgements_failed(prog: str, failed: int, total: int, first: str | None = None,
+                      fix: str = "fix the backend (e.g. --base-url, --model) and run again") -> int:
+    """FAILED after one ``PROG: warning:`` line when more than half of ``total`` judgements failed (a wrong
+    port, a server down: a run that would otherwise look like success); 0 otherwise."""
+    if failed == 0 or failed <= MAX_FAILED_SHARE * total:
+        return 0
+    shown = f" (first: {one_line(first)})" if first else ""
+    print(f"{prog}: warning: {failed} of {total} judgements failed{shown}; {fix}", file=sys.stderr)
+    return FAILED
+
+
+def decisions_failed(prog: str, decisions: Sequence[Any], **kwargs: Any) -> int:
+    """``judgements_failed`` over decisions (those with an error failed)."""
+    errors = [d.error for d in decisions if d.error]
+    return judgements_failed(prog, len(errors), len(decisions), errors[0] if errors else None, **kwargs)
+
+
 def fail(prog: str, message: str) -> None:
     print(f"{prog}: error: {one_line(message)}", file=sys.stderr)
 

@@ -29,7 +29,7 @@ import argparse
 import sys
 from typing import Any
 
-from ea_plugin.arguments import BackendChoice, Interrupted, Parser, positive_int, run_command
+from ea_plugin.arguments import BackendChoice, Interrupted, Parser, decisions_failed, positive_int, run_command
 from ea_plugin.arguments import add_backend_arguments as add_backend_arguments  # the old import path, kept
 from ea_plugin.arguments import int_at_least as int_at_least  # the old import path, kept
 from ea_plugin.examples import WORKED_EXAMPLES
@@ -76,17 +76,18 @@ def cmd_judge(args: argparse.Namespace) -> int:
         print(decision_line(decision))
         if decision.reasoning:
             print(decision.reasoning)
-    return 0
+    return decisions_failed("ea-judge judge", [decision])
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
     judge = judge_from_args(args)
-    for (question, chunk), decision in zip(EXAMPLE_PAIRS, judge.judge_pairs(list(EXAMPLE_PAIRS)), strict=True):
+    decisions = judge.judge_pairs(list(EXAMPLE_PAIRS))
+    for (question, chunk), decision in zip(EXAMPLE_PAIRS, decisions, strict=True):
         print(f"Q: {question}\nC: {chunk}\n=> {decision_line(decision)}")
         if decision.reason:
             print(f"   {decision.reason}")
         print()
-    return 0
+    return decisions_failed("ea-judge examples", decisions)
 
 
 def cmd_filter(args: argparse.Namespace) -> int:

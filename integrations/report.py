@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ea_plugin.arguments import Command, add_backend_arguments, int_at_least, positive_int
+from ea_plugin.arguments import Command, add_backend_arguments, int_at_least, judgements_failed, positive_int
 from ea_plugin.cli import judge_from_args
 from ea_plugin.errors import USAGE, EAPluginError
 from ea_plugin.jsonl import check_input, dumps_line, read_file, write_json
@@ -404,7 +404,9 @@ def run(args: argparse.Namespace) -> int:
           f"{Path(args.output) / REPORT_MD}", file=sys.stderr)
     if "plots_left_out" in report:
         print(f"ea-judge report: {report['plots_left_out']}", file=sys.stderr)
-    return 0
+    counts = summary["counts"]
+    judged = counts[STATUS_ALIGNED] + counts[STATUS_OFF_ENTITY] + counts[STATUS_FAILED]
+    return judgements_failed("ea-judge report", counts[STATUS_FAILED], judged)
 
 
 COMMAND = Command("report", "entity-alignment report of retrieved chunks", add_arguments, description=__doc__)

@@ -107,9 +107,10 @@ def test_judge_failures_are_counted_apart_in_the_report(tmp_path):
     assert "Questions with judge failures: 1." in (out / REPORT_MD).read_text(encoding="utf-8")
 
 
-def test_a_dead_judge_leaves_precision_undefined_not_zero_or_one(integration_backends, retrieved, tmp_path):
+def test_a_dead_judge_leaves_precision_undefined_not_zero_or_one(integration_backends, retrieved, tmp_path, capsys):
     out = tmp_path / "report"
-    assert main(["report", str(retrieved), "-o", str(out), "--quiet", "--backend", "broken"]) == 0
+    assert main(["report", str(retrieved), "-o", str(out), "--quiet", "--backend", "broken"]) == 1  # and says so
+    assert "ea-judge report: warning: 4 of 4 judgements failed" in capsys.readouterr().err
     summary = json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))["summary"]
     assert summary["counts"][STATUS_FAILED] == 4 and summary["precision"] is None
     assert "| 1 | n/a | n/a |" in (out / REPORT_MD).read_text(encoding="utf-8")

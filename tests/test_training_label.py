@@ -274,7 +274,8 @@ def test_a_hosted_teacher_that_refuses_unknown_fields_gets_none(tmp_path: Path):
 
     pairs = write_pairs(tmp_path / "pairs.jsonl", 2)
     with LoopbackHTTPServer(strict) as server:
-        assert label_main([str(pairs), "--out", str(tmp_path / "a"), *openai_teacher(server.url)]) == 0
+        # Every request refused: the run says so (exit 1) rather than look like success.
+        assert label_main([str(pairs), "--out", str(tmp_path / "a"), *openai_teacher(server.url)]) == 1
         assert outputs(tmp_path / "a")[3]["rejected_by_category"] == {"teacher_error": 2}
         assert label_main([str(pairs), "--out", str(tmp_path / "b"), *openai_teacher(server.url),
                            "--option", "template_kwargs=false"]) == 0

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ea_plugin.arguments import BackendChoice, Command, add_backend_arguments, int_at_least
+from ea_plugin.arguments import BackendChoice, Command, add_backend_arguments, decisions_failed, int_at_least
 from ea_plugin.arguments import parse_options as parse_options  # its old import path, kept
+from ea_plugin.errors import USAGE
 from ea_plugin.jsonl import write_json, write_jsonl
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.judgement import Pair
@@ -31,6 +32,7 @@ from ea_plugin.outputs import refuse_overwrite
 from ea_plugin.prompts import LABELS
 from training.judge_metrics import Scored, classification, confusion, per_kind, reliability, threshold_sweep
 from training.plots import write_report_png
+from training.records import DataFileError
 from training.teacher import RawRecord, Rejection, read_records, validate
 
 
@@ -73,6 +75,12 @@ def _labelled(raw: RawRecord) -> LabelledPair | Rejection:
         return Rejection(raw.id, "no_label", reason, record)
     return LabelledPair(str(record.get("id", raw.id)), record["question"], record["chunk"], record["label"],
                         str(record.get("kind") or ""))
+
+
+class NoLabelledPairs(DataFileError):
+    """A labelled set with nothing to evaluate: no record has a question, a chunk and a label."""
+
+    exit_status = USAGE
 
 
 def evaluate(judge: AlignmentJudge, pairs: Sequence[LabelledPair], show_progress: bool = True
@@ -152,6 +160,10 @@ def command(args: argparse.Namespace) -> int:
     refuse_overwrite([args.data], output_paths(args.out).values())
     pairs, skipped = load_labelled(args.data)
     pairs = pairs[: args.limit]
+    if not pairs:  # before judging: the metrics of nothing are a traceback, not a report
+        first = f" (first skipped: {skipped[0].id}: {skipped[0].reason})" if skipped else ""
+        raise NoLabelledPairs(f"{args.data} holds no labelled pair to evaluate{' within --limit' * (args.limit == 0)}"
+                              f"{first}: it needs converted data or teacher records (question, chunk and a label)")
     for rejection in skipped:
         print(f"skipped {rejection.id}: {rejection.reason}", file=sys.stderr)
     judge = BackendChoice.from_args(args).load(mode="fast", threshold=0.5, batch_size=16)
@@ -160,7 +172,7 @@ def command(args: argparse.Namespace) -> int:
     paths = write_outputs(args.out, report, pairs, items)
     print(summary(report))
     print("written: " + ", ".join(str(p) for p in paths.values()))
-    return 0
+    return decisions_failed("ea-judge evaluate", [item.decision for item in items])
 
 
 COMMAND = Command("evaluate", "run any backend on a labelled set: accuracy, F1, calibration, report.png",

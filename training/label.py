@@ -49,6 +49,7 @@ from ea_plugin.arguments import (
     add_backend_arguments,
     fraction,
     int_at_least,
+    judgements_failed,
     positive_int,
     print_counts,
 )
@@ -76,6 +77,7 @@ OUTPUTS = {ALIGNED: "aligned.json", UNALIGNED: "unaligned.json"}
 REJECTS = "label_rejects.jsonl"
 STATS = "label_stats.json"
 FILES = (JOURNAL, SETTINGS, *OUTPUTS.values(), REJECTS, STATS)  # everything label writes into --out
+TEACHER_ERROR = "teacher_error"  # the request failed for good: no answer, asked again on a rerun
 TRANSPORT_OPTIONS = frozenset({"api_key", "base_url", "concurrency", "timeout", "max_retries", "retry_backoff"})
 PASS_THROUGH = ("chunk_id", "rank", "retrieval_score", "source", "rules_label", "rules_rule")
 
@@ -127,13 +129,13 @@ def read_sample(pair: dict[str, Any], chunk: str, decision: Decision, teacher: s
     """The one place that reads what the teacher said (the Judgement behind the judge's Decision)."""
     judgement = decision.judgement
     if judgement is None:
-        return Sample(None, "teacher_error", f"not judged ({decision.why})", "", {})
+        return Sample(None, TEACHER_ERROR, f"not judged ({decision.why})", "", {})
     usage = {k: judgement.extra[k] for k in ("prompt_tokens", "completion_tokens")
              if isinstance(judgement.extra.get(k), int)}
     raw = judgement.raw or judgement.reasoning or ""  # a server may hand the text back as reasoning only
     if not judgement.ok:
         # A reply with no text still reports usage; a request that failed for good (after retries) does not.
-        category = "no_label" if raw.strip() else "empty_answer" if usage else "teacher_error"
+        category = "no_label" if raw.strip() else "empty_answer" if usage else TEACHER_ERROR
         return Sample(None, category, judgement.error or "the teacher gave no label", raw, usage)
     record = teacher_record(pair, pair["question"], chunk, judgement.label, judgement.reasoning, teacher)
     checked = validate(RawRecord(record_id, record))
@@ -312,7 +314,8 @@ def label(pairs: str | Path, out: str | Path, settings: Settings, options: Label
     journal = out / JOURNAL
     entries = journal_entries(journal)
     keys = [line_key(line) for line in lines]
-    todo, queued = [], set(entries)
+    # A request that failed for good (a wrong port, a server down) is no answer: its pair is asked again.
+    todo, queued = [], {key for key, entry in entries.items() if entry.get("category") != TEACHER_ERROR}
     for line, key in zip(lines, keys, strict=True):
         if key not in queued:  # labelled already, or the same pair on an earlier line of this input
             todo.append(line)
@@ -387,7 +390,9 @@ def command(args: argparse.Namespace) -> int:
         raise Interrupted(f"{safe} labelled pairs are safe in {Path(args.out) / JOURNAL}; run the same command "
                           "again to resume") from None
     print_counts(stats)
-    return 0
+    return judgements_failed("ea-judge label", stats["rejected_by_category"].get(TEACHER_ERROR, 0),
+                             stats["from_this_input"], fix="fix the teacher (e.g. --base-url, --model) and run the "
+                             "same command again: it asks again for every pair whose request failed")
 
 
 COMMAND = Command("label", "label mined pairs with a teacher (resumable): the files `ea-judge run` trains on",

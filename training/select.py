@@ -29,7 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ea_plugin.arguments import BackendChoice, Command, add_backend_arguments, fraction, positive_int, print_counts
+from ea_plugin.arguments import (
+    BackendChoice,
+    Command,
+    add_backend_arguments,
+    fraction,
+    judgements_failed,
+    positive_int,
+    print_counts,
+)
 from ea_plugin.jsonl import read_file, write_json, write_jsonl
 from ea_plugin.options import check_int, check_number
 from ea_plugin.outputs import refuse_overwrite
@@ -44,6 +52,7 @@ class Candidate:
     judge_score: float | None
     rules_label: str
     rules_rule: str
+    judge_error: str | None = None  # why the judge failed on this pair (a server down, say)
 
     @property
     def disagrees(self) -> bool:
@@ -58,7 +67,8 @@ def judged(records: list[dict[str, Any]], judge: Any) -> list[Candidate]:
     pairs = [(r["question"], r["chunk"]) for r in records]
     decisions = judge.judge_pairs(pairs)
     groups = rules_groups(pairs)
-    return [Candidate(r, v.label, v.score, *g) for r, v, g in zip(records, decisions, groups, strict=True)]
+    return [Candidate(r, v.label, v.score, *g, judge_error=v.error)
+            for r, v, g in zip(records, decisions, groups, strict=True)]
 
 
 def choose(candidates: Sequence[Candidate], count: int, random_share: float, threshold: float,
@@ -127,6 +137,8 @@ def select(pairs: str | Path, out: str | Path, judge_choice: BackendChoice, opti
     stats["not_chosen"] = len(candidates) - len(rows)
     stats.update({f"chosen_{reason}": n for reason, n in Counter(r for _, r in picked).items()})
     stats["disagreements_seen"] = sum(c.disagrees for c in candidates)
+    stats["judge_errors"] = sum(c.judge_error is not None for c in candidates)
+    stats["first_judge_error"] = next((c.judge_error for c in candidates if c.judge_error), None)
     write_jsonl(out.with_suffix(".rejects.jsonl"), rejects)
     parts = ("rejected", "excluded", "duplicates", "not_chosen", "written")
     if stats["input_lines"] != sum(stats[k] for k in parts):
@@ -154,8 +166,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def command(args: argparse.Namespace) -> int:
     options = SelectOptions(count=args.count, random_share=args.random_share, threshold=args.threshold,
                             exclude=tuple(args.exclude), seed=args.seed)
-    print_counts(select(args.pairs, args.out, BackendChoice.from_args(args), options))
-    return 0
+    stats = select(args.pairs, args.out, BackendChoice.from_args(args), options)
+    print_counts({k: v for k, v in stats.items() if k != "first_judge_error"})
+    # Failed judgements leave only random picks: a run that looks like success unless said.
+    return judgements_failed("ea-judge select", stats["judge_errors"], stats["written"] + stats["not_chosen"],
+                             stats["first_judge_error"])
 
 
 COMMAND = Command("select", "choose the pairs most worth a teacher call: the judge unsure, judge and rules apart",
