@@ -276,6 +276,7 @@ def test_mnemonics_written_as_codes_are_read(text, expected, why):
         # letters as words are written before a list of codes or a manual name what it belongs to (a title)
         "H100 VFD 故障代码", "ATV320 XYZ 故障代码", "GPL 错误码说明", "ABC 报警代码一览", "QRS 故障表",
         "OC故障码是什么意思", "VFD 使用说明书", "ABC 操作手册", "XYZ 用户手冊",
+        "FR5 错误码5", "XY12 报警 7", "AB3 故障码：-4",  # the cue is the number's: the token names a product
         "oC", "the oC value",  # no context, no catalog
         "E.OC1", "Er1报警", "AL16报警", "F501", "n501报警",  # other families
     ],
@@ -356,6 +357,7 @@ def test_a_catalog_listed_mnemonic_is_read_anywhere(tmp_path):
         # a device class is no code: the question asks no code, the page's codes decide nothing (rule 4)
         ("H100 VFD报警怎么复位", "H100 故障一览\noC    过电流\nov    过电压", ALIGNED),
         ("XYZ 故障代码有哪些", "故障一览\noC    过电流\nov    过电压", ALIGNED),
+        ("XY12 报警7怎么办", "报警8：过流", UNALIGNED),  # XY12 is no mnemonic that would leave 7 vs 8 undecided
         # two-letter codes in a table's code column, CE among them
         ("H100 显示CE", "Fault codes\nCE      Communication error\nSP      Speed deviation", ALIGNED),
         ("H100 显示rE", "Fault codes\nCE      Communication error\nSP      Speed deviation", UNALIGNED),
