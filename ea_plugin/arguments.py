@@ -217,9 +217,19 @@ class Command:
 
     def main(self, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         parser = Parser(prog=prog or f"ea-judge {self.name}", description=self.description or self.help)
-        self.configure(parser)
-        args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
-        return run_command(parser.prog, args)
+        args = start(parser.prog, lambda: (self.configure(parser), parser.parse_args(
+            sys.argv[1:] if argv is None else list(argv)))[1])
+        return args if isinstance(args, int) else run_command(parser.prog, args)
+
+
+def start(prog: str, parse: Callable[[], argparse.Namespace]) -> argparse.Namespace | int:
+    """``parse()``'s arguments; Ctrl-C meanwhile (building a parser imports the plugins' modules, a second or
+    more) is one line and INTERRUPTED, not a traceback from inside an import."""
+    try:
+        return parse()
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted while starting: nothing was run", file=sys.stderr)
+        return INTERRUPTED
 
 
 def print_counts(counts: Mapping[str, Any]) -> None:

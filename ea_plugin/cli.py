@@ -29,7 +29,15 @@ import argparse
 import sys
 from typing import Any
 
-from ea_plugin.arguments import BackendChoice, Interrupted, Parser, decisions_failed, positive_int, run_command
+from ea_plugin.arguments import (
+    BackendChoice,
+    Interrupted,
+    Parser,
+    decisions_failed,
+    positive_int,
+    run_command,
+    start,
+)
 from ea_plugin.arguments import add_backend_arguments as add_backend_arguments  # the old import path, kept
 from ea_plugin.arguments import int_at_least as int_at_least  # the old import path, kept
 from ea_plugin.examples import WORKED_EXAMPLES
@@ -188,9 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """``ea-judge``: every expected failure is one ``ea-judge COMMAND: error:`` line (ea_plugin.arguments)."""
-    parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    return run_command(f"{parser.prog} {args.command}", args)
+    args = start("ea-judge", lambda: build_parser().parse_args(sys.argv[1:] if argv is None else argv))
+    return args if isinstance(args, int) else run_command(f"ea-judge {args.command}", args)
 
 
 if __name__ == "__main__":

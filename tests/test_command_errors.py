@@ -287,3 +287,24 @@ def test_evaluate_on_a_file_without_labels_is_one_line_not_a_traceback(tmp_path:
     assert main(["evaluate", "--data", str(pairs), "--out", str(tmp_path / "eval"), "--backend", "rules"]) == 2
     line = one_error_line(capsys, "ea-judge evaluate")
     assert "holds no labelled pair" in line and "missing or invalid: ['label']" in line
+
+
+@pytest.mark.parametrize("entry", ["ea-judge", "python -m training.label"])
+def test_ctrl_c_while_the_command_starts_is_one_line(entry: str, monkeypatch, capsys):
+    # Before: Ctrl-C in the first second (the plugins' modules importing) printed a 40-line traceback.
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    if entry == "ea-judge":
+        monkeypatch.setattr("ea_plugin.cli.add_plugin_commands", interrupted, raising=False)
+        monkeypatch.setattr("ea_plugin.plugins.add_plugin_commands", interrupted)
+        status = main(["filter", "in.jsonl", "-o", "out.jsonl"])
+    else:
+        import dataclasses
+
+        from training import label
+
+        monkeypatch.setattr(label, "COMMAND", dataclasses.replace(label.COMMAND, configure=interrupted))
+        status = label.main(["in.jsonl", "--out", "x"])
+    err = capsys.readouterr().err
+    assert status == 130 and err.count("\n") == 1 and "interrupted while starting: nothing was run" in err, err
