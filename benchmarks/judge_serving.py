@@ -66,12 +66,12 @@ def make_queries(count: int, chunks: int) -> list[Query]:
 
 
 async def concurrent(judge: Any, queries: list[Query]) -> tuple[list[Any], list[float]]:
-    """All queries at once; each query's verdicts and latency (seconds)."""
+    """All queries at once; each query's judgements and latency (seconds)."""
 
     async def one(query: Query) -> tuple[Any, float]:
         start = time.perf_counter()
-        verdicts = await judge.ajudge_many(*query)
-        return verdicts, time.perf_counter() - start
+        judgements = await judge.ajudge_many(*query)
+        return judgements, time.perf_counter() - start
 
     done = await asyncio.gather(*(one(q) for q in queries))
     return [d[0] for d in done], [d[1] for d in done]

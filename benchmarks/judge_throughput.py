@@ -283,9 +283,9 @@ def run_fast(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
         f"over {len(check)} pairs; backend rows pass within {tolerance:.2e} (the larger of "
         f"{settings.score_tolerance} and twice plain bf16's own error) of the float32 scores")
 
-    def score_check(verdicts: list[Any]) -> str:
-        diffs = [abs(v.score - r) for v, r in zip(verdicts, truth, strict=False)]
-        ok = max(diffs) <= tolerance and all(v.error is None for v in verdicts)
+    def score_check(judgements: list[Any]) -> str:
+        diffs = [abs(v.score - r) for v, r in zip(judgements, truth, strict=False)]
+        ok = max(diffs) <= tolerance and all(v.error is None for v in judgements)
         return (f"|d score| vs float32 max {max(diffs):.2e}, mean {sum(diffs) / len(diffs):.1e} over {len(diffs)} "
                 f"({'ok' if ok else 'FAIL'})")
 
@@ -303,9 +303,9 @@ def run_fast(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
 
         def one(label: str = label, options: dict = options, batch: int = batch, tokens: int = tokens) -> None:
             backend = make_backend(model, tokenizer, settings, batch, tokens, **options)
-            (verdicts, seconds, peak), first_s = measure_warm(device, lambda: backend.score(pairs),
+            (judgements, seconds, peak), first_s = measure_warm(device, lambda: backend.score(pairs),
                                                               lambda: backend.score(pairs[:batch]))
-            note = (score_check(verdicts) + f"; first call (compiles) {first_s:.1f} s; "
+            note = (score_check(judgements) + f"; first call (compiles) {first_s:.1f} s; "
                     f"{'packed' if backend.packed else 'padded'} rows")
             report.add(Row("fast", label, batch, len(pairs), seconds, peak, note))
             release(backend)
@@ -315,12 +315,12 @@ def run_fast(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
     def defaults(batch_size: int | None) -> None:
         options = {} if batch_size is None else {"batch_size": batch_size}
         judge = load_judge("transformers", model=model, tokenizer=tokenizer, **options)
-        (verdicts, seconds, peak), first_s = measure_warm(device, lambda: judge.judge_pairs(pairs),
+        (judgements, seconds, peak), first_s = measure_warm(device, lambda: judge.judge_pairs(pairs),
                                                           lambda: judge.judge_pairs(pairs[:64]))
         sizes = judge.backend.batching("fast")
         label = (f"load_judge defaults{'' if batch_size is None else f' + batch_size={batch_size}'} "
                  f"(judge batch {judge.batch_size}, {sizes.pairs} pairs / {sizes.tokens} tokens a forward)")
-        note = score_check(verdicts) + f"; first call {first_s:.1f} s"
+        note = score_check(judgements) + f"; first call {first_s:.1f} s"
         report.add(Row("fast", label, judge.batch_size, len(pairs), seconds, peak, note))
         judge.backend.close()
         release(judge)
@@ -373,13 +373,13 @@ def run_think(settings: Settings, model: Any, tokenizer: Any, pairs: list[Pair],
             work = pairs[:batch] if one_batch else pairs
             backend = make_backend(model, tokenizer, settings, batch, tokens, **options)
             # The warm-up captures each batch shape's step once (and compiles the prefill layers).
-            verdicts, seconds, peak = measure(device, lambda: backend.generate(work),
+            judgements, seconds, peak = measure(device, lambda: backend.generate(work),
                                               warmup=lambda: backend.generate(work[:batch]))
             ids = backend_token_ids(backend, pairs[: len(reference)], batch)
             note = compare_tokens(reference, ids) + "; " + greedy_gaps(model, tokenizer, prompts, ids)
             note += f"; CUDA graphs {'on' if backend.cuda_graphs else 'off'}"
             report.add(Row("think", label, batch, len(work), seconds, peak, note))
-            del verdicts
+            del judgements
             release(backend)
 
         attempt(report, f"think {label} batch {batch}", one)

@@ -62,12 +62,12 @@ def backend_row(base_url: str, model: str, pairs: list[Pair], mode: str, max_tok
         run = backend.score if mode == "fast" else backend.generate
         run(make_pairs(2, seed=10_000 + concurrency))  # warm: client, connections
         start = time.perf_counter()
-        verdicts = run(pairs)
+        judgements = run(pairs)
         seconds = time.perf_counter() - start
-    failed = [v.error for v in verdicts if v.error and not v.raw]  # no reply at all (a model's odd text is fine)
+    failed = [v.error for v in judgements if v.error and not v.raw]  # no reply at all (a model's odd text is fine)
     if failed:
         raise SystemExit(f"requests failed: {failed[:3]}")
-    requests = sum(v.extra.get("attempts", 1) + v.extra.get("followups", 0) for v in verdicts)
+    requests = sum(v.extra.get("attempts", 1) + v.extra.get("followups", 0) for v in judgements)
     return Row(mode, f"OpenAIBackend, concurrency {concurrency}", len(pairs), seconds, requests)
 
 

@@ -69,7 +69,7 @@ class BackendClosedError(BackendError):
 
 
 class JudgeError(EAPluginError, RuntimeError):
-    """Raised by AlignmentJudge under on_error="raise" for a verdict that carries an error."""
+    """Raised by AlignmentJudge under on_error="raise" for a judgement that carries an error."""
 
     def __init__(self, message: str, *, question: str, chunk: str) -> None:
         super().__init__(f"{message} (question={question!r:.60}, chunk={chunk!r:.60})")

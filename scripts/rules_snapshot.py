@@ -1,4 +1,4 @@
-"""Every rules verdict on the project's fixed pairs, as JSON lines: an equivalence check for speed work.
+"""Every rules judgement on the project's fixed pairs, as JSON lines: an equivalence check for speed work.
 
     python scripts/rules_snapshot.py > before.jsonl      # on the old code
     python scripts/rules_snapshot.py --compare before.jsonl

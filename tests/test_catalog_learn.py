@@ -147,7 +147,7 @@ def test_catalog_learn_command(tmp_path, capsys):
     assert usage.value.code == 2
 
 
-# -- a learned catalog never changes a verdict on text that names none of its entries -------------------------
+# -- a learned catalog never changes a judgement on text that names none of its entries -------------------------
 _PIECES = ["SV660N", "MD500", "ASDA-B3", "台达", "QX4", "Quon", "Drive", "ZA", "报警", "故障码", "错误码", "返回", " ",
            "：", "\n", "E100", "Err16", "AL013", "9", "17", "-4", "oC", "OC", "ov", "Code", "(", ")", "伺服", "机械臂",
            "software", "软件", "Studio", "PF400", "V90", "A6", "系列", "xyz", "7", "O", "F"]
@@ -165,7 +165,7 @@ def _names_an_entry(text: str, catalog_mapping: dict) -> bool:
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), max_size=10), st.lists(st.sampled_from(_PIECES), max_size=10))
-def test_a_learned_catalog_never_changes_a_verdict_on_text_naming_none_of_its_entries(question, chunk):
+def test_a_learned_catalog_never_changes_a_judgement_on_text_naming_none_of_its_entries(question, chunk):
     mapping = _PROPERTY_MAPPING
     question, chunk = "".join(question), "".join(chunk)
     assume(not _names_an_entry(question, mapping) and not _names_an_entry(chunk, mapping))

@@ -210,9 +210,9 @@ def test_concurrent_ajudge_many_calls_share_forwards_and_equal_one_by_one_calls(
     finally:
         handle.remove()
     assert sizes[0] == sum(map(len, QUERIES))  # one forward (fast) or one prefill (think) for all six queries
-    for verdicts, reference in zip(got, expected, strict=True):
-        assert [(v.label, v.error, v.raw) for v in verdicts] == [(v.label, v.error, v.raw) for v in reference]
-        assert [v.score for v in verdicts] == pytest.approx([v.score for v in reference], abs=SCORE_TOL)
+    for judgements, reference in zip(got, expected, strict=True):
+        assert [(v.label, v.error, v.raw) for v in judgements] == [(v.label, v.error, v.raw) for v in reference]
+        assert [v.score for v in judgements] == pytest.approx([v.score for v in reference], abs=SCORE_TOL)
     judge.backend.close()
 
 
@@ -228,8 +228,8 @@ def test_judge_many_from_threads_is_coalesced_too(tiny_lm, qwen_tokenizer):
         handle.remove()
     assert len(sizes) < len(QUERIES) and max(sizes) > len(QUERIES[0])
     singles = [[judge.judge(QUESTION, c).score for c in chunks] for chunks in QUERIES]
-    for verdicts, reference in zip(got, singles, strict=True):
-        assert [v.score for v in verdicts] == pytest.approx(reference, abs=SCORE_TOL)
+    for judgements, reference in zip(got, singles, strict=True):
+        assert [v.score for v in judgements] == pytest.approx(reference, abs=SCORE_TOL)
     judge.backend.close()
 
 

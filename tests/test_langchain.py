@@ -70,7 +70,7 @@ async def test_all_documents_of_a_query_go_to_the_backend_in_one_batch(
     assert [d.id for d in docs] == KEPT
 
 
-def test_kept_documents_carry_the_verdict_and_the_callers_documents_stay_unchanged(documents):
+def test_kept_documents_carry_the_judgement_and_the_callers_documents_stay_unchanged(documents):
     before = [(d.id, dict(d.metadata)) for d in documents]
     kept = EntityAlignmentFilter(judge=load_judge("rules")).compress_documents(documents, QUESTION)
     assert [(d.id, dict(d.metadata)) for d in documents] == before

@@ -77,7 +77,7 @@ async def test_all_nodes_of_a_query_go_to_the_backend_in_one_batch(integration_b
     assert ids(kept) == KEPT
 
 
-def test_query_engine_gives_the_llm_only_aligned_chunks_without_verdict_metadata(index):
+def test_query_engine_gives_the_llm_only_aligned_chunks_without_judgement_metadata(index):
     post = EntityAlignmentPostprocessor(judge=load_judge("rules"))
     engine = index.as_query_engine(llm=MockLLM(), node_postprocessors=[post], similarity_top_k=6)
     response = engine.query(QUESTION)
@@ -88,7 +88,7 @@ def test_query_engine_gives_the_llm_only_aligned_chunks_without_verdict_metadata
     assert all(chunk_text[i] in prompt for i in KEPT)
     assert not any(chunk_text[i] in prompt for i in DROPPED)
     assert "title: 选型指南" in prompt  # the node's own metadata still reaches the LLM ...
-    assert not any(key in prompt for key in METADATA_KEYS)  # ... the verdict keys do not
+    assert not any(key in prompt for key in METADATA_KEYS)  # ... the judgement keys do not
 
 
 async def test_async_query_engine_uses_the_postprocessor_natively(integration_backends, index):
@@ -99,7 +99,7 @@ async def test_async_query_engine_uses_the_postprocessor_natively(integration_ba
     assert post.judge.backend.calls == [("ascore", len(RETRIEVED))]
 
 
-def test_kept_nodes_carry_the_verdict_and_the_callers_nodes_stay_unchanged(retrieved):
+def test_kept_nodes_carry_the_judgement_and_the_callers_nodes_stay_unchanged(retrieved):
     before = [(n.score, dict(n.node.metadata), list(n.node.excluded_llm_metadata_keys)) for n in retrieved]
     kept = EntityAlignmentPostprocessor(judge=load_judge("rules")).postprocess_nodes(retrieved, query_str=QUESTION)
     assert [(n.score, dict(n.node.metadata), list(n.node.excluded_llm_metadata_keys)) for n in retrieved] == before

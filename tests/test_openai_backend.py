@@ -49,43 +49,43 @@ def prompt_lengths(tokenizer, pairs: list[Pair], mode: str) -> list[int]:
     return [len(tokenizer(render_prompt(p.question, p.chunk, mode))["input_ids"]) for p in pairs]
 
 
-def test_think_mode_against_llamafactory_gives_each_pair_its_own_verdict_in_order(llamafactory_api, qwen_tokenizer):
-    verdicts = lf_judge(llamafactory_api, "think").judge_pairs(PAIRS)
-    assert len(verdicts) == len(PAIRS)
+def test_think_mode_against_llamafactory_gives_each_pair_its_own_judgement_in_order(llamafactory_api, qwen_tokenizer):
+    judgements = lf_judge(llamafactory_api, "think").judge_pairs(PAIRS)
+    assert len(judgements) == len(PAIRS)
     # The server reports how many prompt tokens it saw: exactly our think-mode prompt, pair by pair, in order.
     expected = prompt_lengths(qwen_tokenizer, PAIRS, "think")
     assert len(set(expected)) == len(PAIRS), "pairs of distinct lengths, or order is untested"
-    assert [v.extra["prompt_tokens"] for v in verdicts] == expected
-    for verdict in verdicts:
-        assert (verdict.mode, verdict.backend) == ("think", "openai")
-        assert verdict.raw  # the server's text came back
-        assert verdict.extra["finish_reason"] in ("stop", "length")
-        if verdict.label is None:  # a random model rarely says a label: the judge keeps the chunk and says why
-            assert verdict.error and verdict.kept is True
+    assert [v.extra["prompt_tokens"] for v in judgements] == expected
+    for judgement in judgements:
+        assert (judgement.mode, judgement.backend) == ("think", "openai")
+        assert judgement.raw  # the server's text came back
+        assert judgement.extra["finish_reason"] in ("stop", "length")
+        if judgement.label is None:  # a random model rarely says a label: the judge keeps the chunk and says why
+            assert judgement.error and judgement.kept is True
         else:
-            assert verdict.kept == (verdict.label == ALIGNED)
+            assert judgement.kept == (judgement.label == ALIGNED)
 
 
 def test_fast_mode_against_llamafactory_reports_that_the_server_has_no_logprobs(llamafactory_api, qwen_tokenizer):
-    verdicts = lf_judge(llamafactory_api, "fast").judge_pairs(PAIRS)
-    assert len(verdicts) == len(PAIRS)
+    judgements = lf_judge(llamafactory_api, "fast").judge_pairs(PAIRS)
+    assert len(judgements) == len(PAIRS)
     # LLaMA-Factory ignores chat_template_kwargs: thinking on or off is its server setting (on here), so
     # a fast-mode request is rendered as the think prompt. Serve fast mode with `enable_thinking: false`.
-    assert [v.extra["prompt_tokens"] for v in verdicts] == prompt_lengths(qwen_tokenizer, PAIRS, "think")
-    for verdict in verdicts:
-        assert (verdict.mode, verdict.backend) == ("fast", "openai")
-        assert verdict.score is None
-        assert verdict.extra["score_exact"] is False
-        assert "no log-probs" in verdict.extra["score_note"]
-        if verdict.label is None:
-            assert verdict.error and verdict.kept is True
+    assert [v.extra["prompt_tokens"] for v in judgements] == prompt_lengths(qwen_tokenizer, PAIRS, "think")
+    for judgement in judgements:
+        assert (judgement.mode, judgement.backend) == ("fast", "openai")
+        assert judgement.score is None
+        assert judgement.extra["score_exact"] is False
+        assert "no log-probs" in judgement.extra["score_note"]
+        if judgement.label is None:
+            assert judgement.error and judgement.kept is True
 
 
 def test_drop_policy_against_llamafactory_drops_exactly_the_unlabelled_pairs(llamafactory_api: str):
-    verdicts = lf_judge(llamafactory_api, "think", on_error="drop").judge_pairs(PAIRS)
-    for verdict in verdicts:
-        assert verdict.kept is (verdict.label == ALIGNED)
-        assert (verdict.error is not None) == (verdict.label is None)
+    judgements = lf_judge(llamafactory_api, "think", on_error="drop").judge_pairs(PAIRS)
+    for judgement in judgements:
+        assert judgement.kept is (judgement.label == ALIGNED)
+        assert (judgement.error is not None) == (judgement.label is None)
 
 
 # -- faults from small servers of our own ------------------------------------------------------------
@@ -132,13 +132,13 @@ def run_fault(fault: str, mode: str, on_error: str) -> tuple[list[Any], Loopback
 @pytest.mark.parametrize("mode", ["think", "fast"])
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_fault_keeps_every_chunk_and_records_why_by_default(fault: str, mode: str):
-    verdicts, server = run_fault(fault, mode, "keep")
+    judgements, server = run_fault(fault, mode, "keep")
     _, says, requests_per_pair = FAULTS[fault]
-    assert len(verdicts) == len(PAIRS)
-    for verdict in verdicts:
-        assert verdict.kept is True and verdict.label is None
-        assert says in verdict.error
-        assert (verdict.mode, verdict.backend) == (mode, "openai")
+    assert len(judgements) == len(PAIRS)
+    for judgement in judgements:
+        assert judgement.kept is True and judgement.label is None
+        assert says in judgement.error
+        assert (judgement.mode, judgement.backend) == (mode, "openai")
     if server is not None:  # retries happened as configured, and nothing more
         assert len(server.requests) == requests_per_pair * len(PAIRS)
         assert all(r.path == "/v1/chat/completions" for r in server.requests)
@@ -146,9 +146,9 @@ def test_fault_keeps_every_chunk_and_records_why_by_default(fault: str, mode: st
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_fault_under_drop_policy_drops_every_chunk_with_the_error(fault: str):
-    verdicts, _ = run_fault(fault, "think", "drop")
-    assert len(verdicts) == len(PAIRS)
-    assert all(v.kept is False and FAULTS[fault][1] in v.error for v in verdicts)
+    judgements, _ = run_fault(fault, "think", "drop")
+    assert len(judgements) == len(PAIRS)
+    assert all(v.kept is False and FAULTS[fault][1] in v.error for v in judgements)
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -161,10 +161,10 @@ def test_fault_under_raise_policy_raises_judge_error_naming_the_pair(fault: str)
 def test_server_down_fails_fast_without_retrying_every_pair():
     # Once one pair found the port closed after its retries, the others stop instead of retrying on their own.
     backend = OpenAIBackend(f"http://127.0.0.1:{free_port()}/v1", MODEL, max_retries=3, retry_backoff=0.05)
-    verdicts = backend.generate([PAIRS[0]] * 40)
-    assert len(verdicts) == 40
-    assert all("server unreachable" in v.error and v.label is None for v in verdicts)
-    assert sum(v.extra["attempts"] for v in verdicts) < 40 * 4
+    judgements = backend.generate([PAIRS[0]] * 40)
+    assert len(judgements) == 40
+    assert all("server unreachable" in v.error and v.label is None for v in judgements)
+    assert sum(v.extra["attempts"] for v in judgements) < 40 * 4
 
 
 def test_retry_after_500_then_success_gives_the_label_and_counts_attempts():
@@ -177,15 +177,15 @@ def test_retry_after_500_then_success_gives_the_label_and_counts_attempts():
         return Reply(body=chat_completion(f"{EMPTY_THINK}{UNALIGNED}"))
 
     with LoopbackHTTPServer(flaky) as server:
-        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).generate([PAIRS[1]])[0]
-    assert (verdict.label, verdict.error, verdict.extra["attempts"]) == (UNALIGNED, None, 2)
+        judgement = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).generate([PAIRS[1]])[0]
+    assert (judgement.label, judgement.error, judgement.extra["attempts"]) == (UNALIGNED, None, 2)
 
 
 def test_client_error_is_not_retried():
     with LoopbackHTTPServer(lambda r: Reply(status=400, body={"detail": "bad request"})) as server:
-        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).generate([PAIRS[0]])[0]
+        judgement = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).generate([PAIRS[0]])[0]
         assert len(server.requests) == 1
-    assert "HTTP 400" in verdict.error and "bad request" in verdict.error
+    assert "HTTP 400" in judgement.error and "bad request" in judgement.error
 
 
 # -- requests as sent, concurrency and order ---------------------------------------------------------
@@ -211,26 +211,26 @@ async def test_async_batch_of_40_stays_within_the_concurrency_limit_and_in_order
     with LoopbackHTTPServer(_labelled_by_index) as server:
         judge = load_judge("openai", base_url=f"{server.url}/v1", model=MODEL, mode="think", concurrency=4,
                            batch_size=64, **QUICK)
-        verdicts = await judge.ajudge_pairs(numbered_pairs(40))
-    assert [v.reasoning for v in verdicts] == [f"分析{i}" for i in range(40)]
-    assert [v.label for v in verdicts] == [ALIGNED if i % 3 else UNALIGNED for i in range(40)]
+        judgements = await judge.ajudge_pairs(numbered_pairs(40))
+    assert [v.reasoning for v in judgements] == [f"分析{i}" for i in range(40)]
+    assert [v.label for v in judgements] == [ALIGNED if i % 3 else UNALIGNED for i in range(40)]
     assert 2 <= server.max_in_flight <= 4  # parallel, and never above the limit
 
 
 async def test_sync_call_from_inside_a_running_event_loop_still_answers():
     with LoopbackHTTPServer(_labelled_by_index) as server:
         backend = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK)
-        verdicts = backend.generate(numbered_pairs(3))  # a loop runs in this thread: worker thread path
-    assert [v.label for v in verdicts] == [UNALIGNED, ALIGNED, ALIGNED]
+        judgements = backend.generate(numbered_pairs(3))  # a loop runs in this thread: worker thread path
+    assert [v.label for v in judgements] == [UNALIGNED, ALIGNED, ALIGNED]
 
 
-def test_sync_calls_from_several_threads_at_once_each_get_their_own_verdicts_in_order():
+def test_sync_calls_from_several_threads_at_once_each_get_their_own_judgements_in_order():
     with LoopbackHTTPServer(_labelled_by_index) as server, OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK) as backend:
         batches = [numbered_pairs(12)[start::4] for start in range(4)]  # chunk-00, 04, 08 / 01, 05, 09 / ...
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(backend.generate, batches))
-    for batch, verdicts in zip(batches, results, strict=True):
-        assert [v.reasoning for v in verdicts] == [f"分析{_chunk_index(p.chunk)}" for p in batch]
+    for batch, judgements in zip(batches, results, strict=True):
+        assert [v.reasoning for v in judgements] == [f"分析{_chunk_index(p.chunk)}" for p in batch]
 
 
 def test_repeated_asyncio_run_calls_close_their_clients(caplog: pytest.LogCaptureFixture):
@@ -239,8 +239,8 @@ def test_repeated_asyncio_run_calls_close_their_clients(caplog: pytest.LogCaptur
     with LoopbackHTTPServer(_labelled_by_index) as server:
         backend = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK)
         for _ in range(4):
-            verdicts = asyncio.run(backend.agenerate(numbered_pairs(2)))
-            assert [v.label for v in verdicts] == [UNALIGNED, ALIGNED]
+            judgements = asyncio.run(backend.agenerate(numbered_pairs(2)))
+            assert [v.label for v in judgements] == [UNALIGNED, ALIGNED]
             gc.collect()
         assert server.wait_connections_closed() == 0
         # The sync path keeps one client (and its keep-alive connections) until close().
@@ -268,17 +268,17 @@ def test_requests_carry_the_shared_prompt_and_mode_switches():
 def test_fast_mode_reply_that_thinks_says_the_server_ignored_enable_thinking():
     # What a server with thinking fixed on (LLaMA-Factory's default) sends for a 4-token fast request.
     with LoopbackHTTPServer(lambda r: Reply(body=chat_completion("<think>\n1. 提取"))) as server:
-        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).score([PAIRS[0]])[0]
-    assert verdict.label is None and "truncated" in verdict.error
-    assert "enable_thinking: false" in verdict.error
+        judgement = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).score([PAIRS[0]])[0]
+    assert judgement.label is None and "truncated" in judgement.error
+    assert "enable_thinking: false" in judgement.error
 
 
 def test_reasoning_sent_in_a_separate_field_is_kept():
     body = chat_completion(ALIGNED)
     body["choices"][0]["message"]["reasoning"] = "1. 提取question中的实体：产品信息-sv660n"
     with LoopbackHTTPServer(lambda r: Reply(body=body)) as server:
-        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).generate([PAIRS[0]])[0]
-    assert verdict.label == ALIGNED and "产品信息-sv660n" in verdict.reasoning
+        judgement = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).generate([PAIRS[0]])[0]
+    assert judgement.label == ALIGNED and "产品信息-sv660n" in judgement.reasoning
 
 
 # -- fast-mode scores from log-probs ---------------------------------------------------------------
@@ -310,10 +310,10 @@ def test_fast_score_is_exact_when_the_server_continues_the_other_label(qwen_toke
     dui, qi, budui = label_pieces(qwen_tokenizer)
     followup = Reply(body=chat_completion(qi, [logprob_entry(qi, 0.8, {qi: 0.8, "对": 0.1})]))
     with logprob_server(qwen_tokenizer, followup) as server:
-        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).score([PAIRS[0]])[0]
-    assert verdict.label == ALIGNED and verdict.extra["score_exact"] is True
-    assert (verdict.extra["followups"], verdict.extra["score_max_error"]) == (1, 0.0)
-    assert verdict.score == pytest.approx(0.6 * 0.9 / (0.6 * 0.9 + 0.3 * 0.8))
+        judgement = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).score([PAIRS[0]])[0]
+    assert judgement.label == ALIGNED and judgement.extra["score_exact"] is True
+    assert (judgement.extra["followups"], judgement.extra["score_max_error"]) == (1, 0.0)
+    assert judgement.score == pytest.approx(0.6 * 0.9 / (0.6 * 0.9 + 0.3 * 0.8))
     follow = server.requests[1].body
     # The assistant message holds the empty think block and the first piece of 不对齐, as the server reported it.
     assert follow["messages"][-1] == {"role": "assistant", "content": EMPTY_THINK + budui}
@@ -323,13 +323,13 @@ def test_fast_score_is_exact_when_the_server_continues_the_other_label(qwen_toke
 def test_fast_score_skips_the_follow_up_when_it_cannot_move_the_score_beyond_the_tolerance(qwen_tokenizer):
     refused = Reply(status=500, body={"error": {"message": "no follow-up expected"}})
     with logprob_server(qwen_tokenizer, refused, p_budui=1e-5) as server:
-        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, score_tolerance=1e-3, **QUICK).score([PAIRS[0]])[0]
+        judgement = OpenAIBackend(f"{server.url}/v1", MODEL, score_tolerance=1e-3, **QUICK).score([PAIRS[0]])[0]
         assert len(server.requests) == 1
     share = 1e-5 / (0.54 + 1e-5)
-    assert verdict.score == pytest.approx(1 - share)
-    assert verdict.extra["followups"] == 0 and verdict.extra["score_exact"] is False
-    assert verdict.extra["score_max_error"] == pytest.approx(share)
-    assert "follow-up skipped" in verdict.extra["score_note"]
+    assert judgement.score == pytest.approx(1 - share)
+    assert judgement.extra["followups"] == 0 and judgement.extra["score_exact"] is False
+    assert judgement.extra["score_max_error"] == pytest.approx(share)
+    assert "follow-up skipped" in judgement.extra["score_note"]
 
 
 def test_fast_score_falls_back_to_an_approximation_when_the_server_refuses_continuation(qwen_tokenizer):
@@ -337,18 +337,18 @@ def test_fast_score_falls_back_to_an_approximation_when_the_server_refuses_conti
     with logprob_server(qwen_tokenizer, refused) as server:
         # One pair at a time, so the second pair meets a backend that has already learnt the refusal.
         backend = OpenAIBackend(f"{server.url}/v1", MODEL, concurrency=1, **QUICK)
-        verdicts = backend.score([PAIRS[0], PAIRS[1]])
+        judgements = backend.score([PAIRS[0], PAIRS[1]])
         followups = [r for r in server.requests if r.body.get("continue_final_message")]
     # The missing conditional P(齐|不对) counts as 1: the score compares .6*.9 with .3.
-    for verdict in verdicts:
-        assert verdict.label == ALIGNED and verdict.error is None
-        assert verdict.score == pytest.approx(0.54 / (0.54 + 0.3))
-        assert verdict.extra["score_exact"] is False and "不对齐" in verdict.extra["score_note"]
+    for judgement in judgements:
+        assert judgement.label == ALIGNED and judgement.error is None
+        assert judgement.score == pytest.approx(0.54 / (0.54 + 0.3))
+        assert judgement.extra["score_exact"] is False and "不对齐" in judgement.extra["score_note"]
     assert len(followups) == 1
-    assert "refused continue_final_message" in verdicts[1].extra["score_note"]
+    assert "refused continue_final_message" in judgements[1].extra["score_note"]
 
 
-def test_fast_score_decides_the_verdict_through_the_threshold(qwen_tokenizer):
+def test_fast_score_decides_the_judgement_through_the_threshold(qwen_tokenizer):
     dui, qi, budui = label_pieces(qwen_tokenizer)
     followup = Reply(body=chat_completion(qi, [logprob_entry(qi, 0.8, {qi: 0.8})]))
     with logprob_server(qwen_tokenizer, followup) as server:
@@ -373,13 +373,13 @@ def test_fast_label_comes_from_the_scores_when_the_model_writes_on_after_it(qwen
             body=chat_completion(ALIGNED + "：略", entries))
 
     with LoopbackHTTPServer(handler) as server:
-        verdict = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).score([PAIRS[0]])[0]
-    assert verdict.raw == ALIGNED + "：略"
+        judgement = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK).score([PAIRS[0]])[0]
+    assert judgement.raw == ALIGNED + "：略"
     if settled:  # P(对齐) >= .36 / (.36 + .01): whatever P(齐|不对) is, the score cannot cross 0.5
-        assert verdict.label == ALIGNED and verdict.error is None
-        assert verdict.extra["label_from"].startswith("log-probs (")
+        assert judgement.label == ALIGNED and judgement.error is None
+        assert judgement.extra["label_from"].startswith("log-probs (")
     else:  # .36 against up to .55: the unknown P(齐|不对) could put either label ahead, so the pair fails
-        assert verdict.error is not None and "label_from" not in verdict.extra
+        assert judgement.error is not None and "label_from" not in judgement.extra
 
 
 def test_without_the_openai_package_import_works_and_the_backend_says_what_to_install():
@@ -408,9 +408,9 @@ def test_a_connection_dropped_for_one_request_fails_only_that_pair():
 
     with LoopbackHTTPServer(handler) as server:
         backend = OpenAIBackend(f"{server.url}/v1", MODEL, concurrency=1, max_retries=1, **QUICK)
-        verdicts = backend.generate(numbered_pairs(4))
+        judgements = backend.generate(numbered_pairs(4))
         backend.close()
-    first, *rest = verdicts
+    first, *rest = judgements
     assert first.label is None and "connection dropped" in first.error and first.extra["attempts"] == 2
     assert [v.label for v in rest] == [ALIGNED, ALIGNED, UNALIGNED] and all(v.error is None for v in rest)
     assert all(v.extra["attempts"] == 1 for v in rest)
@@ -418,7 +418,7 @@ def test_a_connection_dropped_for_one_request_fails_only_that_pair():
 
 def test_a_server_that_trickles_its_reply_times_out_within_the_timeout():
     # Before: the client's timeout bounds each read, so a reply sent a byte every 0.2 s never timed out
-    # (timeout=0.5 s; the call took as long as the server liked). The neighbour still gets its verdict.
+    # (timeout=0.5 s; the call took as long as the server liked). The neighbour still gets its judgement.
     def handler(request: Request) -> Reply:
         reply = _labelled_by_index(request)
         return Reply(body=reply.body, trickle_s=0.2) if _index_of(request) == 0 else reply
@@ -462,11 +462,11 @@ def test_malformed_logprobs_fail_that_pair_alone_under_the_policy(fault: str, on
     with LoopbackHTTPServer(handler) as server:
         judge = load_judge("openai", base_url=f"{server.url}/v1", model=MODEL, mode="fast", on_error=on_error,
                            **QUICK)
-        verdicts = judge.judge_pairs(numbered_pairs(3))
-    bad = verdicts[1]
+        judgements = judge.judge_pairs(numbered_pairs(3))
+    bad = judgements[1]
     assert bad.label is None and "malformed log-probs" in bad.error and bad.kept is (on_error == "keep")
-    for verdict in (verdicts[0], verdicts[2]):
-        assert verdict.error is None and verdict.kept and verdict.score == pytest.approx(0.9)
+    for judgement in (judgements[0], judgements[2]):
+        assert judgement.error is None and judgement.kept and judgement.score == pytest.approx(0.9)
 
 
 # -- close() with sync calls in flight (issue 24, item 2) ----------------------------------------------
@@ -487,8 +487,8 @@ def test_close_during_a_sync_call_raises_a_closed_error_and_a_later_call_works()
         finishes(backend.close, what="close() during a sync call")
         with pytest.raises(BackendClosedError, match="closed during this call"):
             stuck()
-        verdicts = finishes(lambda: backend.generate(numbered_pairs(3)[1:]), what="a call after close()")
-        assert [v.label for v in verdicts] == [ALIGNED, ALIGNED]
+        judgements = finishes(lambda: backend.generate(numbered_pairs(3)[1:]), what="a call after close()")
+        assert [v.label for v in judgements] == [ALIGNED, ALIGNED]
         backend.close()
 
 
@@ -530,7 +530,7 @@ def test_without_either_the_backend_names_the_option_and_the_variable(monkeypatc
         OpenAIBackend("http://127.0.0.1:9/v1")
 
 
-def test_sync_calls_racing_repeated_closes_each_get_verdicts_or_a_closed_error():
+def test_sync_calls_racing_repeated_closes_each_get_judgements_or_a_closed_error():
     with LoopbackHTTPServer(_labelled_by_index) as server:
         backend = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK)
 

@@ -59,13 +59,13 @@ def plain_scores(model, tokenizer, pairs: list[Pair]) -> list[float]:
 
 
 def test_score_is_softmax_over_the_full_label_sequences(backend, tiny_lm, qwen_tokenizer):
-    verdicts = backend.score(PAIRS)
+    judgements = backend.score(PAIRS)
     expected = plain_scores(tiny_lm, qwen_tokenizer, PAIRS)
-    for verdict, score in zip(verdicts, expected, strict=True):
-        assert 0.0 <= verdict.score <= 1.0
-        assert verdict.score == pytest.approx(score, abs=SCORE_TOL)
-        assert verdict.label == (ALIGNED if score >= 0.5 else UNALIGNED)
-        assert (verdict.mode, verdict.backend, verdict.error) == ("fast", "transformers", None)
+    for judgement, score in zip(judgements, expected, strict=True):
+        assert 0.0 <= judgement.score <= 1.0
+        assert judgement.score == pytest.approx(score, abs=SCORE_TOL)
+        assert judgement.label == (ALIGNED if score >= 0.5 else UNALIGNED)
+        assert (judgement.mode, judgement.backend, judgement.error) == ("fast", "transformers", None)
 
 
 def test_labels_are_scored_from_two_token_sequences_sharing_their_last_token(backend):
@@ -103,27 +103,27 @@ def test_load_judge_hands_batch_size_to_the_judge_and_forward_batch_size_to_the_
     handle = tiny_lm.register_forward_pre_hook(lambda _m, args, kwargs: forwards.append(
         (kwargs.get("input_ids") if kwargs.get("input_ids") is not None else args[0]).shape[0]), with_kwargs=True)
     try:
-        verdicts = judge.judge_many(PAIRS[0].question, [p.chunk for p in PAIRS] * 2)
+        judgements = judge.judge_many(PAIRS[0].question, [p.chunk for p in PAIRS] * 2)
     finally:
         handle.remove()
-    assert len(verdicts) == 2 * len(PAIRS) and all(v.score is not None for v in verdicts)
+    assert len(judgements) == 2 * len(PAIRS) and all(v.score is not None for v in judgements)
     assert forwards and max(forwards) <= 2
 
 
 def test_think_mode_is_greedy_generate_decoded_and_parsed(backend, tiny_lm, qwen_tokenizer):
-    verdicts = backend.generate(PAIRS)
-    for pair, verdict in zip(PAIRS, verdicts, strict=True):
+    judgements = backend.generate(PAIRS)
+    for pair, judgement in zip(PAIRS, judgements, strict=True):
         prompt = qwen_tokenizer(render_prompt(pair.question, pair.chunk, "think"), add_special_tokens=False)
         ids = torch.tensor([prompt["input_ids"]])
         with torch.no_grad():
             out = tiny_lm.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False,
                                    max_new_tokens=NEW_TOKENS, pad_token_id=qwen_tokenizer.pad_token_id)
         text = qwen_tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=False).split(IM_END)[0]
-        assert verdict.raw == text
+        assert judgement.raw == text
         parsed = parse_answer(text)
-        assert (verdict.label, verdict.error) == (parsed.label, parsed.error)
-        assert (verdict.mode, verdict.backend) == ("think", "transformers")
-        assert verdict.extra["finished"] is False  # a random model does not stop within NEW_TOKENS
+        assert (judgement.label, judgement.error) == (parsed.label, parsed.error)
+        assert (judgement.mode, judgement.backend) == ("think", "transformers")
+        assert judgement.extra["finished"] is False  # a random model does not stop within NEW_TOKENS
 
 
 def test_think_mode_batched_equals_single(backend):
@@ -137,15 +137,15 @@ def test_min_new_tokens_suppresses_stop_tokens_like_generate(tiny_lm, qwen_token
     assert [len(g.ids) for g in generated] == [4, 4]
 
 
-def test_prompt_over_the_token_limit_gets_a_failed_verdict_and_the_rest_are_judged(tiny_lm, qwen_tokenizer):
+def test_prompt_over_the_token_limit_gets_a_failed_judgement_and_the_rest_are_judged(tiny_lm, qwen_tokenizer):
     short, long = PAIRS[1], Pair("sv660n报e100", "过电流故障。" * 200)
     # the limit sits between the short pair's prompt and the long one's, whatever the system prompt's length
     limit = len(qwen_tokenizer(render_prompt(short.question, short.chunk, "fast"))["input_ids"]) + 100
     limited = TransformersBackend(tiny_lm, tokenizer=qwen_tokenizer, max_prompt_tokens=limit)
-    verdicts = limited.score([long, short])
-    assert verdicts[0].label is None and verdicts[0].error.startswith("prompt too long")
-    assert verdicts[0].extra["prompt_tokens"] > limit
-    assert verdicts[1].error is None and verdicts[1].label in (ALIGNED, UNALIGNED)
+    judgements = limited.score([long, short])
+    assert judgements[0].label is None and judgements[0].error.startswith("prompt too long")
+    assert judgements[0].extra["prompt_tokens"] > limit
+    assert judgements[1].error is None and judgements[1].label in (ALIGNED, UNALIGNED)
 
 
 def test_a_pair_that_cannot_be_encoded_fails_alone_and_its_neighbours_are_judged(backend):
@@ -154,8 +154,8 @@ def test_a_pair_that_cannot_be_encoded_fails_alone_and_its_neighbours_are_judged
     alone = backend.score([PAIRS[0], PAIRS[1], PAIRS[2]])
     fast = backend.score(pairs)
     think = backend.generate(pairs)
-    for verdicts in (fast, think):
-        assert verdicts[1].label is None and "lone surrogate" in verdicts[1].error
+    for judgements in (fast, think):
+        assert judgements[1].label is None and "lone surrogate" in judgements[1].error
     assert all(v.error is None and v.label is not None for i, v in enumerate(fast) if i != 1)
     # The random model's think output has no label, but every neighbour was decoded (a raw answer of its own).
     assert [v.raw for i, v in enumerate(think) if i != 1] == [v.raw for v in backend.generate(list(PAIRS))]
@@ -235,8 +235,8 @@ def test_adapter_changes_scores_and_loads_through_load_judge(backend, tiny_model
     assert max(abs(a - b) for a, b in zip(with_adapter, base, strict=True)) > 1e-3
     unmerged = TransformersBackend(str(tiny_model_dir), adapter=str(adapter_dir), merge_adapter=False)
     assert [v.score for v in unmerged.score(PAIRS)] == pytest.approx(with_adapter, abs=SCORE_TOL)
-    verdict = judge.judge(PAIRS[0].question, PAIRS[0].chunk)
-    assert verdict.kept == (verdict.score >= judge.policy.threshold)
+    judgement = judge.judge(PAIRS[0].question, PAIRS[0].chunk)
+    assert judgement.kept == (judgement.score >= judge.policy.threshold)
 
 
 def test_importing_ea_plugin_and_listing_backends_does_not_import_torch():

@@ -166,17 +166,17 @@ def test_vllm_renders_the_training_prompt_token_for_token(lora_server: Served, q
 
 # -- think mode ------------------------------------------------------------------------------------
 def test_think_mode_with_reasoning_parser_returns_the_taught_reasoning_and_label(lora_server, tiny_judge):
-    verdicts = lora_server.judge("think", max_tokens=256).judge_pairs(TAUGHT)
-    for pair, verdict in zip(TAUGHT, verdicts, strict=True):
+    judgements = lora_server.judge("think", max_tokens=256).judge_pairs(TAUGHT)
+    for pair, judgement in zip(TAUGHT, judgements, strict=True):
         answer = tiny_judge.answer(pair)
-        assert (verdict.label, verdict.error) == (answer.label, None)
-        assert verdict.reasoning == answer.analysis
-        assert verdict.kept is (answer.label == ALIGNED)
+        assert (judgement.label, judgement.error) == (answer.label, None)
+        assert judgement.reasoning == answer.analysis
+        assert judgement.kept is (answer.label == ALIGNED)
         # The parser took the thinking out of the content: only the label (after a blank line) is left there.
-        assert verdict.raw.strip() == answer.label and "think>" not in verdict.raw
+        assert judgement.raw.strip() == answer.label and "think>" not in judgement.raw
 
 
-def test_think_mode_without_reasoning_parser_gives_the_same_verdicts(merged_server, lora_server):
+def test_think_mode_without_reasoning_parser_gives_the_same_judgements(merged_server, lora_server):
     inline = merged_server.judge("think", max_tokens=256).judge_pairs(TAUGHT)
     parsed = lora_server.judge("think", max_tokens=256).judge_pairs(TAUGHT)
     for without, with_parser in zip(inline, parsed, strict=True):
@@ -196,16 +196,16 @@ def transformers_scores(tiny_judge: TinyJudge) -> list[float]:
 
 def test_fast_mode_scores_from_vllm_logprobs_equal_the_transformers_backend(lora_server, tiny_judge,
                                                                           transformers_scores):
-    verdicts = lora_server.judge("fast").judge_pairs([*TAUGHT, *UNTAUGHT])
-    for verdict, reference in zip(verdicts, transformers_scores, strict=True):
-        assert verdict.error is None
+    judgements = lora_server.judge("fast").judge_pairs([*TAUGHT, *UNTAUGHT])
+    for judgement, reference in zip(judgements, transformers_scores, strict=True):
+        assert judgement.error is None
         # Where a label is not among the top log-probs the backend bounds what it could not see.
-        max_error = 0.0 if verdict.extra["score_exact"] else verdict.extra["score_max_error"]
-        assert max_error is not None and max_error < SCORE_TOLERANCE, verdict.extra
-        assert verdict.score == pytest.approx(reference, abs=SCORE_TOLERANCE + max_error), verdict.extra
-    for pair, verdict in zip(TAUGHT, verdicts[: len(TAUGHT)], strict=True):
-        assert verdict.label == tiny_judge.answer(pair).label
-        assert (verdict.score >= 0.5) is (verdict.label == ALIGNED)
+        max_error = 0.0 if judgement.extra["score_exact"] else judgement.extra["score_max_error"]
+        assert max_error is not None and max_error < SCORE_TOLERANCE, judgement.extra
+        assert judgement.score == pytest.approx(reference, abs=SCORE_TOLERANCE + max_error), judgement.extra
+    for pair, judgement in zip(TAUGHT, judgements[: len(TAUGHT)], strict=True):
+        assert judgement.label == tiny_judge.answer(pair).label
+        assert (judgement.score >= 0.5) is (judgement.label == ALIGNED)
 
 
 def test_lora_adapter_served_by_vllm_scores_like_the_merged_model(lora_server, merged_server, tiny_judge):
@@ -236,12 +236,12 @@ def test_48_requests_in_flight_come_back_in_input_order(lora_server, tiny_judge)
     watcher = threading.Thread(target=_peak_requests, args=(lora_server.root, stop, seen))
     watcher.start()
     try:
-        verdicts = asyncio.run(judge.ajudge_pairs(pairs))
+        judgements = asyncio.run(judge.ajudge_pairs(pairs))
     finally:
         stop.set()
         watcher.join()
-    assert [v.label for v in verdicts] == [tiny_judge.answer(p).label for p in pairs]
-    assert [v.reasoning for v in verdicts] == [tiny_judge.answer(p).analysis for p in pairs]
+    assert [v.label for v in judgements] == [tiny_judge.answer(p).label for p in pairs]
+    assert [v.reasoning for v in judgements] == [tiny_judge.answer(p).analysis for p in pairs]
     assert max(seen) >= 32, f"the server never had 32 requests at once (peak {max(seen)})"
 
 
@@ -311,7 +311,7 @@ def crash(server: ServerProcess) -> None:
         path.unlink(missing_ok=True)
 
 
-def test_server_killed_mid_batch_gives_policy_verdicts_with_errors_nothing_lost(merged_server, tiny_judge):
+def test_server_killed_mid_batch_gives_policy_judgements_with_errors_nothing_lost(merged_server, tiny_judge):
     # Taught pairs first (they stop after ~40 tokens), then untaught ones that may ramble to max_tokens.
     pairs = [*TAUGHT, *TAUGHT, *(UNTAUGHT * 6)]
     judge = merged_server.judge("think", max_tokens=2048, concurrency=2, max_retries=1, retry_backoff=0.1)
@@ -330,14 +330,14 @@ def test_server_killed_mid_batch_gives_policy_verdicts_with_errors_nothing_lost(
 
     killer = threading.Thread(target=kill_after_taught_pairs, args=(finished(),))
     killer.start()
-    verdicts = judge.judge_pairs(pairs)
+    judgements = judge.judge_pairs(pairs)
     killer.join()
-    assert len(verdicts) == len(pairs)
-    for pair, verdict in zip(pairs[:4], verdicts[:4], strict=True):
-        assert (verdict.label, verdict.error) == (tiny_judge.answer(pair).label, None)
-    failed = [v for v in verdicts if v.error]
+    assert len(judgements) == len(pairs)
+    for pair, judgement in zip(pairs[:4], judgements[:4], strict=True):
+        assert (judgement.label, judgement.error) == (tiny_judge.answer(pair).label, None)
+    failed = [v for v in judgements if v.error]
     assert failed, "the kill came after the batch: nothing was tested"
-    for verdict in failed:
-        assert verdict.label is None and verdict.kept is True  # on_error="keep": the chunk stays
-        assert merged_server.base_url in verdict.error or "timeout" in verdict.error, verdict.error
-    assert all(v.error or v.label for v in verdicts)  # every pair has its verdict or its reason
+    for judgement in failed:
+        assert judgement.label is None and judgement.kept is True  # on_error="keep": the chunk stays
+        assert merged_server.base_url in judgement.error or "timeout" in judgement.error, judgement.error
+    assert all(v.error or v.label for v in judgements)  # every pair has its judgement or its reason

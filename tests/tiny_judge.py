@@ -3,7 +3,7 @@ until greedy decoding writes the right label for a few spec examples, in think a
 
 A random model writes noise, so through a server it can only ever test the failure path. This one writes, for
 each pair of ``TAUGHT``, the rules backend's label (the teacher here) after a short four-step analysis, so tests
-can assert real verdicts end to end: think-mode reasoning and label, fast-mode score on the right side of 0.5,
+can assert real judgements end to end: think-mode reasoning and label, fast-mode score on the right side of 0.5,
 and an adapter served by vLLM that matches the merged weights. The analysis names no entities (a 2-layer,
 64-wide model learns the full teacher analysis only in ~10x the steps): its one input-dependent token is the
 label in step 3, as in fast mode.

@@ -7,11 +7,11 @@ with ``logprobs``; the score is P(对齐) over the two labels' full token sequen
 the generated branch leaves a label after its first token, one follow-up request continues the assistant
 message with that label's first piece (vLLM's ``continue_final_message``) to read the missing conditional,
 unless it cannot move the score by ``score_tolerance``; a server that refuses it gets an approximation.
-``verdict.extra`` records which (score_exact, score_max_error, score_note).
+``judgement.extra`` records which (score_exact, score_max_error, score_note).
 
 Requests run concurrently on AsyncOpenAI, at most ``concurrency`` at once, with an explicit retry loop
 (backoff, ``Retry-After``) on timeouts, connection errors, 408/409/429 and 5xx. Every pair gets exactly one
-verdict, in input order; a failure is a Judgement.failed with the reason, and the judge's policy decides.
+judgement, in input order; a failure is a Judgement.failed with the reason, and the judge's policy decides.
 ``openai`` is imported on first use, so ``import ea_plugin`` works without it.
 """
 
@@ -84,7 +84,7 @@ DEFAULT_API_KEY = "EMPTY"  # vLLM and LLaMA-Factory accept any key; the client r
 
 
 class RequestFailed(Exception):
-    """A request that failed for good (after retries); the message is what the verdict records."""
+    """A request that failed for good (after retries); the message is what the judgement records."""
 
     def __init__(self, message: str, attempts: int, status: int | None = None) -> None:
         super().__init__(message)
@@ -309,7 +309,7 @@ class OpenAIBackend:
         )
         reply = read_reply(completion)
         extra = {"attempts": attempts, **reply.facts, "prompt": self.options.prompt}
-        return self._verdict(reply, "think", score=None, extra=extra)
+        return self._judgement(reply, "think", score=None, extra=extra)
 
     async def _fast(self, batch: _Batch, pair: Pair) -> Judgement:
         completion, attempts = await self._request(
@@ -325,7 +325,7 @@ class OpenAIBackend:
         steps = read_steps(reply.logprobs)
         if not steps:
             extra.update(score_exact=False, score_note="the server returned no log-probs: score unknown")
-            return self._verdict(reply, "fast", score=None, extra=extra)
+            return self._judgement(reply, "fast", score=None, extra=extra)
         walks = {label: walk(label.encode("utf-8"), steps) for label in LABELS}
         notes: list[str] = []
         followups = 0
@@ -347,7 +347,7 @@ class OpenAIBackend:
         )
         if result.notes:
             extra["score_note"] = "; ".join(result.notes)
-        return self._verdict(reply, "fast", score=result.score, extra=extra)
+        return self._judgement(reply, "fast", score=result.score, extra=extra)
 
     async def _continue_label(self, batch: _Batch, pair: Pair, label: str, so_far: Walk) -> tuple[Walk | None, str]:
         """The rest of ``label`` after its consumed prefix, read from a continuation of the assistant message."""
@@ -383,7 +383,7 @@ class OpenAIBackend:
             return None, f"{label}: follow-up returned no log-probs"
         return walk(so_far.rest, steps), ""
 
-    def _verdict(self, reply: Reply, mode: Mode, *, score: float | None, extra: dict[str, Any]) -> Judgement:
+    def _judgement(self, reply: Reply, mode: Mode, *, score: float | None, extra: dict[str, Any]) -> Judgement:
         content = reply.content
         parse = parse_teacher_answer if self.options.prompt == "teacher" else parse_answer
         parsed: ParsedAnswer = parse(content, reasoning=reply.reasoning)

@@ -275,14 +275,14 @@ class TransformersBackend:
 
     def _score_now(self, pairs: list[Pair]) -> list[Judgement]:
         def run_batch(suffixes: list[list[int]]) -> list[Judgement]:
-            return [self._fast_verdict(row) for row in self._fast_logprobs(suffixes).tolist()]
+            return [self._fast_judgement(row) for row in self._fast_logprobs(suffixes).tolist()]
 
         return self._batched(pairs, "fast", extra_tokens=sum(len(b) for b in self.labels.branches), run=run_batch,
                              packed=self.packed)
 
     def _generate_now(self, pairs: list[Pair]) -> list[Judgement]:
         def run_batch(suffixes: list[list[int]]) -> list[Judgement]:
-            return [self._think_verdict(g.ids, g.finished) for g in self.decoder.generate(suffixes)]
+            return [self._think_judgement(g.ids, g.finished) for g in self.decoder.generate(suffixes)]
 
         return self._batched(pairs, "think", extra_tokens=self.max_new_tokens, run=run_batch)
 
@@ -363,7 +363,7 @@ class TransformersBackend:
 
         from ea_plugin.backends.transformers.hf.batching import plan_batches
 
-        verdicts: list[Judgement | None] = [None] * len(pairs)
+        judgements: list[Judgement | None] = [None] * len(pairs)
         with self._lock, torch.inference_mode():
             suffixes = self._encode_each(pairs, mode)
             prefix_len = self.prefix.length if self.prefix is not None else 0
@@ -371,12 +371,12 @@ class TransformersBackend:
             fits = []
             for index, suffix in enumerate(suffixes):
                 if isinstance(suffix, str):  # this pair alone fails; its neighbours are judged
-                    verdicts[index] = Judgement.failed(f"cannot encode the pair: {suffix}", mode=mode,
+                    judgements[index] = Judgement.failed(f"cannot encode the pair: {suffix}", mode=mode,
                                                      backend=self.name)
                     continue
                 total = prefix_len + len(suffix)
                 if limit is not None and total > limit:
-                    verdicts[index] = Judgement.failed(
+                    judgements[index] = Judgement.failed(
                         f"prompt too long: {total} tokens, the limit is {limit} (max_prompt_tokens); "
                         "shorten the chunk", mode=mode, backend=self.name, extra={"prompt_tokens": total},
                     )
@@ -386,14 +386,14 @@ class TransformersBackend:
             sizes = self.batching(mode)
             for batch in plan_batches(lengths, sizes.pairs, sizes.tokens, extra=extra_tokens, packed=packed):
                 rows = [fits[j] for j in batch]
-                for index, verdict in zip(rows, run([suffixes[i] for i in rows]), strict=True):
-                    verdicts[index] = verdict
-        missing = [i for i, v in enumerate(verdicts) if v is None]
+                for index, judgement in zip(rows, run([suffixes[i] for i in rows]), strict=True):
+                    judgements[index] = judgement
+        missing = [i for i, v in enumerate(judgements) if v is None]
         if missing:
-            raise BackendError(f"no verdict for pairs {missing[:10]}")
-        return verdicts  # type: ignore[return-value]
+            raise BackendError(f"no judgement for pairs {missing[:10]}")
+        return judgements  # type: ignore[return-value]
 
-    def _fast_verdict(self, logprobs: list[float]) -> Judgement:
+    def _fast_judgement(self, logprobs: list[float]) -> Judgement:
         top = max(logprobs)
         weights = [math.exp(lp - top) for lp in logprobs]
         probs = [w / sum(weights) for w in weights]
@@ -406,7 +406,7 @@ class TransformersBackend:
             extra={"logprobs": dict(zip(self.labels.labels, logprobs, strict=True))},
         )
 
-    def _think_verdict(self, ids: list[int], finished: bool) -> Judgement:
+    def _think_judgement(self, ids: list[int], finished: bool) -> Judgement:
         text = self.tokenizer.decode(ids, skip_special_tokens=False)
         parsed = parse_answer(text)
         extra = {"new_tokens": len(ids), "finished": finished}
@@ -468,7 +468,7 @@ def _coalescer(backend: TransformersBackend, wait: float) -> Any:
             raise BackendError("the backend was closed")
         return owner._run(method, pairs)
 
-    # A merged call of about one forward's pairs: callers get their verdicts as each forward ends.
+    # A merged call of about one forward's pairs: callers get their judgements as each forward ends.
     most = max(backend.batching(mode).pairs for mode in ("fast", "think"))
     coalescer = Coalescer(run, max_wait=wait, max_items=most, name="ea-transformers")
     weakref.finalize(backend, coalescer.close, False)
@@ -496,7 +496,7 @@ def _tokenize(tokenizer: Any, texts: list[str]) -> list[list[int] | str]:
         for text in texts:
             try:
                 rows.append(list(tokenizer(text, add_special_tokens=False)["input_ids"]))
-            except Exception as exc:  # noqa: BLE001 - reported as this pair's verdict error
+            except Exception as exc:  # noqa: BLE001 - reported as this pair's judgement error
                 rows.append(f"the tokenizer failed: {type(exc).__name__}: {exc}")
         return rows
 
