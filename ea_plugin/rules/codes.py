@@ -113,15 +113,19 @@ _NO_CELLS: frozenset[int] = frozenset()
 
 def read_token_codes(
     text: Text, catalog: Catalog, hits: list[AliasHit]
-) -> tuple[list[Parameter], list[FaultCode], list[tuple[int, int]]]:
+) -> tuple[list[Parameter], list[FaultCode], list[tuple[int, int]], list[tuple[int, int]]]:
     """Parameters and codes written with a family prefix (catalog code forms first), in one pass over the
     tokens: a token is read as a parameter first, else as a code. Their spans are taken; returns them and
-    the tokens left free, in order. ``hits``: the catalog's aliases in the text; a code-shaped token inside a
-    longer series alias is that model's (``MicroFlex e190``), as one before a product word is (``E700系列``)."""
+    the tokens left free, in order, as two lists: those opening with a letter (for the product and mnemonic
+    passes) and those a bare code may be (a digit first, or ``a710``: read_bare_codes), so that no later pass
+    looks at tokens it cannot read (most of a chunk's tokens are words). ``hits``: the catalog's aliases in
+    the text; a code-shaped token inside a longer series alias is that model's (``MicroFlex e190``), as one
+    before a product word is (``E700系列``)."""
     lowered, written = text.lowered, text.written
     params: list[Parameter] = []
     faults: list[FaultCode] = []
-    free: list[tuple[int, int]] = []
+    words: list[tuple[int, int]] = []
+    numbers: list[tuple[int, int]] = []
     spaced_end = 0  # the end of a spaced family code (AL 127): its number token is not read again
     for span in text.tokens:
         start, end = span
@@ -130,7 +134,10 @@ def read_token_codes(
         token = lowered[start:end]
         # Codes have a letter prefix and a digit (a bare number is read later); a letter-only token can only
         # be a Yaskawa parameter written in hex letters (Un + def: "undef"). Checked before the cache.
-        if token.isdigit() or (token.isalpha() and (len(token) != 5 or token[:2] not in _YASKAWA)):
+        if token.isdigit():
+            numbers.append(span)
+            continue
+        if token.isalpha() and (len(token) != 5 or token[:2] not in _YASKAWA):
             if token in _SPACED_FAMILY and lowered[end : end + 1] == " ":
                 code = _spaced_code(text, catalog, start, end)
                 if code is not None:
@@ -138,26 +145,37 @@ def read_token_codes(
                     spaced_end = code.span[1]
                     text.take(start, spaced_end)
                     continue
-            free.append(span)
+            words.append(span)
             continue
         try:
             reading = _token_reading(token, catalog)
         except TooLong:  # a long token is read afresh
             reading = _read_token(token, catalog)
         if reading is None:
-            free.append(span)
+            _leave_free(span, token, words, numbers)
             continue
         length, why, number = reading[:3]
         if len(reading) == 3:
             params.append(Parameter(written[start : start + length], (start, start + length), why, number))
         elif reading[5] and (_PRODUCT_WORD_NEXT.match(lowered, start + length)
                              or (hits and _inside_alias(hits, start, end, catalog))):
-            free.append(span)  # "E700系列", "MicroFlex e190" name a product
+            _leave_free(span, token, words, numbers)  # "E700系列", "MicroFlex e190" name a product
             continue
         else:
             faults.append(FaultCode(written[start : start + length], (start, start + length), why, *reading[2:5]))
         text.take(start, start + length)
-    return params, faults, free
+    return params, faults, words, numbers
+
+
+def _leave_free(span: tuple[int, int], token: str, words: list[tuple[int, int]],
+                numbers: list[tuple[int, int]]) -> None:
+    """Put a token of letters and digits that is no code on the free lists of the passes that may read it."""
+    if token[0].isdigit():
+        numbers.append(span)
+        return
+    words.append(span)
+    if token[0] == "a" and len(token) == 4:  # a710: an A-family code after a cue
+        numbers.append(span)
 
 
 def _spaced_code(text: Text, catalog: Catalog, start: int, end: int) -> FaultCode | None:
@@ -608,6 +626,7 @@ _FILLER = frozenset(" \t\n:#=([\"'“「『.")
 # The last characters of the Chinese cues and of the filler that may follow them (报警为, 故障码是, 故障號, 显示“).
 _ZH_CUE_LAST = frozenset("".join(w[-1] for w in CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT) + "为為是号號“「『")
 _EN_CUE_WORDS = frozenset((*CUES_BEFORE_EN, "code", "number", "no"))
+_EN_CUE_LONGEST = max(map(len, _EN_CUE_WORDS))
 
 
 def _mnemonic_context(
@@ -648,8 +667,8 @@ def _mnemonic_context(
     while i and lowered[i - 1] in _FILLER:
         i -= 1
     if i and lowered[i - 1].isascii():
-        j = i - 1
-        while j and lowered[j - 1] in _ASCII_LETTERS:
+        j, lowest = i - 1, i - _EN_CUE_LONGEST - 1  # a word longer than every cue word is none (the walk stops)
+        while j > lowest and j and lowered[j - 1] in _ASCII_LETTERS:
             j -= 1
         if lowered[j:i] not in _EN_CUE_WORDS:
             return None

@@ -44,11 +44,11 @@ def _read(text: str, catalog: Catalog) -> Entities:
         found = _products(read, catalog, [], catalog.find_aliases(read.lowered))
         return Entities(tuple(found)) if found else _NONE
     hits = catalog.find_aliases(read.lowered)  # once: the code pass and the product pass both need them
-    params, faults, free = codes.read_token_codes(read, catalog, hits)
-    found = _products(read, catalog, free, hits)
+    params, faults, words, numbers = codes.read_token_codes(read, catalog, hits)  # the free tokens, by first character
+    found = _products(read, catalog, words, hits)
     cells = codes.table_cells(read, catalog)
-    bare, cued = codes.read_bare_codes(read, free, cells)
-    faults = codes.read_mnemonics(read, free, catalog, faults + bare, cells)
+    bare, cued = codes.read_bare_codes(read, numbers, cells)
+    faults = codes.read_mnemonics(read, words, catalog, faults + bare, cells)
     if found:
         found, faults = codes.codes_among_models(read, catalog, found, faults, cells)
     if cued:
