@@ -3,8 +3,9 @@
 A fenced ``python`` or ``bash`` block runs in a fresh process, in a scratch folder that links the checkout's files
 (bash with ``-e``: any failing command fails the test). A block that needs a GPU, a model server, a trained model
 or minutes of training is marked on the line before its fence with ``<!-- docs-test: skip: REASON -->``; the
-reason is required and shown. Blocks of other languages (toml, yaml, console) are shown, not run. Links between
-the pages must point at files that exist.
+reason is required and shown. A ``console`` block is a transcript: each ``$ command`` runs, and the lines shown
+under it are its output. ``toml`` and ``yaml`` blocks must parse. Links between the pages must point at files that
+exist.
 """
 
 from __future__ import annotations
@@ -13,17 +14,20 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 _FENCE = re.compile(r"^```(?P<lang>[\w-]*)\n(?P<body>.*?)^```$", re.S | re.M)
 _SKIP = re.compile(r"<!-- docs-test: skip: (?P<reason>[^>]+?) -->\s*$")
 _LINK = re.compile(r"\]\((?P<target>[^)#\s]+)(?:#[^)]*)?\)")
-RUN = ("python", "bash")
+RUN = ("python", "bash", "console")
+DATA = {"toml": tomllib.loads, "yaml": yaml.safe_load}
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ def blocks() -> list[Block]:
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
         for m in _FENCE.finditer(text):
-            if m.group("lang") not in RUN:
+            if m.group("lang") not in (*RUN, *DATA):
                 continue
             before = text[: m.start()].rstrip("\n").rsplit("\n", 1)[-1]
             skip = _SKIP.search(before)
@@ -62,7 +66,29 @@ def test_the_docs_have_runnable_blocks_and_every_skip_says_why():
         assert block.skip is None or len(block.skip.split()) >= 2, f"{block.id}: a skip needs a reason"
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
+@pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang in DATA], ids=lambda b: b.id)
+def test_docs_data_block_parses(block: Block):
+    assert DATA[block.lang](block.body), f"{block.id} is empty"
+
+
+def transcript(body: str) -> list[tuple[str, list[str]]]:
+    """A console block's commands (``$ ...`` lines), each with the output lines shown under it."""
+    steps: list[tuple[str, list[str]]] = []
+    for line in body.splitlines():
+        if line.startswith("$ "):
+            steps.append((line[2:], []))
+        else:
+            assert steps, f"output before the first command: {line!r}"
+            steps[-1][1].append(line.rstrip())
+    return steps
+
+
+def test_a_transcript_pairs_each_command_with_its_output():
+    """A test that cannot fail is a defect: a changed output line is caught by its command's comparison."""
+    assert transcript("$ a\nx \n$ b\n") == [("a", ["x"]), ("b", [])]
+
+
+@pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang in RUN], ids=lambda b: b.id)
 def test_docs_code_block_runs(block: Block, tmp_path: Path):
     if block.skip:
         pytest.skip(block.skip)
@@ -71,6 +97,14 @@ def test_docs_code_block_runs(block: Block, tmp_path: Path):
     for entry in ROOT.iterdir():  # the checkout's files, linked: what a block writes lands in tmp_path
         if not entry.name.startswith("."):
             (tmp_path / entry.name).symlink_to(entry)
+    if block.lang == "console":
+        for command, shown in transcript(block.body):
+            done = subprocess.run(["bash", "-e", "-c", command], cwd=tmp_path, env=env, capture_output=True,
+                                  text=True, timeout=300)
+            assert done.returncode == 0, f"{block.id}: {command} failed:\n{done.stderr[-3000:]}"
+            if shown:  # a command shown without output may print anything
+                assert [line.rstrip() for line in done.stdout.splitlines()] == shown, f"{block.id}: {command}"
+        return
     command = [sys.executable, "-c", block.body] if block.lang == "python" else ["bash", "-e", "-c", block.body]
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"{block.id} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
