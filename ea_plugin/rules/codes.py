@@ -455,20 +455,40 @@ def _mnemonic_written(shown: str, token: str, catalog: Catalog) -> str | None:
     "digits" (Uv1, OL2), "upper" (GF, OCF), "lower" (ov, ocd), "title" (Uv, Lu), "abbreviated" (a two-letter mark
     or part that panels also show: CE); None where it is a word of text (OK, LED, Code, IGBT) and no catalog lists
     it."""
-    letters = shown.rstrip("0123456789")
-    if not _plain_case(letters):
-        return "mixed"
-    if token in MNEMONIC_NEVER or letters.lower() in MNEMONIC_NEVER:
-        if token in PANEL_ABBREVIATIONS:
-            return _ABBREVIATED
-        return None  # a word is never a mnemonic, even where a (learned) catalog lists it
+    shape = _WRITTEN.get(shown, _UNSEEN)
+    if shape is _UNSEEN:
+        shape = _written_shape(shown, token)
+    if shape is None or shape == "mixed" or shape == _ABBREVIATED:
+        return shape
     if catalog.listed_mnemonics and token in catalog.listed_mnemonics:
         return "listed"
-    if len(letters) != len(shown):
-        return "digits"
-    if letters.isupper():
-        return "upper"
-    return "lower" if letters.islower() else "title"
+    return shape
+
+
+# _mnemonic_written without the catalog's listing, by the token as written: the same tokens recur in every chunk.
+# Bounded (cleared when full).
+_WRITTEN: dict[str, str | None] = {}
+_UNSEEN = "unseen"
+
+
+def _written_shape(shown: str, token: str) -> str | None:
+    letters = shown.rstrip("0123456789")
+    if not _plain_case(letters):
+        shape: str | None = "mixed"
+    elif token in MNEMONIC_NEVER or letters.lower() in MNEMONIC_NEVER:
+        # a word is never a mnemonic, even where a (learned) catalog lists it
+        shape = _ABBREVIATED if token in PANEL_ABBREVIATIONS else None
+    elif len(letters) != len(shown):
+        shape = "digits"
+    elif letters.isupper():
+        shape = "upper"
+    else:
+        shape = "lower" if letters.islower() else "title"
+    if len(shown) <= CACHED_TOKEN:
+        if len(_WRITTEN) >= 16384:
+            _WRITTEN.clear()
+        _WRITTEN[shown] = shape
+    return shape
 
 
 # How sure a context is that a code stands there, and the ways of writing it accepts: ANY (a Chinese cue);
