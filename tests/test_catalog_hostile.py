@@ -51,6 +51,10 @@ def test_a_few_aliases_are_still_read(tmp_path):
      ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['(?P<s0>xd)']}]\n", "named groups"),
      ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['(x)\\1']}]\n", "back-references"),
      ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['a)|(b']}]\n", "bad regex"),
+     # Patterns Python's matcher backtracks on for minutes over one long model: judging hung (30 s and more).
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['(a+)+$']}]\n", "repetition inside a rep"),
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['(x|xy)*z']}]\n", "alternatives inside"),
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['a*a*a*a*a*b']}]\n", "more than two unb"),
      ("brands: [{id: a, aliases: [" + ",".join(["x" * 50] * 400) + "]}]\n" + "brands: []\n", "repeated")],
 )
 def test_hostile_yaml_is_one_bounded_catalog_error(tmp_path, content, message):
@@ -87,3 +91,18 @@ def test_catalog_check_prints_one_error_line_for_a_hostile_file(tmp_path, capsys
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "expands to more than" in err
     assert json.dumps(err)  # plain text
+
+
+def test_order_codes_that_backtrack_cannot_hang_a_judgement_and_plain_ones_still_load(tmp_path):
+    from ea_plugin import load_judge
+    from tests.hang import finishes
+
+    path = tmp_path / "c.yaml"
+    path.write_text("brands: [{id: acme, aliases: [ACME]}]\n"
+                    "series: [{id: acme/x, brand: acme, aliases: [XQ100], order_codes: ['(a+)+$']}]\n",
+                    encoding="utf-8")
+    with pytest.raises(CatalogError, match="can make one match take minutes"):
+        load_judge("rules", catalog=str(path))
+    path.write_text(path.read_text(encoding="utf-8").replace("(a+)+$", "r88d-?k[nt]\\d+(ab)?"), encoding="utf-8")
+    judge = load_judge("rules", catalog=str(path))
+    finishes(lambda: judge.judge("acme xq100 报e100", "ACME " + "a" * 40 + "b1 e100"))

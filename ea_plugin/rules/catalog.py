@@ -36,6 +36,7 @@ list a code), ``software`` / ``software_keys`` / ``is_software(name)`` / ``find_
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -698,6 +699,51 @@ def _check_order_code(pattern: str, where: str) -> None:
             raise re.error("unbalanced parentheses")
     except re.error as exc:
         raise CatalogError(f"{where}: field 'order_codes': bad regex {_shown(pattern)}: {exc}") from None
+    slow = _backtracking(pattern)
+    if slow:
+        raise CatalogError(f"{where}: field 'order_codes': {_shown(pattern)} has {slow}, which can make one "
+                           "match take minutes; write a simpler pattern (e.g. [ab]+ for (a|b)+, a+ for (a+)+)")
+
+
+def _backtracking(pattern: str) -> str | None:
+    """What in ``pattern`` can make Python's backtracking matcher take exponential (or high polynomial) time on a
+    long model, or None: an unbounded repetition holding a variable-length one or alternatives (``(a+)+``,
+    ``(x|xy)*``), a bounded repetition holding an unbounded one, or more than two unbounded repetitions in all
+    (``a*a*a*b``). Every order code of the built-in catalog passes."""
+    # The parser re itself compiles with: private, but stable since Python 3.11 (typeshed does not list it).
+    c: Any = importlib.import_module("re._constants")
+    parser: Any = importlib.import_module("re._parser")
+
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT}
+    unbounded = 0
+
+    def walk(items: Any, outer: str | None) -> str | None:  # outer: None, "bounded" or "unbounded" repetition
+        nonlocal unbounded
+        for op, arg in items:
+            found = None
+            if op in repeats:
+                low, high, body = arg
+                variable, endless = low != high, high == c.MAXREPEAT
+                unbounded += endless
+                if high > 1 and ((outer == "unbounded" and variable) or (outer == "bounded" and endless)):
+                    return "a repetition inside a repetition"
+                found = walk(body, ("unbounded" if endless else "bounded") if high > 1 else outer)
+            elif op is c.BRANCH:
+                if outer == "unbounded":
+                    return "alternatives inside a repetition"
+                found = next(filter(None, (walk(branch, outer) for branch in arg[1])), None)
+            elif op is c.SUBPATTERN:
+                found = walk(arg[-1], outer)
+            elif op in (c.ASSERT, c.ASSERT_NOT):
+                found = walk(arg[1], outer)
+            elif op is c.ATOMIC_GROUP:
+                found = walk(arg, outer)
+            if found:
+                return found
+        return None
+
+    found = walk(parser.parse(pattern), None)
+    return found or ("more than two unbounded repetitions (*, +, {n,})" if unbounded > 2 else None)
 
 
 def _aliases(entry: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
