@@ -77,6 +77,10 @@ def test_numbers_near_a_parameter_cue_that_are_no_parameter_number(text, expecte
         ("PNU 2010怎么设", "参数2010：通信波特率", ALIGNED),
         ("PNU 2010怎么设", "参数2011：通信地址", UNALIGNED),
         ("parameter 10203怎么设？", "参数10206：Encoder to motor scale factor", UNALIGNED),
+        # a menu id of more levels (Vacon P2.1.1) reads as group, index and instance: the last levels never separate
+        ("参数P2.1.1怎么设", "P2.1.2：最大频率", ALIGNED),
+        ("参数P2.1.1怎么设", "P2-1-1：最小频率", ALIGNED),
+        ("参数P2.1.1怎么设", "P2.2.1：加速时间", UNALIGNED),
     ],
 )
 def test_parameter_decisions(question, chunk, expected):

@@ -48,6 +48,7 @@ def _products(text: str) -> list[tuple[str, str, bool]]:
         ("请问AI-02系列控制器AL-069", "AI-02", "ai02"),
         ("DI-10系列", "DI-10", "di10"),
         ("cn200系列伺服", "cn200", "cn200"),
+        ("CR5控制器报警22", "CR5", "cr5"),  # 控制器 (controller) is a product word
     ],
 )
 def test_product_forms_are_read_as_one_sure_model(text, written, main):
@@ -157,6 +158,9 @@ def test_an_alias_ending_inside_a_longer_series_word_is_not_that_series():
     ("Ai-02系列控制器AL 28，怎么复位？", "FR 5机械臂 error code 28: The inverse kinematics calculation failed",
      UNALIGNED),
     ("AI-02系列今天AL-019", "Ai-02系列 报警代码\nAL019 开模终止位置异常", ALIGNED),
+    ("CR10控制器报警22", "CR5控制器 报警22：关节超速", UNALIGNED),
+    # a weak reading against another series word decides nothing: running text may stand before a number
+    ("paper a4 报警12", "SV660N 报警12：过流", ALIGNED),
     # software is not a product
     ("IRC5报警20205", "TwinCAT 3 报警20205：选项异常", ALIGNED),
     ("ROS 2报错 error 5", "SV660N error 5: overcurrent", ALIGNED),
