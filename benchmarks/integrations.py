@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ea_plugin.cli import add_backend_arguments, judge_from_args
+from ea_plugin.arguments import add_backend_arguments, judge_from_args
 from integrations.corpus import load_chunks
 from integrations.demo import DEFAULT_QUESTIONS, build_index
 from integrations.llamaindex import EntityAlignmentPostprocessor

@@ -193,11 +193,33 @@ class BackendChoice:
         return cls(args.backend, {k: v for k, v in options.items() if v is not None},
                    {k: v for k, v in judge.items() if v is not None})
 
-    def load(self, **defaults: Any) -> AlignmentJudge:
-        """The judge: ``defaults`` (a command's own, e.g. mode="think") give way to what the user gave."""
-        from ea_plugin.judge import load_judge
+    def config(self, **defaults: Any) -> dict[str, Any]:
+        """The judge as ``AlignmentJudge.config()`` writes it down (workers build it from that): ``defaults`` (a
+        command's own, e.g. mode="think") give way to what the user gave."""
+        return {"backend": self.name, "options": {**defaults, **self.options, **self.judge}}
 
-        return load_judge(self.name, **{**defaults, **self.options, **self.judge})
+    def load(self, **defaults: Any) -> AlignmentJudge:
+        """The judge ``config(**defaults)`` describes."""
+        from ea_plugin.judge import judge_from_config
+
+        return judge_from_config(self.config(**defaults))
+
+
+def judge_config_from_args(args: argparse.Namespace, **defaults: Any) -> dict[str, Any]:
+    """The judge of the commands that show judgements (judge, examples, filter, demo, retrieve, report), as a
+    configuration: the backend flags' choice, where the rules backend judges in think mode unless --mode says
+    otherwise (it writes its four-step reasoning there)."""
+    choice = BackendChoice.from_args(args)
+    if choice.name == "rules":
+        defaults.setdefault("mode", "think")
+    return choice.config(**defaults)
+
+
+def judge_from_args(args: argparse.Namespace, **defaults: Any) -> AlignmentJudge:
+    """``judge_config_from_args``' judge."""
+    from ea_plugin.judge import judge_from_config
+
+    return judge_from_config(judge_config_from_args(args, **defaults))
 
 
 # -- commands ---------------------------------------------------------------------------------------------

@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from ea_plugin.arguments import (
-    BackendChoice,
     Interrupted,
     Parser,
     decisions_failed,
@@ -40,32 +38,16 @@ from ea_plugin.arguments import (
 )
 from ea_plugin.arguments import add_backend_arguments as add_backend_arguments  # the old import path, kept
 from ea_plugin.arguments import int_at_least as int_at_least  # the old import path, kept
+from ea_plugin.arguments import judge_config_from_args as judge_config_from_args  # the old import path, kept
+from ea_plugin.arguments import judge_from_args as judge_from_args  # the old import path, kept
 from ea_plugin.examples import WORKED_EXAMPLES
 from ea_plugin.jsonl import dumps
-from ea_plugin.judge import AlignmentJudge
 from ea_plugin.parallel import ENGINES
 from ea_plugin.plugins import hookimpl
 from ea_plugin.policy import Decision
 
 # The spec's worked examples, shown by `ea-judge examples` (defined once in ea_plugin.examples).
 EXAMPLE_PAIRS: tuple[tuple[str, str], ...] = tuple((ex.question, ex.chunk) for ex in WORKED_EXAMPLES)
-
-
-# -- shared options (ea_plugin.arguments; the names here are kept for plugins that import them) -------------
-def judge_from_args(args: argparse.Namespace, **defaults: Any) -> AlignmentJudge:
-    """The judge the backend flags name (ea_plugin.arguments); the rules backend writes its four-step reasoning
-    in think mode, so it judges in think mode unless --mode says otherwise."""
-    from ea_plugin.judge import judge_from_config
-
-    return judge_from_config(judge_config_from_args(args, **defaults))
-
-
-def judge_config_from_args(args: argparse.Namespace, **defaults: Any) -> dict[str, Any]:
-    """``judge_from_args``'s judge as a configuration (``AlignmentJudge.config``), for workers to build."""
-    choice = BackendChoice.from_args(args)
-    if choice.name == "rules":
-        defaults.setdefault("mode", "think")
-    return {"backend": choice.name, "options": {**defaults, **choice.options, **choice.judge}}
 
 
 def decision_line(decision: Decision) -> str:

@@ -20,8 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ea_plugin.arguments import Command, add_backend_arguments, int_at_least, positive_int
-from ea_plugin.cli import judge_from_args
+from ea_plugin.arguments import Command, add_backend_arguments, int_at_least, judge_from_args, positive_int
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.policy import JUDGED_ALIGNED, JUDGED_UNALIGNED, WHY, Decision
 from integrations.corpus import SAMPLE_CORPUS, ManualChunk, load_chunks

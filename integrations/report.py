@@ -21,8 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ea_plugin.arguments import Command, add_backend_arguments, int_at_least, judgements_failed, positive_int
-from ea_plugin.cli import judge_from_args
+from ea_plugin.arguments import (
+    Command,
+    add_backend_arguments,
+    int_at_least,
+    judge_from_args,
+    judgements_failed,
+    positive_int,
+)
 from ea_plugin.errors import USAGE, EAPluginError
 from ea_plugin.jsonl import check_input, dumps_line, read_file, write_json
 from ea_plugin.judge import AlignmentJudge

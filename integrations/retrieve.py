@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ea_plugin.arguments import Command, add_backend_arguments, int_at_least, positive_int
-from ea_plugin.cli import judge_from_args
+from ea_plugin.arguments import Command, add_backend_arguments, int_at_least, judge_from_args, positive_int
 from ea_plugin.jsonl import read_file, write_jsonl
 from ea_plugin.outputs import refuse_overwrite
 from integrations.corpus import SAMPLE_CORPUS, CorpusError, load_chunks
