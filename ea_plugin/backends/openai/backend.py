@@ -40,7 +40,7 @@ from ea_plugin.backends.openai.label_logprobs import (
 )
 from ea_plugin.backends.openai.loop_thread import LoopClosed, LoopThread
 from ea_plugin.backends.openai.reply import MalformedReply, Reply, read_reply
-from ea_plugin.errors import BackendClosedError, ModeNotSupportedError, OptionError
+from ea_plugin.errors import BackendClosedError, ModeNotSupportedError, OptionError, missing_extra
 from ea_plugin.judgement import Judgement, Pair, ParsedAnswer, parse_answer, parse_teacher_answer
 from ea_plugin.options import (
     build_options,
@@ -181,8 +181,7 @@ class OpenAIBackend:
     def __init__(self, *args: Any, options: OpenAIOptions | None = None, **changes: Any) -> None:
         self.options = build_options(OpenAIOptions, options, args, changes, "the openai backend")
         if importlib.util.find_spec("openai") is None:
-            raise ImportError("the openai backend needs the openai package: pip install 'ea-plugin[openai]'",
-                              name="openai")
+            raise missing_extra(ModuleNotFoundError(name="openai"), "the openai backend")
         # Set once the server refused a follow-up request: later pairs approximate without asking again.
         self._no_continuation: str | None = None
         # One semaphore per event loop, so the limit holds across concurrent calls on a loop. A plain dict,
