@@ -343,6 +343,18 @@ def test_a_catalog_listed_mnemonic_is_read_anywhere(tmp_path):
         "mnemonic listed among a series' codes by the catalog"]
 
 
+def test_a_catalog_listing_a_two_letter_mark_reads_it_only_where_a_code_stands(tmp_path):
+    from ea_plugin.rules.catalog import load_catalog
+
+    path = tmp_path / "mine.yaml"
+    path.write_text("series:\n  - id: yaskawa/a1000\n    brand: yaskawa\n    aliases: [A1000]\n"
+                    "    fault_codes: [oC, CE]\n", "utf-8")
+    catalog = load_catalog(str(path))
+    assert extract_entities("符合CE标准 (CE marking)", catalog).faults == ()
+    assert [f.normal for f in extract_entities("故障码 CE", catalog).faults] == ["MN/ce"]
+    assert [f.normal for f in extract_entities("the oC value", catalog).faults] == ["MN/oc"]
+
+
 @pytest.mark.parametrize(
     ("question", "chunk", "expected"),
     [

@@ -502,6 +502,8 @@ _ANY: frozenset[str] | None = None
 _PLAIN, _MARKED = frozenset(("mixed", "listed", "digits", "upper", "lower")), frozenset(
     ("mixed", "listed", "digits"))
 _HEADING, _CELL = _PLAIN | {"title"}, _PLAIN | {_ABBREVIATED}
+# A catalog's listing reads a mnemonic anywhere, but not an abbreviation it lists (a learned CE would read "CE marking")
+_LISTED = frozenset(_HEADING)
 
 
 # Whether a written token may be a mnemonic at all (its shape, and no word written in a word's case: the, OK,
@@ -561,7 +563,7 @@ def read_mnemonics(
             if context is None:
                 if not (listed and token in listed):
                     continue
-                context = ("listed among a series' codes by the catalog", _ANY)
+                context = ("listed among a series' codes by the catalog", _LISTED)
             why, accepts = context
         written_as = _mnemonic_written(shown, token, catalog)
         if written_as is None or (accepts is not None and written_as not in accepts):
