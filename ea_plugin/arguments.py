@@ -198,6 +198,11 @@ class BackendChoice:
         command's own, e.g. mode="think") give way to what the user gave."""
         return {"backend": self.name, "options": {**defaults, **self.options, **self.judge}}
 
+    @property
+    def files_read(self) -> list[str]:
+        """The files the judge reads (its catalogs): inputs of the command, which no output may overwrite."""
+        return catalog_files(self.options)
+
     def load(self, **defaults: Any) -> AlignmentJudge:
         """The judge ``config(**defaults)`` describes."""
         from ea_plugin.judge import judge_from_config
@@ -220,6 +225,13 @@ def judge_from_args(args: argparse.Namespace, **defaults: Any) -> AlignmentJudge
     from ea_plugin.judge import judge_from_config
 
     return judge_from_config(judge_config_from_args(args, **defaults))
+
+
+def catalog_files(options: Mapping[str, Any]) -> list[str]:
+    """The catalog paths among a backend's options (``--catalog`` or ``--option catalog=...``: one or a list)."""
+    catalog = options.get("catalog")
+    paths = catalog if isinstance(catalog, list | tuple) else [catalog]
+    return [str(path) for path in paths if isinstance(path, str | os.PathLike)]
 
 
 # -- commands ---------------------------------------------------------------------------------------------

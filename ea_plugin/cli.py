@@ -29,6 +29,7 @@ import argparse
 import sys
 
 from ea_plugin.arguments import (
+    BackendChoice,
     Interrupted,
     Parser,
     decisions_failed,
@@ -86,7 +87,7 @@ def cmd_filter(args: argparse.Namespace) -> int:
     from ea_plugin.filter_file import check_paths, done_lines, filter_file
     from ea_plugin.parallel import engine
 
-    paths = check_paths(args.input, args.output, args.rejects)
+    paths = check_paths(args.input, args.output, args.rejects, BackendChoice.from_args(args).files_read)
     options = {"address": args.ray_address} if args.ray_address else {}
     try:
         with engine(args.engine, judge_config_from_args(args), args.workers, **options) as judging:

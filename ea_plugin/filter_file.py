@@ -98,15 +98,17 @@ def default_rejects(output: str | Path) -> Path:
     return Path(output).with_suffix(".rejects.jsonl")
 
 
-def check_paths(source: str | Path, output: str | Path, rejects: str | Path | None = None) -> FilterPaths:
-    """The three paths, or a FilterError (OverwriteError) saying in one line what is wrong with them."""
+def check_paths(source: str | Path, output: str | Path, rejects: str | Path | None = None,
+                reads: Sequence[str | Path] = ()) -> FilterPaths:
+    """The three paths, or a FilterError (OverwriteError) saying in one line what is wrong with them; ``reads``:
+    other files the run reads (the judge's catalogs), which no output may be either."""
     source, output = Path(source), Path(output)
     rejects = Path(rejects) if rejects else default_rejects(output)
     if not source.exists():
         raise FilterError(f"input not found: {source}")
     if source.is_dir():
         raise FilterError(f"input is a directory: {source}")
-    refuse_overwrite([source], [output, rejects])
+    refuse_overwrite([source, *reads], [output, rejects])
     for name, path in (("output", output), ("rejects file", rejects)):
         if path.is_dir():
             raise FilterError(f"{name} is a directory: {path}")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ea_plugin.arguments import (
+    BackendChoice,
     Command,
     add_backend_arguments,
     int_at_least,
@@ -326,15 +327,16 @@ def render_markdown(before: JudgedFile, after: JudgedFile | None, backend: str, 
     return "\n".join(lines)
 
 
-def check_paths(source: Path, out: Path, compare: Path | None = None) -> None:
-    """The inputs exist and no output would overwrite one (ReportInputError, OverwriteError)."""
+def check_paths(source: Path, out: Path, compare: Path | None = None, reads: Sequence[str] = ()) -> None:
+    """The inputs exist and no output would overwrite one, nor a file the judge reads (``reads``: its catalogs)
+    (ReportInputError, OverwriteError)."""
     for path, what in ((source, "input"), (compare, "--compare file")):
         if path is not None:
             try:
                 check_input(path, what)
             except ValueError as exc:
                 raise ReportInputError(str(exc)) from exc
-    refuse_overwrite([source, compare], [out / name for name in OUTPUTS])
+    refuse_overwrite([source, compare, *reads], [out / name for name in OUTPUTS])
 
 
 # -- the whole report ----------------------------------------------------------------------------------
@@ -401,7 +403,8 @@ def run(args: argparse.Namespace) -> int:
     """The report for parsed arguments (``ea-judge report`` and ``python -m integrations.report``); a failure is
     one error line (ea_plugin.arguments.run_command): 2 for an input it cannot use, 1 otherwise."""
     compare = Path(args.compare) if args.compare else None
-    check_paths(Path(args.input), Path(args.output), compare)  # the inputs, checked before judging
+    # the inputs, checked before judging
+    check_paths(Path(args.input), Path(args.output), compare, BackendChoice.from_args(args).files_read)
     report = write_report(judge_from_args(args), Path(args.input), Path(args.output), compare=compare,
                           ks=sorted(set(args.k)), worst=args.worst, quiet=args.quiet)
     summary = report["summary"]

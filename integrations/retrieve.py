@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ea_plugin.arguments import Command, add_backend_arguments, int_at_least, judge_from_args, positive_int
+from ea_plugin.arguments import (
+    BackendChoice,
+    Command,
+    add_backend_arguments,
+    int_at_least,
+    judge_from_args,
+    positive_int,
+)
 from ea_plugin.jsonl import read_file, write_jsonl
 from ea_plugin.outputs import refuse_overwrite
 from integrations.corpus import SAMPLE_CORPUS, CorpusError, load_chunks
@@ -96,7 +103,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from integrations.llamaindex import EntityAlignmentPostprocessor  # LlamaIndex: a missing extra is named
 
-    refuse_overwrite([args.questions, args.corpus], [args.output])  # errors: one line by ea_plugin.arguments
+    # errors: one line by ea_plugin.arguments; the judge's catalogs are inputs too
+    refuse_overwrite([args.questions, args.corpus, *BackendChoice.from_args(args).files_read], [args.output])
     postprocessor = None
     if args.filter:
         postprocessor = EntityAlignmentPostprocessor(judge=judge_from_args(args), min_keep=args.min_keep)

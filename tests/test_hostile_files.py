@@ -346,6 +346,47 @@ def _retrieve_over_corpus(tmp: Path) -> tuple[list[str], Path]:
     return ["retrieve", "-o", str(corpus), "--corpus", str(corpus)], corpus
 
 
+# The judge's catalog is an input too: each command that judges once wrote over it (a valid catalog that happens
+# to be an output's name, or an empty one that filter appends to).
+def _catalog(tmp: Path, name: str) -> Path:
+    catalog = tmp / name
+    catalog.parent.mkdir(parents=True, exist_ok=True)
+    catalog.write_text("" if name.endswith(".yaml") else '{"brands": [{"id": "acme"}]}\n', encoding="utf-8")
+    return catalog
+
+
+def _filter_over_catalog(tmp: Path) -> tuple[list[str], Path]:
+    source, catalog = tmp / "pairs.jsonl", _catalog(tmp, "products.yaml")
+    source.write_bytes(_json(pair(0)) + b"\n")
+    return ["filter", str(source), "-o", str(catalog), "--catalog", str(catalog), "--quiet"], catalog
+
+
+def _select_over_catalog(tmp: Path) -> tuple[list[str], Path]:
+    source, catalog = tmp / "pairs.jsonl", _catalog(tmp, "products.json")
+    source.write_bytes(_json(pair(0)) + b"\n")
+    return ["select", str(source), "--out", str(catalog), "--count", "1", "--backend", "rules", "--option",
+            f"catalog={catalog}"], catalog
+
+
+def _report_over_catalog(tmp: Path) -> tuple[list[str], Path]:
+    source, catalog = tmp / "retrieved.jsonl", _catalog(tmp, f"out/{REPORT_JSON}")
+    source.write_bytes(_json({"question": "q", "contexts": ["c"]}) + b"\n")
+    return ["report", str(source), "-o", str(catalog.parent), "--quiet", "--catalog", str(catalog)], catalog
+
+
+def _evaluate_over_catalog(tmp: Path) -> tuple[list[str], Path]:
+    source, catalog = tmp / "set.jsonl", _catalog(tmp, "out/metrics.json")
+    source.write_bytes(_json({**pair(0), "label": ALIGNED}) + b"\n")
+    return ["evaluate", "--data", str(source), "--out", str(catalog.parent), "--catalog", str(catalog)], catalog
+
+
+def _label_over_catalog(tmp: Path) -> tuple[list[str], Path]:
+    source, catalog = tmp / "pairs.jsonl", _catalog(tmp, "out/aligned.json")
+    source.write_bytes(_json(pair(0)) + b"\n")
+    return ["label", str(source), "--out", str(catalog.parent), "--backend", "rules", "--catalog", str(catalog),
+            "--quiet"], catalog
+
+
 def _retrieve_main(argv: list[str]) -> int:
     from integrations.retrieve import main
 
@@ -356,7 +397,8 @@ COMMANDS = {"ea-judge": judge_main, "retrieve": _retrieve_main, "convert": conve
             "mine": mine_main, "select": select_main, "evaluate": evaluate_main}
 OVERWRITES = [_convert_sibling, _convert_symlink, _convert_hard_link, _report_rejects, _label_rejects,
               _filter_hard_link, _filter_rejects_symlink, _mine_stats_sibling, _select_same_path, _evaluate_predictions,
-              _retrieve_over_corpus]
+              _retrieve_over_corpus, _filter_over_catalog, _select_over_catalog, _report_over_catalog,
+              _evaluate_over_catalog, _label_over_catalog]
 
 
 @pytest.mark.parametrize("case", OVERWRITES, ids=lambda case: case.__name__.strip("_"))

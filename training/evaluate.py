@@ -157,7 +157,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    refuse_overwrite([args.data], output_paths(args.out).values())
+    refuse_overwrite([args.data, *BackendChoice.from_args(args).files_read], output_paths(args.out).values())
     pairs, skipped = load_labelled(args.data)
     pairs = pairs[: args.limit]
     if not pairs:  # before judging: the metrics of nothing are a traceback, not a report

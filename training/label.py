@@ -47,6 +47,7 @@ from ea_plugin.arguments import (
     Command,
     Interrupted,
     add_backend_arguments,
+    catalog_files,
     fraction,
     int_at_least,
     judgements_failed,
@@ -306,7 +307,8 @@ def label(pairs: str | Path, out: str | Path, settings: Settings, options: Label
     from tqdm import tqdm
 
     out = Path(out)
-    refuse_overwrite([pairs], [out / name for name in FILES])  # before --overwrite deletes anything
+    # before --overwrite deletes anything; the teacher's catalogs are inputs too
+    refuse_overwrite([pairs, *catalog_files(settings.backend_options)], [out / name for name in FILES])
     lines = list(read_file(pairs))
     if options.limit is not None:
         lines = lines[: options.limit]

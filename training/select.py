@@ -108,7 +108,7 @@ def select(pairs: str | Path, out: str | Path, judge_choice: BackendChoice, opti
     from training.teacher import read_records
 
     out = Path(out)
-    refuse_overwrite([pairs, *options.exclude], outputs(out))
+    refuse_overwrite([pairs, *options.exclude, *judge_choice.files_read], outputs(out))
     stats: Counter[str] = Counter()
     rejects, records = [], []
     excluded = {pair_key(r.value["question"], r.value["chunk"]) for path in options.exclude
