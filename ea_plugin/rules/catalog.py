@@ -40,7 +40,7 @@ import importlib
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -160,17 +160,8 @@ class Catalog:
     # -- lookups -----------------------------------------------------------------------------------
     def find_aliases(self, lowered: str) -> list[AliasHit]:
         """Every alias in ``lowered`` (NFKC'd, lower-cased text) that stands as a word of its own."""
-        hits = []
-        last = len(lowered) - 1
-        for end_index, (key_len, kind, ident, context, word_first, word_last) in self._automaton.iter(lowered):
-            start = end_index - key_len + 1
-            # An ASCII alias edge must not touch another ASCII letter or digit (``a6`` is not read in ``ma6x``)
-            if word_first and start > 0 and lowered[start - 1] in _WORD_CHARS:
-                continue
-            if word_last and end_index < last and lowered[end_index + 1] in _WORD_CHARS:
-                continue
-            hits.append(AliasHit(start, end_index + 1, kind, ident, context))
-        return hits
+        return [AliasHit(start, end, kind, ident, context)
+                for start, end, (_, kind, ident, context, _, _) in _whole_words(self._automaton, lowered)]
 
     def lookup_model(self, normal: str, main: str = "", context: bool = False) -> Series | None:
         """The series of a model: its normal form or main model is an alias, or its normal form starts with
@@ -236,16 +227,7 @@ class Catalog:
         a word of its own, as ``find_aliases`` reads aliases."""
         if self._software_automaton is None:
             return []
-        found = []
-        last = len(lowered) - 1
-        for end_index, (key_len, name, word_first, word_last) in self._software_automaton.iter(lowered):
-            start = end_index - key_len + 1
-            if word_first and start > 0 and lowered[start - 1] in _WORD_CHARS:
-                continue
-            if word_last and end_index < last and lowered[end_index + 1] in _WORD_CHARS:
-                continue
-            found.append((start, end_index + 1, name))
-        return found
+        return [(start, end, value[1]) for start, end, value in _whole_words(self._software_automaton, lowered)]
 
     # -- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -330,6 +312,20 @@ def _alias_keys(alias: str) -> set[str]:
 
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def _whole_words(automaton: ahocorasick.Automaton, lowered: str) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
+    """(start, end, value) of the automaton's keys found in ``lowered`` that stand as words of their own: a value
+    is (key length, ..., word_first, word_last), and an ASCII edge (word_first/word_last) must not touch another
+    ASCII letter or digit (``a6`` is not read in ``ma6x``)."""
+    last = len(lowered) - 1
+    for end_index, value in automaton.iter(lowered):
+        start = end_index - value[0] + 1
+        if value[-2] and start > 0 and lowered[start - 1] in _WORD_CHARS:
+            continue
+        if value[-1] and end_index < last and lowered[end_index + 1] in _WORD_CHARS:
+            continue
+        yield start, end_index + 1, value
 
 
 # -- reading files --------------------------------------------------------------------------------------
