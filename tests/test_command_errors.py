@@ -308,3 +308,11 @@ def test_ctrl_c_while_the_command_starts_is_one_line(entry: str, monkeypatch, ca
         status = label.main(["in.jsonl", "--out", "x"])
     err = capsys.readouterr().err
     assert status == 130 and err.count("\n") == 1 and "interrupted while starting: nothing was run" in err, err
+
+
+def test_evaluating_no_pairs_is_a_named_error_wherever_it_is_called():
+    # `ea-judge run`'s evaluate step calls evaluate() directly: an empty set was a TypeError there too.
+    from training.evaluate import NoLabelledPairs, evaluate
+
+    with pytest.raises(NoLabelledPairs, match="no labelled pair"):
+        evaluate(load_judge("rules"), [], show_progress=False)

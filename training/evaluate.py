@@ -88,6 +88,9 @@ def evaluate(judge: AlignmentJudge, pairs: Sequence[LabelledPair], show_progress
     """Judge every pair (in the judge's batches) and compute the report."""
     from tqdm import tqdm
 
+    if not pairs:  # the metrics of nothing would be None everywhere (and `ea-judge run` formats them)
+        raise NoLabelledPairs("no labelled pair to evaluate: the set needs question, chunk and a label per record")
+
     decisions = []
     started = time.perf_counter()
     step = max(1, judge.batch_size)
