@@ -1,0 +1,46 @@
+"""The shortcuts that make the rules backend cheap read the same as the patterns they stand in front of."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from ea_plugin.rules import codes
+from ea_plugin.rules.text import Text
+from ea_plugin.rules.words import UNIT_AFTER
+
+# Continuations that complete every alternative of the unit and date patterns after its first character.
+_ENDINGS = ("", "0", "a", "b", "f", "m", "z", "in", "ps", "its", "dc", "hm", "ec", "ytes", "aud", "pr", "b/s", "·m",
+            "/min", "econds", "inutes", "ours", "imes", "ulses", "egrees", "轴", "時", "电机", "节点")
+
+
+@pytest.mark.parametrize("pattern, opening", [(UNIT_AFTER, codes._UNIT_OPENING),
+                                              (codes._DATE_OR_TIME_AFTER, codes._DATE_OR_TIME_OPENING)],
+                         ids=["unit", "date or time"])
+def test_a_match_opens_with_a_character_of_the_gate(pattern: re.Pattern[str], opening: frozenset[str]) -> None:
+    assert opening is not None, "the pattern's first characters could not be told: the gate is off"
+    # Every ASCII and Latin-1 character, every character the pattern names, and a sample of the rest of the BMP.
+    named = {c for c in pattern.pattern if ord(c) > 127}
+    rng = random.Random(5)
+    sample = set(map(chr, range(256))) | named | {chr(rng.randrange(256, 0x10000)) for _ in range(1000)}
+    for first in sorted(sample):
+        for ending in _ENDINGS:
+            if pattern.match(first + ending):
+                assert first in opening, f"{first + ending!r} matches, but {first!r} is not in the gate"
+
+
+def test_the_gate_rules_out_most_characters() -> None:
+    assert codes._UNIT_OPENING is not None and len(codes._UNIT_OPENING) < 200
+    assert "：" not in codes._UNIT_OPENING and "\n" not in codes._UNIT_OPENING and ")" not in codes._UNIT_OPENING
+
+
+@pytest.mark.parametrize("text", ["Code 291 (BVC)", "报警 17：过流", "温度 50℃", "转速 3000 rpm", "12:30 故障", "24 V",
+                                  "7次", "2023/05", "17 MG400"])
+def test_quantity_or_date_matches_the_patterns(text: str) -> None:
+    read = Text(text)
+    for start, end in read.tokens:
+        unit = UNIT_AFTER.match(read.lowered, end)
+        expected = "unit" if unit else "date or time" if codes._DATE_OR_TIME_AFTER.match(read.lowered, end) else None
+        assert codes._quantity_or_date(read.lowered, end) == expected, (text, read.lowered[start:end])
