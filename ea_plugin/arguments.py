@@ -251,8 +251,12 @@ class Command:
 
     def main(self, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         parser = Parser(prog=prog or f"ea-judge {self.name}", description=self.description or self.help)
-        args = start(parser.prog, lambda: (self.configure(parser), parser.parse_args(
-            sys.argv[1:] if argv is None else list(argv)))[1])
+
+        def parse() -> argparse.Namespace:
+            self.configure(parser)
+            return parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+
+        args = start(parser.prog, parse)
         return args if isinstance(args, int) else run_command(parser.prog, args)
 
 

@@ -153,6 +153,7 @@ def _written_rows(path: Path) -> Iterator[tuple[bytes, _Written]]:
             continue
         row = parse_line(index, raw).value
         ours = row.get(NAMESPACE) if isinstance(row, dict) else None
+        mark: bytes | None
         if isinstance(ours, dict):
             mark = fingerprint({k: v for k, v in row.items() if k != NAMESPACE})
         else:  # a rejects row, or an output row written before the namespace (fields at the top level)
