@@ -281,6 +281,7 @@ def test_mnemonics_written_as_codes_are_read(text, expected, why):
         "H100 VFD 故障代码", "ATV320 XYZ 故障代码", "GPL 错误码说明", "ABC 报警代码一览", "QRS 故障表",
         "OC故障码是什么意思", "VFD 使用说明书", "ABC 操作手册", "XYZ 用户手冊",
         "FR5 错误码5", "XY12 报警 7", "AB3 故障码：-4",  # the cue is the number's: the token names a product
+        "mark 认证标志", "ring：环形拓扑", "flow: 流量设定",  # English words heading a line, written as words
         "oC", "the oC value",  # no context, no catalog
         "E.OC1", "Er1报警", "AL16报警", "F501", "n501报警",  # other families
     ],
@@ -422,6 +423,16 @@ def test_v3_forms_never_overlap_and_never_raise(text):
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
     spans_hold(text)
     apply_rules(entities, entities)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["CE", "UL", "PG", "DI", "ce", "marking", "the", "mark", "card", "符合", "标准", "认证",
+                                 "欧盟", " ", "  ", "\t", "\n", "|", "(", ")", "：", ":", "，", "VFD", "HMI", "使用说明书"]),
+                max_size=16).map(" ".join))  # apart: joined letters would make other tokens (CECE, a mnemonic's shape)
+def test_marks_and_device_classes_without_a_code_or_cue_are_never_codes(text):
+    """Two-letter marks (CE) and device classes (VFD) are codes only beside a code cue, a numbered code or other codes
+    in a column: in text that has none of these, whatever its layout (tables, brackets, headings), none is read."""
+    assert extract_entities(text).faults == ()
 
 
 @pytest.mark.parametrize(

@@ -737,9 +737,12 @@ def _mnemonic_context(
         if next_char != ":":
             if line_start and not model_shaped:  # "oC1 加速过电流": a Chinese description after a space
                 # not a title: "VFD 使用说明书", "HMI 操作手册" name a device's manual
-                return "opening a heading 'X description'", _MARKED if _TITLE_NOUN.match(lowered, after) else _HEADING
+                title = _TITLE_NOUN.match(lowered, after) or lowered[start:end] in ENGLISH_SHORT  # "mark 认证"
+                return "opening a heading 'X description'", _MARKED if title else _HEADING
         elif (line_start or not lowered[i - 1].isascii()) and (colon := _ROW_AFTER.match(lowered, end)):
             description = lowered[colon.end() : colon.end() + 8].lstrip()[:1]
+            if lowered[start:end] in ENGLISH_SHORT:  # "link: 连接", "card：说明": a word, written as words are
+                return "opening a heading 'X: description'", _MARKED
             return "opening a heading 'X: description'", _HEADING if _other_script(description) else _PLAIN
     i = start  # the cue before: an English word or other ASCII there makes it none but an English cue word
     while i and lowered[i - 1] in _FILLER:
