@@ -426,8 +426,9 @@ def test_v3_forms_never_overlap_and_never_raise(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["CE", "UL", "PG", "DI", "ce", "marking", "the", "mark", "card", "符合", "标准", "认证",
-                                 "欧盟", " ", "  ", "\t", "\n", "|", "(", ")", "：", ":", "，", "VFD", "HMI", "使用说明书"]),
+@given(st.lists(st.sampled_from(["CE", "UL", "PG", "DI", "ce", "marking", "the", "mark", "card", "符合", "标准",
+                                 "认证", "欧盟", " ", "  ", "\t", "\n", "|", "(", ")", "：", ":", "，", "VFD", "HMI",
+                                 "使用说明书"]),
                 max_size=16).map(" ".join))  # apart: joined letters make other tokens (CECE, a mnemonic's shape)
 def test_marks_and_device_classes_without_a_code_or_cue_are_never_codes(text):
     """Two-letter marks (CE) and device classes (VFD) are codes only beside a code cue, a numbered code or other codes
