@@ -316,3 +316,26 @@ def test_evaluating_no_pairs_is_a_named_error_wherever_it_is_called():
 
     with pytest.raises(NoLabelledPairs, match="no labelled pair"):
         evaluate(load_judge("rules"), [], show_progress=False)
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    # Before: --eval-limit -3 evaluated all but the last 3 pairs, silently; --port 99999 reached vLLM.
+    (["run", "--work", "w", "--eval-limit", "-3"], "argument --eval-limit: must be >= 1, got -3"),
+    (["run", "--work", "w", "--eval-batch-size", "0"], "argument --eval-batch-size: must be >= 1, got 0"),
+    (["serve", "--model", "m", "--port", "99999"], "argument --port: must be a port in 1-65535, got 99999"),
+])
+def test_numbers_out_of_range_are_usage_errors(argv: list[str], says: str, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert says in one_error_line(capsys, f"ea-judge {argv[0]}")
+
+
+def test_a_retriever_that_is_not_callable_is_one_line(tmp_path: Path, capsys):
+    # Before: --retriever os:path (a module, not a factory) was a TypeError traceback.
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"question": "sv660n报e100"}) + "\n", encoding="utf-8")
+    status = main(["mine", "--questions", str(questions), "--corpus", str(questions), "--retriever", "os:path",
+                   "--out", str(tmp_path / "m.jsonl")])
+    line = one_error_line(capsys, "ea-judge mine")
+    assert status == 1 and "os:path: path is a module, not a function or class" in line

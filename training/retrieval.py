@@ -149,6 +149,9 @@ def load_retriever(spec: str, chunks: list[CorpusChunk], top_k: int) -> Retrieve
         factory: Callable[..., Any] = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
         raise DataFileError(f"--retriever {spec}: {exc}") from exc
+    if not callable(factory):
+        raise DataFileError(f"--retriever {spec}: {attr} is a {type(factory).__name__}, not a function or class "
+                            "called as FACTORY(chunks, top_k)")
     retriever = factory(chunks, top_k)
     if hasattr(retriever, "search"):
         return retriever

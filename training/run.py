@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ea_plugin.arguments import Command, Interrupted, parse_options
+from ea_plugin.arguments import Command, Interrupted, parse_options, positive_int
 from ea_plugin.errors import OptionError
 from ea_plugin.jsonl import read_json, write_json
 from training.lf_train import LAUNCHERS
@@ -99,8 +99,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skip", default="", help=f"comma-separated steps to leave out of {', '.join(STEP_NAMES)}")
     p.add_argument("--eval-mode", nargs="+", choices=("fast", "think"), default=["fast"])
     p.add_argument("--eval-data", help="labelled set to evaluate on (default: the test split)")
-    p.add_argument("--eval-limit", type=int)
-    p.add_argument("--eval-batch-size", type=int, default=16)
+    p.add_argument("--eval-limit", type=positive_int)  # a negative slice would drop the last pairs silently
+    p.add_argument("--eval-batch-size", type=positive_int, default=16)
     p.add_argument("--overwrite", action="store_true", help="redo steps and replace their outputs")
     p.set_defaults(func=command)
 

@@ -127,12 +127,20 @@ def build_command(config: ServeConfig, template: Path) -> list[str]:
     return command + list(config.vllm_args)
 
 
+def port_number(text: str) -> int:
+    """argparse type: a TCP port a server can listen on (1-65535)."""
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port in 1-65535, got {value}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="merged model dir, or the base model with --adapter")
     parser.add_argument("--adapter", help="LoRA adapter dir (served with --enable-lora under --name)")
     parser.add_argument("--name", default=DEFAULT_NAME, help=f"model name clients use (default {DEFAULT_NAME})")
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve other machines")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=port_number, default=8000)
     parser.add_argument("--tensor-parallel-size", type=positive_int, default=1, help="GPUs to split the model across")
     parser.add_argument("--reasoning-parser", choices=["qwen3"], help="return think-mode reasoning separately")
     parser.add_argument("--dtype", default="auto", help="auto (bf16 on GPU), float32 on CPU")
