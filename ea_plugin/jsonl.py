@@ -19,8 +19,9 @@ Line numbers count ``b"\\n"``-separated lines from 1; a final line without a new
 Writing is strict JSON, one record a line: UTF-8 kept readable but U+2028/U+2029/U+0085 escaped (a reader that
 splits on them still sees one record per line), NaN and Infinity written as ``null``, a lone surrogate in a
 value we write (a server's answer, say) as U+FFFD, and what JSON has no type for (a plugin's set, numpy number
-or object in a judgement's ``extra``) as the nearest plain value or its text, so a write never fails half-way
-through a file.
+or object in a judgement's ``extra``) as the nearest plain value or its text, an integer out of range or nesting
+deeper than the reader takes as a note saying so, so a write never fails half-way through a file and what is
+written reads back.
 """
 
 from __future__ import annotations
@@ -326,6 +327,9 @@ def read_journal(path: str | Path) -> Iterator[JsonLine]:
 _RAW_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
 
 
+_LONG_DIGITS = re.compile(r"\d{20}")  # an integer of 20+ digits may lie outside (-2**64, 2**64): look closer
+
+
 def dumps(value: Any, indent: int | None = None) -> str:
     """``value`` as strict JSON text: NaN/Infinity as null, lone surrogates as U+FFFD, readable UTF-8 with the
     Unicode line breaks escaped."""
@@ -333,6 +337,11 @@ def dumps(value: Any, indent: int | None = None) -> str:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)
     except (ValueError, TypeError, RecursionError):  # NaN, a set, a numpy number, a tuple key, deep nesting
         text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False, indent=indent)
+    else:
+        # What this module's reader would reject (a 20-digit integer, nesting past MAX_DEPTH) is never written:
+        # a rerun reads its own output back (filter's resume, label's journal) and must not lose a row there.
+        if _LONG_DIGITS.search(text) or text.count("[") + text.count("{") >= MAX_DEPTH:
+            text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False, indent=indent)
     for raw, escaped in _RAW_BREAKS.items():
         text = text.replace(raw, escaped)  # outside strings JSON has no such characters: only strings change
     return _writable(text)
@@ -353,6 +362,8 @@ def _plain(value: Any, depth: int = 0) -> Any:
     text, and whatever nests deeper than MAX_DEPTH as a note saying so."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if isinstance(value, int) and not isinstance(value, bool) and not -INT_LIMIT < value < INT_LIMIT:
+        return f"<integer of {value.bit_length()} bits: out of range>"  # str() fails past 4,300 digits
     if value is None or isinstance(value, str | int):
         return value
     if depth >= MAX_DEPTH:  # named, never shown: its repr would recurse as deep as it nests

@@ -227,6 +227,9 @@ ODD = {  # valid judgements whose extra JSON has no type for, and invalid ones w
     "extra_object": lambda: Judgement(ALIGNED, extra={"o": object()}),
     "extra_nested_2000_deep": lambda: Judgement(ALIGNED, extra=_deep(2000)),
     "extra_nan": lambda: Judgement(ALIGNED, extra={"n": float("nan")}),
+    # Written as they were, the reader refused these rows, so a rerun failed ("not a record this command wrote").
+    "extra_huge_int": lambda: Judgement(ALIGNED, extra={"prompt_tokens": 10**30}),
+    "extra_nested_300_deep": lambda: Judgement(ALIGNED, extra=_deep(300)),
     "reasoning_int": lambda: Judgement(ALIGNED, reasoning=5),
     "raw_bytes": lambda: Judgement(ALIGNED, raw=b"x"),
     "mode_int": lambda: Judgement(ALIGNED, mode=3),
@@ -259,7 +262,10 @@ def test_odd_judgement_fields_never_fail_the_filter_and_are_written_as_strict_js
     assert by_chunk["extra_set"]["judgement"]["extra"] == {"s": [1, 2]}
     assert by_chunk["extra_tuple_key"]["judgement"]["extra"] == {"(1, 2)": 3}
     assert by_chunk["extra_nan"]["judgement"]["extra"] == {"n": None}
+    assert by_chunk["extra_huge_int"]["judgement"]["extra"] == {"prompt_tokens": "<integer of 100 bits: out of range>"}
     for name, says in INVALID_FIELDS.items():
         assert by_chunk[name]["why"] == "kept_on_error" and says in by_chunk[name]["judgement"]["error"]
         decision = judge.judge("q", name)
         assert decision.reason is None and decision.reasoning == "" and says in decision.error
+    again = filter_file(judge, check_paths(source, tmp_path / "judged.jsonl"))  # every row reads back: all done
+    assert (again.judged, again.skipped) == (0, len(chunks))
