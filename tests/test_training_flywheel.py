@@ -80,8 +80,11 @@ def test_the_loop_from_the_sample_corpus_to_an_evaluated_model(tiny_model_dir: P
     assert labelled["aligned"] > 0 and labelled["unaligned"] > 0
 
     work = tmp_path / "run"
+    # One step of 2 sequences reads 2 records per split: the trainer's closing evaluation then runs over 2 val
+    # records, not the whole split with the LM head at every position (minutes on a busy 2-core box).
     assert run_main(["--labelled", str(data / "labelled"), "--work", str(work), "--profile", "tiny", "--model",
-                     str(tiny_model_dir), "--set", "max_steps=1", "--eval-mode", "fast", "--eval-limit", "6"]) == 0
+                     str(tiny_model_dir), "--set", "max_steps=1", "--set", "max_samples=2", "--eval-mode", "fast",
+                     "--eval-limit", "6"]) == 0
     converted = json.loads((work / "data" / "train_stats.json").read_text())
     assert converted["total_input"] == labelled["aligned"] + labelled["unaligned"]
     assert converted["total_input"] == converted["converted"] + converted["total_rejected"]
