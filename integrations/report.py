@@ -15,6 +15,7 @@ input line with its file, line number and reason (so each line is either reporte
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -201,9 +202,16 @@ def fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+# Markdown's inline syntax (emphasis, code, links, raw HTML, table pipes): escaped, so text shows as it was typed.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~!])")
+
+
 def _cell(text: str | None, width: int = 60) -> str:
-    text = " ".join((text or "-").split()).replace("|", "\\|")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` as one line of literal Markdown text (a table cell, a heading): whitespace runs (newlines too)
+    become one space, Markdown's syntax is escaped, and it is cut to ``width`` characters."""
+    text = " ".join((text or "-").split())
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def precision_table(before: RetrievalSummary, after: RetrievalSummary | None = None) -> str:
@@ -245,7 +253,8 @@ def worst_section(results: Sequence[RetrievalJudgement], count: int) -> str:
     parts = []
     for number, result in enumerate(worst, start=1):
         off = result.off_entity()
-        parts.append(f"### {number}. {result.question}\n\nprecision {fmt(result.precision())}: {len(off)} of "
+        heading = _cell(result.question, 200)  # one line of text: a newline or ``` in it is no Markdown
+        parts.append(f"### {number}. {heading}\n\nprecision {fmt(result.precision())}: {len(off)} of "
                      f"{len(result.chunks)} retrieved chunks off-entity")
         rows = ["| rank | id | the judge's reason | chunk |", "|---|---|---|---|"]
         rows += [f"| {c.rank} | {_cell(c.context.id, 24)} | {_cell(c.reason, 70)} | {_cell(c.context.text, 40)} |"

@@ -131,3 +131,21 @@ def test_without_matplotlib_the_report_is_written_and_says_how_to_get_the_plots(
     assert 'pip install "ea-plugin[report]"' in (out / REPORT_MD).read_text(encoding="utf-8")
     assert not list(out.glob("*.png"))
     assert 'ea-judge report: Plots left out: matplotlib is not installed' in capsys.readouterr().err
+
+
+def test_questions_and_chunks_show_in_report_md_as_text_never_as_markdown(tmp_path):
+    # Before: a question's newline started a heading of its own (item 14), ``` fenced the rest of the report
+    # as code, and <script> went out as raw HTML.
+    questions = ["sv660n报e100\n## injected", "```\nsv660n e100", "<script>x()</script> sv660n e100",
+                 "sv660n e100 [a](javascript:x) | cell"]
+    source = tmp_path / "retrieved.jsonl"
+    source.write_text("".join(json.dumps({"question": q, "contexts": ["md500的e100故障\n# c | x", "sv660n e100"]},
+                                         ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
+    assert main(["report", str(source), "-o", str(tmp_path / "r"), "--quiet", "--worst", "10"]) == 0
+    markdown = (tmp_path / "r" / REPORT_MD).read_text(encoding="utf-8")
+    headings = [line for line in markdown.splitlines() if line.startswith("#")]
+    assert [h for h in headings if h.startswith("### ")] == [
+        "### 1. sv660n报e100 \\#\\# injected", "### 2. \\`\\`\\` sv660n e100",
+        "### 3. \\<script\\>x()\\</script\\> sv660n e100", "### 4. sv660n e100 \\[a\\](javascript:x) \\| cell"]
+    assert len(headings) == 4 + len([h for h in headings if not h.startswith("### ")]) and "# c" not in headings
+    assert "<script>" not in markdown and "```" not in markdown
