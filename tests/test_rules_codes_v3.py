@@ -253,6 +253,8 @@ def test_lines_that_make_no_table_of_codes(text):
         ("oC故障码是什么意思", "oc", "before cue '故障'"),  # a case no word has: a code before 故障码 too
         ("OL2报警代码", "ol2", "before cue '报警'"),  # ... or a digit
         ("GF报警表示接地故障", "gf", "before cue '报警'"),  # 表示 (means) names no list
+        ("oC故障3次后停机", "oc", "before cue '故障'"),  # a count after the cue: the cue is still the token's
+        ("OL2报警 2023-05-01", "ol2", "before cue '报警'"),  # ... a date too
         # a two-letter mark that panels also show (CE: a communication error), next to a code cue
         ("故障码 CE", "ce", "after cue '故障码'"), ("变频器显示CE", "ce", "after cue '显示'"),
         ("H100 fault CE how to fix", "ce", "after cue 'fault'"), ("CE报警", "ce", "before cue '报警'"),

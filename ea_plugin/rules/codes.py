@@ -685,7 +685,7 @@ _MN_CUE_AFTER = re.compile(r"[ \t]*(?P<cue>[号號]?(?:" + "|".join(CUES_AFTER) 
 # 报警列表, 故障表; not 表示 "means" or 表现 "shows as").
 _LIST_NOUN = re.compile(r"[码碼]|代[码碼]|一[览覽]|列表|表(?![示现現明达達])")
 # A cue after a token that a number follows is that number's cue (错误码5, 报警：7).
-_NUMBER_AFTER_CUE = re.compile(r"(?:[码碼号號]|代[码碼])?[ \t:=#]*-?\d")
+_NUMBER_AFTER_CUE = re.compile(r"(?:[码碼号號]|代[码碼])?[ \t:=#]*-?\d+")
 # The description of a title, not of a code: a manual ("VFD 使用说明书", "HMI 操作手冊", "PLC 编程指南").
 _TITLE_NOUN = re.compile(r"\S{0,4}?(?:手册|手冊|说明书|說明書|指南)")
 _HEADING_AFTER = frozenset("\n\r|>*#•-")  # line starts, table bars, bullets, Markdown heading marks
@@ -721,7 +721,8 @@ def _mnemonic_context(
     next_char = lowered[after] if after < length else ""
     if next_char in _MN_CUE_AFTER_FIRST and not model_shaped:
         cue = _MN_CUE_AFTER.match(lowered, end)
-        if cue and _NUMBER_AFTER_CUE.match(lowered, cue.end()):
+        number = _NUMBER_AFTER_CUE.match(lowered, cue.end()) if cue else None
+        if number and _quantity_or_date(lowered, number.end()) is None:  # not "oC故障3次", "OL2报警 2023-05"
             cue = None  # "FR5 错误码5", "XY12 报警 7": the cue is the number's, the token before names the product
         if cue:
             # "VFD 故障代码", "SDK 错误码说明": a list of codes is named by what they belong to, a device, a software,
