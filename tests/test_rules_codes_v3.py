@@ -258,6 +258,7 @@ def test_lines_that_make_no_table_of_codes(text):
         # a two-letter mark that panels also show (CE: a communication error), next to a code cue
         ("故障码 CE", "ce", "after cue '故障码'"), ("变频器显示CE", "ce", "after cue '显示'"),
         ("H100 fault CE how to fix", "ce", "after cue 'fault'"), ("CE报警", "ce", "before cue '报警'"),
+        ("变频器显示OS", "os", "after cue '显示'"),  # overspeed, as users type Yaskawa's oS
     ],
 )
 def test_mnemonics_written_as_codes_are_read(text, expected, why):
@@ -308,6 +309,7 @@ def test_two_letter_panel_codes_in_a_code_column_cue_or_brackets(text, expected)
 
 @pytest.mark.parametrize("text", [
     "CE marking applies", "符合CE标准", "the CE mark", "CE认证", "the PG card", "error ID: 5", "fault CH 3",
+    "Windows OS 升级", "the OS image",
     "CE：通讯异常",  # one heading alone: a glossary's line as well ("CE：欧盟认证")
     "CE：欧盟认证\nUL：美国认证\nPG：脉冲发生器",  # a glossary: no code heads a line
     "| DI | 数字输入 |\n| AI | 模拟输入 |",  # a table of abbreviations and no code

@@ -130,11 +130,12 @@ tx rx txd rxd rts cts kp ki kd kv kf ti td vcc vdd vss vin vout clk dir pul pls 
 er crc rt imu temp cu adc dac ad da pll ecc spi uart rtc wdt nvm bus ecat sync comm hz ip65
 """.split())
 
-# Two-letter marks of standards and names of parts (CE, UL, PG, DI) that inverter panels also show as fault codes
-# (CE: a communication error): never mnemonics in running text ("CE marking", "the PG card") nor as a glossary's
-# heading ("CE：欧盟认证"), but codes where only a code stands (spec v3): a table's code column beside other codes,
-# brackets beside a numbered code, next to a code cue (故障码 CE, 显示CE, fault CE). Not words of text (ID, CH, SN).
-PANEL_ABBREVIATIONS = frozenset("ce ul en gb pt pg cn di ai ao sw tb jp sb qf fu hl kt vf rj rs".split())
+# Two-letter marks of standards, names of parts and abbreviations (CE, UL, PG, DI, OS) that inverter panels also
+# show as fault codes (CE: a communication error, OS: overspeed): never mnemonics in running text ("CE marking",
+# "the PG card") nor as a glossary's heading ("CE：欧盟认证"), but codes where only a code stands (spec v3): a table's
+# code column beside other codes, brackets beside a numbered code, next to a code cue (故障码 CE, 显示CE, fault CE).
+# Not words of text (ID, CH, SN).
+PANEL_ABBREVIATIONS = frozenset("ce os ul en gb pt pg cn di ai ao sw tb jp sb qf fu hl kt vf rj rs".split())
 
 # Common short English words (2-4 letters) that end a phrase after an English cue ("the fault log.", "error
 # flag,"): a lower-case token there is a word, not a mnemonic, when it is one of these or MNEMONIC_NEVER's.
