@@ -339,3 +339,22 @@ def test_a_retriever_that_is_not_callable_is_one_line(tmp_path: Path, capsys):
                    "--out", str(tmp_path / "m.jsonl")])
     line = one_error_line(capsys, "ea-judge mine")
     assert status == 1 and "os:path: path is a module, not a function or class" in line
+
+
+def test_evaluate_without_matplotlib_writes_its_metrics_and_says_how_to_get_the_plot(tmp_path: Path, capsys,
+                                                                                    monkeypatch):
+    # Before: every pair was judged, then the missing [report] extra failed the command (exit 1) at report.png.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    out = tmp_path / "eval"
+    assert main(["evaluate", "--data", str(EXAMPLES / "aligned.json"), "--out", str(out), "--backend", "rules"]) == 0
+    assert (out / "metrics.json").exists() and (out / "predictions.jsonl").exists()
+    assert not (out / "report.png").exists()
+    assert 'report.png left out: matplotlib is not installed' in capsys.readouterr().err
+
+
+def test_mine_over_a_corpus_without_usable_chunks_says_so(tmp_path: Path, capsys):
+    # Before: "--questions needs --corpus (built-in BM25) or --retriever", though --corpus was given.
+    pairs = five_pairs(tmp_path / "pairs.jsonl")
+    assert main(["mine", "--questions", str(pairs), "--question-field", "question", "--corpus", str(pairs), "--out",
+                 str(tmp_path / "m.jsonl")]) == 1
+    assert "the corpus has no usable chunks" in one_error_line(capsys, "ea-judge mine")

@@ -133,7 +133,12 @@ def write_outputs(out_dir: str | Path, report: dict[str, Any], pairs: Sequence[L
                                         "reasoning": item.decision.reasoning}
                                        for pair, item in zip(pairs, items, strict=True)))
     title = f"{report['backend']} ({report['mode']} mode): accuracy {report['accuracy']:.3f}, n={report['n']}"
-    write_report_png(paths["png"], report, title)
+    try:
+        write_report_png(paths["png"], report, title)
+    except ImportError:  # the metrics, judged at length, stand without the picture: say how to get it
+        del paths["png"]
+        print('report.png left out: matplotlib is not installed (pip install "ea-plugin[report]" to get it)',
+              file=sys.stderr)
     return paths
 
 

@@ -236,7 +236,7 @@ def mine(options: MineOptions) -> MineStats:
             rejects += corpus_rejects
         if options.retriever:
             retriever, source = load_retriever(options.retriever, chunks, options.top_k), "retriever"
-        elif chunks:
+        elif options.corpus:  # a corpus without one usable chunk is said as such by BM25Retriever
             retriever, source = BM25Retriever(chunks), "bm25"
         else:
             raise DataFileError("--questions needs --corpus (built-in BM25) or --retriever")

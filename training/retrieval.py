@@ -98,7 +98,7 @@ class BM25Retriever:
         except ImportError as exc:
             raise missing_extra(exc, "the built-in BM25") from exc
         if not chunks:
-            raise DataFileError("the corpus has no usable chunks")
+            raise DataFileError("the corpus has no usable chunks (each line needs a text field: see --text-field)")
         self.chunks = list(chunks)
         self._index = bm25s.BM25()
         self._index.index([tokenize(c.text) for c in self.chunks], show_progress=False)
