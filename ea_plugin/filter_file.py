@@ -112,6 +112,11 @@ def check_paths(source: str | Path, output: str | Path, rejects: str | Path | No
     for name, path in (("output", output), ("rejects file", rejects)):
         if path.is_dir():
             raise FilterError(f"{name} is a directory: {path}")
+        # A rerun reads it back: a pipe or a terminal would block forever (/dev/null reads as empty: fine).
+        if path.exists() and not path.is_file() and not same_file(path, os.devnull):
+            raise FilterError(f"{name} must be a regular file, got {path} (a pipe, a device or /dev/stdout): it is "
+                              "read back to resume; write to a file")
+    for name, path in (("output", output), ("rejects file", rejects)):
         if not path.parent.is_dir():
             raise FilterError(f"{name}'s directory does not exist: {path.parent}")
         try:  # the one honest test of "writable" (os.access says yes to root on a read-only mount)

@@ -4,6 +4,7 @@ with one clear line, and every input line ends up exactly once in the output, th
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,19 @@ def test_resuming_with_lines_appended_judges_only_the_new_lines(tmp_path: Path):
     source.write_bytes(source.read_bytes() + line(GOOD[2]) + b"\n")
     assert run_filter(source, output) == 0
     assert judged_ids(output) == [(1, "a"), (2, "b"), (3, "c")]
+
+
+@pytest.mark.parametrize("where", ["output", "rejects"])
+def test_an_output_that_cannot_be_read_back_is_refused_not_a_hang(where: str, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture):
+    # Before: `-o /dev/stdout | cat` or a FIFO hung forever (the resume reads the output back first), and the
+    # default rejects file of /dev/stdout was created as /dev/stdout.rejects.jsonl.
+    from tests.hang import finishes
+
+    source, fifo = tmp_path / "pairs.jsonl", tmp_path / "fifo"
+    source.write_bytes(line(GOOD[0]) + b"\n")
+    os.mkfifo(fifo)
+    paths = ["-o", str(fifo)] if where == "output" else ["-o", str(tmp_path / "out.jsonl"), "--rejects", str(fifo)]
+    assert finishes(lambda: main(["filter", str(source), *paths, "--quiet"]), timeout_s=30) == 2
+    assert "must be a regular file" in capsys.readouterr().err
+    assert run_filter(source, tmp_path / "out.jsonl", "--rejects", os.devnull) == 0  # /dev/null is read as empty
