@@ -336,8 +336,12 @@ def test_server_killed_mid_batch_gives_policy_judgements_with_errors_nothing_los
     for pair, judgement in zip(pairs[:4], judgements[:4], strict=True):
         assert (judgement.label, judgement.error) == (tiny_judge.answer(pair).label, None)
     failed = [v for v in judgements if v.error]
-    assert failed, "the kill came after the batch: nothing was tested"
     for judgement in failed:
         assert judgement.label is None and judgement.kept is True  # on_error="keep": the chunk stays
-        assert merged_server.base_url in judgement.error or "timeout" in judgement.error, judgement.error
+    # An untaught pair may stop on its own before the kill with a reply that holds no label: that is the model's
+    # answer, not the kill's. Every other failure names the dead server (or its timeout), and one at least must.
+    killed = [merged_server.base_url in v.error or "timeout" in v.error for v in failed]
+    assert any(killed), "the kill came after the batch: nothing was tested"
+    for judgement, by_the_kill in zip(failed, killed, strict=True):
+        assert by_the_kill or judgement.error.startswith("unparseable label"), judgement.error
     assert all(v.error or v.label for v in judgements)  # every pair has its judgement or its reason

@@ -741,10 +741,17 @@ def _mnemonic_context(
                 title = _TITLE_NOUN.match(lowered, after) or lowered[start:end] in ENGLISH_SHORT  # "mark 认证"
                 return "opening a heading 'X description'", _MARKED if title else _HEADING
         elif (line_start or not lowered[i - 1].isascii()) and (colon := _ROW_AFTER.match(lowered, end)):
+            if not line_start and (cued := _cue_before(lowered, start, end)):
+                return cued  # "面板显示 CE: what to do?": the cue names the code; the colon opens the question
             description = lowered[colon.end() : colon.end() + 8].lstrip()[:1]
             if lowered[start:end] in ENGLISH_SHORT:  # "link: 连接", "card：说明": a word, written as words are
                 return "opening a heading 'X: description'", _MARKED
             return "opening a heading 'X: description'", _HEADING if _other_script(description) else _PLAIN
+    return _cue_before(lowered, start, end)
+
+
+def _cue_before(lowered: str, start: int, end: int) -> tuple[str, frozenset[str] | None] | None:
+    """The code cue right before a mnemonic-shaped token, and the written forms it accepts; or None."""
     i = start  # the cue before: an English word or other ASCII there makes it none but an English cue word
     while i and lowered[i - 1] in _FILLER:
         i -= 1

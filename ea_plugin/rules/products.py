@@ -387,6 +387,10 @@ def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None
     except TooLong:  # a long token is read afresh
         reading = _read_model(shown, how, why, series_id, catalog)
     if reading is None:
+        if how == "model" and _heads_text(text.lowered, start, end):
+            token = text.lowered[start:end]
+            return Product(shown, (start, end), "one letter and digits heading the text (a title's model)",
+                           product_normal(token), main_model_of(token), None, None, False, False)
         return None
     if reading[-1]:  # weak
         if _PRODUCT_WORD_NEXT.match(text.lowered, end):  # "unidrive m700变频器": sure after all
@@ -398,6 +402,21 @@ def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None
 
 
 Reading = tuple[str, str, str, str | None, str | None, bool, bool]  # why, normal, main, brand, series, brand?, weak
+
+# One letter and three to five digits (H100, T300): a model where it heads the text ("H100 fault code 1",
+# "【h100】Fault codes", "H100 — Fault codes"); elsewhere it may be a register, a part or a code (D100, X100, E100),
+# so not the code families' letters (A, E, F, N) at all.
+_TITLE_MODEL = re.compile(r"[b-dg-mo-z]\d{3,5}[a-z]{0,2}")
+_TITLE_OPENING = frozenset(" \t\n#*【[")
+_TITLE_CLOSING = re.compile(r"$|[】\]\n]| (?![:：])")
+
+
+def _heads_text(lowered: str, start: int, end: int) -> bool:
+    """Whether a one-letter model-shaped token opens the text (after blanks, heading marks or 【) and a blank, a
+    line end or a closing bracket follows it (not a colon: "C100：..." may be a table's code)."""
+    return (_TITLE_MODEL.fullmatch(lowered, start, end) is not None
+            and all(c in _TITLE_OPENING for c in lowered[:start]) and _TITLE_CLOSING.match(lowered, end) is not None
+            and UNIT_AFTER.match(lowered, end) is None)
 
 
 @lru_cache(maxsize=16384)

@@ -11,6 +11,7 @@ NEVER_PRODUCT = frozenset("""
 rs ip ipv ac dc pt ntc ptc kty rj ul iec en iso gb din vde csa ce cat sil ple usb ddr com eth lan cia
 can canopen ethercat profinet profibus modbus ethernet devicenet cclink mechatrolink sercos ssi biss endat
 crc sha utf pcie nema gpio uart usart wlan http https tls ssl aes jpeg tpdo rpdo sync hall lipo
+vfd vsd dcs rtu psu ipc
 cn di do ai ao dio sw ch led lcd cpu mcu gpu fan pin tb jp db pg sb km qf fu hl ka kt io plc hmi pid pwm
 vf svc foc agv amr cnc scara
 kw kv kva hz khz mhz ms us ns mm cm nm mv ma va rpm kg dn bit bits byte bytes kb mb gb awg
@@ -33,7 +34,7 @@ whether if unless because although though whenever wherever once during
 # English product words: after a model they make it one (CR10 robot, M1 drive), as 系列/驱动器/机器人 do (spec v3).
 # Written apart from the model, so they are never part of its normal form.
 PRODUCT_WORDS_EN = ("robot", "robots", "cobot", "drive", "drives", "inverter", "inverters", "servo", "servos",
-                    "controller", "controllers", "series", "amplifier", "arm")
+                    "controller", "controllers", "series", "amplifier", "arm", "vfd", "vsd")
 # Product words after a model beside those of the normal form (normalize.PRODUCT_WORDS): 控制器 (controller).
 PRODUCT_WORDS_ZH = ("控制器",)
 
