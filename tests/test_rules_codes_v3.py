@@ -259,6 +259,7 @@ def test_lines_that_make_no_table_of_codes(text):
         ("故障码 CE", "ce", "after cue '故障码'"), ("变频器显示CE", "ce", "after cue '显示'"),
         ("H100 fault CE how to fix", "ce", "after cue 'fault'"), ("CE报警", "ce", "before cue '报警'"),
         ("变频器显示OS", "os", "after cue '显示'"),  # overspeed, as users type Yaskawa's oS
+        ("面板显示 CE: what to do?", "ce", "after cue '显示'"),  # the cue decides, not the colon after
     ],
 )
 def test_mnemonics_written_as_codes_are_read(text, expected, why):

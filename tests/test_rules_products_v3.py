@@ -49,6 +49,10 @@ def _products(text: str) -> list[tuple[str, str, bool]]:
         ("DI-10系列", "DI-10", "di10"),
         ("cn200系列伺服", "cn200", "cn200"),
         ("CR5控制器报警22", "CR5", "cr5"),  # 控制器 (controller) is a product word
+        ("XR5 VFD报警", "XR5", "xr5"),  # VFD (a variable-frequency drive) is a product word too
+        # one letter and 3-5 digits heading the text: a title's model
+        ("H100 fault code 1 how to fix", "H100", "h100"), ("【h100】Fault codes", "h100", "h100"),
+        ("H100 — Fault codes", "H100", "h100"), ("T300 VFD OC1报警怎么办？", "T300", "t300"),
     ],
 )
 def test_product_forms_are_read_as_one_sure_model(text, written, main):
@@ -110,6 +114,10 @@ def test_a_lower_or_title_case_series_word_no_catalog_knows_is_read_weak(text, w
     # inflected English words and conjunctions before a number or a product word, in any case but camel
     "Troubleshooting 驱动器, E08", "Troubleshooting N5, fault 12", "TROUBLESHOOTING N5", "Dynamic Braking I2T",
     "WARNING 12", "check whether 12 comes back", "during 50 run", "Enabled 3 axes",
+    # device classes are never series words; one letter and digits only where they head the text, never as a
+    # code family's letter, a register glued to its noun, a table's code or a quantity
+    "the VFD OC1 light", "VSD P3 card", "D100寄存器", "C100：过流",
+    "E100 fault", "F501 报警", "T300V supply",
 ])
 def test_never_products(text):
     assert _products(text) == []

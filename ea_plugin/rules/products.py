@@ -414,7 +414,7 @@ _TITLE_CLOSING = re.compile(r"$|[】\]\n]| (?![:：])")
 def _heads_text(lowered: str, start: int, end: int) -> bool:
     """Whether a one-letter model-shaped token opens the text (after blanks, heading marks or 【) and a blank, a
     line end or a closing bracket follows it (not a colon: "C100：..." may be a table's code)."""
-    return (_TITLE_MODEL.fullmatch(lowered, start, end) is not None
+    return (_TITLE_MODEL.fullmatch(lowered, start, end) is not None and not QUANTITY.fullmatch(lowered, start + 1, end)
             and all(c in _TITLE_OPENING for c in lowered[:start]) and _TITLE_CLOSING.match(lowered, end) is not None
             and UNIT_AFTER.match(lowered, end) is None)
 
