@@ -102,7 +102,8 @@ def test_the_wheel_carries_license_types_and_data_and_the_sdist_no_tests(dist: P
     names = set(zipfile.ZipFile(wheel).namelist())
     info = f"ea_plugin-{__version__}.dist-info"
     assert {f"{info}/licenses/LICENSE", "ea_plugin/py.typed", "integrations/py.typed", "training/py.typed",
-            "ea_plugin/data/catalog.yaml", "integrations/data/manual_chunks.jsonl"} <= names
+            "ea_plugin/data/catalog.yaml", "ea_plugin/data/worked_examples.jsonl",
+            "integrations/data/manual_chunks.jsonl"} <= names
     assert not [n for n in names if n.startswith("tests/")]
     metadata = zipfile.ZipFile(wheel).read(f"{info}/METADATA").decode()
     assert "License-Expression: Apache-2.0" in metadata and "Classifier: Typing :: Typed" in metadata
