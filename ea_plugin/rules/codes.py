@@ -77,7 +77,7 @@ _NUMBER = re.compile(r"(?P<main>\d+)(?:\.(?P<sub>\d+))?|a(?P<a>\d{3})")  # 21, 2
 # comes after each English cue's first letter, so that every alternative opens with a literal character:
 # then `re` searches by skipping to the cues' first characters (a pattern opening with a look-behind is
 # tried at every position), about 2.4x faster here; the matches are the same.
-def _cue_before(zh: tuple[str, ...], en: tuple[str, ...]) -> re.Pattern[str]:
+def _cue_pattern(zh: tuple[str, ...], en: tuple[str, ...]) -> re.Pattern[str]:
     """A cue and its filler ending where the number starts (searched in a window before it)."""
     english = "|".join(rf"{w[0]}(?<![a-z].){w[1:]}(?:\s*(?:code|no\.?|number|#))?" for w in en)
     return re.compile(
@@ -86,9 +86,10 @@ def _cue_before(zh: tuple[str, ...], en: tuple[str, ...]) -> re.Pattern[str]:
     )
 
 
-_CUE_BEFORE = _cue_before(CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT, CUES_BEFORE_EN)
+_CUE_BEFORE = _cue_pattern(CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT, CUES_BEFORE_EN)
 # A negative number is a code after these cues too (spec v3: 返回-4, returns -4); -4 and 4 are different codes.
-_SIGNED_CUE_BEFORE = _cue_before(SIGNED_CUES_ZH + CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT, SIGNED_CUES_EN + CUES_BEFORE_EN)
+_SIGNED_CUE_BEFORE = _cue_pattern(SIGNED_CUES_ZH + CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT,
+                                  SIGNED_CUES_EN + CUES_BEFORE_EN)
 _MINUS = frozenset("-\u2212")  # hyphen-minus (full-width ones are NFKC'd to it) and the minus sign
 _NOT_BEFORE_SIGN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-~\u2212")  # "1~-5", "a.-5": not a sign
 _PARAMETER_CUE = re.compile(
