@@ -1,29 +1,23 @@
 """The rules backend on the fresh measurement set (tests/data/devset_fresh): vendors no other set of ours uses.
 
 Issue 21's "done when": on real tables of vendors we do not have, >= 97% with the built-in catalog and <= 1% of
-relevant chunks dropped, and >= 90% on the formerly silent forms with a catalog learned from that corpus. The set is
-scored once, by the lead, at the end (EA_SCORE_FRESH=1 pytest tests/test_rules_devset_fresh.py -s, or
-`python scripts/devset_v3_report.py --split fresh [--learn]`); until then the tests are skipped so that nobody reads
-the score while working on the rules. After scoring, the lead records the scores below (a ratchet, as the held-out
-split's) and the skip condition goes.
+relevant chunks dropped, and >= 90% on the formerly silent forms with a catalog learned from that corpus. Scored
+once blind (below), now a ratchet; `python scripts/devset_v3_report.py --split fresh [--learn]` prints the tables.
 """
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from devtools.devsets.devset_v3_report import FRESH, learn_catalog_file, report, score, silent_accuracy
 from ea_plugin import load_judge
 
-# Recorded once scored (None: not yet). Targets (issue 21): 0.97, 0.01, 0.90.
-FLOOR_ACCURACY: float | None = None
-CEILING_ALIGNED_DROPPED: float | None = None
-FLOOR_SILENT_LEARNED: float | None = None
-
-pytestmark = pytest.mark.skipif(os.environ.get("EA_SCORE_FRESH") != "1",
-                                reason="fresh set: scored once, by the lead, at the end (EA_SCORE_FRESH=1)")
+# A ratchet, as the held-out split's (targets, issue 21: 0.97, 0.01, 0.90). First scored blind on 2026-12-07
+# (14:45 UTC): 0.9281 with 4.06% of aligned pairs dropped and 10.3% of unaligned ones kept; formerly silent forms
+# with the learned catalog 0.9676. Two general misses explained most of it (a series word before a model that is
+# one on its own, DYNAMIXEL XM430 against XM430; a family code's token going on as a model's number, E5-8200);
+# after those fixes 0.9925, none dropped, 0.9800 (no longer a blind score).
+FLOOR_ACCURACY: float | None = 0.992
+CEILING_ALIGNED_DROPPED: float | None = 0.0
+FLOOR_SILENT_LEARNED: float | None = 0.979
 
 
 def test_rules_backend_with_the_built_in_catalog_on_the_fresh_set():

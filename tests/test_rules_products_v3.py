@@ -49,7 +49,9 @@ def _products(text: str) -> list[tuple[str, str, bool]]:
         ("DI-10系列", "DI-10", "di10"),
         ("cn200系列伺服", "cn200", "cn200"),
         ("CR5控制器报警22", "CR5", "cr5"),  # 控制器 (controller) is a product word
-        ("XR5 VFD报警", "XR5", "xr5"),  # VFD (a variable-frequency drive) is a product word too
+        ("XR5 VFD报警", "XR5", "xr5"),
+        ("E5-8200系列 ALARM 12", "E5-8200", "e5"),
+        ("e5-8200变频器 — Fault display", "e5-8200", "e5"),  # VFD (a variable-frequency drive) is a product word too
         # one letter and 3-5 digits heading the text: a title's model
         ("H100 fault code 1 how to fix", "H100", "h100"), ("【h100】Fault codes", "h100", "h100"),
         ("H100 — Fault codes", "H100", "h100"), ("T300 VFD OC1报警怎么办？", "T300", "t300"),
@@ -160,6 +162,17 @@ def test_an_alias_ending_inside_a_longer_series_word_is_not_that_series():
     ("ACOPOS p3报6019", "ACOPOS P3 报警列表 6019：过流", ALIGNED),
     ("SINAMICSG120报F30001", "SINAMICS G120 故障 F30001：过流", ALIGNED),
     ("OSP-P300 报警2297", "OSP P200 Alarm list ⏎ Alarm 2297: UGC DELETE SYNTAX", UNALIGNED),
+    # a series word before a model that is one on its own: the same model as the part alone, spaced or glued;
+    # not another series word's part, nor a model's own first letter (AMD500 is not MD500)
+    ("DYNAMIXEL-XM430报错1怎么办？", "Dynamixel XM430 通信结果\n错误码 1：Failed to process", ALIGNED),
+    ("DYNAMIXELXM430 error code 7", "xm430 error code 7: Writing is not available", ALIGNED),
+    ("XM430 返回-3001", "【DYNAMIXEL XM430】\n返回值 -3001：There is no status packet", ALIGNED),
+    ("FOOBAR X120 fault 1", "BAZQUX X120 fault 1: overcurrent", UNALIGNED),
+    ("DYNAMIXEL XM430 报错1", "Dynamixel XM540 错误码 1：Failed", UNALIGNED),
+    ("AMD500 报警 E1", "MD500 报警 E1：过流", UNALIGNED),
+    # a family code's token going on with a hyphen and a number is a model (E5-8200), not code E5
+    ("E5-8200系列 ALARM 12 how to fix", "E5-8200变频器 — Fault display\n10: Automatic tuning failure", UNALIGNED),
+    ("E5-8200系列 显示10", "【E5-8200变频器】Fault display\n10\tAutomatic tuning failure", ALIGNED),
     # short names by context
     ("FR5 robot error code 46", "FR10 robot error code 46: joint overspeed", UNALIGNED),
     ("CR10机器人报警22", "CR5机器人 报警22：关节超速", UNALIGNED),

@@ -253,14 +253,18 @@ def _family_reading(token: str, catalog: Catalog) -> tuple[int, str, str, str, s
         why = f"catalog code form {form.prefix.upper()} ({form.family} family)"
         return m.end(), why, form.family, normalize_code_main(digits), None, False
     m = _FAMILY.match(token)
-    if m is None:
-        return None
+    if m is None or _MODEL_NUMBER_AFTER.match(token, m.end()):
+        return None  # E5-8200: a model (a series and its number), not code E5
     group = str(m.lastgroup) if m.lastgroup != "sub" else next(g for g in _GROUP_FAMILY if m.group(g) is not None)
     main = m.group(group)
     if group == "hex_h" and len(main) < 4:
         return None  # "10h" is ten hours; hex values written with h have 4+ digits (2310h)
     family = _GROUP_FAMILY[group]
     return m.end(), _GROUP_WHY[group], family, normalize_code_main(main), m.group("sub"), family != "HEX"
+
+
+# A hyphen and three digits or more after a family code's token: the token is a model's name (E5-8200).
+_MODEL_NUMBER_AFTER = re.compile(r"-\d{3}")
 
 
 @lru_cache(maxsize=64)

@@ -50,11 +50,33 @@ def _product_side(entities: Entities) -> tuple[Product, ...]:
 
 def _products_relate(a: Product, b: Product) -> bool | None:
     if not (a.is_brand or b.is_brand):  # Product.key without building it: the series where known, else the main
-        return a.series == b.series if a.series or b.series else a.main == b.main
+        return a.series == b.series if a.series or b.series else _mains_relate(a.main, b.main)
     if a.is_brand and b.is_brand:
         return a.brand == b.brand
     brand, model = (a, b) if a.is_brand else (b, a)
     return None if model.brand is None else model.brand == brand.brand  # unknown brand: decides nothing
+
+
+# A series word of letters before a model that is one on its own (DYNAMIXEL XM430, DYNAMIXELXM430, SINAMICS S120):
+# the same model as the part written alone (XM430), where no catalog knows either. Four letters at least: a model's
+# own letters are no series word (AMD500 is not MD500).
+_SERIES_WORD_LETTERS = 4
+
+
+def _mains_relate(a: str, b: str) -> bool:
+    """Whether two main models of no catalog series are one: equal, or one is the other after a series word."""
+    if a == b:
+        return True
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    cut = len(longer) - len(shorter)
+    return (cut >= _SERIES_WORD_LETTERS and shorter[:1].isalpha() and longer.endswith(shorter)
+            and longer[:cut].isalpha())
+
+
+def _parts(main: str) -> list[str]:
+    """Every model part of ``main`` after a series word of letters (``_mains_relate``'s shorter side)."""
+    return [main[cut:] for cut in range(_SERIES_WORD_LETTERS, len(main))
+            if main[cut].isalpha() and main[:cut].isalpha()]
 
 
 # A question of more entities of a type than this is compared with the chunk through an index of the chunk's
@@ -85,6 +107,7 @@ def _first_related_products(q_side: tuple[Product, ...], c_side: tuple[Product, 
     """The loop of check_products through an index: the first related pair (question-major, then the chunk's
     first), and whether some pair is undecided (a brand against a model of unknown brand)."""
     models: dict[tuple, int] = {}  # model key -> index of the chunk's first model with it
+    parts: dict[str, int] = {}  # a model part after a series word -> index of the chunk's first model with it
     brands_of_models: dict[str | None, int] = {}  # brand -> index of the chunk's first model of that brand
     brands: dict[str | None, int] = {}  # brand -> index of the chunk's first brand word
     for i, b in enumerate(c_side):
@@ -92,6 +115,9 @@ def _first_related_products(q_side: tuple[Product, ...], c_side: tuple[Product, 
             brands.setdefault(b.brand, i)
         else:
             models.setdefault(_product_key(b), i)
+            if b.series is None:
+                for part in _parts(b.main):
+                    parts.setdefault(part, i)
             brands_of_models.setdefault(b.brand, i)
     none = len(c_side)
     for a in q_side:
@@ -99,6 +125,8 @@ def _first_related_products(q_side: tuple[Product, ...], c_side: tuple[Product, 
             i = min(brands.get(a.brand, none), brands_of_models.get(a.brand, none) if a.brand is not None else none)
         else:
             i = min(models.get(_product_key(a), none), brands.get(a.brand, none) if a.brand is not None else none)
+            if a.series is None:  # one side's model after a series word, the other's alone (_mains_relate)
+                i = min(i, parts.get(a.main, none), *(models.get(("main", part), none) for part in _parts(a.main)))
         if i < none:
             return (a, c_side[i]), False
     undecided = (brands and any(not a.is_brand and a.brand is None for a in q_side)) or (
