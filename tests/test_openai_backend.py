@@ -28,7 +28,7 @@ from ea_plugin.backends.openai import OpenAIBackend
 from ea_plugin.errors import OptionError
 from ea_plugin.prompts import EMPTY_THINK, build_messages, render_prompt
 from tests.conftest import LLAMAFACTORY_MODEL
-from tests.hang import finishes, in_background
+from tests.hang import finishes, in_background, wait_until
 
 MODEL = LLAMAFACTORY_MODEL
 PAIRS = [
@@ -490,6 +490,31 @@ def test_close_during_a_sync_call_raises_a_closed_error_and_a_later_call_works()
             stuck()
         judgements = finishes(lambda: backend.generate(numbered_pairs(3)[1:]), what="a call after close()")
         assert [v.label for v in judgements] == [ALIGNED, ALIGNED]
+        backend.close()
+
+
+def test_close_while_the_first_call_builds_its_client_leaves_later_calls_working(monkeypatch: pytest.MonkeyPatch):
+    # close() lands while the sync loop is still building its client (the first call imports openai and loads
+    # the CA store: tens of ms). That client belongs to the closed loop, which closes it; it was kept as the
+    # backend's, so every later call failed with "the client has been closed".
+    with LoopbackHTTPServer(_labelled_by_index) as server:
+        backend = OpenAIBackend(f"{server.url}/v1", MODEL, **QUICK)
+        build = backend._new_client
+        closer: list[threading.Thread] = []
+
+        def client_built_during_close() -> Any:
+            if not closer:
+                closer.append(threading.Thread(target=backend.close, daemon=True))
+                closer[0].start()
+                wait_until(lambda: backend._runner is None, what="close() under way")
+            return build()
+
+        monkeypatch.setattr(backend, "_new_client", client_built_during_close)
+        with pytest.raises(BackendClosedError):
+            finishes(lambda: backend.generate(numbered_pairs(1)), what="the call closed while it built its client")
+        closer[0].join(10)
+        judgements = finishes(lambda: backend.generate(numbered_pairs(3)[1:]), what="a call after close()")
+        assert [(v.label, v.error) for v in judgements] == [(ALIGNED, None), (ALIGNED, None)]
         backend.close()
 
 

@@ -188,7 +188,9 @@ class OpenAIBackend:
         # pruned of closed loops: a semaphore holds its loop, so weak keys would never die.
         self._semaphores: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
         self._runner: LoopThread | None = None  # the loop sync calls run on, made on first use
-        self._runner_client: AsyncOpenAI | None = None  # lives as long as the runner: connections are reused
+        # The runner's client and the runner it belongs to: it lives as long as that runner (connections are
+        # reused), and a client built for a runner that close() stopped meanwhile is never handed to a later one.
+        self._runner_client: tuple[LoopThread, AsyncOpenAI] | None = None
         self._runner_lock = threading.Lock()
         self._ssl_context: ssl.SSLContext | None = None
 
@@ -257,10 +259,12 @@ class OpenAIBackend:
         loop = asyncio.get_running_loop()
         runner = self._runner
         if runner is not None and loop is runner.loop:
-            if self._runner_client is None:
-                self._runner_client = self._new_client()
-                runner.on_stop(self._runner_client.close)
-            yield self._runner_client
+            owner, client = self._runner_client or (None, None)
+            if owner is not runner or client is None:
+                client = self._new_client()
+                self._runner_client = (runner, client)
+                runner.on_stop(client.close)
+            yield client
         else:
             async with self._new_client() as client:
                 yield client
