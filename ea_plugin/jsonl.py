@@ -12,6 +12,8 @@ the label journal, the sample corpus) is read here, so all of them follow one po
   of range (an integer beyond 64 bits, a float that overflows a double, NaN or Infinity:
   ``number_out_of_range``), nests deeper than ``MAX_DEPTH`` (``too_deep``), or holds a lone surrogate
   (``"\\ud800"``: not text, and not writable as UTF-8: ``lone_surrogate``);
+- a line longer than ``MAX_LINE_BYTES`` (a binary file read by mistake, a stream without newlines) is rejected
+  as ``line_too_long`` while it is read, never held whole: its reject shows its first bytes and its length;
 - whitespace-only lines are blank: skipped and counted, never records.
 
 Line numbers count ``b"\\n"``-separated lines from 1; a final line without a newline is still a line.
@@ -43,6 +45,8 @@ from ea_plugin.errors import USAGE, EAPluginError
 BOM = b"\xef\xbb\xbf"
 MAX_DEPTH = 200  # nesting levels of arrays/objects a record may have (json.dumps recurses per level)
 INT_LIMIT = 2**64  # integers must lie in (-2**64, 2**64): what 64-bit signed and unsigned fields can hold
+MAX_LINE_BYTES = 64 << 20  # the longest input line read as a record (a chunk of text is kilobytes)
+_SHOWN_BYTES = 200  # how much of a line too long to read its reject shows
 
 # Short keys for counting why a line was rejected (training.convert's categories use them too).
 INVALID_UTF8 = "invalid_utf8"
@@ -50,6 +54,7 @@ INVALID_JSON = "invalid_json"
 LONE_SURROGATE = "lone_surrogate"
 NUMBER_OUT_OF_RANGE = "number_out_of_range"
 TOO_DEEP = "too_deep"
+LINE_TOO_LONG = "line_too_long"
 
 
 class InputFileError(EAPluginError, ValueError):
@@ -211,6 +216,21 @@ def parse_line(number: int, raw: bytes) -> JsonLine:
     return JsonLine(number, text, value)
 
 
+@dataclass(frozen=True)
+class _TooLong:
+    """A line longer than MAX_LINE_BYTES: its first bytes and its length, never the whole of it."""
+
+    head: bytes
+    size: int
+
+
+def _too_long_line(number: int, line: _TooLong) -> JsonLine:
+    shown = line.head.decode("utf-8", "backslashreplace")
+    return JsonLine(number, f"{shown}... ({line.size:,} bytes)", category=LINE_TOO_LONG,
+                    error=f"line of {line.size:,} bytes is longer than a record may be ({MAX_LINE_BYTES:,} bytes): "
+                          "is this a JSONL file?")
+
+
 def split_lines(data: bytes) -> list[bytes]:
     """The lines of ``data`` (without their b"\\n"); a trailing newline ends the last line, it does not start
     one; a BOM at the start is dropped."""
@@ -227,23 +247,51 @@ def read_lines(data: bytes | Iterable[bytes], counts: LineCounts | None = None) 
     counts = counts if counts is not None else LineCounts()
     for number, raw in enumerate(_lines_of(data), start=1):
         counts.lines += 1
-        if not raw.strip():
+        if isinstance(raw, _TooLong):
+            yield _too_long_line(number, raw)
+        elif not raw.strip():
             counts.blank += 1
-            continue
-        yield parse_line(number, raw)
+        else:
+            yield parse_line(number, raw)
 
 
-def _lines_of(data: bytes | Iterable[bytes]) -> Iterator[bytes]:
+def _lines_of(data: bytes | Iterable[bytes]) -> Iterator[bytes | _TooLong]:
+    """The lines of ``data`` without their b"\\n" (BOM dropped); a line past MAX_LINE_BYTES as a _TooLong."""
+    for raw in _raw_lines(data):
+        if isinstance(raw, _TooLong) or len(raw) <= MAX_LINE_BYTES:
+            yield raw
+        else:  # a line of bytes already in memory: rejected the same way
+            yield _TooLong(raw[:_SHOWN_BYTES], len(raw))
+
+
+def _raw_lines(data: bytes | Iterable[bytes]) -> Iterator[bytes | _TooLong]:
     if isinstance(data, bytes):
         yield from split_lines(data)
         return
+    readline = getattr(data, "readline", None)
     first = True
-    for raw in data:  # a binary file iterates over b"\n"-terminated lines: nothing else splits it
-        if first:
+    # A binary file iterates over b"\n"-terminated lines (nothing else splits it), read here at most
+    # MAX_LINE_BYTES at a time so a line with no end is never held whole.
+    for raw in _limited_lines(readline) if callable(readline) else data:
+        if first and not isinstance(raw, _TooLong):
             raw, first = raw.removeprefix(BOM), False
             if not raw:  # the file was a BOM alone: no line at all (as split_lines counts it)
                 return
-        yield raw[:-1] if raw.endswith(b"\n") else raw
+        first = False
+        yield raw if isinstance(raw, _TooLong) else raw[:-1] if raw.endswith(b"\n") else raw
+
+
+def _limited_lines(readline: Any) -> Iterator[Any]:
+    """A binary file's lines (with their b"\\n"), each read up to MAX_LINE_BYTES: the rest of a longer line is
+    read in blocks and counted, never kept, and the line comes as a _TooLong."""
+    while raw := readline(MAX_LINE_BYTES + 1):
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield raw
+            continue
+        head, size = raw[:_SHOWN_BYTES], len(raw)
+        while not raw.endswith(b"\n") and (raw := readline(1 << 20)):
+            size += len(raw)
+        yield _TooLong(head, size - raw.endswith(b"\n"))
 
 
 def check_input(path: str | Path, what: str = "input") -> Path:
@@ -272,6 +320,9 @@ def text_lines(path: str | Path) -> Iterator[tuple[int, str | None, str | None]]
     as JSONL lines are (b"\\n" only, BOM dropped, bad UTF-8 rejects its line)."""
     with check_input(path).open("rb") as handle:
         for number, raw in enumerate(_lines_of(handle), start=1):
+            if isinstance(raw, _TooLong):
+                yield number, None, _too_long_line(number, raw).error
+                continue
             if not raw.strip():
                 continue
             try:

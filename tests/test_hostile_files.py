@@ -444,6 +444,47 @@ def test_a_filter_run_whose_judgements_failed_says_so_and_retry_errors_judges_th
     assert sorted(r["ea"]["line"] for r in rows) == [1, 2, 3] and {r["ea"]["why"] for r in rows} == {"aligned"}
 
 
+class _Reads:
+    """A binary file that records the longest piece any read handed out."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.at, self.longest = data, 0, 0
+
+    def readline(self, limit: int = -1) -> bytes:
+        end = self.data.find(b"\n", self.at) + 1 or len(self.data)
+        end = min(end, self.at + limit) if limit >= 0 else end
+        piece, self.at = self.data[self.at : end], end
+        self.longest = max(self.longest, len(piece))
+        return piece
+
+
+def test_a_line_too_long_is_rejected_as_it_is_read_never_held_whole(tmp_path: Path, monkeypatch):
+    # A binary file or a stream without newlines (ea-judge filter /dev/zero) was read as one line: all of it in
+    # memory, then its reject row (the whole text, JSON-escaped) several times that, until MemoryError.
+    monkeypatch.setattr(jsonl, "MAX_LINE_BYTES", 4096)
+    data = (_json(pair(0)) + b"\n" + b"\x00" * 3_000_000 + b"\n" + _json(pair(1)) + b"\n" + jsonl.BOM
+            + b"7" * 50_000)  # the last line has no newline
+    reads = _Reads(data)
+    lines = [(line.number, line.category) for line in jsonl.read_lines(reads)]
+    assert lines == [(1, None), (2, jsonl.LINE_TOO_LONG), (3, None), (4, jsonl.LINE_TOO_LONG)]
+    assert reads.longest <= 1 << 20  # the 3 MB line was read in pieces and never joined
+    assert [(line.number, line.category) for line in jsonl.read_lines(data)] == lines  # bytes read the same
+    source = tmp_path / "pairs.jsonl"
+    source.write_bytes(data)
+    paths = FilterPaths(source, tmp_path / "out.jsonl", tmp_path / "bad.jsonl")
+    counts = filter_file(rules_judge(), paths, 4)
+    assert (counts.judged, counts.rejected) == (2, 2)
+    rejects = read_rows(paths.rejects)
+    assert [(r["line"], "3,000,000 bytes" in r["reason"] or "50,003 bytes" in r["reason"]) for r in rejects] == [
+        (2, True), (4, True)]
+    assert all("longer than a record may be" in r["reason"] and len(r["text"]) < 1000 for r in rejects)
+    assert filter_file(rules_judge(), paths, 4).skipped == 4  # a rerun resumes past them
+    questions = tmp_path / "q.txt"
+    questions.write_bytes(b"sv660n\n" + b"q" * 10_000 + b"\nmd500\n")
+    assert [(n, text, (why or "")[:7]) for n, text, why in jsonl.text_lines(questions)] == [
+        (1, "sv660n", ""), (2, None, "line of"), (3, "md500", "")]
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a named pipe")
 def test_filter_writes_records_while_it_is_still_reading_its_input(tmp_path: Path):
     source, output = tmp_path / "pairs.fifo", tmp_path / "judged.jsonl"
