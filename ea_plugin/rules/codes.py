@@ -110,6 +110,9 @@ _WORD_BEFORE = re.compile(r"([a-z]+)\s*$")
 _TABLE_ROW = re.compile(
     r"[ \t]*(?:\|[ \t]*)?(?P<cell>-?[0-9a-z]+(?:[.\-_][0-9a-z]+)*+)(?:\t|  |[ \t]*[|:])[ \t]*(?=[^\s|:\-])"
 )
+# The rows of a text, each tried at a line's start: a row never crosses a line break, so one scan in C finds what
+# a match at every line's start would (the lines looped over in Python cost ~3x more).
+TABLE_ROWS = re.compile("(?m)^" + _TABLE_ROW.pattern)
 _SIGNED_NUMBER = re.compile(r"-?\d++(?:\.\d++)?")
 _NO_CELLS: frozenset[int] = frozenset()
 
@@ -463,17 +466,12 @@ def table_cells(text: Text, catalog: Catalog) -> frozenset[int]:
         return _NO_CELLS
     cells = []
     codes = 0  # cells shaped as codes are; the others are abbreviations (CE), codes only in a column of codes
-    pos = 0
-    while pos >= 0:
-        m = _TABLE_ROW.match(lowered, pos)
-        if m is not None:
-            start, end = m.span("cell")
-            shaped = _code_shaped(text, start, end, catalog)
-            if shaped:
-                cells.append(start + (lowered[start] == "-"))
-                codes += shaped == _CODE
-        pos = lowered.find("\n", pos)
-        pos += pos >= 0  # the next line's start, or -1 after the last
+    for m in TABLE_ROWS.finditer(lowered):
+        start, end = m.span("cell")
+        shaped = _code_shaped(text, start, end, catalog)
+        if shaped:
+            cells.append(start + (lowered[start] == "-"))
+            codes += shaped == _CODE
     if len(cells) < 2 or not codes or _enumeration(lowered, cells):
         return _NO_CELLS
     return frozenset(cells)
