@@ -40,18 +40,10 @@ sys.path.insert(0, str(REPO))
 from devtools.dev_machine import MULTICAST_OFF  # noqa: E402
 from ea_plugin.jsonl import read_file  # noqa: E402
 from ea_plugin.prompts import ALIGNED, UNALIGNED  # noqa: E402
+from training import recipe  # noqa: E402
 from training.convert import ConvertOptions, Source, convert  # noqa: E402
 from training.examples import generate as gen  # noqa: E402
 from training.lf_train import train_command  # noqa: E402
-from training.recipe import (  # noqa: E402
-    REMOVE,
-    lf_environ,
-    profile_env,
-    train_config,
-    with_deepspeed_file,
-    write_dataset_info,
-    write_yaml,
-)
 
 # Qwen3-8B's shape (config.json of Qwen/Qwen3-8B), with random weights.
 QWEN3_8B = dict(hidden_size=4096, intermediate_size=12288, num_hidden_layers=36, num_attention_heads=32,
@@ -61,8 +53,8 @@ QWEN3_8B = dict(hidden_size=4096, intermediate_size=12288, num_hidden_layers=36,
 # Measurement settings added to every config: log every step, count real tokens, same sample order.
 MEASURE: dict[str, Any] = {
     "logging_steps": 1, "save_strategy": "no", "plot_loss": False, "include_num_input_tokens_seen": "non_padding",
-    "include_effective_tokens_per_second": REMOVE, "num_train_epochs": 100.0, "overwrite_output_dir": True,
-    "warmup_steps": 0, "lr_scheduler_type": "constant", "preprocessing_num_workers": REMOVE,
+    "include_effective_tokens_per_second": recipe.REMOVE, "num_train_epochs": 100.0, "overwrite_output_dir": True,
+    "warmup_steps": 0, "lr_scheduler_type": "constant", "preprocessing_num_workers": recipe.REMOVE,
 }
 
 
@@ -78,7 +70,7 @@ class BenchConfig:
 
 # The baseline every profile is measured against: the seed YAML as the issue gave it (2 x 8, gradient
 # checkpointing, LLaMA-Factory's default; no bf16 key). Only the benchmark needs it, so it lives here.
-BENCH_PROFILES: dict[str, dict[str, Any]] = {"seed": {"bf16": REMOVE}}
+BENCH_PROFILES: dict[str, dict[str, Any]] = {"seed": {"bf16": recipe.REMOVE}}
 
 CONFIGS: dict[str, BenchConfig] = {c.name: c for c in (
     BenchConfig("seed", "seed", note="seed YAML as written: 2 x 8, checkpointing, no bf16 key"),
@@ -149,7 +141,7 @@ def write_dataset(root: Path, count: int) -> Path:
         shutil.rmtree(out.parent)
     convert([Source(root / "aligned.json", ALIGNED), Source(root / "unaligned.json", UNALIGNED)], out,
             ConvertOptions(val=0.0, test=0.0))
-    write_dataset_info(out.parent, out.name)
+    recipe.write_dataset_info(out.parent, out.name)
     return out.parent
 
 
@@ -193,13 +185,14 @@ def run_config(cfg: BenchConfig, model: Path, data_dir: Path, work: Path, steps:
     if out.exists():
         shutil.rmtree(out)
     overrides = {**MEASURE, "max_steps": steps, **cfg.overrides}
-    config = train_config(cfg.profile, dataset_dir=data_dir, output_dir=out / "model", model=model,
-                          with_eval=False, overrides=overrides, profiles=BENCH_PROFILES)
+    config = recipe.train_config(cfg.profile, dataset_dir=data_dir, output_dir=out / "model", model=model,
+                                 with_eval=False, overrides=overrides, profiles=BENCH_PROFILES)
     yaml_path = out / "train.yaml"
-    write_yaml(yaml_path, with_deepspeed_file(yaml_path, config))
+    recipe.write_yaml(yaml_path, recipe.with_deepspeed_file(yaml_path, config))
     command = train_command(cfg.launcher, yaml_path)
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
-    env = lf_environ({**MULTICAST_OFF, **profile_env(cfg.profile), **cfg.env, "RECORD_VRAM": "1", "PYTHONPATH": path})
+    env = recipe.lf_environ({**MULTICAST_OFF, **recipe.profile_env(cfg.profile), **cfg.env, "RECORD_VRAM": "1",
+                             "PYTHONPATH": path})
     started = time.perf_counter()
     with (out / "log.txt").open("w") as log:
         try:

@@ -50,10 +50,10 @@ class ResumeError(EAPluginError, ValueError):
 
 @dataclass
 class FilterCounts:
-    judged: int = 0
-    kept: int = 0
-    dropped: int = 0
-    rejected: int = 0
+    judged: int = 0  # records judged this run, each written to the output
+    kept: int = 0  # of them, the chunks kept
+    dropped: int = 0  # of them, the chunks dropped
+    rejected: int = 0  # lines that are no record to judge, or that the judge refused (to the rejects file)
     blank: int = 0  # whitespace-only input lines (not records)
     skipped: int = 0  # lines already in the output or rejects file from an earlier run
     errors: int = 0  # judged records whose judgement failed (written kept_on_error / dropped_on_error)

@@ -38,10 +38,15 @@ def train_command(launcher: str, config: str | Path) -> list[str]:
         return [sys.executable, "-m", "training.lf_train", str(config)]
     if launcher != "llamafactory-cli":
         raise OptionError(f"unknown launcher {launcher!r}; choose from {LAUNCHERS}", option="launcher")
+    return llamafactory_command("train", str(config))
+
+
+def llamafactory_command(*args: str) -> list[str]:
+    """``llamafactory-cli ARGS``, or FileNotFoundError naming the extra that installs it."""
     cli = llamafactory_cli()
     if cli is None:
-        raise FileNotFoundError("llamafactory-cli not found: pip install 'ea-plugin[train]'")
-    return [cli, "train", str(config)]
+        raise FileNotFoundError('llamafactory-cli not found: pip install "ea-plugin[train]"')
+    return [cli, *args]
 
 
 def gpu_count() -> int:

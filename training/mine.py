@@ -53,19 +53,21 @@ class MinedPair:
 
 @dataclass
 class MineStats:
-    questions_read: int = 0
-    questions_rejected: int = 0
-    questions_duplicate: int = 0
-    questions_without_hits: int = 0
-    corpus_chunks: int = 0
-    corpus_rejected: int = 0
-    retrieved: int = 0
-    log_lines: int = 0
-    log_rejected: int = 0
-    log_pairs: int = 0
-    duplicates: int = 0
-    not_sampled: int = 0
-    written: int = 0
+    """The counts of ``OUT.stats.json``; the pairs' own add up (``check``)."""
+
+    questions_read: int = 0  # non-blank lines of --questions
+    questions_rejected: int = 0  # of them, unreadable or without a question (to rejects)
+    questions_duplicate: int = 0  # of them, a question asked before (NFKC, case and spacing ignored)
+    questions_without_hits: int = 0  # questions the retriever found nothing for
+    corpus_chunks: int = 0  # chunks of --corpus indexed
+    corpus_rejected: int = 0  # --corpus lines unreadable, without text or with a repeated id
+    retrieved: int = 0  # pairs the retriever returned (up to --top-k a question)
+    log_lines: int = 0  # non-blank lines of --pairs
+    log_rejected: int = 0  # of them, unreadable or without a question and chunks
+    log_pairs: int = 0  # pairs the log's lines hold
+    duplicates: int = 0  # pairs dropped as one seen before (first kept)
+    not_sampled: int = 0  # pairs --stratify left out
+    written: int = 0  # pairs written to --out
 
     def check(self) -> None:
         if self.retrieved + self.log_pairs != self.duplicates + self.not_sampled + self.written:

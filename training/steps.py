@@ -22,7 +22,7 @@ from typing import Any, cast
 from ea_plugin.errors import EAPluginError
 from ea_plugin.jsonl import read_json
 from training import convert as convert_mod
-from training.lf_train import llamafactory_cli, train_command
+from training.lf_train import llamafactory_command, train_command
 from training.preflight import PreflightError, gpu_problem, model_problem
 from training.processes import group_process
 from training.recipe import (
@@ -272,10 +272,11 @@ def run_export(plan: Plan) -> str:
         if not plan.options.overwrite:
             raise StepError(f"{export_dir} exists (pass --overwrite to replace it)")
         shutil.rmtree(export_dir)
-    cli = llamafactory_cli()
-    if not cli:
-        raise StepError("llamafactory-cli not found: pip install \"ea-plugin[train]\"")
-    stream([cli, "export", str(plan.export_yaml)], plan.workdir.logs / "export.log")
+    try:
+        command = llamafactory_command("export", str(plan.export_yaml))
+    except FileNotFoundError as exc:
+        raise StepError(str(exc)) from exc
+    stream(command, plan.workdir.logs / "export.log")
     return f"merged model in {export_dir}"
 
 
