@@ -23,7 +23,6 @@ default ``true`` the same token ids are trained, but the empty block becomes a t
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any
 import yaml
 
 from ea_plugin.errors import OptionError
+from ea_plugin.jsonl import write_json
 
 DEFAULT_MODEL = "Qwen/Qwen3-8B"
 REMOVE = "<remove>"  # an override value that leaves the key out of the YAML
@@ -237,8 +237,7 @@ def write_yaml(path: str | Path, config: dict[str, Any]) -> Path:
 
 def write_dataset_info(dataset_dir: str | Path, train_file: str, val_file: str | None = None) -> Path:
     path = Path(dataset_dir) / "dataset_info.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(dataset_info(train_file, val_file), ensure_ascii=False, indent=2) + "\n")
+    write_json(path, dataset_info(train_file, val_file), indent=2)
     return path
 
 
@@ -248,8 +247,7 @@ def with_deepspeed_file(path: str | Path, config: dict[str, Any]) -> dict[str, A
     if not deepspeed or Path(deepspeed).is_absolute() or Path(deepspeed).exists():
         return config
     ds_path = Path(path).parent / deepspeed
-    ds_path.parent.mkdir(parents=True, exist_ok=True)
-    ds_path.write_text(json.dumps(DEEPSPEED_Z3, indent=2) + "\n")
+    write_json(ds_path, DEEPSPEED_Z3, indent=2)
     return {**config, "deepspeed": str(ds_path)}
 
 
@@ -288,7 +286,7 @@ def write_reference_configs(out_dir: str | Path) -> list[Path]:
         if profile == "ds_z3":
             config["deepspeed"] = f"training/configs/{DEEPSPEED_FILE}"
         written.append(write_yaml(out_dir / f"{profile}.yaml", config))
-    (out_dir / DEEPSPEED_FILE).write_text(json.dumps(DEEPSPEED_Z3, indent=2) + "\n")
+    write_json(out_dir / DEEPSPEED_FILE, DEEPSPEED_Z3, indent=2)
     written.append(out_dir / DEEPSPEED_FILE)
     written.append(write_yaml(out_dir / "export.yaml", export_config(DEFAULT_MODEL, "saves/qwen3-8b-ea-lora",
                                                                      "models/qwen3-8b-ea")))

@@ -22,12 +22,12 @@ the rules audit catches.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ea_plugin.jsonl import write_json
 from ea_plugin.prompts import ALIGNED, UNALIGNED, format_analysis
 from ea_plugin.rules import describe, extract_entities
 
@@ -609,7 +609,7 @@ def main() -> None:
     files = generate(args.seed)
     for label, name in ((ALIGNED, "aligned.json"), (UNALIGNED, "unaligned.json")):
         path = args.out / name
-        path.write_text(json.dumps(files[label], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        write_json(path, files[label], indent=1)
         print(f"{path}: {len(files[label])} records")
 
 
