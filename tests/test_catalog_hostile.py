@@ -55,6 +55,14 @@ def test_a_few_aliases_are_still_read(tmp_path):
      ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['(a+)+$']}]\n", "repetition inside a rep"),
      ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['(x|xy)*z']}]\n", "alternatives inside"),
      ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['a*a*a*a*a*b']}]\n", "more than two unb"),
+     # Bounded ones too: each of these took over 20 s on a model of 40 x's (the first 0.09 s at 20).
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['(x{1,30}){1,30}y']}]\n", "inside a rep"),
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['(x?){40}x{40}']}]\n", "repetition inside a rep"),
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['(x|xx){1,40}y']}]\n", "alternatives inside"),
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['" + "x?" * 20 + "x" * 20 + "']}]\n",
+      "too many variable-length"),
+     ("brands: [{id: a}]\nseries: [{id: a/x, brand: a, order_codes: ['.{0,300}.{0,300}.{0,300}y']}]\n",
+      "more than two unb"),
      ("brands: [{id: a, aliases: [" + ",".join(["x" * 50] * 400) + "]}]\n" + "brands: []\n", "repeated")],
 )
 def test_hostile_yaml_is_one_bounded_catalog_error(tmp_path, content, message):

@@ -332,6 +332,8 @@ def _whole_words(automaton: ahocorasick.Automaton, lowered: str) -> Iterator[tup
 MAX_NODES = 100_000  # YAML nodes a catalog may expand to (aliases counted as often as they are used)
 MAX_DEPTH = 64  # nesting of lists and mappings
 MAX_MESSAGE = 600  # characters of a CatalogError message
+WIDE_REPEAT = 100  # an order code's {m,n} with n above this is as slow as {m,}
+MAX_SPLITS = 100_000  # the most ways an order code's variable repetitions may split a model
 
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where built: fast
@@ -703,43 +705,48 @@ def _check_order_code(pattern: str, where: str) -> None:
 
 def _backtracking(pattern: str) -> str | None:
     """What in ``pattern`` can make Python's backtracking matcher take exponential (or high polynomial) time on a
-    long model, or None: an unbounded repetition holding a variable-length one or alternatives (``(a+)+``,
-    ``(x|xy)*``), a bounded repetition holding an unbounded one, or more than two unbounded repetitions in all
-    (``a*a*a*b``). Every order code of the built-in catalog passes."""
+    long model, or None: inside a repetition that repeats (``+``, ``*``, ``{2,}``, ``{1,30}``, ``{40}``), a
+    variable-length one or alternatives (``(a+)+``, ``(x?){40}``, ``(x{1,30}){1,30}``, ``(x|xx){1,40}``); more
+    than two unbounded repetitions in all (``a*a*a*b``; a bound past WIDE_REPEAT counts as none); or so many
+    variable-length ones that the ways to split a model multiply past MAX_SPLITS (``x?`` twenty times). Every
+    order code of the built-in catalog passes."""
     # The parser re itself compiles with: private, but stable since Python 3.11 (typeshed does not list it).
     c: Any = importlib.import_module("re._constants")
     parser: Any = importlib.import_module("re._parser")
 
     repeats = {c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT}
-    unbounded = 0
+    unbounded, splits = 0, 1
 
-    def walk(items: Any, outer: str | None) -> str | None:  # outer: None, "bounded" or "unbounded" repetition
-        nonlocal unbounded
+    def walk(items: Any, inside: bool) -> str | None:  # inside: within a repetition that can repeat
+        nonlocal unbounded, splits
         for op, arg in items:
             found = None
             if op in repeats:
                 low, high, body = arg
-                variable, endless = low != high, high == c.MAXREPEAT
+                endless = high == c.MAXREPEAT or high > WIDE_REPEAT
                 unbounded += endless
-                if high > 1 and ((outer == "unbounded" and variable) or (outer == "bounded" and endless)):
+                splits *= WIDE_REPEAT if endless else high - low + 1
+                if inside and low != high:
                     return "a repetition inside a repetition"
-                found = walk(body, ("unbounded" if endless else "bounded") if high > 1 else outer)
+                found = walk(body, inside or high > 1)
             elif op is c.BRANCH:
-                if outer == "unbounded":
+                if inside:
                     return "alternatives inside a repetition"
-                found = next(filter(None, (walk(branch, outer) for branch in arg[1])), None)
+                found = next(filter(None, (walk(branch, inside) for branch in arg[1])), None)
             elif op is c.SUBPATTERN:
-                found = walk(arg[-1], outer)
+                found = walk(arg[-1], inside)
             elif op in (c.ASSERT, c.ASSERT_NOT):
-                found = walk(arg[1], outer)
+                found = walk(arg[1], inside)
             elif op is c.ATOMIC_GROUP:
-                found = walk(arg, outer)
+                found = walk(arg, inside)
             if found:
                 return found
         return None
 
-    found = walk(parser.parse(pattern), None)
-    return found or ("more than two unbounded repetitions (*, +, {n,})" if unbounded > 2 else None)
+    found = walk(parser.parse(pattern), False)
+    if found or unbounded > 2:
+        return found or "more than two unbounded repetitions (*, +, {n,})"
+    return "too many variable-length repetitions (?, *, +, {m,n})" if splits > MAX_SPLITS else None
 
 
 def _aliases(entry: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
