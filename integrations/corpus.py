@@ -13,7 +13,8 @@ _FIELDS = ("id", "title", "text")
 
 
 class CorpusError(EAPluginError, ValueError):
-    """A corpus line that is not a record with non-empty string fields id, title and text."""
+    """A line of a corpus (needs non-empty string fields id, title and text) or of a questions file
+    (``integrations.retrieve.load_questions``) that cannot be used; the message opens with ``path:line``."""
 
     def __init__(self, message: str, *, path: Path, line: int) -> None:
         super().__init__(f"{path}:{line}: {message}")

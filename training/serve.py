@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import shlex
 import signal
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from ea_plugin.arguments import Command, positive_int
 from ea_plugin.errors import OptionError
+from ea_plugin.jsonl import read_json
 from ea_plugin.prompts import CHAT_TEMPLATE
 
 DEFAULT_NAME = "entity-alignment"
@@ -91,8 +91,10 @@ def write_chat_template(path: Path | None = None) -> Path:
 def lora_rank(adapter: str) -> int | None:
     """The adapter's rank from its adapter_config.json (None if unreadable: vLLM's default then applies)."""
     try:
-        config = json.loads((Path(adapter) / "adapter_config.json").read_text())
-    except (OSError, ValueError):
+        config = read_json(Path(adapter) / "adapter_config.json")
+    except (OSError, ValueError):  # missing, unreadable, not JSON (InputFileError, JsonPolicyError)
+        return None
+    if not isinstance(config, dict):
         return None
     ranks = [config.get("r"), *(config.get("rank_pattern") or {}).values()]
     ranks = [r for r in ranks if isinstance(r, int)]
