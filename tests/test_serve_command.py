@@ -3,13 +3,17 @@ tests/test_vllm_server.py, from this same builder)."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ea_plugin.prompts import CHAT_TEMPLATE
 from tests.conftest import REPO
 from training.serve import ServeConfig, build_command, write_chat_template
+from training.serve import main as serve_main
 
 
 def test_serve_dry_run_prints_the_exact_vllm_command_and_the_judge_line(tmp_path: Path):
@@ -58,3 +62,13 @@ def test_adapter_without_config_is_refused_with_a_clear_message(tmp_path: Path):
     )
     assert result.returncode != 0
     assert "no adapter_config.json" in result.stderr
+
+
+@pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vLLM is installed beside this python")
+def test_a_python_without_vllm_is_one_line_naming_the_setup(tmp_path: Path, capsys: pytest.CaptureFixture):
+    # The server's start said only "Error while finding module specification for 'vllm.entrypoints...'".
+    assert serve_main(["--model", str(tmp_path), "--python", sys.executable]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "vLLM is not installed for" in err and "setup_vllm_venv.sh" in err
+    assert serve_main(["--model", str(tmp_path), "--python", str(tmp_path / "no-python")]) == 2
+    assert "cannot run it" in capsys.readouterr().err

@@ -167,6 +167,19 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
     )
 
 
+def check_vllm(python: str) -> None:
+    """OptionError unless ``python`` runs and can import vLLM: the server's own start would only say "Error while
+    finding module specification" (or nothing, for an interpreter that is not there)."""
+    probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('vllm') is None)"
+    try:
+        found = subprocess.run([python, "-c", probe], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise OptionError(f"--python {python}: cannot run it ({exc})", option="python") from None
+    if not found:
+        raise OptionError(f"vLLM is not installed for {python}: scripts/setup_vllm_venv.sh makes .venv-vllm with it; "
+                          f"then pass --python .venv-vllm/bin/python (or set {VLLM_PYTHON_ENV})", option="python")
+
+
 def wait_ready(process: subprocess.Popen, health_url: str, timeout_s: float) -> bool:
     """Poll ``health_url`` until it answers 200 (True), the process exits or the time runs out (False)."""
     deadline = time.monotonic() + timeout_s
@@ -184,6 +197,8 @@ def wait_ready(process: subprocess.Popen, health_url: str, timeout_s: float) -> 
 def serve(config: ServeConfig, ready_timeout: float = 1800.0, dry_run: bool = False) -> int:
     """Start vLLM for ``config`` and wait for it (the exit status of the server); ``dry_run`` prints the command."""
     command = build_command(config, write_chat_template(config.template_path))
+    if not dry_run:
+        check_vllm(config.python)
     print(shlex.join(command), flush=True)
     if dry_run:
         print(f"# then: {config.load_judge_line()}", flush=True)
