@@ -339,6 +339,11 @@ def test_a_retriever_that_is_not_callable_is_one_line(tmp_path: Path, capsys):
                    "--out", str(tmp_path / "m.jsonl")])
     line = one_error_line(capsys, "ea-judge mine")
     assert status == 1 and "os:path: path is a module, not a function or class" in line
+    # A factory that takes other arguments was the call's TypeError traceback (os:getcwd takes none).
+    status = main(["mine", "--questions", str(questions), "--corpus", str(questions), "--retriever",
+                   "os.path:basename", "--out", str(tmp_path / "m.jsonl")])
+    line = one_error_line(capsys, "ea-judge mine")
+    assert status == 1 and "basename cannot be called as FACTORY(chunks, top_k)" in line
 
 
 def test_evaluate_without_matplotlib_writes_its_metrics_and_says_how_to_get_the_plot(tmp_path: Path, capsys,

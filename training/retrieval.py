@@ -15,6 +15,7 @@ giving NodeWithScore), a LangChain retriever (``.invoke`` giving Documents; the 
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -152,6 +153,12 @@ def load_retriever(spec: str, chunks: list[CorpusChunk], top_k: int) -> Retrieve
     if not callable(factory):
         raise DataFileError(f"--retriever {spec}: {attr} is a {type(factory).__name__}, not a function or class "
                             "called as FACTORY(chunks, top_k)")
+    try:
+        inspect.signature(factory).bind(chunks, top_k)
+    except TypeError as exc:  # a factory that takes other arguments: say so, not the call's traceback
+        raise DataFileError(f"--retriever {spec}: {attr} cannot be called as FACTORY(chunks, top_k): {exc}") from None
+    except ValueError:  # no signature to read (some builtins): the call itself will tell
+        pass
     retriever = factory(chunks, top_k)
     if hasattr(retriever, "search"):
         return retriever
