@@ -67,6 +67,8 @@ def test_a_mistyped_option_gets_a_did_you_mean(argv: list[str], suggested: str |
     (["filtr", "in.jsonl"], "'filter'"),
     (["judge", "q", "c", "--mode", "fsat"], "'fast'"),
     (["judge", "q", "c", "--on-error", "kep"], "'keep'"),
+    # Before: a mistyped profile was found only after the convert step had run.
+    (["run", "--labelled", "in", "--work", "w", "--profile", "lroa"], "'lora'"),
 ])
 def test_a_mistyped_choice_gets_a_did_you_mean(argv: list[str], suggested: str, capsys):
     with pytest.raises(SystemExit) as exit_info:

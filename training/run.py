@@ -32,6 +32,7 @@ from ea_plugin.arguments import Command, Interrupted, parse_options, positive_in
 from ea_plugin.errors import OptionError
 from ea_plugin.jsonl import read_json, write_json
 from training.lf_train import LAUNCHERS
+from training.recipe import PROFILES
 from training.step_inputs import changed
 from training.steps import STEP_NAMES, STEPS, Plan, RunOptions, Step, StepError, WorkDir
 
@@ -89,8 +90,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fast-share", type=float, default=0.3)
     p.add_argument("--balance", action="store_true")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--profile", help="lora (default; a rerun keeps the profile of --work), qlora, ddp, ds_z3, or "
-                   "tiny (the CPU smoke run)")
+    p.add_argument("--profile", choices=sorted(PROFILES),
+                   help="lora (default; a rerun keeps the profile of --work), qlora, ddp, ds_z3, or tiny (the CPU "
+                   "smoke run)")
     p.add_argument("--model", help="base model (default: the profile's, Qwen/Qwen3-8B)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a YAML key")
     p.add_argument("--launcher", choices=LAUNCHERS, default="lf_train",
