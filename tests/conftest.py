@@ -11,6 +11,8 @@ import pytest
 from devtools.dev_machine import MULTICAST_OFF
 from ea_plugin.errors import EXTRA_OF_MODULE
 
+pytest.register_assert_rewrite("tests.dataset_checks")  # its asserts explain a failure as a test module's do
+
 # Every process the tests start on the shared GPU hosts inherits these (product code never sets them).
 os.environ.update(MULTICAST_OFF)
 

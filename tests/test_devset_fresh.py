@@ -9,7 +9,6 @@ pair repeats, the vendors are new to every set of ours, and the formerly silent 
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -18,6 +17,7 @@ from devtools.devsets.devset_v3 import corpus
 from devtools.devsets.fresh import DATA, SILENT, build, record
 from devtools.devsets.fresh_sources import SOURCES, SPLIT
 from ea_plugin import ALIGNED, UNALIGNED, jsonl
+from tests.dataset_checks import check_balanced, check_corpus, provenance, read_records, sources_of
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = {"question", "chunk", "label", "rule", "kind", "vendor", "source", "chunk_source", "why", "chunk_title",
@@ -38,11 +38,7 @@ DROP = {"same_product_diff_code", "alias_in_heading_diff_code", "two_series_page
 
 
 def _records() -> list[dict]:
-    return [json.loads(line) for line in (DATA / f"{SPLIT}.jsonl").read_text("utf-8").splitlines()]
-
-
-def _provenance(folder: Path) -> dict[str, dict]:
-    return {p["id"]: p for p in json.loads((folder / "sources" / "provenance.json").read_text("utf-8"))}
+    return read_records(DATA / f"{SPLIT}.jsonl")
 
 
 def test_regenerating_the_fresh_set_gives_the_committed_files_byte_for_byte(tmp_path):
@@ -54,56 +50,47 @@ def test_regenerating_the_fresh_set_gives_the_committed_files_byte_for_byte(tmp_
 
 
 def test_every_row_is_complete_balanced_and_labelled_by_its_kind():
-    records = _records()
-    assert 1000 <= len(records) <= 2000
-    assert all(set(r) == FIELDS for r in records)
-    assert all(r["why"] and r["kind"] and r["chunk_title"] and r["question"] and r["chunk"] for r in records)
-    labels = Counter(r["label"] for r in records)
-    assert set(labels) == {ALIGNED, UNALIGNED} and abs(labels[ALIGNED] - labels[UNALIGNED]) <= len(records) * 0.05
-    assert {r["rule"] for r in records} <= {"product", "fault", "parameter", "default"}
-    for r in records:
+    rows = _records()
+    assert 1000 <= len(rows) <= 2000
+    check_balanced(rows, FIELDS)
+    assert all(r["why"] and r["kind"] and r["chunk_title"] and r["question"] and r["chunk"] for r in rows)
+    for r in rows:
         assert r["kind"] in KEEP | DROP, r["kind"]
         assert r["label"] == (ALIGNED if r["kind"] in KEEP else UNALIGNED), r
         assert r["rule"] != "product" or r["label"] == UNALIGNED, r  # products differing is the only product verdict
 
 
-def test_no_pair_repeats_and_the_corpus_holds_each_chunk_once_without_labels():
-    records = _records()
-    assert len({(r["question"], r["chunk"]) for r in records}) == len(records)
-    chunks = [json.loads(line) for line in (DATA / f"{SPLIT}_corpus.jsonl").read_text("utf-8").splitlines()]
-    assert all(set(c) == {"id", "title", "text"} and c["title"] for c in chunks)
-    assert len({c["id"] for c in chunks}) == len(chunks)
-    assert sorted(c["text"] for c in chunks) == sorted({r["chunk"] for r in records})
+def test_the_corpus_holds_each_chunk_once_without_labels():
+    check_corpus(read_records(DATA / f"{SPLIT}_corpus.jsonl"), _records())
 
 
 def test_every_row_traces_to_a_recorded_table_with_complete_provenance():
-    provenance = _provenance(DATA)
-    assert set(provenance) == {s.id for s in SOURCES}
-    for source_id, p in provenance.items():
+    sources = provenance(DATA)
+    assert set(sources) == {s.id for s in SOURCES}
+    for source_id, p in sources.items():
         assert {"repo", "paths", "commit", "vendor", "licence", "rows", "split", "series"} <= set(p)
         assert re.fullmatch(r"[0-9a-f]{40}", p["commit"]) and p["paths"] and p["licence"] and p["split"] == SPLIT
         with (DATA / "sources" / f"{source_id}.csv").open(encoding="utf-8") as f:
             assert len(list(csv.DictReader(f))) == p["rows"] > 0
-    records = _records()
-    for r in records:
-        for ref in [r["source"], *r["chunk_source"].split("+")]:
-            assert ref.split(":")[0] in provenance, ref
-        assert r["vendor"] == provenance[r["source"].split(":")[0]]["vendor"]
+    rows = _records()
+    assert sources_of(rows) <= set(sources)
+    for r in rows:
+        assert r["vendor"] == sources[r["source"].split(":")[0]]["vendor"]
 
 
 def test_the_vendors_are_new_to_every_other_set_and_there_are_five_or_more():
     vendors = {r["vendor"] for r in _records()}
-    older = {p["vendor"].lower() for name in OTHER_SETS for p in _provenance(ROOT / "tests" / "data" / name).values()}
+    older = {p["vendor"].lower() for name in OTHER_SETS for p in provenance(ROOT / "tests" / "data" / name).values()}
     assert len(vendors) >= 5
     assert not {v.lower() for v in vendors} & older
     assert not any(v.lower() in o or o in v.lower() for v in vendors for o in older)  # `B&R` vs `B&R (贝加莱)`
 
 
 def test_a_quarter_or_more_of_the_pairs_are_on_formerly_silent_forms_each_tagged():
-    records = _records()
-    silent = Counter(r["silent"] for r in records if r["silent"])
+    rows = _records()
+    silent = Counter(r["silent"] for r in rows if r["silent"])
     assert set(silent) <= set(SILENT)
-    assert sum(silent.values()) >= len(records) * 0.25
+    assert sum(silent.values()) >= len(rows) * 0.25
     assert {"mnemonic", "table_no_colon", "signed", "unknown_brand", "software_name", "short_series"} <= set(silent)
     for form in silent:  # both labels on every silent form: a judge that keeps (or drops) all cannot pass one
-        assert {r["label"] for r in records if r["silent"] == form} == {ALIGNED, UNALIGNED}, form
+        assert {r["label"] for r in rows if r["silent"] == form} == {ALIGNED, UNALIGNED}, form

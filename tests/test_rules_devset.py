@@ -6,49 +6,32 @@ spec v2 (scripts/build_devset.py); the held-out split's vendors are used only to
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
-from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from devtools.devsets.devset_report import DATA, SPLITS, describe, run
-from ea_plugin import ALIGNED, UNALIGNED, load_judge
+from ea_plugin import load_judge
+from tests.dataset_checks import check_balanced, check_traceable, read_records, rebuild
 
-ROOT = Path(__file__).resolve().parent.parent
 FIELDS = {"question", "chunk", "label", "rule", "kind", "vendor", "source", "chunk_source", "why", "variant"}
 
 
-def _records(split: str) -> list[dict[str, str]]:
-    return [json.loads(line) for line in (DATA / f"{split}.jsonl").read_text("utf-8").splitlines()]
+def _records(split: str) -> list[dict]:
+    return read_records(DATA / f"{split}.jsonl")
 
 
 def test_regenerating_the_dev_set_gives_the_committed_files_byte_for_byte(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_devset.py"), "--out", str(tmp_path)],
-                   check=True, env=env, capture_output=True, timeout=120)
+    rebuild("build_devset.py", tmp_path)
     for split in SPLITS:
         assert (tmp_path / f"{split}.jsonl").read_bytes() == (DATA / f"{split}.jsonl").read_bytes(), split
 
 
 @pytest.mark.parametrize("split", SPLITS)
 def test_dev_set_rows_are_complete_balanced_and_traceable_to_a_recorded_table(split):
-    provenance = {p["id"]: p for p in json.loads((DATA / "sources" / "provenance.json").read_text("utf-8"))}
-    records = _records(split)
-    assert all(set(r) == FIELDS for r in records)
-    labels = Counter(r["label"] for r in records)
-    assert set(labels) == {ALIGNED, UNALIGNED} and abs(labels[ALIGNED] - labels[UNALIGNED]) <= len(records) * 0.05
-    assert {r["rule"] for r in records} <= {"product", "fault", "parameter", "default"}
-    sources = {ref.split(":")[0] for r in records for ref in [r["source"], *r["chunk_source"].split("+")]}
-    assert sources <= {s for s, p in provenance.items() if p["split"] == split}
-    for source in sources:
-        assert {"repo", "path", "commit", "vendor", "licence", "rows"} <= set(provenance[source])
-        assert (DATA / "sources" / f"{source}.csv").exists()
-    assert len({(r["question"], r["chunk"]) for r in records}) == len(records)
+    rows = _records(split)
+    check_balanced(rows, FIELDS)
+    check_traceable(rows, DATA, split, {"repo", "path", "commit", "vendor", "licence", "rows"})
 
 
 def test_the_two_splits_share_no_vendor_and_the_dev_set_covers_six_vendors_and_every_pair_kind():

@@ -7,18 +7,14 @@ construction from spec v3). Only the dev split is scored here; the held-out spli
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from devtools.devsets.devset_v3 import DATA, SPLITS
 from devtools.devsets.devset_v3_report import learn_catalog_file, report, score
-from ea_plugin import ALIGNED, UNALIGNED, load_judge
+from ea_plugin import load_judge
+from tests.dataset_checks import check_balanced, check_corpus, check_traceable, provenance, read_records, rebuild
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = {"question", "chunk", "label", "rule", "kind", "vendor", "source", "chunk_source", "why", "chunk_title",
@@ -26,18 +22,12 @@ FIELDS = {"question", "chunk", "label", "rule", "kind", "vendor", "source", "chu
 OLDER_SETS = ("devset", "realtext")  # the phrasing set reuses their tables
 
 
-def _records(split: str) -> list[dict[str, str]]:
-    return [json.loads(line) for line in (DATA / f"{split}.jsonl").read_text("utf-8").splitlines()]
-
-
-def _provenance(folder: Path) -> dict[str, dict]:
-    return {p["id"]: p for p in json.loads((folder / "sources" / "provenance.json").read_text("utf-8"))}
+def _records(split: str) -> list[dict]:
+    return read_records(DATA / f"{split}.jsonl")
 
 
 def test_regenerating_the_v3_sets_gives_the_committed_files_byte_for_byte(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_devset_v3.py"), "--out", str(tmp_path)],
-                   check=True, env=env, capture_output=True, timeout=120)
+    rebuild("build_devset_v3.py", tmp_path)
     for split in SPLITS:
         for name in (f"{split}.jsonl", f"{split}_corpus.jsonl"):
             assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
@@ -45,34 +35,22 @@ def test_regenerating_the_v3_sets_gives_the_committed_files_byte_for_byte(tmp_pa
 
 @pytest.mark.parametrize("split", SPLITS)
 def test_rows_are_complete_balanced_and_traceable_to_a_recorded_table(split):
-    provenance = _provenance(DATA)
-    records = _records(split)
-    assert records and all(set(r) == FIELDS for r in records)
-    labels = Counter(r["label"] for r in records)
-    assert set(labels) == {ALIGNED, UNALIGNED} and abs(labels[ALIGNED] - labels[UNALIGNED]) <= len(records) * 0.05
-    assert {r["rule"] for r in records} <= {"product", "fault", "parameter", "default"}
-    sources = {ref.split(":")[0] for r in records for ref in [r["source"], *r["chunk_source"].split("+")]}
-    assert sources <= {s for s, p in provenance.items() if p["split"] == split}
-    for source in sources:
-        assert {"repo", "paths", "commit", "vendor", "licence", "rows"} <= set(provenance[source])
-        assert len(provenance[source]["commit"]) == 40
-        assert (DATA / "sources" / f"{source}.csv").exists()
-    assert len({(r["question"], r["chunk"]) for r in records}) == len(records)
-    assert all(r["why"] and r["chunk_title"] for r in records)
+    rows = _records(split)
+    check_balanced(rows, FIELDS)
+    sources = check_traceable(rows, DATA, split, {"repo", "paths", "commit", "vendor", "licence", "rows"})
+    assert all(len(p["commit"]) == 40 for p in sources.values())
+    assert all(r["why"] and r["chunk_title"] for r in rows)
 
 
 @pytest.mark.parametrize("split", SPLITS)
 def test_each_corpus_holds_the_splits_chunks_once_with_titles_and_nothing_else(split):
-    corpus = [json.loads(line) for line in (DATA / f"{split}_corpus.jsonl").read_text("utf-8").splitlines()]
-    assert all(set(c) == {"id", "title", "text"} and c["title"] for c in corpus)
-    assert len({c["id"] for c in corpus}) == len(corpus)
-    assert sorted(c["text"] for c in corpus) == sorted({r["chunk"] for r in _records(split)})
+    check_corpus(read_records(DATA / f"{split}_corpus.jsonl"), _records(split))
 
 
 def test_the_splits_share_no_vendor_and_no_vendor_of_the_older_sets():
     dev, holdout = _records("devset"), _records("holdout")
     dev_vendors, holdout_vendors = {r["vendor"] for r in dev}, {r["vendor"] for r in holdout}
-    older = {p["vendor"] for name in OLDER_SETS for p in _provenance(ROOT / "tests" / "data" / name).values()}
+    older = {p["vendor"] for name in OLDER_SETS for p in provenance(ROOT / "tests" / "data" / name).values()}
     assert not dev_vendors & holdout_vendors
     assert not (dev_vendors | holdout_vendors) & older
     assert len(dev_vendors | holdout_vendors) >= 6 and len(holdout_vendors) >= 2
