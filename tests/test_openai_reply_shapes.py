@@ -71,6 +71,10 @@ def first_logprob(**fields: Any) -> Shape:
 
 
 DELETE = object()
+
+
+class Raw(str):
+    """A body sent as it is, not as a JSON string."""
 FFFD = "\ufffd"
 # name: (how the healthy reply is broken, whether think mode reads it too, what the error names)
 SHAPES: dict[str, tuple[Shape, bool, str]] = {
@@ -103,6 +107,10 @@ SHAPES: dict[str, tuple[Shape, bool, str]] = {
     "top_logprobs_object": (first_logprob(top_logprobs={ALIGNED: -0.1}), False, "top_logprobs is dict"),
     "top_logprob_entry_number": (first_logprob(top_logprobs=[-0.1]), False, "top_logprobs[0] is float"),
     "token_missing": (first_logprob(token=None), False, "token None is not a string"),
+    # Bodies that are not a JSON object at all, sent as they are.
+    "body_html": (lambda body: Raw("<html>502 Bad Gateway</html>"), True, "Expecting value"),
+    "body_nested_too_deep": (lambda body: Raw(json.dumps(body)[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+                             True, "nested too deep"),
 }
 NAMES = list(SHAPES)
 QUESTION = "sv660n报e100"
@@ -121,7 +129,8 @@ def handler(request: Request) -> Reply:
     index = int(re.search(r"chunk-(\d+)", request.body["messages"][1]["content"]).group(1))
     name = shape_of(index)
     body = healthy() if name is None else SHAPES[name][0](healthy())
-    return Reply(body=json.dumps(body))  # a str body goes out as it is: JSON for every shape, strings too
+    # A str body goes out as it is: JSON for every shape, strings too, except the Raw ones.
+    return Reply(body=body if isinstance(body, Raw) else json.dumps(body))
 
 
 @pytest.fixture(scope="module")

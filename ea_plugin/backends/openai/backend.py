@@ -461,6 +461,8 @@ class OpenAIBackend:
                 retry_after = _retry_after(exc)
             except ValueError as exc:  # a 200 whose body is not JSON (a proxy's page, a broken server)
                 error, retryable = f"malformed reply from {self.options.base_url}: {exc}", False
+            except RecursionError:  # a body nested thousands deep: the client's JSON parser gives up
+                error, retryable = f"malformed reply from {self.options.base_url}: JSON nested too deep to read", False
             if not retryable or attempts > self.options.max_retries:
                 raise RequestFailed(f"{error} (after {attempts} attempt{'s' * (attempts > 1)})", attempts, status)
             delay = self.options.retry_backoff * 2 ** (attempts - 1)
