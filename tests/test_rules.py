@@ -277,10 +277,10 @@ def test_rules_reasoning_has_the_four_steps_and_names_the_deciding_entities(rule
     assert "sv660n" in lines[3] and "md500" in lines[3]
 
 
-def test_decide_is_what_the_backend_applies():
-    decision = apply_rules(extract_entities("is620p报警AL001"), extract_entities("is620p出现E001…"))
-    assert (decision.label, decision.rule) == (UNALIGNED, "fault")
-    assert [e.text for e in decision.question] == ["AL001"] and [e.text for e in decision.chunk] == ["E001"]
+def test_apply_rules_is_what_the_backend_applies():
+    outcome = apply_rules(extract_entities("is620p报警AL001"), extract_entities("is620p出现E001…"))
+    assert (outcome.label, outcome.rule) == (UNALIGNED, "fault")
+    assert [e.text for e in outcome.question] == ["AL001"] and [e.text for e in outcome.chunk] == ["E001"]
 
 
 @pytest.mark.parametrize(

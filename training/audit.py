@@ -37,10 +37,10 @@ def audit(examples: Sequence[Example], catalog: Catalog | str | Sequence[str] | 
     catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     flags = []
     for example in examples:
-        decision = apply_rules(extract_entities(example.question, catalog), extract_entities(example.chunk, catalog))
-        if decision.label != example.label:
-            flags.append(AuditFlag(example.id, example.question, example.chunk, example.label, decision.label,
-                                   decision.rule, decision.reason, example.kind))
+        outcome = apply_rules(extract_entities(example.question, catalog), extract_entities(example.chunk, catalog))
+        if outcome.label != example.label:
+            flags.append(AuditFlag(example.id, example.question, example.chunk, example.label, outcome.label,
+                                   outcome.rule, outcome.reason, example.kind))
     return flags
 
 

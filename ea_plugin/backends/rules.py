@@ -69,12 +69,12 @@ class RulesBackend:
         return q_entities, c_entities, apply_rules(q_entities, c_entities)
 
     def _judgement(self, pair: Pair, mode: str) -> Judgement:
-        q_entities, c_entities, decision = self.judge_pair(pair)
-        reasoning = format_analysis(describe(q_entities), describe(c_entities), decision.label, decision.reason)
-        extra: dict[str, Any] = {"rule": decision.rule, "entities": decision.entities()}
+        q_entities, c_entities, outcome = self.judge_pair(pair)
+        reasoning = format_analysis(describe(q_entities), describe(c_entities), outcome.label, outcome.reason)
+        extra: dict[str, Any] = {"rule": outcome.rule, "entities": outcome.entities()}
         return Judgement(
-            decision.label,
-            score=1.0 if decision.label == ALIGNED else 0.0,
+            outcome.label,
+            score=1.0 if outcome.label == ALIGNED else 0.0,
             reasoning=reasoning,
             raw=reasoning,
             mode=mode,
