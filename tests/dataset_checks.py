@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +66,14 @@ def check_corpus(corpus: list[dict[str, Any]], rows: list[dict[str, Any]]) -> No
     assert all(set(c) == {"id", "title", "text"} and c["title"] for c in corpus)
     assert len({c["id"] for c in corpus}) == len(corpus)
     assert sorted(c["text"] for c in corpus) == sorted({r["chunk"] for r in rows})
+
+
+def check_ratchet(result: Any, floor: float | None, ceiling: float | None, explain: Callable[[Any], str]) -> None:
+    """A scored set's ratchet (devset_v3_report.score's result): some pairs judged, accuracy at or above ``floor``
+    and the share of aligned pairs dropped at or below ``ceiling`` (None: not recorded yet); ``explain(result)``
+    says what went wrong."""
+    assert result.metrics["n"] > 0
+    if floor is not None:
+        assert result.accuracy >= floor, explain(result)
+    if ceiling is not None:
+        assert result.aligned_dropped <= ceiling, explain(result)
