@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from ea_plugin.arguments import positive_int
-from ea_plugin.jsonl import InputFileError, read_file
+from ea_plugin.jsonl import InputFileError, dumps, read_file
 from ea_plugin.outputs import refuse_overwrite
 from ea_plugin.plugins import hookimpl
 from ea_plugin.rules import Entity, FaultCode, Product, extract_entities
@@ -35,7 +34,7 @@ def entity_line(entity: Entity) -> str:
 def cmd_extract(args: argparse.Namespace) -> int:
     entities = extract_entities(args.text, load_catalog(args.catalog)).in_order()
     if args.json:
-        print(json.dumps([e.to_dict() for e in entities], ensure_ascii=False))
+        print(dumps([e.to_dict() for e in entities]))
     else:
         print("\n".join(entity_line(e) for e in entities) if entities else "(no entity)")
     return 0
