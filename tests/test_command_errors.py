@@ -95,6 +95,15 @@ def test_a_model_that_is_not_in_the_offline_cache_is_one_line(capsys: pytest.Cap
     assert "hf download" in one_error_line(capsys)
 
 
+@pytest.mark.parametrize("option", ["--model", "--adapter"])
+def test_a_model_path_that_is_not_there_says_so(option: str, tmp_path: Path, capsys: pytest.CaptureFixture):
+    # Before: the hub's loader read the path as a hub id: "Repo id must be in the form 'repo_name'...".
+    missing = str(tmp_path / "runs" / "merged")
+    argv = ["judge", "q", "c", "--backend", "transformers", "--model", "Qwen/Qwen3-8B", option, missing]
+    assert main(argv) == 2
+    assert f"{option[2:]} {missing}: no such directory" in one_error_line(capsys)
+
+
 def test_a_backend_whose_extra_is_missing_names_the_extra():
     result = ea_judge_without("torch", "judge", "q", "c", "--backend", "transformers", "--model", "m",
                               EA_PLUGIN_LOAD_PLUGINS="")

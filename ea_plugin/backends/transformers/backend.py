@@ -147,6 +147,8 @@ class TransformersBackend:
         self.options = build_options(TransformersOptions, options, args, changes, "the transformers backend")
         o = self.options
         model, packed = o.model, o.packed
+        for name in ("model", "tokenizer", "adapter"):
+            _check_local_path(name, getattr(o, name))
         import torch
 
         from ea_plugin.backends.transformers.hf import attention
@@ -499,6 +501,18 @@ def _tokenize(tokenizer: Any, texts: list[str]) -> list[list[int] | str]:
             except Exception as exc:  # noqa: BLE001 - reported as this pair's judgement error
                 rows.append(f"the tokenizer failed: {type(exc).__name__}: {exc}")
         return rows
+
+
+def _check_local_path(name: str, value: Any) -> None:
+    """OptionError for a path that is not there; a hub id (NAME or ORG/NAME) is left to the hub's loader, which
+    would read a missing path as a malformed hub id ("Repo id must be in the form 'repo_name'...")."""
+    if not isinstance(value, (str, os.PathLike)):
+        return
+    text = os.fspath(value)
+    path_like = isinstance(value, os.PathLike) or text.startswith(("/", ".", "~")) or text.count("/") > 1 \
+        or os.sep in text.replace("/", "")
+    if path_like and not Path(text).expanduser().exists():
+        raise OptionError(f"{name} {text}: no such directory (a hub id is NAME or ORG/NAME)", option=name)
 
 
 def _load_model(model: Any, adapter: Any, device: str | None, dtype: Any, merge: bool) -> Any:
