@@ -5,6 +5,7 @@ import json
 import pytest
 
 from ea_plugin.cli import main
+from ea_plugin.rules import catalog as catalog_module
 from ea_plugin.rules.catalog import MAX_MESSAGE, CatalogError, check_catalog, parse_catalog
 
 # 9 levels of 9 aliases: ~4*10^8 strings once expanded (the 443-byte file of issue 24), under the ignored key
@@ -26,6 +27,14 @@ def _error(tmp_path, content, name="c.yaml") -> str:
 def test_the_alias_bomb_fails_fast_with_a_short_message(tmp_path):
     assert len(ALIAS_BOMB) < 600
     assert "expands to more than" in _error(tmp_path, ALIAS_BOMB)
+
+
+def test_a_catalog_too_big_without_aliases_says_to_split_it(tmp_path, monkeypatch):
+    # Before: a plain file of 40,000 brands was refused as if it were an alias bomb ("anchors and aliases?").
+    monkeypatch.setattr(catalog_module, "MAX_NODES", 1_000)  # the same refusal, 100 times smaller
+    big = "brands:\n" + "".join(f"  - {{id: b{i}, aliases: [B{i}X]}}\n" for i in range(400))
+    message = _error(tmp_path, big)
+    assert "expands to more than" in message and "split it" in message and "aliases?" not in message
 
 
 def test_a_few_aliases_are_still_read(tmp_path):

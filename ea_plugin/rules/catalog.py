@@ -352,6 +352,7 @@ def _check_nodes(root: yaml.Node) -> None:
     """Depth, expanded size (an alias counts its whole subtree again) and repeated keys of a composed document.
     Iterative, and the size of a node shared through aliases is computed once."""
     sizes: dict[int, int] = {}
+    shared = False  # a node reached twice: the document uses aliases
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
     while stack:
         node, depth, done = stack.pop()
@@ -361,14 +362,18 @@ def _check_nodes(root: yaml.Node) -> None:
         if done:
             sizes[id(node)] = size = 1 + sum(sizes[id(c)] for c in children)
             if size > MAX_NODES:
-                raise CatalogError(f"expands to more than {MAX_NODES:,} values (YAML anchors and aliases?)")
+                why = "YAML anchors and aliases?" if shared else "split it into several files: --catalog repeats"
+                raise CatalogError(f"expands to more than {MAX_NODES:,} values ({why})")
             continue
         if id(node) in sizes:
+            shared = True
             continue
         if isinstance(node, yaml.MappingNode):
             _check_unique_keys(node)
         stack.append((node, depth, True))
-        stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
+        fresh = [c for c in children if id(c) not in sizes]
+        shared = shared or len(fresh) < len(children)
+        stack.extend((c, depth + 1, False) for c in fresh)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
