@@ -10,8 +10,9 @@ the label journal, the sample corpus) is read here, so all of them follow one po
 - raw control characters inside strings are accepted (``json.loads(strict=False)``);
 - a line is rejected, with a category and a reason, when it is not JSON (``invalid_json``), holds a number out
   of range (an integer beyond 64 bits, a float that overflows a double, NaN or Infinity:
-  ``number_out_of_range``), nests deeper than ``MAX_DEPTH`` (``too_deep``), or holds a lone surrogate
-  (``"\\ud800"``: not text, and not writable as UTF-8: ``lone_surrogate``);
+  ``number_out_of_range``), nests deeper than ``MAX_DEPTH`` (``too_deep``), holds a lone surrogate
+  (``"\\ud800"``: not text, and not writable as UTF-8: ``lone_surrogate``), or repeats a key in one object
+  (``{"question": "a", "question": "b"}``: which value is meant is unknown, ``duplicate_key``);
 - a line longer than ``MAX_LINE_BYTES`` (a binary file read by mistake, a stream without newlines) is rejected
   as ``line_too_long`` while it is read, never held whole: its reject shows its first bytes and its length;
 - whitespace-only lines are blank: skipped and counted, never records.
@@ -54,6 +55,7 @@ INVALID_JSON = "invalid_json"
 LONE_SURROGATE = "lone_surrogate"
 NUMBER_OUT_OF_RANGE = "number_out_of_range"
 TOO_DEEP = "too_deep"
+DUPLICATE_KEY = "duplicate_key"
 LINE_TOO_LONG = "line_too_long"
 
 
@@ -119,7 +121,30 @@ class _BadNumber:
         _PARSE.bad_number = True  # this parse made a marker: the value must be walked
 
 
-_PARSE = threading.local()  # per thread: did the parse under way make a _BadNumber?
+class _Repeated(dict):
+    """What the parser makes of an object whose text repeats a key (``key``): found by ``problem`` afterwards."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, value: dict[str, Any], key: str) -> None:
+        super().__init__(value)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) == len(pairs):
+        return value
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            break
+        seen.add(key)
+    _PARSE.bad_number = True  # a marker: the value must be walked
+    return _Repeated(value, key)
+
+
+_PARSE = threading.local()  # per thread: did the parse under way make a marker (_BadNumber, _Repeated)?
 
 
 def _parse_int(text: str) -> int | _BadNumber:
@@ -142,11 +167,12 @@ def _parse_constant(name: str) -> _BadNumber:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Built once: json.loads with hooks would build a decoder (and its scanner) on every call.
 _DECODER = json.JSONDecoder(strict=False, parse_int=_parse_int, parse_float=_parse_float,
-                            parse_constant=_parse_constant)
+                            parse_constant=_parse_constant, object_pairs_hook=_object)
 
 
 def problem(value: Any) -> JsonPolicyError | None:
-    """Why a parsed ``value`` is outside the policy (a bad number, too deep, a lone surrogate), or None.
+    """Why a parsed ``value`` is outside the policy (a bad number, too deep, a lone surrogate, a repeated key), or
+    None.
 
     Walks the value with its own stack: a value nested thousands deep is measured, never recursed into.
     """
@@ -158,6 +184,9 @@ def problem(value: Any) -> JsonPolicyError | None:
                 shown = bad.group().encode("utf-8", "backslashreplace").decode("ascii")
                 return JsonPolicyError(LONE_SURROGATE, f"record holds a lone surrogate {shown}: not valid Unicode")
         elif isinstance(item, dict | list):
+            if isinstance(item, _Repeated):
+                return JsonPolicyError(DUPLICATE_KEY, f"record repeats the key {item.key[:40]!r} in one object: "
+                                                      "which value is meant is unclear")
             if depth >= MAX_DEPTH:
                 return JsonPolicyError(TOO_DEEP, f"record is nested more than {MAX_DEPTH} levels deep")
             if isinstance(item, dict):
@@ -188,7 +217,7 @@ def loads_unchecked(text: str) -> Any:
 def _may_break_policy(text: str) -> bool:
     """False when the value just parsed from ``text`` cannot be outside the policy, so the walk is skipped: a
     lone surrogate needs a \\uD800-\\uDFFF escape (valid UTF-8 holds none raw), deep nesting needs brackets, and
-    a bad number leaves a marker, which the parser hooks note."""
+    a bad number or a repeated key leaves a marker, which the parser hooks note."""
     return (_PARSE.bad_number or "\\ud" in text or "\\uD" in text
             or text.count("[") + text.count("{") >= MAX_DEPTH)
 

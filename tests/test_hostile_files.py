@@ -55,12 +55,15 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
     "lone_surrogate": (b'"a\\ud800b"', jsonl.LONE_SURROGATE),
     "lone_surrogate_key": (b'{"\\udc80": 1}', jsonl.LONE_SURROGATE),
     "bad_utf8": (b'"\xff\xfe"', jsonl.INVALID_UTF8),
+    # Which of the two values is meant is unknown: json.loads silently took the last.
+    "repeated_key": (b'{"k": 1, "k": 2}', jsonl.DUPLICATE_KEY),
+    "repeated_field": (b'1, "x": "md500\u62a5e200"', jsonl.DUPLICATE_KEY),  # the record's own "x" twice
 }
 # Inside a string these are text, never a line break: records holding them are good.
 TRICKY = b'"raw CR\r, U+2028 \xe2\x80\xa8, U+2029 \xe2\x80\xa9, U+0085 \xc2\x85, tab\t."'
 REASON = {jsonl.NUMBER_OUT_OF_RANGE: "number out of range", jsonl.TOO_DEEP: "nested more than 200 levels",
           jsonl.LONE_SURROGATE: "lone surrogate", jsonl.INVALID_UTF8: "not valid UTF-8",
-          jsonl.INVALID_JSON: "invalid JSON"}
+          jsonl.INVALID_JSON: "invalid JSON", jsonl.DUPLICATE_KEY: "repeats the key"}
 
 
 def _json(value: Any) -> bytes:
