@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -178,6 +179,12 @@ class _Server(ThreadingHTTPServer):
         super().shutdown_request(request)
         with self._count_lock:
             self.open_connections -= 1
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that closes a kept-alive connection (a cancelled call, a closed backend) resets it while the
+        # handler waits for the next request: that is the client's right, not a traceback on stderr.
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
 
 
 class LoopbackHTTPServer:

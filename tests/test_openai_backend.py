@@ -581,3 +581,18 @@ def test_sync_calls_racing_repeated_closes_each_get_judgements_or_a_closed_error
                 assert outcome == [UNALIGNED, ALIGNED] or isinstance(outcome, BackendClosedError), outcome
         assert backend.generate(numbered_pairs(2))[1].label == ALIGNED  # and it still works afterwards
         backend.close()
+
+
+def test_a_client_resetting_its_kept_alive_connection_leaves_no_traceback_on_stderr(capsys: pytest.CaptureFixture):
+    # The loopback server printed a ConnectionResetError traceback for every kept-alive connection a closed
+    # backend or a Ctrl-C reset: noise that buried the one error line these tests and their readers look for.
+    import socket
+    import struct
+
+    with LoopbackHTTPServer(_labelled) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = reset
+        wait_until(lambda: server.open_connections == 0, what="the server saw the reset")
+    assert "Traceback" not in capsys.readouterr().err
