@@ -593,7 +593,7 @@ def test_taking_failed_rows_out_leaves_no_temporary_file_behind():
 
 
 # -- an --out that cannot be written: one line, no traceback (item 14) ---------------------------------------
-@pytest.mark.parametrize("command", ["convert", "label", "mine", "select"])
+@pytest.mark.parametrize("command", ["convert", "label", "mine", "select", "evaluate"])
 @pytest.mark.parametrize("where", ["file_in_the_way", "read_only"])
 def test_an_output_folder_that_cannot_be_made_is_one_error_line(command: str, where: str, tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture):
@@ -605,15 +605,19 @@ def test_an_output_folder_that_cannot_be_made_is_one_error_line(command: str, wh
     pairs.write_bytes(_json(pair(0)) + b"\n")
     teacher = tmp_path / "teacher.json"
     teacher.write_text("[]\n", encoding="utf-8")
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_bytes(_json({**pair(0), "label": ALIGNED}) + b"\n")
     main, argv = {
         "convert": (convert_main, ["--mode", "single", "--input", str(teacher), "--output", str(blocked / "t.json")]),
         "label": (label_main, [str(pairs), "--out", str(blocked / "labelled"), "--quiet"]),
         "mine": (mine_main, ["--pairs", str(pairs), "--out", str(blocked / "pairs.jsonl")]),
         "select": (select_main, [str(pairs), "--out", str(blocked / "n.jsonl"), "--count", "1", "--backend", "rules"]),
+        # evaluate found its folder only after judging every pair: said before any judging starts now
+        "evaluate": (evaluate_main, ["--data", str(labelled), "--out", str(blocked / "eval"), "--backend", "rules"]),
     }[command]
     assert main(argv) != 0
     err = capsys.readouterr().err
-    lines = err.strip().splitlines()
+    lines = [line for line in err.strip().splitlines() if not line.startswith("skipped ")]
     assert len(lines) == 1 and "error:" in lines[0] and str(blocked) in lines[0], err
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from ea_plugin.arguments import BackendChoice, Command, add_backend_arguments, decisions_failed, int_at_least
 from ea_plugin.arguments import parse_options as parse_options  # its old import path, kept
 from ea_plugin.errors import USAGE
-from ea_plugin.jsonl import write_json, write_jsonl
+from ea_plugin.jsonl import make_folder, write_json, write_jsonl
 from ea_plugin.judge import AlignmentJudge
 from ea_plugin.judgement import Pair
 from ea_plugin.outputs import refuse_overwrite
@@ -174,6 +174,7 @@ def command(args: argparse.Namespace) -> int:
                               f"{first}: it needs converted data or teacher records (question, chunk and a label)")
     for rejection in skipped:
         print(f"skipped {rejection.id}: {rejection.reason}", file=sys.stderr)
+    make_folder(args.out)  # before judging: a folder that cannot be made fails now, not after every pair
     judge = BackendChoice.from_args(args).load(mode="fast", threshold=0.5, batch_size=16)
     report, items = evaluate(judge, pairs)
     report["skipped"] = [r.to_dict() for r in skipped]
