@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ea_plugin.backends.base import Backend, call_async
-from ea_plugin.errors import EAPluginError, InvalidPairError, OptionError, UnknownBackendError, UnknownOptionError
+from ea_plugin.errors import (
+    EAPluginError,
+    InvalidPairError,
+    MissingExtraError,
+    OptionError,
+    UnknownBackendError,
+    UnknownOptionError,
+    missing_extra,
+)
 from ea_plugin.judgement import Judgement, Pair, is_blank, validated
 from ea_plugin.options import check_choice, check_int, option, same_as
 from ea_plugin.policy import Decision, OnError, Policy
@@ -311,7 +319,12 @@ def load_judge(backend: str = "rules", **options: Any) -> AlignmentJudge:
     """
     factory, judge_options = check_options(backend, options)
     judge_names = JudgeOptions.names()
-    built = factory(**{k: v for k, v in options.items() if k not in judge_names})
+    try:
+        built = factory(**{k: v for k, v in options.items() if k not in judge_names})
+    except ImportError as exc:  # e.g. torch for "transformers": name the extra that installs it
+        if isinstance(exc, MissingExtraError) or missing_extra(exc) is exc:
+            raise
+        raise missing_extra(exc, f"the {backend} backend") from exc
     preferred = getattr(built, "preferred_batch_size", None)
     if "batch_size" not in options and isinstance(preferred, int) and preferred > 0:
         # A backend that batches on its own (the transformers one) is fastest given several forwards' worth.

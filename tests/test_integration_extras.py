@@ -58,3 +58,19 @@ def test_the_error_is_an_import_error_that_code_can_catch():
     assert issubclass(MissingExtraError, ImportError)
     with pytest.raises(ImportError):
         raise MissingExtraError("x")
+
+
+def test_a_backend_whose_extra_is_missing_names_it():
+    """load_judge("transformers") without torch: once a bare ModuleNotFoundError, now the [local] extra."""
+    probe = """
+import sys
+sys.modules["torch"] = None
+from ea_plugin import MissingExtraError, load_judge
+try:
+    load_judge("transformers", model="m")
+except MissingExtraError as exc:
+    print(exc)
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip() == 'the transformers backend needs torch, which is not installed: pip install ' \
+        '"ea-plugin[local]"', done.stdout + done.stderr
