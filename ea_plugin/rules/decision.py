@@ -75,8 +75,8 @@ def _mains_relate(a: str, b: str) -> bool:
 
 def _parts(main: str) -> list[str]:
     """Every model part of ``main`` after a series word of letters (``_mains_relate``'s shorter side)."""
-    return [main[cut:] for cut in range(_SERIES_WORD_LETTERS, len(main))
-            if main[cut].isalpha() and main[:cut].isalpha()]
+    letters = len(_WORD.match(main).group(0))  # type: ignore[union-attr]  # the series word ends in this run
+    return [main[cut:] for cut in range(_SERIES_WORD_LETTERS, letters)]
 
 
 # A question of more entities of a type than this is compared with the chunk through an index of the chunk's

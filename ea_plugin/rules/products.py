@@ -407,15 +407,17 @@ Reading = tuple[str, str, str, str | None, str | None, bool, bool]  # why, norma
 # "【h100】Fault codes", "H100 — Fault codes"); elsewhere it may be a register, a part or a code (D100, X100, E100),
 # so not the code families' letters (A, E, F, N) at all.
 _TITLE_MODEL = re.compile(r"[b-dg-mo-z]\d{3,5}[a-z]{0,2}")
-_TITLE_OPENING = frozenset(" \t\n#*【[")
+_TITLE_OPENING = re.compile(r"[ \t\n#*【\[]*")  # what may stand before a title's model: blanks, heading marks, 【
 _TITLE_CLOSING = re.compile(r"$|[】\]\n]| (?![:：])")
 
 
 def _heads_text(lowered: str, start: int, end: int) -> bool:
     """Whether a one-letter model-shaped token opens the text (after blanks, heading marks or 【) and a blank, a
     line end or a closing bracket follows it (not a colon: "C100：..." may be a table's code)."""
-    return (_TITLE_MODEL.fullmatch(lowered, start, end) is not None and not QUANTITY.fullmatch(lowered, start + 1, end)
-            and all(c in _TITLE_OPENING for c in lowered[:start]) and _TITLE_CLOSING.match(lowered, end) is not None
+    if _TITLE_MODEL.fullmatch(lowered, start, end) is None or QUANTITY.fullmatch(lowered, start + 1, end):
+        return False
+    opening = _TITLE_OPENING.match(lowered)  # always matches (a starred class); it stops at the text's first word
+    return (opening is not None and opening.end() == start and _TITLE_CLOSING.match(lowered, end) is not None
             and UNIT_AFTER.match(lowered, end) is None)
 
 
