@@ -21,7 +21,8 @@ import tempfile
 
 
 def _child(pairs: int, judge: bool, learned: bool) -> None:
-    from benchmarks.rules_cold import corpus, pairs as make_pairs, vendors
+    from benchmarks.rules_cold import corpus, vendors
+    from benchmarks.rules_cold import pairs as make_pairs
     from ea_plugin.backends.rules import RulesBackend
     from ea_plugin.judgement import Pair
     from ea_plugin.rules.learn import catalog_from_corpus
