@@ -5,9 +5,9 @@
     python -m devtools.rules_instructions --learned --pairs 1000
 
 Runs this module twice under ``valgrind --tool=callgrind`` in fresh processes (``PYTHONHASHSEED=0``): both build
-the catalog and generate the same pairs of ``benchmarks.rules_cold``; one judges them, one does not. The difference
-over the pairs is the marginal cost of a cold judgement (reading two never-seen texts, deciding, writing the
-judgement). Needs valgrind.
+the catalog and generate the same pairs as ``benchmarks.rules_cold`` (devtools.manual_pages); one judges them, one
+does not. The difference over the pairs is the marginal cost of a cold judgement (reading two never-seen texts,
+deciding, writing the judgement). Needs valgrind.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import tempfile
 
 
 def _child(pairs: int, judge: bool, learned: bool) -> None:
-    from benchmarks.rules_cold import corpus, vendors
-    from benchmarks.rules_cold import pairs as make_pairs
+    from devtools.manual_pages import corpus, vendors
+    from devtools.manual_pages import pairs as make_pairs
     from ea_plugin.backends.rules import RulesBackend
     from ea_plugin.judgement import Pair
     from ea_plugin.rules.learn import catalog_from_corpus

@@ -23,9 +23,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python scripts/X.py`: the checkout on the path, as `python -m scripts.X` has it
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.rules_cold import corpus as cold_corpus
-from benchmarks.rules_cold import pairs as cold_pairs
-from benchmarks.rules_cold import vendors
+from devtools.manual_pages import corpus as cold_corpus
+from devtools.manual_pages import pairs as cold_pairs
+from devtools.manual_pages import vendors
 from devtools.pairs import make_pairs
 from ea_plugin.backends.rules import RulesBackend
 from ea_plugin.examples import WORKED_EXAMPLES
