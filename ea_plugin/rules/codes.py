@@ -99,6 +99,30 @@ _PARAMETER_CUE = re.compile(
 _PARAMETER_FILLER = frozenset(" \t:#=([号號.o")  # "参数：", "parameter no. 5" ("o" of "no")
 _PARAMETER_CUE_ENDS = (*PARAMETER_CUES_ZH, *PARAMETER_CUES_EN, "n")  # "n" of "no." (the "o" is filler)
 _CUE_WINDOW = 24  # characters before a number that can hold a cue and its filler ("error code no. ")
+# What stands right before a number, matched on the reversed text from the number's start (one anchored match
+# instead of a window search): a parameter cue's last characters after its filler (read_bare_codes' test), a sign,
+# or after blanks: a character that may end a cue's filler (a bracket, ":", "no.", 号...: read by the window search),
+# else the cue itself. Without such a filler the cue ends where the blanks start, and the longest cue ending there
+# is the one _CUE_BEFORE finds (it starts leftmost), as a cue with "code" or "number" after it is longer than that
+# word read as a cue: so the cues go reversed, longest first, English ones with their suffix first.
+_FILLER_LAST = "([“\"「『:#=o.号號為为是"  # the last characters of _cue_pattern's filler and of the suffixes no., #
+
+
+def _reversed_cues(zh: tuple[str, ...], en: tuple[str, ...]) -> str:
+    def longest_first(words: tuple[str, ...]) -> str:
+        return "|".join(re.escape(w[::-1]) for w in sorted(words, key=len, reverse=True))
+
+    return rf"{longest_first(zh)}|(?:(?:edoc|rebmun)\s*)?(?:{longest_first(en)})(?![a-z])"
+
+
+_BEFORE_NUMBER = re.compile(
+    "(?:[" + re.escape("".join(sorted(_PARAMETER_FILLER))) + "]*+(?P<parameter>"
+    + "|".join(re.escape(w[::-1]) for w in _PARAMETER_CUE_ENDS) + r")|(?P<sign>[\-\u2212])|\s*+(?:(?P<filler>["
+    + re.escape(_FILLER_LAST) + "])|(?P<cue>" + _reversed_cues(CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT, CUES_BEFORE_EN)
+    + ")))?"
+)
+# "bare number after cue 'X'" by the reversed cue X (bounded: cleared when full)
+_AFTER_CUE: dict[str, str] = {}
 _CUE_AFTER = re.compile(r"\s*(?P<cue>[号號]?(?:" + "|".join(CUES_AFTER) + "))")
 _ROW_AFTER = re.compile(r"\s*:(?=\s*[^\d\s:/])")  # "6019: 过流", not "12:30" or "1: 2"
 _ROW_START = set("\n。；;|,、)]】 \t\r")
@@ -132,26 +156,28 @@ def read_token_codes(
     faults: list[FaultCode] = []
     words: list[tuple[int, int]] = []
     numbers: list[tuple[int, int]] = []
-    spaced_end = 0  # the end of a spaced family code (AL 127): its number token is not read again
-    for span in text.tokens:
+    kinds = _TOKEN_KINDS
+    tokens = iter(text.tokens)
+    for span in tokens:
         start, end = span
-        if start < spaced_end:
-            continue
         token = lowered[start:end]
-        # Codes have a letter prefix and a digit (a bare number is read later); a letter-only token can only
-        # be a Yaskawa parameter written in hex letters (Un + def: "undef"). Checked before the cache.
-        if token.isdigit():
+        kind = kinds.get(token)
+        if kind is None:
+            kind = _token_kind(token)
+        if kind == _WORD:
+            words.append(span)
+            continue
+        if kind == _DIGITS:
             numbers.append(span)
             continue
-        if token.isalpha() and (len(token) != 5 or token[:2] not in _YASKAWA):
-            if token in _SPACED_FAMILY and lowered[end : end + 1] == " ":
-                code = _spaced_code(text, catalog, start, end)
-                if code is not None:
-                    faults.append(code)
-                    spaced_end = code.span[1]
-                    text.take(start, spaced_end)
-                    continue
-            words.append(span)
+        if kind == _SPACED:
+            code = _spaced_code(text, catalog, start, end) if lowered[end : end + 1] == " " else None
+            if code is None:
+                words.append(span)
+                continue
+            faults.append(code)
+            text.take(start, code.span[1])
+            next(tokens, None)  # the code's number, the next token, is read
             continue
         try:
             reading = _token_reading(token, catalog)
@@ -171,6 +197,29 @@ def read_token_codes(
             faults.append(FaultCode(written[start : start + length], (start, start + length), why, *reading[2:5]))
         text.take(start, start + length)
     return params, faults, words, numbers
+
+
+# How read_token_codes routes a token, by the token (most are words, and the same recur in every chunk): a word, a
+# number (read later), a family word that may stand one space before its number (AL 127), or one to read as a code.
+# Codes have a letter prefix and a digit; a letter-only token can only be a Yaskawa parameter written in hex letters
+# (Un + def: "undef"). Bounded: cleared when full, and no token longer than CACHED_TOKEN is kept.
+_TOKEN_KINDS: dict[str, int] = {}
+_WORD, _DIGITS, _SPACED, _CODE_SHAPED = range(4)
+
+
+def _token_kind(token: str) -> int:
+    """``_TOKEN_KINDS``' entry for ``token``, computed and kept."""
+    if token.isdigit():
+        kind = _DIGITS
+    elif token.isalpha() and (len(token) != 5 or token[:2] not in _YASKAWA):
+        kind = _SPACED if token in _SPACED_FAMILY else _WORD
+    else:
+        kind = _CODE_SHAPED
+    if len(token) <= CACHED_TOKEN:
+        if len(_TOKEN_KINDS) >= 16384:
+            _TOKEN_KINDS.clear()
+        _TOKEN_KINDS[token] = kind
+    return kind
 
 
 def _leave_free(span: tuple[int, int], token: str, words: list[tuple[int, int]],
@@ -290,6 +339,11 @@ def _bare_reading(text: Text, start: int, end: int, cues: re.Pattern[str] = _CUE
     cue = cues.search(lowered, max(0, start - _CUE_WINDOW), start)
     if cue:
         return f"after cue {cue.group('cue').strip()!r}"
+    return _uncued_reading(lowered, start, end)
+
+
+def _uncued_reading(lowered: str, start: int, end: int) -> str | None:
+    """``_bare_reading`` of a number no cue stands before: a cue after it, or a row it opens."""
     before = lowered[start - 1] if start else ""
     after = _CUE_AFTER.match(lowered, end)
     time_or_ratio = before == ":" and _number_before_colon(lowered, start - 1)  # 12:30故障
@@ -347,6 +401,13 @@ def _first_characters(items: list[tuple]) -> tuple[set[int], bool] | None:
     return first, True
 
 
+class _Everything:
+    """A set of every character (where a pattern's opening characters cannot be told)."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
 def _opening(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """The characters a match of ``pattern`` can open with (a superset), or None where they cannot be told (then
     the caller always tries the pattern). A look at the next character is ~10x cheaper than a failing ``match``
@@ -361,6 +422,10 @@ def _opening(pattern: re.Pattern[str]) -> frozenset[str] | None:
 
 
 _UNIT_OPENING, _DATE_OR_TIME_OPENING = _opening(UNIT_AFTER), _opening(_DATE_OR_TIME_AFTER)
+# The characters after a number that may make it a quantity or a date (all, where either pattern's are unknown).
+_QUANTITY_OR_DATE_OPENING: frozenset[str] | _Everything = (
+    _UNIT_OPENING | _DATE_OR_TIME_OPENING if _UNIT_OPENING is not None and _DATE_OR_TIME_OPENING is not None
+    else _Everything())
 
 
 def _quantity_or_date(lowered: str, end: int, taken: bytearray | None = None) -> str | None:
@@ -396,17 +461,31 @@ def read_bare_codes(
     lowered, written, taken = text.lowered, text.written, text.taken
     found: list[FaultCode] = []
     params: list[Parameter] = []
+    reversed_text, length = "", len(lowered)
     for start, end in tokens:
-        first = lowered[start]
-        if not (first.isdigit() or (first == "a" and end - start == 4)):  # 21, 21.1, a710
-            continue
-        try:
+        try:  # 21, 21.1, a710; no other token reads as a number
             number = _number_reading(lowered[start:end])
         except TooLong:  # a long token is read afresh
             number = _read_number(lowered[start:end])
         if number is None or (taken is not None and taken.find(1, start, end) != -1):  # read as a product
             continue
         family, main, sub = number
+        if family is None and start not in cells:
+            # most numbers: no parameter cue, sign or filler before them, so one look at the reversed text reads
+            # the cue; the others are read below
+            if not reversed_text:
+                reversed_text = lowered[::-1]
+            preceding = _BEFORE_NUMBER.match(reversed_text, length - start)
+            assert preceding is not None  # every part of the pattern is optional
+            kind = preceding.lastgroup
+            if kind is None or (kind == "cue" and length - preceding.end() >= start - _CUE_WINDOW):
+                if lowered[end : end + 1] in _QUANTITY_OR_DATE_OPENING and _quantity_or_date(lowered, end, taken):
+                    continue
+                why = _after_cue(preceding.group("cue")) if kind else _uncued_reading(lowered, start, end)
+                if why is not None:
+                    found.append(FaultCode(written[start:end], (start, end), why if kind else f"bare number {why}",
+                                           None, main, sub))
+                continue
         if family is None:
             cue = None
             before = start  # a parameter cue ends in one of few characters (参数, 功能码, parameter, PNU, object)
@@ -435,6 +514,17 @@ def read_bare_codes(
         elif why.startswith("after cue"):
             found.append(FaultCode(written[start:end], (start, end), f"A family {why}", family, main))
     return found, params
+
+
+def _after_cue(reversed_cue: str) -> str:
+    """The why of a bare number after a cue, by the cue reversed (as _BEFORE_NUMBER reads it)."""
+    why = _AFTER_CUE.get(reversed_cue)
+    if why is None:
+        why = f"bare number after cue {reversed_cue[::-1].strip()!r}"
+        if len(_AFTER_CUE) >= 1024:
+            _AFTER_CUE.clear()
+        _AFTER_CUE[reversed_cue] = why
+    return why
 
 
 def _read_number(token: str) -> tuple[str | None, str, str | None] | None:
@@ -596,7 +686,7 @@ def read_mnemonics(
     accepts: frozenset[str] | None  # the written forms the context takes (None: any)
     glossary: list[FaultCode] = []  # abbreviations heading a line ("CE：通讯错误"): codes only beside other codes
     for start, end in tokens:
-        if not (2 <= end - start <= 6) or lowered[start] not in _ASCII_LETTERS:
+        if not 2 <= end - start <= 6:  # the shape's lengths (a token opening with a digit is no shape either)
             continue
         shown = written[start:end]
         shaped = _MNEMONIC_TOKENS.get(shown)
@@ -606,7 +696,7 @@ def read_mnemonics(
             continue
         token = lowered[start:end]
         pair = None
-        if lowered[start - 1 : start] == "(" and lowered[end : end + 1] == ")":
+        if start and lowered[start - 1] == "(" and lowered[end : end + 1] == ")":
             if ends is None:
                 ends = {f.span[1]: i for i, f in enumerate(faults) if f.family != "MN"}
             before = start - 1
@@ -708,6 +798,7 @@ _FILLER = frozenset(" \t\n:#=([\"'“「『.")
 _ZH_CUE_LAST = frozenset("".join(w[-1] for w in CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT) + "为為是号號“「『")
 _EN_CUE_WORDS = frozenset((*CUES_BEFORE_EN, "code", "number", "no"))
 _EN_CUE_LONGEST = max(map(len, _EN_CUE_WORDS))
+_EN_CUE_LAST = frozenset(w[-1] for w in _EN_CUE_WORDS)
 
 
 def _mnemonic_context(
@@ -759,6 +850,8 @@ def _cue_before(lowered: str, start: int, end: int) -> tuple[str, frozenset[str]
     while i and lowered[i - 1] in _FILLER:
         i -= 1
     if i and lowered[i - 1].isascii():
+        if lowered[i - 1] not in _EN_CUE_LAST:
+            return None  # no cue word ends so (most words of text before a token)
         j, lowest = i - 1, i - _EN_CUE_LONGEST - 1  # a word longer than every cue word is none (the walk stops)
         while j > lowest and j and lowered[j - 1] in _ASCII_LETTERS:
             j -= 1
