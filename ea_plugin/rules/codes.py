@@ -658,18 +658,22 @@ _LISTED = frozenset(_HEADING)
 # Whether a written token may be a mnemonic at all (its shape, and no word written in a word's case: the, OK,
 # Code), by the token as written (its lower case follows from it): most tokens of text recur, so read_mnemonics
 # tests each once. Bounded: cleared when full (only long-running services with endless new tokens fill it).
-_MNEMONIC_TOKENS: dict[str, bool] = {}
+_MNEMONIC_TOKENS: dict[str, str] = {}
+_NO_MNEMONIC = "no mnemonic"  # the entry of a token of another shape, or written as a word of text (OK, Code, CPU1)
+_LISTABLE = frozenset(("digits", "upper", "lower", "title"))  # the ways of writing that a catalog's listing outranks
 
 
-def _mnemonic_token(shown: str, token: str) -> bool:
-    """``_MNEMONIC_TOKENS``' entry for ``shown`` (``token``: its lower case), computed and kept."""
+def _mnemonic_token(shown: str, token: str) -> str:
+    """``_MNEMONIC_TOKENS``' entry for ``shown`` (``token``: its lower case), computed and kept: how it is written
+    (_mnemonic_written without the catalog's listing), or _NO_MNEMONIC."""
     shaped = MNEMONIC_SHAPE.fullmatch(token) is not None and not (
         token in MNEMONIC_NEVER and token not in PANEL_ABBREVIATIONS
         and shown in (token, token.upper(), token.capitalize()))
+    shape = _written_shape(shown, token) if shaped else None
     if len(_MNEMONIC_TOKENS) >= 16384:
         _MNEMONIC_TOKENS.clear()
-    _MNEMONIC_TOKENS[shown] = shaped
-    return shaped
+    _MNEMONIC_TOKENS[shown] = _NO_MNEMONIC if shape is None else shape
+    return _MNEMONIC_TOKENS[shown]
 
 
 def read_mnemonics(
@@ -689,13 +693,13 @@ def read_mnemonics(
         if not 2 <= end - start <= 6:  # the shape's lengths (a token opening with a digit is no shape either)
             continue
         shown = written[start:end]
-        shaped = _MNEMONIC_TOKENS.get(shown)
-        if shaped is None:
-            shaped = _mnemonic_token(shown, lowered[start:end])
-        if not shaped or (taken is not None and taken.find(1, start, end) != -1):
+        shape = _MNEMONIC_TOKENS.get(shown)
+        if shape is None:
+            shape = _mnemonic_token(shown, lowered[start:end])
+        if shape is _NO_MNEMONIC or (taken is not None and taken.find(1, start, end) != -1):
             continue
         token = lowered[start:end]
-        pair = None
+        written_as = "listed" if listed and shape in _LISTABLE and token in listed else shape
         if start and lowered[start - 1] == "(" and lowered[end : end + 1] == ")":
             if ends is None:
                 ends = {f.span[1]: i for i, f in enumerate(faults) if f.family != "MN"}
@@ -703,31 +707,31 @@ def read_mnemonics(
             while before and lowered[before - 1] in " \t":
                 before -= 1
             pair = ends.get(before)
-            if pair is None:
-                continue  # "(CRC)" explains an abbreviation; brackets hold a code only beside a numbered one
-            # not a capitalised word: "Internal error 7 (Init)" explains the error, it names no second code
-            why, accepts = f"in brackets beside code {out[pair].text!r} (one fault, two names)", _CELL
-        else:
-            context = _mnemonic_context(lowered, start, end, cells)
-            if context is None:
-                if not (listed and token in listed):
-                    continue
-                context = ("listed among a series' codes by the catalog", _LISTED)
-            why, accepts = context
-        written_as = _mnemonic_written(shown, token, catalog)
-        if written_as is None or (accepts is not None and written_as not in accepts):
+            # "(CRC)" explains an abbreviation: brackets hold a code only beside a numbered one; and not a
+            # capitalised word: "Internal error 7 (Init)" explains the error, it names no second code
+            if pair is None or written_as not in _CELL:
+                continue
+            if out is faults:
+                out = list(faults)
+            number = out[pair]  # all fields given: what dataclasses.replace makes, without its field walk
+            out[pair] = FaultCode(number.text, number.span, f"{number.why}; paired with {shown!r}", number.family,
+                                  number.main, number.sub, ("MN", token))
+            out.append(FaultCode(shown, (start, end), f"mnemonic in brackets beside code {number.text!r} (one fault, "
+                                 "two names)", "MN", token, None, (number.family, number.main)))
+            continue
+        context = _mnemonic_context(lowered, start, end, cells)
+        if context is None:
+            if not (listed and token in listed):
+                continue
+            context = ("listed among a series' codes by the catalog", _LISTED)
+        why, accepts = context
+        if accepts is not None and written_as not in accepts:
             if written_as == _ABBREVIATED and accepts is _HEADING:
                 glossary.append(FaultCode(shown, (start, end), f"mnemonic {why}, in a list of codes", "MN", token))
             continue  # a word of text; or one written as words are where English text goes on
         if out is faults:
             out = list(faults)
-        other = None
-        if pair is not None:
-            number = out[pair]  # all fields given: what dataclasses.replace makes, without its field walk
-            out[pair] = FaultCode(number.text, number.span, f"{number.why}; paired with {shown!r}", number.family,
-                                  number.main, number.sub, ("MN", token))
-            other = (number.family, number.main)
-        out.append(FaultCode(shown, (start, end), f"mnemonic {why}", "MN", token, None, other))
+        out.append(FaultCode(shown, (start, end), f"mnemonic {why}", "MN", token))
     if glossary and any(_heads_line(lowered, f.span[0]) for f in out):
         return [*out, *glossary]  # "CE：通讯错误⏎SP：速度异常": a list of codes, CE among them
     return out
