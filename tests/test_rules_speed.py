@@ -9,7 +9,7 @@ import pytest
 
 from ea_plugin.rules import codes
 from ea_plugin.rules.text import Text
-from ea_plugin.rules.words import UNIT_AFTER
+from ea_plugin.rules.words import CUES_BEFORE_EN, CUES_BEFORE_ZH, CUES_BEFORE_ZH_HANT, UNIT_AFTER
 
 # Continuations that complete every alternative of the unit and date patterns after its first character.
 _ENDINGS = ("", "0", "a", "b", "f", "m", "z", "in", "ps", "its", "dc", "hm", "ec", "ytes", "aud", "pr", "b/s", "·m",
@@ -44,3 +44,36 @@ def test_quantity_or_date_matches_the_patterns(text: str) -> None:
         unit = UNIT_AFTER.match(read.lowered, end)
         expected = "unit" if unit else "date or time" if codes._DATE_OR_TIME_AFTER.match(read.lowered, end) else None
         assert codes._quantity_or_date(read.lowered, end) == expected, (text, read.lowered[start:end])
+
+
+# Pieces that make up what stands before a number: every cue, its suffixes and fillers, parameter cues, signs,
+# blanks (\s beyond ASCII too), and letters and characters that join or break a cue word.
+_BEFORE_PIECES = (*CUES_BEFORE_ZH, *CUES_BEFORE_ZH_HANT, *CUES_BEFORE_EN, "code", "number", "no", "no.", "#", ":",
+                  "=", " ", "  ", "\n", "\t", "\u3000", "\x1c", "\x85", "(", "[", "“", "「", "号", "為", "是", "编号",
+                  "参数", "parameter", "pnu", "object", "-", "\u2212", "x", "a", "e", "r", "o", "1", "的",
+                  "or", "xerror", "return", "value")
+
+
+def test_the_reversed_match_before_a_number_reads_the_window_search() -> None:
+    """Where _BEFORE_NUMBER reads the cue (or its absence) itself, the window search finds the same cue, and no
+    parameter cue or sign stands before the number; elsewhere read_bare_codes reads it by the search."""
+    rng = random.Random(11)
+    for _ in range(40_000):
+        before = "".join(rng.choice(_BEFORE_PIECES) for _ in range(rng.randint(0, 12)))
+        lowered, start = before + "5", len(before)
+        reversed_text = lowered[::-1]
+        preceding = codes._BEFORE_NUMBER.match(reversed_text, len(lowered) - start)
+        assert preceding is not None
+        kind, low = preceding.lastgroup, max(0, start - codes._CUE_WINDOW)
+        found = codes._CUE_BEFORE.search(lowered, low, start)
+        if kind is None:
+            assert found is None, lowered
+        elif kind == "cue" and len(lowered) - preceding.end() >= low:
+            assert found is not None and found.group("cue") == preceding.group("cue")[::-1], lowered
+            assert found.end("cue") == len(lowered) - preceding.start("cue"), lowered
+        if kind in (None, "cue"):
+            filler = start
+            while filler and lowered[filler - 1] in codes._PARAMETER_FILLER:
+                filler -= 1
+            assert not (filler and lowered.endswith(codes._PARAMETER_CUE_ENDS, 0, filler)), lowered
+            assert not (start and lowered[start - 1] in codes._MINUS), lowered

@@ -582,11 +582,12 @@ _CODE, _ABBREVIATION = 2, 1  # how a table's first cell is shaped (0: as no code
 
 def _code_shaped(text: Text, start: int, end: int, catalog: Catalog) -> int:
     cell = text.lowered[start:end]
-    if _SIGNED_NUMBER.fullmatch(cell):
+    if cell[0].isalpha():  # a signed number opens with "-" or a digit
+        if MNEMONIC_SHAPE.fullmatch(cell):
+            written_as = _mnemonic_written(text.written[start:end], cell, catalog)
+            return _ABBREVIATION if written_as == _ABBREVIATED else _CODE if written_as in _PLAIN else 0
+    elif _SIGNED_NUMBER.fullmatch(cell):
         return _CODE
-    if cell[0].isalpha() and MNEMONIC_SHAPE.fullmatch(cell):
-        written_as = _mnemonic_written(text.written[start:end], cell, catalog)
-        return _ABBREVIATION if written_as == _ABBREVIATED else _CODE if written_as in _PLAIN else 0
     if len(cell) > CACHED_TOKEN:
         return 0
     reading = _token_reading(cell, catalog)
@@ -753,9 +754,12 @@ def codes_among_models(
     lowered, written = text.lowered, text.written
     keep, more = [], []
     for p in products:
+        if p.is_brand or p.series is not None or p.brand is not None:
+            keep.append(p)
+            continue
         start, end = p.span
         token = lowered[start:end]
-        if (p.is_brand or p.series is not None or p.brand is not None or not MNEMONIC_SHAPE.fullmatch(token)):
+        if not MNEMONIC_SHAPE.fullmatch(token):
             keep.append(p)
             continue
         # not by a cue after it or a heading's description: a model is named before 报警 (ATV32报警) and heads
