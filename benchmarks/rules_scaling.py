@@ -51,7 +51,8 @@ def clear_caches() -> None:
     extract.clear_cache()
     for cached in (codes._token_reading, codes._number_reading, products._reading):
         cached.cache_clear()
-    codes._MNEMONIC_TOKENS.clear()
+    for table in (codes._MNEMONIC_TOKENS, codes._TOKEN_KINDS, codes._AFTER_CUE):
+        table.clear()
 
 
 # -- generators: (seed, n) -> text of exactly n characters ------------------------------------------------

@@ -481,10 +481,15 @@ def read_bare_codes(
             if kind is None or (kind == "cue" and length - preceding.end() >= start - _CUE_WINDOW):
                 if lowered[end : end + 1] in _QUANTITY_OR_DATE_OPENING and _quantity_or_date(lowered, end, taken):
                     continue
-                why = _after_cue(preceding.group("cue")) if kind else _uncued_reading(lowered, start, end)
-                if why is not None:
-                    found.append(FaultCode(written[start:end], (start, end), why if kind else f"bare number {why}",
-                                           None, main, sub))
+                if kind:
+                    cue = preceding.group("cue")
+                    read_as = _AFTER_CUE.get(cue) or _after_cue(cue)
+                else:
+                    uncued = _uncued_reading(lowered, start, end)
+                    if uncued is None:
+                        continue
+                    read_as = f"bare number {uncued}"
+                found.append(FaultCode(written[start:end], (start, end), read_as, None, main, sub))
                 continue
         if family is None:
             cue = None
@@ -517,13 +522,11 @@ def read_bare_codes(
 
 
 def _after_cue(reversed_cue: str) -> str:
-    """The why of a bare number after a cue, by the cue reversed (as _BEFORE_NUMBER reads it)."""
-    why = _AFTER_CUE.get(reversed_cue)
-    if why is None:
-        why = f"bare number after cue {reversed_cue[::-1].strip()!r}"
-        if len(_AFTER_CUE) >= 1024:
-            _AFTER_CUE.clear()
-        _AFTER_CUE[reversed_cue] = why
+    """The why of a bare number after a cue, by the cue reversed (as _BEFORE_NUMBER reads it), kept in _AFTER_CUE."""
+    why = f"bare number after cue {reversed_cue[::-1].strip()!r}"
+    if len(_AFTER_CUE) >= 1024:
+        _AFTER_CUE.clear()
+    _AFTER_CUE[reversed_cue] = why
     return why
 
 
