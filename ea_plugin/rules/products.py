@@ -67,8 +67,12 @@ _LAST_PART = re.compile(r"[ \-_](\d+)$")
 _SOFTWARE_CUE_WORDS = "|".join(c if not c.isascii() else rf"{c[0]}(?<![a-z].){c[1:]}" for c in SOFTWARE_CUES)
 _SOFTWARE_CUE = re.compile(rf"(?:{_SOFTWARE_CUE_WORDS})[\s:=]*$")
 _SOFTWARE_CUE_LAST = frozenset(c[-1] for c in SOFTWARE_CUES)
-_SOFTWARE_CUE_ANY = re.compile(rf"(?:{_SOFTWARE_CUE_WORDS})[\s:=]*[a-z]")
-_SOFTWARE_CUE_WORD = re.compile("|".join(map(re.escape, sorted(SOFTWARE_CUES, key=len, reverse=True))))  # longest first
+# A cue and the blanks, colons or equals signs before a name's first letter (looked at, not taken: a cue may follow)
+_SOFTWARE_CUE_ANY = re.compile(rf"(?:{_SOFTWARE_CUE_WORDS})[\s:=]*(?=[a-z])")
+# What any cue holds, for plain looks (str.find) before that pattern's scan: the first characters of the Chinese
+# cues, and the English cues that hold no other ("version" holds "ver")
+_CUE_CHARACTERS = tuple(sorted({c[0] for c in SOFTWARE_CUES if not c.isascii()}))
+_CUE_WORDS_EN = tuple(c for c in SOFTWARE_CUES if c.isascii() and not any(o != c and o in c for o in SOFTWARE_CUES))
 _ALIAS_WHY = {"brand": "catalog brand alias", "series": "catalog series alias"}
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")  # a token starts with an ASCII letter or digit
 _PRODUCT_WORD_FIRST = frozenset(" " + "".join(w[0] for w in PRODUCT_WORDS + PRODUCT_WORDS_ZH)) - {""}
@@ -195,49 +199,54 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
     """Software names, model-shaped tokens, tokens before a product word, and a series word a space apart from
     its part (MG 400, OSP P300)."""
     lowered, token_at = text.lowered, text.token_at
-    names, heads = _software_names(software)
-    # once per text (most name no software cue): a look for any cue word first, the pattern only where one is
-    cue = _SOFTWARE_CUE_WORD.search(lowered) is not None and _SOFTWARE_CUE_ANY.search(lowered) is not None
-    after_cue = _after_cue_words(lowered) if cue else _NO_STARTS
+    names, heads, kinds = _software_names(software)
+    after_cue = _after_cues(lowered)
+    cue = bool(after_cue)  # the text names a software cue
     for start, end in tokens:
-        if lowered[start] not in _LETTERS or (start and lowered[start - 1] == "/" and _signal(lowered, start)):
+        key = lowered[start:end]
+        kind = kinds.get(key)
+        if kind is None:
+            kind = _token_kind(key, heads, kinds)
+        if not kind & _OPENS or (start and lowered[start - 1] == "/" and _signal(lowered, start)):
             continue
         after = lowered[end : end + 1]
         next_end = token_at.get(end + 1) if after == " " else None
-        key = lowered[start:end]
-        # only a token that may open a listed name (its head; "-"/"_" dropped: CX-Programmer) or that stands
-        # right after a cue word can start a software name (most tokens of a page with 软件 stand nowhere near it);
-        # without a cue, a head (code, and) opens one only where it is a name or the next token completes one
-        rests = heads.get(key)
-        if ((rests is not None and (cue or "" in rests or "_" in key
-                                    or (next_end is not None and lowered[end + 1 : next_end] in rests)))
-                or "-" in key or (cue and (start in after_cue or "_" in key))) and (
+        if next_end is not None:  # the next token, a space apart: what it may be is known by its string
+            following = lowered[end + 1 : next_end]
+            next_kind = kinds.get(following)
+            if next_kind is None:
+                next_kind = _token_kind(following, heads, kinds)
+        else:
+            next_kind = 0
+        # a software name is a listed name ("-"/"_" dropped: CX-Programmer), or one that the next token completes
+        # (a token with "_" that heads no name only where the text names a cue), or any name right after a cue
+        if ((cue and start in after_cue)
+                or ((kind & _SOFTWARE_NAME or (kind & _SOFTWARE_HEAD and next_end is not None
+                                               and following in heads[key.replace("-", "").replace("_", "")]))
+                    and (cue or not kind & _NEEDS_CUE))) and (
                 software_end := _software_end(lowered, start, end, next_end, names, cue)):
             # after a catalog alias of the same span (a catalog's series wins), before any other model reading
             found.append((start, start - software_end, 1, software_end, SOFTWARE_KIND, None, "software name"))
             continue
         if start not in covered:
-            if (after in _PRODUCT_WORD_FIRST and (after != " " or lowered[end + 1 : end + 2] in _WORD_AFTER_SPACE)
+            # a product word after a space and a token opens that token (its kind tells); else it is glued or CJK
+            if ((next_kind & _PRODUCT_WORD if next_end is not None else
+                 after in _PRODUCT_WORD_FIRST and (after != " " or lowered[end + 1 : end + 2] in _WORD_AFTER_SPACE))
                     and (word := _PRODUCT_WORD_NEXT.match(lowered, end))
                     and _before_product_word(text, start, end, word)):
                 if word.group(0).lstrip() == _SERIES_WORD:
                     found.append((start, start - end, 3, end, SERIES_WORD, None, "model before 系列 (a series name)"))
                 else:
                     found.append((start, start - end, 3, end, "product_word", None, _PRODUCT_WORD_WHY))
-            if not key.isalpha():
+            if not kind & _LETTERS_ONLY:
                 found.append((start, start - end, 2, end, "model", None, ""))
                 continue
-        elif not key.isalpha() or covered[start] == "brand":
+        elif not kind & _LETTERS_ONLY or covered[start] == "brand":
             continue
         # "MG 400", "xArm 6", "OSP P300", "Unidrive M700": a series word and its part, a space apart (most next
-        # tokens are words that can be no part: known by the token alone, cached)
-        if next_end is None:
-            continue
-        following = lowered[end + 1 : next_end]
-        may_be_part = _MAY_BE_PART.get(following)
-        if may_be_part is None:
-            may_be_part = _may_be_part(following)
-        if may_be_part and _spaced_part(text, start, end, next_end, covered):
+        # tokens are words that can be no part: known by the token alone)
+        if next_kind & _MAY_BE_PART and next_end is not None and _spaced_part(text, start, end, next_end, covered,
+                                                                              kind, next_kind):
             word = _PRODUCT_WORD_NEXT.match(lowered, next_end)
             # "FR 5机械臂", "XR 5 robot": a spaced short name before a product word is a model (its digit too)
             how = "product_word" if word and (word.group(0)[-1] not in _LETTERS
@@ -261,20 +270,22 @@ def _before_product_word(text: Text, start: int, end: int, word: re.Match[str]) 
     return not (english and text.written[word.end() - 1].isupper())
 
 
-def _spaced_part(text: Text, start: int, end: int, next_end: int, covered: dict[int, str]) -> bool:
+def _spaced_part(text: Text, start: int, end: int, next_end: int, covered: dict[int, str], kind: int,
+                 next_kind: int) -> bool:
     """Whether the token at ``start`` and the next one (a space apart) are a series word and its model part:
     ``MG 400``, ``xArm 6``, ``OSP P300``, ``Unidrive M700``. A word of running text in lower or title case
     takes only a part of one letter (``unidrive m700``: ``new SV660N`` is the model SV660N), and none that is
     sure on its own (``Troubleshooting N5驱动器``: N5 before a product word; ``Troubleshooting A6系列``: the
     catalog's A6); a number with a unit (``during 50Hz``, ``powered 24VDC``) and an interface or terminal
-    (``TIO RS485``) are no model's part."""
+    (``TIO RS485``) are no model's part. ``kind``, ``next_kind``: the two tokens' kinds (``_token_kind``)."""
     lowered = text.lowered
     part = end + 1
     if end - start < 2:
         return False  # one letter is no series word ("Rev B N5驱动器": the model is N5)
-    if lowered[part - 2] in _INFLECTION_LAST and _INFLECTED.fullmatch(lowered, start, end) and (
-            not marked(written := text.written[start:end]) or written.isupper()):
+    if kind & _INFLECTED_WORD and (not marked(written := text.written[start:end]) or written.isupper()):
         return False  # "during 50", "Troubleshooting N5", "Braking I2T": running text before a number
+    if next_kind & _DIGITS:
+        return True  # MG 400, xArm 6: digits alone carry no unit
     if lowered[part].isdigit():
         if QUANTITY.fullmatch(lowered, part, next_end) is None:
             return True  # MG 400, xArm 6, SV 660N
@@ -288,18 +299,44 @@ def _spaced_part(text: Text, start: int, end: int, next_end: int, covered: dict[
             and not (_SHORT_PART.fullmatch(lowered, part, next_end) and _PRODUCT_WORD_NEXT.match(lowered, next_end)))
 
 
-# Whether a token may be a model's part after a series word and a space (_spaced_part's look at the token alone:
-# a number, or letters and a digit that are no word: P3, M700), by the token; bounded (cleared when full).
-_MAY_BE_PART: dict[str, bool] = {}
+# What a token's string alone tells the token pass (most tokens of a page are words that recur: one look each).
+# The kinds are bit flags; cached per software list (``_software_names``), bounded (cleared when full).
+_OPENS = 1  # starts with a letter: may open a model or a software name
+_LETTERS_ONLY = 2
+_SOFTWARE_NAME = 4  # a software name ("-"/"_" dropped)
+_SOFTWARE_HEAD = 8  # a head of a software name ("-"/"_" dropped): ``heads`` has the rests that complete it
+_NEEDS_CUE = 16  # with "_" and no "-", and no head as written: a software name only where the text names a cue
+_MAY_BE_PART = 32  # as the token after a series word and a space: a number, or letters and a digit (P3, M700)
+_DIGITS = 64  # digits alone: no quantity (a unit is no digit)
+_PRODUCT_WORD = 128  # as the token after a space: opens an English product word (drive, robot)
+_INFLECTED_WORD = 256  # an inflected English word (_INFLECTED): running text, no series word
 
 
-def _may_be_part(token: str) -> bool:
-    may = token[0].isdigit() or (_PART.fullmatch(token) is not None and _leading_letters(token) not in NEVER_PRODUCT)
+def _token_kind(token: str, heads: dict[str, frozenset[str]], kinds: dict[str, int]) -> int:
+    """The flags of ``token``, cached in ``kinds``. _PRODUCT_WORD: ``_PRODUCT_WORD_NEXT`` after a space matches
+    in the token alone as in the text, since a token ends before any letter. The software flags tell where
+    ``_software_end`` can find a name (its name or head with "-" and "_" dropped), and when the token pass would
+    try it (a head with "_" as written only with a cue)."""
+    joined = token.replace("-", "").replace("_", "") if "-" in token or "_" in token else token
+    rests = heads.get(joined)
+    kind = (_OPENS if token[0] in _LETTERS else 0) | (_LETTERS_ONLY if token.isalpha() else 0)
+    if rests is not None:
+        kind |= _SOFTWARE_HEAD | (_SOFTWARE_NAME if "" in rests else 0)
+    if "_" in token and "-" not in token and token not in heads:
+        kind |= _NEEDS_CUE
+    if token.isdigit():
+        kind |= _DIGITS | _MAY_BE_PART
+    elif token[0].isdigit() or (_PART.fullmatch(token) is not None and _leading_letters(token) not in NEVER_PRODUCT):
+        kind |= _MAY_BE_PART
+    if _PRODUCT_WORD_NEXT.match(" " + token) is not None:
+        kind |= _PRODUCT_WORD
+    if token[-1] in _INFLECTION_LAST and _INFLECTED.fullmatch(token):
+        kind |= _INFLECTED_WORD
     if len(token) <= CACHED_TOKEN:
-        if len(_MAY_BE_PART) >= 16384:
-            _MAY_BE_PART.clear()
-        _MAY_BE_PART[token] = may
-    return may
+        if len(kinds) >= 16384:
+            kinds.clear()
+        kinds[token] = kind
+    return kind
 
 
 def _signal(lowered: str, start: int) -> bool:
@@ -330,33 +367,44 @@ def _software_end(lowered: str, start: int, end: int, next_end: int | None, name
 _NO_STARTS: frozenset[int] = frozenset()
 
 
-def _after_cue_words(lowered: str) -> set[int]:
-    """Where a word may start right after a software cue (软件TwinCAT, firmware: V2): past every occurrence of a
-    cue and the spaces, colons or equals signs after it. A superset of the starts ``_after_software_cue``
-    accepts (it skips only those characters back to the cue), which decides; found by one scan, once per text.
-    The scan finds no cue inside another (the "ver" of "version"), whose end falls inside a word: no word starts
-    there."""
-    starts = set()
-    length = len(lowered)
-    for m in _SOFTWARE_CUE_WORD.finditer(lowered):
-        after = m.end()
-        while after < length and lowered[after] in " :=":
-            after += 1
-        starts.add(after)
-    return starts
+def _after_cues(lowered: str) -> set[int] | frozenset[int]:
+    """Where a name may start right after a software cue (软件TwinCAT, firmware: V2), past the blanks, colons or
+    equals signs after it; empty where the text names no cue (most texts). A superset of the starts
+    ``_after_software_cue`` accepts (which decides): the scan takes no cue that one of them follows (a match
+    ends before the letter it looks at), nor any inside another (only "ver" of "version", and no word starts
+    right after it)."""
+    if not _may_name_cue(lowered):
+        return _NO_STARTS
+    return {m.end() for m in _SOFTWARE_CUE_ANY.finditer(lowered)}
+
+
+def _may_name_cue(lowered: str) -> bool:
+    """Whether the text may name a software cue (a superset; ``_SOFTWARE_CUE_ANY`` decides): plain looks, ~5x
+    cheaper than the pattern's scan of every character."""
+    for character in _CUE_CHARACTERS:
+        if character in lowered:
+            return True
+    for word in _CUE_WORDS_EN:
+        at = lowered.find(word)
+        while at != -1:
+            if not at or lowered[at - 1] not in _LETTERS:  # a word, not the "ver" of "overheat"
+                return True
+            at = lowered.find(word, at + 1)
+    return False
 
 
 @lru_cache(maxsize=64)
-def _software_names(catalog_names: frozenset[str]) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
-    """The built-in and a catalog's software names (lower-case, no spaces or hyphens), and every name's
-    heads (its prefixes: a token that is none of them starts no software name of one or two tokens), each with
-    the rests that complete it to a name ("" where the head is a name)."""
+def _software_names(catalog_names: frozenset[str]) -> tuple[frozenset[str], dict[str, frozenset[str]], dict[str, int]]:
+    """The built-in and a catalog's software names (lower-case, no spaces or hyphens), every name's heads (its
+    prefixes: a token that is none of them starts no software name of one or two tokens), each with the rests
+    that complete it to a name ("" where the head is a name), and the kinds of tokens (``_token_kind``) by
+    these heads, filled as tokens come."""
     names = SOFTWARE | catalog_names
     rests: dict[str, set[str]] = {}
     for name in names:
         for i in range(1, len(name) + 1):
             rests.setdefault(name[:i], set()).add(name[i:])
-    return names, {head: frozenset(ends) for head, ends in rests.items()}
+    return names, {head: frozenset(ends) for head, ends in rests.items()}, {}
 
 
 def _after_software_cue(lowered: str, start: int) -> bool:
