@@ -197,32 +197,36 @@ def _alias_candidates(hits: list[AliasHit], text: Text, found: list[Candidate],
 def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[int, str],
                       found: list[Candidate], software: frozenset[str]) -> None:
     """Software names, model-shaped tokens, tokens before a product word, and a series word a space apart from
-    its part (MG 400, OSP P300)."""
+    its part (MG 400, OSP P300). The tokens are read from the last, so that the kind of the next one (most often
+    the token read just before) is known without another slice of the text."""
     lowered, token_at = text.lowered, text.token_at
     names, heads, kinds = _software_names(software)
     after_cue = _after_cues(lowered)
     cue = bool(after_cue)  # the text names a software cue
-    for start, end in tokens:
+    later_start, later_end, later_kind = -1, 0, 0  # the token read before this one: the next in the text
+    for start, end in reversed(tokens):
         key = lowered[start:end]
-        kind = kinds.get(key)
-        if kind is None:
-            kind = _token_kind(key, heads, kinds)
+        kind = kinds.get(key) or _token_kind(key, heads, kinds)
+        after = lowered[end : end + 1]
+        if after != " ":
+            next_end, next_kind = None, 0
+        elif end + 1 == later_start:
+            next_end, next_kind = later_end, later_kind
+        else:
+            next_end = token_at.get(end + 1)
+            next_kind = _kind_at(lowered, end + 1, next_end, heads, kinds) if next_end is not None else 0
+        later_start, later_end, later_kind = start, end, kind
+        if (kind & _PLAIN_WORD and not next_kind & _MAKES_MODEL
+                and (next_end is not None or after not in _PRODUCT_WORD_FIRST)
+                and not (cue and start in after_cue) and not (kind & _SOFTWARE_HEAD and next_end is not None)):
+            continue  # a word of prose that nothing after makes a model or a name (most tokens)
         if not kind & _OPENS or (start and lowered[start - 1] == "/" and _signal(lowered, start)):
             continue
-        after = lowered[end : end + 1]
-        next_end = token_at.get(end + 1) if after == " " else None
-        if next_end is not None:  # the next token, a space apart: what it may be is known by its string
-            following = lowered[end + 1 : next_end]
-            next_kind = kinds.get(following)
-            if next_kind is None:
-                next_kind = _token_kind(following, heads, kinds)
-        else:
-            next_kind = 0
         # a software name is a listed name ("-"/"_" dropped: CX-Programmer), or one that the next token completes
         # (a token with "_" that heads no name only where the text names a cue), or any name right after a cue
         if ((cue and start in after_cue)
                 or ((kind & _SOFTWARE_NAME or (kind & _SOFTWARE_HEAD and next_end is not None
-                                               and following in heads[key.replace("-", "").replace("_", "")]))
+                                               and lowered[end + 1 : next_end] in heads[_joined(key)]))
                     and (cue or not kind & _NEEDS_CUE))) and (
                 software_end := _software_end(lowered, start, end, next_end, names, cue)):
             # after a catalog alias of the same span (a catalog's series wins), before any other model reading
@@ -310,6 +314,8 @@ _MAY_BE_PART = 32  # as the token after a series word and a space: a number, or 
 _DIGITS = 64  # digits alone: no quantity (a unit is no digit)
 _PRODUCT_WORD = 128  # as the token after a space: opens an English product word (drive, robot)
 _INFLECTED_WORD = 256  # an inflected English word (_INFLECTED): running text, no series word
+_PLAIN_WORD = 512  # letters, no software name: a candidate only by what follows it (or a cue before it)
+_MAKES_MODEL = _MAY_BE_PART | _PRODUCT_WORD  # as the next token: may make the one before a model
 
 
 def _token_kind(token: str, heads: dict[str, frozenset[str]], kinds: dict[str, int]) -> int:
@@ -317,11 +323,12 @@ def _token_kind(token: str, heads: dict[str, frozenset[str]], kinds: dict[str, i
     in the token alone as in the text, since a token ends before any letter. The software flags tell where
     ``_software_end`` can find a name (its name or head with "-" and "_" dropped), and when the token pass would
     try it (a head with "_" as written only with a cue)."""
-    joined = token.replace("-", "").replace("_", "") if "-" in token or "_" in token else token
-    rests = heads.get(joined)
+    rests = heads.get(_joined(token))
     kind = (_OPENS if token[0] in _LETTERS else 0) | (_LETTERS_ONLY if token.isalpha() else 0)
     if rests is not None:
         kind |= _SOFTWARE_HEAD | (_SOFTWARE_NAME if "" in rests else 0)
+    if kind & (_OPENS | _LETTERS_ONLY | _SOFTWARE_NAME) == _OPENS | _LETTERS_ONLY:
+        kind |= _PLAIN_WORD
     if "_" in token and "-" not in token and token not in heads:
         kind |= _NEEDS_CUE
     if token.isdigit():
@@ -339,6 +346,17 @@ def _token_kind(token: str, heads: dict[str, frozenset[str]], kinds: dict[str, i
     return kind
 
 
+def _kind_at(lowered: str, start: int, end: int, heads: dict[str, frozenset[str]], kinds: dict[str, int]) -> int:
+    """The kind of the token at ``start`` (never 0: a token opens with a letter or a digit)."""
+    token = lowered[start:end]
+    return kinds.get(token) or _token_kind(token, heads, kinds)
+
+
+def _joined(token: str) -> str:
+    """A token as software names are listed: "-" and "_" dropped (CX-Programmer: cxprogrammer)."""
+    return token.replace("-", "").replace("_", "") if "-" in token or "_" in token else token
+
+
 def _signal(lowered: str, start: int) -> bool:
     """Whether a token right after ``/`` names a signal (/HWBB1, /S-ON: an input active low), not a model;
     ``A2/B2`` are two names."""
@@ -349,9 +367,7 @@ def _software_end(lowered: str, start: int, end: int, next_end: int | None, name
     """The end of a software name (and its version) that starts with the token at ``start``, or 0: a name of
     the built-in list or the catalog's ``software`` (one token, or two a space apart: GX Works3, TIA Portal), or
     any name right after 软件/software/firmware/固件/版本/package (spec v3: never products)."""
-    key = lowered[start:end]
-    if "-" in key or "_" in key:  # CX-Programmer
-        key = key.replace("-", "").replace("_", "")
+    key = _joined(lowered[start:end])  # CX-Programmer
     if key in names:
         name_end = end
     elif next_end is not None and key + lowered[end + 1 : next_end] in names:
