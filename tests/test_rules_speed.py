@@ -37,7 +37,7 @@ def test_the_gate_rules_out_most_characters() -> None:
 
 
 @pytest.mark.parametrize("text", ["Code 291 (BVC)", "报警 17：过流", "温度 50℃", "转速 3000 rpm", "12:30 故障", "24 V",
-                                  "7次", "2023/05", "17 MG400"])
+                                  "7次", "2023/05", "17 MG400", "3  V", "5 \t min", "报警 7 ", "8\t%", "9 (3 V)"])
 def test_quantity_or_date_matches_the_patterns(text: str) -> None:
     read = Text(text)
     for start, end in read.tokens:

@@ -432,7 +432,9 @@ def _quantity_or_date(lowered: str, end: int, taken: bytearray | None = None) ->
     """What makes the number ending at ``end`` a quantity or a date/time (a unit on its line: 10次, 50%, 24V;
     2023/05, 12:30), or None."""
     following = lowered[end : end + 1]
-    if _UNIT_OPENING is None or following in _UNIT_OPENING:
+    # after a blank the pattern's blanks go on, so the next character opens a match too ("Code 291 (BVC)": none)
+    if _UNIT_OPENING is None or (following in _UNIT_OPENING and (
+            following not in _BLANK or lowered[end + 1 : end + 2] in _UNIT_OPENING)):
         unit = UNIT_AFTER.match(lowered, end)
         if unit and (taken is None or not taken[unit.end() - 1]):  # "17 MG400": the letters are the model's
             return "unit"
@@ -663,6 +665,7 @@ _LISTED = frozenset(_HEADING)
 # Code), by the token as written (its lower case follows from it): most tokens of text recur, so read_mnemonics
 # tests each once. Bounded: cleared when full (only long-running services with endless new tokens fill it).
 _MNEMONIC_TOKENS: dict[str, str] = {}
+_MNEMONIC_LENGTHS = frozenset(range(2, 7))  # MNEMONIC_SHAPE's: 2-4 letters and at most 2 digits
 _NO_MNEMONIC = "no mnemonic"  # the entry of a token of another shape, or written as a word of text (OK, Code, CPU1)
 _LISTABLE = frozenset(("digits", "upper", "lower", "title"))  # the ways of writing that a catalog's listing outranks
 
@@ -694,7 +697,7 @@ def read_mnemonics(
     accepts: frozenset[str] | None  # the written forms the context takes (None: any)
     glossary: list[FaultCode] = []  # abbreviations heading a line ("CE：通讯错误"): codes only beside other codes
     for start, end in tokens:
-        if not 2 <= end - start <= 6:  # the shape's lengths (a token opening with a digit is no shape either)
+        if end - start not in _MNEMONIC_LENGTHS:  # (a token opening with a digit is no shape either)
             continue
         shown = written[start:end]
         shape = _MNEMONIC_TOKENS.get(shown)
