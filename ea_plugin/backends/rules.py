@@ -72,15 +72,10 @@ class RulesBackend:
         q_entities, c_entities, outcome = self.judge_pair(pair)
         reasoning = format_analysis(describe(q_entities), describe(c_entities), outcome.label, outcome.reason)
         extra: dict[str, Any] = {"rule": outcome.rule, "entities": outcome.entities()}
-        return Judgement(
-            outcome.label,
-            score=1.0 if outcome.label == ALIGNED else 0.0,
-            reasoning=reasoning,
-            raw=reasoning,
-            mode=mode,
-            backend=self.name,
-            extra=extra,
-        )
+        score = 1.0 if outcome.label == ALIGNED else 0.0
+        # All fields by position, in Judgement's order (label, score, reasoning, raw, mode, backend, error,
+        # truncated, extra): matching keywords to parameters made up most of building it.
+        return Judgement(outcome.label, score, reasoning, reasoning, mode, self.name, None, False, extra)
 
     def score(self, pairs: list[Pair]) -> list[Judgement]:
         return [self._judgement(pair, "fast") for pair in pairs]

@@ -8,12 +8,18 @@ checks import it from here.
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from ea_plugin.prompts import ALIGNED, UNALIGNED
 from ea_plugin.rules.records import Entities, Entity, FaultCode, Parameter, Product
 
 MATCH, MISMATCH, UNDECIDED = "match", "mismatch", "undecided"
+
+
+# The records made on every judgement are built by tuple.__new__ with every field: a NamedTuple's own __new__ is
+# Python code behind type.__call__ and cost twice as much. Same record, same fields in the same order.
+_record = tuple.__new__
 
 
 class Check(NamedTuple):
@@ -36,13 +42,16 @@ class RuleOutcome(NamedTuple):
     chunk: tuple[Entity, ...] = ()
 
     def entities(self) -> dict[str, list[str]]:
-        return {"question": [e.text for e in self.question], "chunk": [e.text for e in self.chunk]}
+        return {"question": _texts(self.question), "chunk": _texts(self.chunk)}
+
+
+def _texts(entities: tuple[Entity, ...]) -> list[str]:
+    return [entities[0].text] if len(entities) == 1 else [e.text for e in entities]  # mostly one: no loop
 
 
 # -- product rule -------------------------------------------------------------------------------------
-def _product_side(entities: Entities) -> tuple[Product, ...]:
+def _product_side(products: tuple[Product, ...]) -> tuple[Product, ...]:
     """A side naming a model is read by its models only; its brand words add nothing (spec v2)."""
-    products = entities.products
     if len(products) < 2:
         return products  # one product stands for itself, model or brand
     return tuple(p for p in products if not p.is_brand) or products  # no model: all are brands
@@ -145,21 +154,28 @@ def _sure(products: tuple[Product, ...], other: tuple[Product, ...]) -> tuple[Pr
     catalog knows (``preciseflex 400``) is plainly one where the other side writes a model with it
     (``PreciseFlex3400``); elsewhere the reading is unsure and decides nothing, on either side (spec v3, rule 4:
     ``during 50Hz``, ``Troubleshooting N5`` are words of running text before a number, not a series)."""
-    models = [o for o in other if not o.is_brand]
-    # the openings (up to a series word's 24 letters) of the other side's models: linear in both sides
-    openings = {o.model[:i] for o in models for i in range(1, min(len(o.model), 24) + 1)}
-    return tuple(p for p in products if not p.weak or _WORD.match(p.text.lower()).group(0) in openings)  # type: ignore[union-attr]
+    words = [_WORD.match(p.text.lower()).group(0) if p.weak else None for p in products]  # type: ignore[union-attr]
+    if words.count(None) == len(words):  # no weak product: nothing to drop
+        return products
+    # the openings of the other side's models as long as a series word here (up to 24 letters): linear in both
+    # sides (at most 24 lengths)
+    lengths = {len(word) for word in words if word and len(word) <= 24}
+    openings = {o.model[:n] for o in other if not o.is_brand for n in lengths if n <= len(o.model)}
+    return tuple(p for p, word in zip(products, words, strict=True) if word is None or word in openings)
 
 
 _WORD = re.compile(r"[a-z]*")
+_UNDECIDED_BRAND = "品牌与品牌未知的型号无法比较，产品不作判断"
 
 
 def check_products(question: Entities, chunk: Entities) -> Check | None:
+    q_products, c_products = question.products, chunk.products
+    if not (q_products and c_products):  # a side of no product has no side to compare (nor a sure one)
+        return None
     if question.weak or chunk.weak:
-        question, chunk = (Entities(_sure(question.products, chunk.products)),
-                           Entities(_sure(chunk.products, question.products)))
-    q_side = _product_side(question)
-    c_side = _product_side(chunk) if q_side else ()
+        q_products, c_products = _sure(q_products, c_products), _sure(c_products, q_products)
+    q_side = q_products if len(q_products) < 2 else _product_side(q_products)  # one product stands for itself
+    c_side = (c_products if len(c_products) < 2 else _product_side(c_products)) if q_side else ()
     if not c_side:
         return None
     if len(q_side) > _LOOPED_QUESTION:
@@ -169,11 +185,12 @@ def check_products(question: Entities, chunk: Entities) -> Check | None:
     if pair:
         a, b = pair
         how = "品牌与其型号对齐" if a.is_brand or b.is_brand else "主型号相同"
-        return Check("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}")
+        return _record(Check, ("product", MATCH, (a,), (b,), f"产品{a.text}与{b.text}{how}"))
     if undecided:
-        return Check("product", UNDECIDED, q_side, c_side, "品牌与品牌未知的型号无法比较，产品不作判断")
+        return _record(Check, ("product", UNDECIDED, q_side, c_side, _UNDECIDED_BRAND))
     q_text, c_text = "、".join(map(_show_product, q_side)), "、".join(map(_show_product, c_side))
-    return Check("product", MISMATCH, q_side, c_side, f"产品不同：question为{q_text}，chunk为{c_text}（产品实体优先）")
+    reason = f"产品不同：question为{q_text}，chunk为{c_text}（产品实体优先）"
+    return _record(Check, ("product", MISMATCH, q_side, c_side, reason))
 
 
 # -- fault code rule ----------------------------------------------------------------------------------
@@ -185,14 +202,10 @@ def _numbers_relate(fa: str | None, ma: str, fb: str | None, mb: str) -> bool | 
     if fa is None or fb is None or fa == fb:
         if ma == mb:
             return True
-        return None if fa is None and fb is None and _sign_dropped(ma, mb) else False
+        return None if fa is None and fb is None and mb == "-" + ma else False  # the chunk's code signed
     if fa == "HEX" or fb == "HEX":
         return None
     return False
-
-
-def _sign_dropped(question_main: str, chunk_main: str) -> bool:
-    return chunk_main[:1] == "-" and chunk_main[1:] == question_main
 
 
 def faults_relate(a: FaultCode, b: FaultCode) -> bool | None:
@@ -200,14 +213,15 @@ def faults_relate(a: FaultCode, b: FaultCode) -> bool | None:
     HEX against another family decides nothing; F and N (fault and warning) differ. A mnemonic (MN) against
     a mnemonic compares the lower-case names; against a numbered code it decides nothing unless a text pairs
     them (``Code 7 (oH1)``): a paired code counts as either name, mnemonics compared where both sides have one."""
-    if a.family != "MN" and b.family != "MN":
+    a_mn, b_mn = a.family == "MN", b.family == "MN"
+    if not (a_mn or b_mn):
         return _numbers_relate(a.family, a.main, b.family, b.main)
-    mn_a = a.main if a.family == "MN" else (a.pair[1] if a.pair else None)
-    mn_b = b.main if b.family == "MN" else (b.pair[1] if b.pair else None)
+    mn_a = a.main if a_mn else (a.pair[1] if a.pair else None)
+    mn_b = b.main if b_mn else (b.pair[1] if b.pair else None)
     if mn_a is not None and mn_b is not None:
         return mn_a == mn_b
-    num_a = a.pair if a.family == "MN" else (a.family, a.main)
-    num_b = b.pair if b.family == "MN" else (b.family, b.main)
+    num_a = a.pair if a_mn else (a.family, a.main)
+    num_b = b.pair if b_mn else (b.family, b.main)
     if num_a is not None and num_b is not None:
         return _numbers_relate(*num_a, *num_b)
     return None
@@ -293,8 +307,11 @@ def _first_related_faults(
     return None, bool(undecided)
 
 
-def _show_code(code: FaultCode) -> str:
-    return f"{code.text}({code.family or '任意'}族主码{code.main})"
+def _show_codes(codes: tuple[FaultCode, ...]) -> str:
+    return "、".join([f"{code.text}({code.family or '任意'}族主码{code.main})" for code in codes])  # one frame
+
+
+_FAMILY = attrgetter("family")
 
 
 _UNDECIDED_HEX = "HEX值与其他族的故障码无法比较，故障码不作判断"
@@ -314,12 +331,14 @@ def check_faults(question: Entities, chunk: Entities) -> Check | None:
             how = "为同一故障（文中配对的两个名称）"
         else:
             how = "族相同、主码相同" if a.family != "MN" else "助记码相同"
-        return Check("fault", MATCH, (a,), (b,), f"故障码{_show_code(a)}与{_show_code(b)}{how}")
+        return _record(Check, ("fault", MATCH, (a,), (b,), f"故障码{_show_codes((a,))}与{_show_codes((b,))}{how}"))
     if undecided:
-        mnemonic = any(f.family == "MN" for f in question.faults + chunk.faults)
-        return Check("fault", UNDECIDED, question.faults, chunk.faults, _UNDECIDED_MN if mnemonic else _UNDECIDED_HEX)
-    q_text, c_text = "、".join(map(_show_code, question.faults)), "、".join(map(_show_code, chunk.faults))
-    return Check("fault", MISMATCH, question.faults, chunk.faults, f"故障码不同：question为{q_text}，chunk为{c_text}")
+        mnemonic = "MN" in map(_FAMILY, question.faults) or "MN" in map(_FAMILY, chunk.faults)
+        reason = _UNDECIDED_MN if mnemonic else _UNDECIDED_HEX
+        return _record(Check, ("fault", UNDECIDED, question.faults, chunk.faults, reason))
+    q_text, c_text = _show_codes(question.faults), _show_codes(chunk.faults)
+    reason = f"故障码不同：question为{q_text}，chunk为{c_text}"
+    return _record(Check, ("fault", MISMATCH, question.faults, chunk.faults, reason))
 
 
 # -- parameter rule -----------------------------------------------------------------------------------
@@ -334,11 +353,12 @@ def check_parameters(question: Entities, chunk: Entities) -> Check | None:
     else:
         pair = next(((a, b) for a in question.parameters for b in chunk.parameters if a.number == b.number), None)
     if pair:
-        return Check("parameter", MATCH, pair[:1], pair[1:], f"参数编号{pair[0].text}与{pair[1].text}相同")
+        reason = f"参数编号{pair[0].text}与{pair[1].text}相同"
+        return _record(Check, ("parameter", MATCH, pair[:1], pair[1:], reason))
     q_text = "、".join(p.text for p in question.parameters)
     c_text = "、".join(p.text for p in chunk.parameters)
-    return Check("parameter", MISMATCH, question.parameters, chunk.parameters,
-                 f"参数编号不同：question为{q_text}，chunk为{c_text}")
+    reason = f"参数编号不同：question为{q_text}，chunk为{c_text}"
+    return _record(Check, ("parameter", MISMATCH, question.parameters, chunk.parameters, reason))
 
 
 _CHECKS = (check_products, check_faults, check_parameters)  # spec v2's order
@@ -352,22 +372,24 @@ def apply_rules(question: Entities, chunk: Entities) -> RuleOutcome:
         return _NO_QUESTION_ENTITY
     if chunk.empty:
         return _NO_CHUNK_ENTITY
-    checks = []
+    matched: list[Check] = []  # in the rules' order
+    notes: list[str] = []  # the undecided rules' reasons
     for rule in _CHECKS:
         check = rule(question, chunk)
         if check is None:
             continue
-        if check.outcome == MISMATCH:  # the first mismatch decides: the later rules need not run
-            return RuleOutcome(UNALIGNED, check.reason, check.rule, check.question, check.chunk)
-        checks.append(check)
-    matched = [c for c in checks if c.outcome == MATCH]
-    notes = [c.reason for c in checks if c.outcome == UNDECIDED]
+        if check.outcome == MATCH:
+            matched.append(check)
+        elif check.outcome == MISMATCH:  # the first mismatch decides: the later rules need not run
+            return _record(RuleOutcome, (UNALIGNED, check.reason, check.rule, check.question, check.chunk))
+        else:
+            notes.append(check.reason)
     if len(matched) == 1 and not notes:  # the common case: one rule matched, nothing to join
         (check,) = matched
-        return RuleOutcome(ALIGNED, check.reason, check.rule, check.question, check.chunk)
+        return _record(RuleOutcome, (ALIGNED, check.reason, check.rule, check.question, check.chunk))
     if matched:
         return RuleOutcome(ALIGNED, "，".join([c.reason for c in matched] + notes), matched[0].rule,
-                            sum((c.question for c in matched), ()), sum((c.chunk for c in matched), ()))
+                           sum((c.question for c in matched), ()), sum((c.chunk for c in matched), ()))
     if notes:
         return RuleOutcome(ALIGNED, "，".join(notes) + "，默认对齐", "default")
     return _NO_CHUNK_ENTITY

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import MISSING, asdict, dataclass, fields
+from operator import attrgetter
 from typing import Any, TypeVar
 
 _T = TypeVar("_T", bound=type)
@@ -18,6 +19,10 @@ def _direct_init(cls: _T) -> _T:
         params.append(f.name if f.default is MISSING else f"{f.name}={f.default!r}")
     namespace: dict[str, Any] = {f"_set_{n}": getattr(cls, n).__set__ for n in names}
     body = "".join(f"\n    _set_{n}(self, {n})" for n in names)
+    # a base's slots that are no fields (Entities' description) start as None
+    room = [n for base in cls.__mro__[1:] for n in getattr(base, "__slots__", ()) if n not in names]
+    namespace.update({f"_set_{n}": getattr(cls, n).__set__ for n in room})
+    body += "".join(f"\n    _set_{n}(self, None)" for n in room)
     exec(f"def __init__(self, {', '.join(params)}):{body}", namespace)  # noqa: S102
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
@@ -91,9 +96,20 @@ class Parameter(Entity):
         return self.number
 
 
+class _Described:
+    """Room for an Entities' description, written once by ``describe`` (Entities are immutable). A slot, not a
+    field: not compared, hashed, shown nor pickled; None until described."""
+
+    __slots__ = ("_description",)
+    _description: str | None
+
+
+_set_description = vars(_Described)["_description"].__set__  # the slot itself: past the frozen __setattr__
+
+
 @_direct_init
 @dataclass(frozen=True, slots=True)  # slots: a third of the memory, one object for the collector
-class Entities:
+class Entities(_Described):
     products: tuple[Product, ...] = ()
     faults: tuple[FaultCode, ...] = ()
     parameters: tuple[Parameter, ...] = ()
@@ -105,7 +121,10 @@ class Entities:
     @property
     def weak(self) -> bool:
         """Whether a product was read weak (a lower/title-case series word: decides only beside the same word)."""
-        return any(p.weak for p in self.products)
+        for product in self.products:  # a loop, not any(): no generator for the usual one or two products
+            if product.weak:
+                return True
+        return False
 
     @property
     def models(self) -> tuple[Product, ...]:
@@ -121,13 +140,30 @@ class Entities:
 
 def describe(entities: Entities) -> str:
     """The entity list in the teacher's wording: ``产品信息-sv660n, 故障码信息-e100``."""
-    parts: list[str] = []
-    for prefix, group in zip(_PREFIXES, (entities.products, entities.faults, entities.parameters), strict=True):
-        if len(group) == 1:  # the common case: no repeats to drop
-            parts.append(prefix + group[0].text)
-        elif group:
-            parts += [prefix + text for text in dict.fromkeys([e.text for e in group])]
-    return ", ".join(parts) if parts else "无"
+    try:
+        text = entities._description
+    except AttributeError:  # copied or unpickled (the slot is no field): described afresh
+        text = None
+    if text is not None:  # described before: a question is described for each of its chunks
+        return text
+    parts: list[str] = []  # by type, in this order; a type with no entity is left out
+    if entities.products:
+        parts.append(_listed(_PRODUCT_PREFIX, entities.products))
+    if entities.faults:
+        parts.append(_listed(_FAULT_PREFIX, entities.faults))
+    if entities.parameters:
+        parts.append(_listed(_OTHER_PREFIX, entities.parameters))
+    text = ", ".join(parts) if parts else "无"
+    _set_description(entities, text)
+    return text
 
 
-_PREFIXES = (f"{PRODUCT_TYPE}-", f"{FAULT_TYPE}-", f"{OTHER_TYPE}-")
+def _listed(prefix: str, group: tuple[Entity, ...]) -> str:
+    """``group``'s texts, each after ``prefix``, repeats dropped: ``产品信息-a, 产品信息-b``."""
+    if len(group) == 1:  # the common case: no repeats to drop
+        return prefix + group[0].text
+    return prefix + (", " + prefix).join(dict.fromkeys(map(_TEXT, group)))  # one join: no list per text
+
+
+_PRODUCT_PREFIX, _FAULT_PREFIX, _OTHER_PREFIX = f"{PRODUCT_TYPE}-", f"{FAULT_TYPE}-", f"{OTHER_TYPE}-"
+_TEXT = attrgetter("text")
