@@ -146,6 +146,9 @@ class AliasHit(NamedTuple):
     context: bool = False
 
 
+_new_hit = tuple.__new__  # an AliasHit of its five fields, without the Python-level __new__ of a NamedTuple
+
+
 @dataclass(eq=False)  # compared and hashed by identity: readings are cached per catalog
 class Catalog:
     brands: dict[str, Brand] = field(default_factory=dict)
@@ -159,9 +162,17 @@ class Catalog:
 
     # -- lookups -----------------------------------------------------------------------------------
     def find_aliases(self, lowered: str) -> list[AliasHit]:
-        """Every alias in ``lowered`` (NFKC'd, lower-cased text) that stands as a word of its own."""
-        return [AliasHit(start, end, kind, ident, context)
-                for start, end, (_, kind, ident, context, _, _) in _whole_words(self._automaton, lowered)]
+        """Every alias in ``lowered`` (NFKC'd, lower-cased text) that stands as a word of its own (as
+        ``_whole_words`` reads them, written out here: this runs once for every text read)."""
+        hits = []
+        last = len(lowered) - 1
+        for end_index, (length, kind, ident, context, word_first, word_last) in self._automaton.iter(lowered):
+            start = end_index - length + 1
+            if ((word_first and start > 0 and lowered[start - 1] in _WORD_CHARS)
+                    or (word_last and end_index < last and lowered[end_index + 1] in _WORD_CHARS)):
+                continue
+            hits.append(_new_hit(AliasHit, (start, end_index + 1, kind, ident, context)))
+        return hits
 
     def lookup_model(self, normal: str, main: str = "", context: bool = False) -> Series | None:
         """The series of a model: its normal form or main model is an alias, or its normal form starts with
