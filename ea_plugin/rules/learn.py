@@ -635,7 +635,12 @@ class _Learner:
                 continue  # already read as a model of some series
             entry = by_id.get(series.id)
             if entry is None:
-                entry = {"id": series.id}
+                # a series left out (or a known one with nothing learned): the alias needs the series' support
+                where = self.support.get(series.id, [])
+                if len(where) < self.min_support:
+                    continue
+                entry = {"id": series.id, "support": len(where),
+                         "pages": [self.pages[i].id for i in where[:MAX_PAGE_IDS]]}
                 series_out.append(entry)
                 by_id[series.id] = entry
             aliases = entry.setdefault("aliases", [])
