@@ -442,6 +442,19 @@ def test_marks_and_device_classes_without_a_code_or_cue_are_never_codes(text):
 
 
 @pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("CE ： CE \n mark | CE", []),  # hypothesis found it: "mark" is an English word, so CE stood in no column
+        ("link  连接\nmark  标记", []),  # a glossary of lower-case words is no table of codes
+        ("ov   过电压\noc   过电流", ["ov", "oc"]),  # lower-case panel codes in a column still are
+        ("CE   通讯错误\nov   过电压", ["CE", "ov"]),  # and an abbreviation beside them
+    ],
+)
+def test_a_lower_case_english_word_opens_no_code_row(text, codes):
+    assert [f.text for f in extract_entities(text).faults] == codes
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("CR 5报警112", ["P:cr5", "F:*/112"]),  # a spaced model's digit is never a code

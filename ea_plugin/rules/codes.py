@@ -590,6 +590,8 @@ def _code_shaped(text: Text, start: int, end: int, catalog: Catalog) -> int:
     if cell[0].isalpha():  # a signed number opens with "-" or a digit
         if MNEMONIC_SHAPE.fullmatch(cell):
             written_as = _mnemonic_written(text.written[start:end], cell, catalog)
+            if written_as == "lower" and cell in ENGLISH_SHORT:
+                return 0  # "mark | CE", "card: ...": an English word written as words are opens no code row
             return _ABBREVIATION if written_as == _ABBREVIATED else _CODE if written_as in _PLAIN else 0
     elif _SIGNED_NUMBER.fullmatch(cell):
         return _CODE
