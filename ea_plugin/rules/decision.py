@@ -174,8 +174,8 @@ def check_products(question: Entities, chunk: Entities) -> Check | None:
         return None
     if question.weak or chunk.weak:
         q_products, c_products = _sure(q_products, c_products), _sure(c_products, q_products)
-    q_side = q_products if len(q_products) < 2 else _product_side(q_products)  # one product stands for itself
-    c_side = (c_products if len(c_products) < 2 else _product_side(c_products)) if q_side else ()
+    q_side = _product_side(q_products)
+    c_side = _product_side(c_products) if q_side else ()
     if not c_side:
         return None
     if len(q_side) > _LOOPED_QUESTION:
