@@ -111,7 +111,8 @@ def test_transformers_defaults_and_named_dtypes_are_valid_options():
         TransformersOptions(NO_MODEL, dtype=dtype, device="cpu", forward_batch_size=8, max_batch_tokens=None)
 
 
-@pytest.mark.parametrize(("option", "value"), [("catalog", 5), ("catalog", [3]), ("catalog", b"catalog.yaml")])
+@pytest.mark.parametrize(("option", "value"), [("catalog", 5), ("catalog", [3]), ("catalog", b"catalog.yaml"),
+                                                 ("pause_gc", "yes"), ("pause_gc", 1)])
 def test_a_bad_rules_option_fails_at_construction_naming_it(option, value):
     with pytest.raises(OptionError, match=rf"^{option} must ") as info:
         RulesBackend(**{option: value})
