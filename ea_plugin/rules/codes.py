@@ -143,19 +143,19 @@ _NO_CELLS: frozenset[int] = frozenset()
 
 def read_token_codes(
     text: Text, catalog: Catalog, hits: list[AliasHit]
-) -> tuple[list[Parameter], list[FaultCode], list[tuple[int, int]], list[tuple[int, int]]]:
+) -> tuple[list[Parameter], list[FaultCode], list[tuple[int, int]], list[tuple[int, int, str]]]:
     """Parameters and codes written with a family prefix (catalog code forms first), in one pass over the
     tokens: a token is read as a parameter first, else as a code. Their spans are taken; returns them and
-    the tokens left free, in order, as two lists: those opening with a letter (for the product and mnemonic
-    passes) and those a bare code may be (a digit first, or ``a710``: read_bare_codes), so that no later pass
-    looks at tokens it cannot read (most of a chunk's tokens are words). ``hits``: the catalog's aliases in
-    the text; a code-shaped token inside a longer series alias is that model's (``MicroFlex e190``), as one
-    before a product word is (``E700系列``)."""
+    the tokens left free, in order, as two lists: the spans of those opening with a letter (for the product and
+    mnemonic passes) and those a bare code may be (a digit first, or ``a710``: read_bare_codes), with the token
+    (sliced once here), so that no later pass looks at tokens it cannot read (most of a chunk's tokens are
+    words). ``hits``: the catalog's aliases in the text; a code-shaped token inside a longer series alias is
+    that model's (``MicroFlex e190``), as one before a product word is (``E700系列``)."""
     lowered, written = text.lowered, text.written
     params: list[Parameter] = []
     faults: list[FaultCode] = []
     words: list[tuple[int, int]] = []
-    numbers: list[tuple[int, int]] = []
+    numbers: list[tuple[int, int, str]] = []
     kinds = _TOKEN_KINDS
     tokens = iter(text.tokens)
     for span in tokens:
@@ -168,7 +168,7 @@ def read_token_codes(
             words.append(span)
             continue
         if kind == _DIGITS:
-            numbers.append(span)
+            numbers.append((start, end, token))
             continue
         if kind == _SPACED:
             code = _spaced_code(text, catalog, start, end) if lowered[end : end + 1] == " " else None
@@ -223,14 +223,14 @@ def _token_kind(token: str) -> int:
 
 
 def _leave_free(span: tuple[int, int], token: str, words: list[tuple[int, int]],
-                numbers: list[tuple[int, int]]) -> None:
+                numbers: list[tuple[int, int, str]]) -> None:
     """Put a token of letters and digits that is no code on the free lists of the passes that may read it."""
     if token[0].isdigit():
-        numbers.append(span)
+        numbers.append((span[0], span[1], token))
         return
     words.append(span)
     if token[0] == "a" and len(token) == 4:  # a710: an A-family code after a cue
-        numbers.append(span)
+        numbers.append((span[0], span[1], token))
 
 
 def _spaced_code(text: Text, catalog: Catalog, start: int, end: int) -> FaultCode | None:
@@ -454,21 +454,21 @@ def _number_before_colon(lowered: str, colon: int) -> bool:
 
 
 def read_bare_codes(
-    text: Text, tokens: list[tuple[int, int]], cells: frozenset[int] = _NO_CELLS
+    text: Text, tokens: list[tuple[int, int, str]], cells: frozenset[int] = _NO_CELLS
 ) -> tuple[list[FaultCode], list[Parameter]]:
     """Numbers used as codes: next to a cue, or opening a row ``6019: 过流`` (spec v2); A710 after a cue; and
     numbers after a parameter cue (``参数2010``, ``PNU 2010``: spec v3), which are parameter numbers, and the
     first cells of a table's rows (``cells``: table_cells). ``tokens``: those the earlier passes left free (a
-    product read since may still cover one)."""
+    product read since may still cover one), each as its span and the token."""
     lowered, written, taken = text.lowered, text.written, text.taken
     found: list[FaultCode] = []
     params: list[Parameter] = []
     reversed_text, length = "", len(lowered)
-    for start, end in tokens:
+    for start, end, token in tokens:
         try:  # 21, 21.1, a710; no other token reads as a number
-            number = _number_reading(lowered[start:end])
+            number = _number_reading(token)
         except TooLong:  # a long token is read afresh
-            number = _read_number(lowered[start:end])
+            number = _read_number(token)
         if number is None or (taken is not None and taken.find(1, start, end) != -1):  # read as a product
             continue
         family, main, sub = number
