@@ -664,25 +664,26 @@ _LISTED = frozenset(_HEADING)
 
 
 # Whether a written token may be a mnemonic at all (its shape, and no word written in a word's case: the, OK,
-# Code), by the token as written (its lower case follows from it): most tokens of text recur, so read_mnemonics
-# tests each once. Bounded: cleared when full (only long-running services with endless new tokens fill it).
-_MNEMONIC_TOKENS: dict[str, str] = {}
-_MNEMONIC_LENGTHS = frozenset(range(2, 7))  # MNEMONIC_SHAPE's: 2-4 letters and at most 2 digits
-_NO_MNEMONIC = "no mnemonic"  # the entry of a token of another shape, or written as a word of text (OK, Code, CPU1)
+# Code), by the token as written: most tokens of text recur, so read_mnemonics tests each once. An entry holds
+# how the token is written and its lower case (the token of the lowered text, kept: no second slice of the text).
+# Bounded: cleared when full (only long-running services with endless new tokens fill it).
+_MNEMONIC_TOKENS: dict[str, tuple[str, str]] = {}
+_DIGIT_CHARS = frozenset("0123456789")
+_NO_MNEMONIC = ("no mnemonic", "")  # the entry of a token of another shape, or written as a word of text (OK, CPU1)
 _LISTABLE = frozenset(("digits", "upper", "lower", "title"))  # the ways of writing that a catalog's listing outranks
 
 
-def _mnemonic_token(shown: str, token: str) -> str:
+def _mnemonic_token(shown: str, token: str) -> tuple[str, str]:
     """``_MNEMONIC_TOKENS``' entry for ``shown`` (``token``: its lower case), computed and kept: how it is written
-    (_mnemonic_written without the catalog's listing), or _NO_MNEMONIC."""
+    (_mnemonic_written without the catalog's listing) and ``token``, or _NO_MNEMONIC."""
     shaped = MNEMONIC_SHAPE.fullmatch(token) is not None and not (
         token in MNEMONIC_NEVER and token not in PANEL_ABBREVIATIONS
         and shown in (token, token.upper(), token.capitalize()))
     shape = _written_shape(shown, token) if shaped else None
     if len(_MNEMONIC_TOKENS) >= 16384:
         _MNEMONIC_TOKENS.clear()
-    _MNEMONIC_TOKENS[shown] = _NO_MNEMONIC if shape is None else shape
-    return _MNEMONIC_TOKENS[shown]
+    entry = _MNEMONIC_TOKENS[shown] = _NO_MNEMONIC if shape is None else (shape, token)
+    return entry
 
 
 def read_mnemonics(
@@ -699,15 +700,21 @@ def read_mnemonics(
     accepts: frozenset[str] | None  # the written forms the context takes (None: any)
     glossary: list[FaultCode] = []  # abbreviations heading a line ("CE：通讯错误"): codes only beside other codes
     for start, end in tokens:
-        if end - start not in _MNEMONIC_LENGTHS:  # (a token opening with a digit is no shape either)
+        # MNEMONIC_SHAPE's length is 2-6, 2-4 letters and at most 2 digits: a token of 5 or 6 ends in a digit
+        # (a look at one character skips most words of text without a slice)
+        length = end - start
+        if length > 4:
+            if length > 6 or lowered[end - 1] not in _DIGIT_CHARS:
+                continue
+        elif length < 2:
             continue
         shown = written[start:end]
-        shape = _MNEMONIC_TOKENS.get(shown)
-        if shape is None:
-            shape = _mnemonic_token(shown, lowered[start:end])
-        if shape is _NO_MNEMONIC or (taken is not None and taken.find(1, start, end) != -1):
+        entry = _MNEMONIC_TOKENS.get(shown)
+        if entry is None:
+            entry = _mnemonic_token(shown, lowered[start:end])
+        if entry is _NO_MNEMONIC or (taken is not None and taken.find(1, start, end) != -1):
             continue
-        token = lowered[start:end]
+        shape, token = entry
         written_as = "listed" if listed and shape in _LISTABLE and token in listed else shape
         if start and lowered[start - 1] == "(" and lowered[end : end + 1] == ")":
             if ends is None:
