@@ -183,16 +183,18 @@ def read_token_codes(
             reading = _token_reading(token, catalog)
         except TooLong:  # a long token is read afresh
             reading = _read_token(token, catalog)
-        if reading is None:
-            _leave_free(span, token, words, numbers)
+        if reading is None or (len(reading) == 6 and reading[5] and (
+                _PRODUCT_WORD_NEXT.match(lowered, start + reading[0])
+                or (hits and _inside_alias(hits, start, end, catalog)))):
+            # no code, or one naming a product ("E700系列", "MicroFlex e190"): free for the passes that may read it
+            if kind != _FREE_NUMBER:
+                words.append(span)
+            if kind != _FREE_WORD:
+                numbers.append((start, end, token))
             continue
         length, why, number = reading[:3]
         if len(reading) == 3:
             params.append(Parameter(written[start : start + length], (start, start + length), why, number))
-        elif reading[5] and (_PRODUCT_WORD_NEXT.match(lowered, start + length)
-                             or (hits and _inside_alias(hits, start, end, catalog))):
-            _leave_free(span, token, words, numbers)  # "E700系列", "MicroFlex e190" name a product
-            continue
         else:
             faults.append(FaultCode(written[start : start + length], (start, start + length), why, *reading[2:5]))
         text.take(start, start + length)
@@ -202,9 +204,11 @@ def read_token_codes(
 # How read_token_codes routes a token, by the token (most are words, and the same recur in every chunk): a word, a
 # number (read later), a family word that may stand one space before its number (AL 127), or one to read as a code.
 # Codes have a letter prefix and a digit; a letter-only token can only be a Yaskawa parameter written in hex letters
-# (Un + def: "undef"). Bounded: cleared when full, and no token longer than CACHED_TOKEN is kept.
+# (Un + def: "undef"). A token read as no code is left free by its kind too: a digit first for read_bare_codes only
+# (_FREE_NUMBER), a letter first for the word passes (_FREE_WORD), and a710 for both (an A-family code after a cue:
+# _FREE_BOTH). Bounded: cleared when full, and no token longer than CACHED_TOKEN is kept.
 _TOKEN_KINDS: dict[str, int] = {}
-_WORD, _DIGITS, _SPACED, _CODE_SHAPED = range(4)
+_WORD, _DIGITS, _SPACED, _FREE_WORD, _FREE_NUMBER, _FREE_BOTH = range(6)
 
 
 def _token_kind(token: str) -> int:
@@ -213,24 +217,15 @@ def _token_kind(token: str) -> int:
         kind = _DIGITS
     elif token.isalpha() and (len(token) != 5 or token[:2] not in _YASKAWA):
         kind = _SPACED if token in _SPACED_FAMILY else _WORD
+    elif token[0].isdigit():
+        kind = _FREE_NUMBER
     else:
-        kind = _CODE_SHAPED
+        kind = _FREE_BOTH if token[0] == "a" and len(token) == 4 else _FREE_WORD
     if len(token) <= CACHED_TOKEN:
         if len(_TOKEN_KINDS) >= 16384:
             _TOKEN_KINDS.clear()
         _TOKEN_KINDS[token] = kind
     return kind
-
-
-def _leave_free(span: tuple[int, int], token: str, words: list[tuple[int, int]],
-                numbers: list[tuple[int, int, str]]) -> None:
-    """Put a token of letters and digits that is no code on the free lists of the passes that may read it."""
-    if token[0].isdigit():
-        numbers.append((span[0], span[1], token))
-        return
-    words.append(span)
-    if token[0] == "a" and len(token) == 4:  # a710: an A-family code after a cue
-        numbers.append((span[0], span[1], token))
 
 
 def _spaced_code(text: Text, catalog: Catalog, start: int, end: int) -> FaultCode | None:
