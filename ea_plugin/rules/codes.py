@@ -466,7 +466,7 @@ def read_bare_codes(
             number = _read_number(token)
         if number is None or (taken is not None and taken.find(1, start, end) != -1):  # read as a product
             continue
-        family, main, sub = number
+        family, main, sub = number  # a number of no family is written as its token (digits and "." have no case)
         if family is None and start not in cells:
             # most numbers: no parameter cue, sign or filler before them, so one look at the reversed text reads
             # the cue; the others are read below
@@ -486,7 +486,7 @@ def read_bare_codes(
                     if uncued is None:
                         continue
                     read_as = f"bare number {uncued}"
-                found.append(FaultCode(written[start:end], (start, end), read_as, None, main, sub))
+                found.append(FaultCode(token, (start, end), read_as, None, main, sub))
                 continue
         if family is None:
             cue = None
@@ -496,7 +496,7 @@ def read_bare_codes(
             if before and lowered.endswith(_PARAMETER_CUE_ENDS, 0, before):
                 cue = _PARAMETER_CUE.search(lowered, max(0, start - _CUE_WINDOW), start)
             if cue and _quantity_or_date(lowered, end, taken) is None:
-                params.append(Parameter(written[start:end], (start, end),
+                params.append(Parameter(token, (start, end),
                                         f"parameter number after cue {cue.group('cue')!r}", main))
                 continue
             if start and lowered[start - 1] in _MINUS:  # a sign only where no word or number joins it
@@ -512,7 +512,7 @@ def read_bare_codes(
         if why is None:
             continue
         if family is None:
-            found.append(FaultCode(written[start:end], (start, end), f"bare number {why}", None, main, sub))
+            found.append(FaultCode(token, (start, end), f"bare number {why}", None, main, sub))
         elif why.startswith("after cue"):
             found.append(FaultCode(written[start:end], (start, end), f"A family {why}", family, main))
     return found, params
