@@ -93,10 +93,14 @@ INDEX_NOUNS = ("关节", "轴", "通道", "端口", "节点", "电机", "模块"
 # motor No. 1), as 第 before it does.
 _ORDINAL_NOUNS = ("轴", "軸", "电机", "電機", "关节", "關節", "站", "槽", "机", "機", "模块", "模組", "通道", "端口",
                   "节点", "節點", "泵")
+# Latin letters beyond ASCII (ü, é, ß, ø, ă, ệ), as a regex class's ranges: a word of German, French or Vietnamese
+# goes on through them ("5 Wärme" is no 5 W; "überprüfen" is one word, not the tokens "berpr" and "fen").
+LATIN_BEYOND_ASCII = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
 # The units and measure words that make a number a quantity (24V, 50hz, 10次), the one list of them.
 _UNIT = (
     r"(?:[%‰°℃Ω]|(?:[kmμu]?(?:vdc|vac|v|a|w|hz|s|m|g|b|va|ohm)|mm|cm|nm|n·m|rpm|r/min|kg|[kmg]?bits?|bytes?|"
-    r"kb|mb|[kmg]?bps|baud|h|min|secs?|seconds?|minutes?|hours?|times|ppr|pulses?|degrees?|db)(?![a-z])"
+    r"kb|mb|[kmg]?bps|baud|h|min|secs?|seconds?|minutes?|hours?|times|ppr|pulses?|degrees?|db)"
+    rf"(?![a-z{LATIN_BEYOND_ASCII}])"
     r"|[次个种台根条项行页章节轴路位倍度转圈年月日天秒分时周帧组把只件处段层级遍毫微伏安瓦赫米千万亿"
     r"個種臺條項頁節軸轉時幀組處層級萬億]|小[时時]|[号號#](?:" + "|".join(_ORDINAL_NOUNS) + "))"
 )
