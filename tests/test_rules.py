@@ -95,6 +95,7 @@ def test_fault_code_family_main_code_and_sub_code(text, family, main, sub):
         ("故障32（过流）", "32", None),
         ("出现21.1", "21", "1"),
         ("6019：过流", "6019", None),
+        ("6019 :\n过流", "6019", None),  # the colon on the number's line, the description after a break
         ("21号故障", "21", None),
         ("代码：15", "15", None),
         ("Error 21", "21", None),

@@ -224,6 +224,8 @@ def test_the_first_cells_of_a_tables_rows_are_codes(text, expected):
         "P0-01  控制方式\nP0-02  命令源",  # parameters, not codes
         "OK    正常\nON    运行",  # words of running text
         "| Ramp | 斜坡时间 |\n| Jerk | 加加速度 |",  # capitalised words head a parameter table
+        # a row's colon is on its number's line: reStructuredText options are no rows ("120⏎:header-rows: 1")
+        ".. list-table:: XE2 faults\n   :widths: 30 70 70 120\n   :header-rows: 1\n",
     ],
 )
 def test_lines_that_make_no_table_of_codes(text):

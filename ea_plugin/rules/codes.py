@@ -124,7 +124,7 @@ _BEFORE_NUMBER = re.compile(
 # "bare number after cue 'X'" by the reversed cue X (bounded: cleared when full)
 _AFTER_CUE: dict[str, str] = {}
 _CUE_AFTER = re.compile(r"\s*(?P<cue>[号號]?(?:" + "|".join(CUES_AFTER) + "))")
-_ROW_AFTER = re.compile(r"\s*:(?=\s*[^\d\s:/])")  # "6019: 过流", not "12:30" or "1: 2"
+_ROW_AFTER = re.compile(r"[ \t]*:(?=\s*[^\d\s:/])")  # "6019: 过流", not "12:30" or "1: 2"; on the number's line
 _ROW_START = set("\n。；;|,、)]】 \t\r")
 _NOT_BEFORE_AFTER_CUE = set("abcdefghijklmnopqrstuvwxyz0123456789.-_/")
 _DATE_OR_TIME_AFTER = re.compile(r"[\-/:]\d|#[0-9a-f]")  # 2023-05, 12:30; 16#2310 (IEC radix: the base)
