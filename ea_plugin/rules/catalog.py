@@ -246,6 +246,7 @@ class Catalog:
         self._model_aliases: dict[str, str] = {}  # normal form -> series id (aliases read anywhere)
         self._all_aliases: dict[str, str] = {}  # the same with context aliases
         seen: dict[str, str] = {}  # alias key -> owner, to report clashes
+        values: dict[str, tuple[int, str, str, bool, bool, bool]] = {}  # alias key -> its value (the last added)
 
         def add(alias: str, kind: str, ident: str, context: bool, where: str) -> None:
             for key in _alias_keys(alias):
@@ -254,7 +255,7 @@ class Catalog:
                     raise CatalogError(f"{where}: alias {_shown(alias)} is already an alias of {seen[key]}")
                 seen[key] = owner
                 # with whether its first and last characters are ASCII letters or digits (find_aliases' edges)
-                automaton.add_word(key, (len(key), kind, ident, context, key[0] in _WORD_CHARS, key[-1] in _WORD_CHARS))
+                values[key] = (len(key), kind, ident, context, key[0] in _WORD_CHARS, key[-1] in _WORD_CHARS)
 
         for brand in self.brands.values():
             for alias in brand.aliases:
@@ -276,6 +277,8 @@ class Catalog:
                 self._order_ids[group] = series.id
                 patterns.append(f"(?P<{group}>(?:{pattern}))")
             forms.extend(series.codes)
+        for key in sorted(values, key=_scan_order):
+            automaton.add_word(key, values[key])
         if len(automaton) == 0:
             automaton.add_word("\x00", (1, "brand", "", False, False, False))  # an empty automaton cannot be searched
         automaton.make_automaton()
@@ -323,6 +326,13 @@ def _alias_keys(alias: str) -> set[str]:
 
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+# The automaton tries a node's next characters one by one, in the order they were added: keys are added with the
+# characters most frequent in text first (English letters by frequency, then digits), so that most steps stop early.
+_FREQUENT = {c: i for i, c in enumerate("etaoinsrlcdumphgfbvywkxqjz0123456789")}
+
+
+def _scan_order(key: str) -> list[int]:
+    return [_FREQUENT.get(c, len(_FREQUENT) + ord(c)) for c in key]
 
 
 def _whole_words(automaton: ahocorasick.Automaton, lowered: str) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
