@@ -168,7 +168,8 @@ class Catalog:
         last = len(lowered) - 1
         for end_index, (length, kind, ident, context, word_first, word_last) in self._automaton.iter(lowered):
             start = end_index - length + 1
-            if ((word_first and start > 0 and lowered[start - 1] in _WORD_CHARS)
+            if (kind is None  # a stop (_STOPS), never in an NFKC'd text
+                    or (word_first and start > 0 and lowered[start - 1] in _WORD_CHARS)
                     or (word_last and end_index < last and lowered[end_index + 1] in _WORD_CHARS)):
                 continue
             hits.append(_new_hit(AliasHit, (start, end_index + 1, kind, ident, context)))
@@ -277,10 +278,9 @@ class Catalog:
                 self._order_ids[group] = series.id
                 patterns.append(f"(?P<{group}>(?:{pattern}))")
             forms.extend(series.codes)
-        for key in sorted(values, key=_scan_order):
-            automaton.add_word(key, values[key])
-        if len(automaton) == 0:
-            automaton.add_word("\x00", (1, "brand", "", False, False, False))  # an empty automaton cannot be searched
+        # (with the stops, never empty: an empty automaton cannot be searched)
+        for key in sorted(values.keys() | _STOPS, key=_scan_order):
+            automaton.add_word(key, values.get(key, _STOP))
         automaton.make_automaton()
         self._automaton = automaton
         self._longest_normal = max(map(len, self._all_aliases), default=0)  # of the aliases' normal forms
@@ -327,8 +327,15 @@ def _alias_keys(alias: str) -> set[str]:
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 # The automaton tries a node's next characters one by one, in the order they were added: keys are added with the
-# characters most frequent in text first (English letters by frequency, then digits), so that most steps stop early.
-_FREQUENT = {c: i for i, c in enumerate("etaoinsrlcdumphgfbvywkxqjz0123456789")}
+# characters most frequent in text first (a blank, English letters by frequency, digits, line ends, punctuation),
+# so that most steps stop early.
+_FREQUENT = {c: i for i, c in enumerate(" etaoinsrlcdumphgfbvywkxqjz0123456789\n:,.()-/")}
+# A character that starts no key is looked for among all of the root's next characters: blanks and punctuation
+# (a good part of any text) start keys of their own that no text holds (a fullwidth letter: NFKC makes it
+# ASCII), so that they are found among the first; find_aliases skips such a key (kind None) where a text not
+# NFKC'd holds it.
+_STOPS = frozenset(c + "\uff21" for c in " \n:,.()-/")
+_STOP = (2, None, "", False, False, False)
 
 
 def _scan_order(key: str) -> list[int]:
