@@ -451,7 +451,8 @@ def read_candidate(c: Candidate, text: Text, catalog: Catalog) -> Product | None
     except TooLong:  # a long token is read afresh
         reading = _read_model(shown, how, why, series_id, catalog)
     if reading is None:
-        if how == "model" and _heads_text(text.lowered, start, end):
+        # a title's model is the text's first token (only blanks and heading marks before it)
+        if how == "model" and start == text.tokens[0][0] and _heads_text(text.lowered, start, end):
             token = text.lowered[start:end]
             return Product(shown, (start, end), "one letter and digits heading the text (a title's model)",
                            product_normal(token), main_model_of(token), None, None, False, False)
