@@ -16,15 +16,17 @@ from ea_plugin.rules.words import LATIN_BEYOND_ASCII
 # "No.21" is the word and the number, as "No. 21" is ("no." before a digit, only where a token starts: the
 # look-behind checks that its first character was "n"). The pattern opens with a character set, not an
 # alternative: then `re` skips to the next ASCII letter or digit in C (1.6x faster over Chinese text). The runs
-# are possessive (*+, ++: never given back): nothing follows them in the pattern, so the greedy first path is
-# the match either way, and `re` runs possessive repeats without saving backtrack points (~1.6x faster).
-_TOKEN = re.compile(r"[0-9a-z](?:(?<=n)o\.(?=\d)|[0-9a-z]*+(?:[.\-_][0-9a-z]++)*+)")
+# are possessive (*+, ++: never given back), so the greedy first path is the match or none is.
+# A word of German, French or Vietnamese goes on through Latin letters beyond ASCII, where the runs stop: its ASCII
+# pieces ("überprüfen": "berpr", "fen") are no tokens, or they could read as a mnemonic, a code or a model. So a
+# token never starts right after a letter (ASCII or such) or a digit, and never ends right before such a letter
+# (the start is checked after the first character, so the pattern still opens with its set). A separator sets
+# pieces apart as it does in ASCII ("ü5.3": "3"). Chinese glued to a token is no letter of a word ("报警E101").
+_TOKEN = re.compile(
+    rf"[0-9a-z](?<![0-9a-z{LATIN_BEYOND_ASCII}].)(?:(?<=n)o\.(?=\d)|[0-9a-z]*+(?:[.\-_][0-9a-z]++)*+)"
+    rf"(?![{LATIN_BEYOND_ASCII}])"
+)
 _SPAN = re.Match.span
-# The token pattern stops at Latin letters beyond ASCII, so a word of German, French or Vietnamese breaks into ASCII
-# fragments ("überprüfen": "berpr", "fen") that could read as a mnemonic, a code or a model; a token glued to such
-# a letter is such a fragment and is no token. (Chinese glued to a token is no letter of a word: "报警E101".)
-_HAS_LATIN_BEYOND_ASCII = re.compile(f"[{LATIN_BEYOND_ASCII}]")
-_WORD_FRAGMENT = re.compile(f"(?<=[{LATIN_BEYOND_ASCII}])|(?=[{LATIN_BEYOND_ASCII}])")
 # Per-token readings are cached by the token (the same codes and models recur in every chunk) only up to this
 # length: a longer token (a base64 blob, a run of digits) is read afresh, so that each cache of 16,384
 # readings holds a bounded number of characters however long the tokens retrieval hands the judge.
@@ -46,8 +48,6 @@ class Text:
         self.written = nfkc(text)
         self.lowered = lower_same_length(self.written)
         self.tokens: list[tuple[int, int]] = list(map(_SPAN, _TOKEN.finditer(self.lowered)))
-        if not self.lowered.isascii() and _HAS_LATIN_BEYOND_ASCII.search(self.lowered):
-            self.tokens = _whole_words(self.lowered, self.tokens)
         self.token_at: dict[int, int] = dict(self.tokens)  # token end by token start
         self.taken: bytearray | None = None  # made on the first take: many texts take nothing
 
@@ -67,8 +67,3 @@ class Text:
             return self.tokens
         return [(start, end) for start, end in self.tokens if self.taken.find(1, start, end) == -1]
 
-
-def _whole_words(lowered: str, tokens: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``tokens`` without the fragments of words written with Latin letters beyond ASCII (see above)."""
-    fragment = _WORD_FRAGMENT.match
-    return [(start, end) for start, end in tokens if not (fragment(lowered, start) or fragment(lowered, end))]
