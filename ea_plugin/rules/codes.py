@@ -784,8 +784,8 @@ def codes_among_models(
             keep.append(p)
             continue
         start, end = p.span
-        token = lowered[start:end]
-        if not MNEMONIC_SHAPE.fullmatch(token):
+        # MNEMONIC_SHAPE is 2-6 characters long: a longer model (most are) is kept without a slice and a match
+        if end - start > 6 or not MNEMONIC_SHAPE.fullmatch(token := lowered[start:end]):
             keep.append(p)
             continue
         # not by a cue after it or a heading's description: a model is named before 报警 (ATV32报警) and heads
