@@ -55,6 +55,8 @@ def _products(text: str) -> list[tuple[str, str, bool]]:
         # one letter and 3-5 digits heading the text: a title's model
         ("H100 fault code 1 how to fix", "H100", "h100"), ("【h100】Fault codes", "h100", "h100"),
         ("H100 — Fault codes", "H100", "h100"), ("T300 VFD OC1报警怎么办？", "T300", "t300"),
+        # ... and glued to a Chinese code cue, as questions open (not to a noun: "D100寄存器" below)
+        ("Z550iQ报警E20怎么处理", "Z550iQ", "z550"), ("H100出现故障E15", "H100", "h100"),
     ],
 )
 def test_product_forms_are_read_as_one_sure_model(text, written, main):
@@ -118,7 +120,7 @@ def test_a_lower_or_title_case_series_word_no_catalog_knows_is_read_weak(text, w
     "WARNING 12", "check whether 12 comes back", "during 50 run", "Enabled 3 axes",
     # device classes are never series words; one letter and digits only where they head the text, never as a
     # code family's letter, a register glued to its noun, a table's code or a quantity
-    "the VFD OC1 light", "VSD P3 card", "D100寄存器", "C100：过流",
+    "the VFD OC1 light", "VSD P3 card", "D100寄存器", "D100寄存器报警", "C100：过流",
     "E100 fault", "F501 报警", "T300V supply",
 ])
 def test_never_products(text):

@@ -18,6 +18,8 @@ from ea_plugin.rules.records import Product
 from ea_plugin.rules.text import CACHED_TOKEN, Text, TooLong
 from ea_plugin.rules.words import (
     CUES_AFTER,
+    CUES_BEFORE_ZH,
+    CUES_BEFORE_ZH_HANT,
     ENGLISH_SHORT,
     NEVER_PRODUCT,
     PRODUCT_WORDS_EN,
@@ -473,7 +475,9 @@ Reading = tuple[str, str, str, str | None, str | None, bool, bool]  # why, norma
 # so not the code families' letters (A, E, F, N) at all.
 _TITLE_MODEL = re.compile(r"[b-dg-mo-z]\d{3,5}[a-z]{0,2}")
 _TITLE_OPENING = re.compile(r"[ \t\n#*【\[]*")  # what may stand before a title's model: blanks, heading marks, 【
-_TITLE_CLOSING = re.compile(r"$|[】\]\n]| (?![:：])")
+# ... and closing it: a blank (not before a colon), a line end, a closing bracket, or a Chinese code cue glued to it
+# ("H100报警E20", "Z550iQ出现故障": what a question opens with; not a noun: "D100寄存器" is a register)
+_TITLE_CLOSING = re.compile(r"$|[】\]\n]| (?![:：])|" + "|".join(CUES_BEFORE_ZH + CUES_BEFORE_ZH_HANT))
 
 
 def _heads_text(lowered: str, start: int, end: int) -> bool:
