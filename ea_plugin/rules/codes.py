@@ -151,18 +151,18 @@ _NO_CELLS: frozenset[int] = frozenset()
 
 def read_token_codes(
     text: Text, catalog: Catalog, hits: list[AliasHit]
-) -> tuple[list[Parameter], list[FaultCode], list[tuple[int, int]], list[tuple[int, int, str]]]:
+) -> tuple[list[Parameter], list[FaultCode], list[tuple[int, int, str]], list[tuple[int, int, str]]]:
     """Parameters and codes written with a family prefix (catalog code forms first), in one pass over the
     tokens: a token is read as a parameter first, else as a code. Their spans are taken; returns them and
-    the tokens left free, in order, as two lists: the spans of those opening with a letter (for the product and
-    mnemonic passes) and those a bare code may be (a digit first, or ``a710``: read_bare_codes), with the token
-    (sliced once here), so that no later pass looks at tokens it cannot read (most of a chunk's tokens are
+    the tokens left free, in order, as two lists: those opening with a letter (for the product and mnemonic
+    passes) and those a bare code may be (a digit first, or ``a710``: read_bare_codes), each as its span and the
+    token (sliced once here), so that no later pass looks at tokens it cannot read (most of a chunk's tokens are
     words). ``hits``: the catalog's aliases in the text; a code-shaped token inside a longer series alias is
     that model's (``MicroFlex e190``), as one before a product word is (``E700系列``)."""
     lowered, written = text.lowered, text.written
     params: list[Parameter] = []
     faults: list[FaultCode] = []
-    words: list[tuple[int, int]] = []
+    words: list[tuple[int, int, str]] = []
     numbers: list[tuple[int, int, str]] = []
     kinds = _TOKEN_KINDS
     tokens = iter(text.tokens)
@@ -173,7 +173,7 @@ def read_token_codes(
         if kind is None:
             kind = _token_kind(token)
         if kind == _WORD:
-            words.append(span)
+            words.append((start, end, token))
             continue
         if kind == _DIGITS:
             numbers.append((start, end, token))
@@ -181,7 +181,7 @@ def read_token_codes(
         if kind == _SPACED:
             code = _spaced_code(text, catalog, start, end) if lowered[end : end + 1] == " " else None
             if code is None:
-                words.append(span)
+                words.append((start, end, token))
                 continue
             faults.append(code)
             text.take(start, code.span[1])
@@ -196,7 +196,7 @@ def read_token_codes(
                 or (hits and _inside_alias(hits, start, end, catalog)))):
             # no code, or one naming a product ("E700系列", "MicroFlex e190"): free for the passes that may read it
             if kind != _FREE_NUMBER:
-                words.append(span)
+                words.append((start, end, token))
             if kind != _FREE_WORD:
                 numbers.append((start, end, token))
             continue
@@ -698,7 +698,7 @@ def _mnemonic_token(shown: str, token: str) -> tuple[str, str]:
 
 
 def read_mnemonics(
-    text: Text, tokens: list[tuple[int, int]], catalog: Catalog, faults: list[FaultCode], cells: frozenset[int]
+    text: Text, tokens: list[tuple[int, int, str]], catalog: Catalog, faults: list[FaultCode], cells: frozenset[int]
 ) -> list[FaultCode]:
     """``faults`` with the mnemonic codes (MN family, spec v3) of the tokens left free, in the contexts where a
     mnemonic is written as a code: in brackets beside a numbered code (``Code 7 (oH1)``: both are then paired),
@@ -710,7 +710,7 @@ def read_mnemonics(
     out = faults
     accepts: frozenset[str] | None  # the written forms the context takes (None: any)
     glossary: list[FaultCode] = []  # abbreviations heading a line ("CE：通讯错误"): codes only beside other codes
-    for start, end in tokens:
+    for start, end, _ in tokens:
         # MNEMONIC_SHAPE's length is 2-6, 2-4 letters and at most 2 digits: a token of 5 or 6 ends in a digit
         # (a look at one character skips most words of text without a slice)
         length = end - start

@@ -81,7 +81,7 @@ def clear_cache() -> None:
     _extract_long.cache_clear()
 
 
-def _products(read: Text, catalog: Catalog, tokens: list[tuple[int, int]], hits: list[AliasHit]) -> list[Product]:
+def _products(read: Text, catalog: Catalog, tokens: list[tuple[int, int, str]], hits: list[AliasHit]) -> list[Product]:
     """``tokens``: the tokens the code passes left free; ``hits``: the catalog aliases in the text."""
     found: list[Product] = []
     for candidate in products.candidates(read, catalog, tokens, hits):

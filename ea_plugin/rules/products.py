@@ -153,8 +153,9 @@ def marked(written: str) -> bool:
     return not (letters.islower() or (letters[:1].isupper() and letters[1:].islower()) or not letters)
 
 
-def candidates(text: Text, catalog: Catalog, tokens: list[tuple[int, int]], hits: list[AliasHit]) -> list[Candidate]:
-    """Every span that may name a product, in the order they are tried; ``tokens``: those not taken yet;
+def candidates(text: Text, catalog: Catalog, tokens: list[tuple[int, int, str]],
+               hits: list[AliasHit]) -> list[Candidate]:
+    """Every span that may name a product, in the order they are tried; ``tokens``: those not taken yet (span, token);
     ``hits``: the catalog's aliases in the text (``catalog.find_aliases``). A candidate of kind SOFTWARE names
     software (its span is taken, no product read)."""
     found: list[Candidate] = []
@@ -196,7 +197,7 @@ def _alias_candidates(hits: list[AliasHit], text: Text, found: list[Candidate],
     return covered
 
 
-def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[int, str],
+def _token_candidates(tokens: list[tuple[int, int, str]], text: Text, covered: dict[int, str],
                       found: list[Candidate], software: frozenset[str]) -> None:
     """Software names, model-shaped tokens, tokens before a product word, and a series word a space apart from
     its part (MG 400, OSP P300). The tokens are read from the last, so that the kind of the next one (most often
@@ -206,8 +207,7 @@ def _token_candidates(tokens: list[tuple[int, int]], text: Text, covered: dict[i
     after_cue = _after_cues(lowered)
     cue = bool(after_cue)  # the text names a software cue
     later_start, later_end, later_kind = -1, 0, 0  # the token read before this one: the next in the text
-    for start, end in reversed(tokens):
-        key = lowered[start:end]
+    for start, end, key in reversed(tokens):
         kind = kinds.get(key) or _token_kind(key, heads, kinds)
         after = lowered[end : end + 1]
         if after != " ":
