@@ -77,3 +77,14 @@ def test_the_reversed_match_before_a_number_reads_the_window_search() -> None:
                 filler -= 1
             assert not (filler and lowered.endswith(codes._PARAMETER_CUE_ENDS, 0, filler)), lowered
             assert not (start and lowered[start - 1] in codes._MINUS), lowered
+
+
+def test_table_rows_are_the_rows_a_match_at_every_line_start_finds() -> None:
+    """codes.table_rows scans for rows after line breaks: the same rows as the row pattern at each line's start."""
+    at_every_line_start = re.compile("(?m)^" + codes._TABLE_ROW.pattern)
+    pieces = ["\n", " ", "  ", "\t", "|", ":", "-", ".", "_", "17", "e100", "oc", "A", "过流", "ab", "\r", "| 3 |"]
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        expected = [m.span("cell") for m in at_every_line_start.finditer(text)]
+        assert [m.span("cell") for m in codes.table_rows(text)] == expected, text

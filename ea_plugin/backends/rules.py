@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,9 +91,7 @@ class RulesBackend:
         return self._judge_all(pairs, "think")
 
     def _judge_all(self, pairs: list[Pair], mode: str) -> list[Judgement]:
-        if not self.options.pause_gc:
-            return [self._judgement(pair, mode) for pair in pairs]
-        with collector_paused():
+        with collector_paused() if self.options.pause_gc else nullcontext():
             return [self._judgement(pair, mode) for pair in pairs]
 
 

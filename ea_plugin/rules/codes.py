@@ -138,12 +138,9 @@ _WORD_BEFORE = re.compile(r"([a-z]+)\s*$")
 _TABLE_ROW = re.compile(
     r"[ \t]*+(?:\|[ \t]*+)?(?P<cell>-?[0-9a-z]++(?:[.\-_][0-9a-z]++)*+)(?:\t|  |[ \t]*+[|:])[ \t]*+(?=[^\s|:\-])"
 )
-# The rows of a text, each tried at a line's start: a row never crosses a line break, so one scan in C finds what
-# a match at every line's start would (the lines looped over in Python cost ~3x more).
-TABLE_ROWS = re.compile("(?m)^" + _TABLE_ROW.pattern)
-# What table_cells scans for instead: a row after a line break. `re` tries a pattern opening with "^" at every
-# position of the text, and one opening with a character only where that character stands (found by a fast
-# scan): ~20x fewer instructions over a page. With a match at the text's start, it finds TABLE_ROWS' rows.
+# The rows of a text are the rows opening it and those after a line break (a row never crosses one): `re` tries a
+# pattern opening with "^" (multiline) at every position of the text, one opening with "\n" only where a line
+# break stands (found by a fast scan): ~20x fewer instructions over a page (table_rows).
 _ROW_AFTER_BREAK = re.compile("\n" + _TABLE_ROW.pattern)
 _SIGNED_NUMBER = re.compile(r"-?\d++(?:\.\d++)?")
 _NO_CELLS: frozenset[int] = frozenset()
@@ -564,7 +561,7 @@ def table_cells(text: Text, catalog: Catalog) -> frozenset[int]:
         return _NO_CELLS
     cells = []
     codes = 0  # cells shaped as codes are; the others are abbreviations (CE), codes only in a column of codes
-    for m in _table_rows(lowered):
+    for m in table_rows(lowered):
         start, end = m.span("cell")
         shaped = _code_shaped(text, start, end, catalog)
         if shaped:
@@ -575,8 +572,9 @@ def table_cells(text: Text, catalog: Catalog) -> frozenset[int]:
     return frozenset(cells)
 
 
-def _table_rows(lowered: str) -> Iterator[re.Match[str]]:
-    """``TABLE_ROWS.finditer(lowered)``: a row opening the text, then those after a line break."""
+def table_rows(lowered: str) -> Iterator[re.Match[str]]:
+    """The table rows of ``lowered`` (spec v3's shape, group ``cell``: the first cell), in order: a row opening the
+    text, then those after a line break."""
     first = _TABLE_ROW.match(lowered)
     if first is not None:
         yield first

@@ -36,7 +36,7 @@ from typing import Any
 import yaml
 
 from ea_plugin.rules.catalog import MNEMONIC_SHAPE, Catalog, _alias_keys, load_catalog, parse_catalog
-from ea_plugin.rules.codes import TABLE_ROWS
+from ea_plugin.rules.codes import table_rows
 from ea_plugin.rules.extract import extract_entities
 from ea_plugin.rules.normalize import PRODUCT_WORDS, lower_same_length, main_model_of, nfkc, normalize_product
 from ea_plugin.rules.words import CUES_BEFORE_EN, CUES_BEFORE_ZH, CUES_BEFORE_ZH_HANT, NEVER_PRODUCT, RUNNING_TEXT
@@ -67,9 +67,9 @@ _FAMILY_CODE = re.compile(r"(?:e|er|err|al|alm|f|n|a)\.?\d", re.I)  # tokens the
 _TITLE_WORD = re.compile(r"[A-Z][a-z]+")  # Note, Step, Code: words, not panel mnemonics
 _MNEMONIC_WORDS = re.compile(r"(?<![a-z0-9])[a-z]{2,4}[0-9]{0,2}(?![a-z0-9])")  # words of the MN shape
 # The rules' shapes (pages are NFKC'd: brackets and colons are ASCII): a table row's first cell, on every line
-# (the rules read rows only where two cells look like codes); a number with a mnemonic in brackets, a listing's
+# (codes.table_rows; the rules read rows only where two cells look like codes); a number with a mnemonic in
+# brackets, a listing's
 # pair (Code 70 (bOF); the rules pair them only beside a code they read); a mnemonic right after a code cue.
-_ROW = TABLE_ROWS
 _ROW_NUMBER = re.compile(r"-?\d{1,6}")
 _PAIRED = re.compile(rf"(-?\d{{1,6}})\s*\(\s*({MNEMONIC_SHAPE.pattern})\s*\)", re.I)
 _CUES_ZH = "|".join(sorted((*CUES_BEFORE_ZH, *CUES_BEFORE_ZH_HANT), key=len, reverse=True))
@@ -514,7 +514,7 @@ class _Learner:
                     found[span] = code
 
         paired = list(_PAIRED.finditer(text))
-        cells = [m.span("cell") for m in _ROW.finditer(lower_same_length(text))]
+        cells = [m.span("cell") for m in table_rows(lower_same_length(text))]
         add((m.span(1) for m in paired), False)
         add((m.span(2) for m in paired), True)
         add(cells, True)

@@ -66,4 +66,3 @@ class Text:
         if self.taken is None:
             return self.tokens
         return [(start, end) for start, end in self.tokens if self.taken.find(1, start, end) == -1]
-
