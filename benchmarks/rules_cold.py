@@ -26,7 +26,9 @@ judge builds it once), then three timed passes over pairs whose texts occur once
 pairs/s is per CPU-second of the child (time.process_time; other load on a shared machine does not count), wall
 beside it. Goal: >= 10,000 pairs/s cold on one idle core, with and without a learned catalog of 100+ series; the
 table names the CPU and the load average when it ran. ``--core N`` pins this process and its children to core N
-(Linux); ``--out FILE`` writes the Markdown table to FILE as well. Needs only ea_plugin's core install.
+(Linux); ``--out FILE`` writes the Markdown table to FILE as well. Needs only ea_plugin's core install. The table
+says whether the rules ran compiled (``ea-judge rules compile``) or as pure Python: compile, run, remove the build
+(``--remove``) and run again for the two side by side.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import time
 from pathlib import Path
 
 from devtools.manual_pages import corpus, pairs, rag_pairs, vendors
+from ea_plugin import compiled_rules
 
 GOAL = 10_000
 WARM_PAIRS = 1_500  # pairs judged again in the warm pass: their 3,000 texts fit the per-text cache (4,096)
@@ -129,7 +132,8 @@ def main(argv: list[str] | None = None) -> None:
 
     lines = [f"CPU: {cpu_model()} ({os.cpu_count()} logical CPUs"
              + (f", pinned to core {args.core})" if args.core is not None else ", not pinned)")
-             + f"; load average at the start {_load()}; Python {platform.python_version()}", ""]
+             + f"; load average at the start {_load()}; Python {platform.python_version()}; the rules run "
+             + f"{compiled_rules.state().running} (`ea-judge rules compile`)", ""]
     series = vendors(args.series)
     pages = corpus(series, args.chunks, seed=args.seed)
     titles, texts = [t for t, _ in pages], [x for _, x in pages]

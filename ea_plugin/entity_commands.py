@@ -1,11 +1,13 @@
-"""`ea-judge extract` (what the rules read in a text, and why), `ea-judge catalog check FILE` and
-`ea-judge catalog learn CORPUS.jsonl -o learned.yaml` (a catalog learned from the corpus a RAG system indexes)."""
+"""`ea-judge extract` (what the rules read in a text, and why), `ea-judge catalog check FILE`,
+`ea-judge catalog learn CORPUS.jsonl -o learned.yaml` (a catalog learned from the corpus a RAG system indexes) and
+`ea-judge rules compile|status` (the rules' hot modules compiled by mypyc, or not)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from ea_plugin import compiled_rules
 from ea_plugin.arguments import positive_int
 from ea_plugin.jsonl import InputFileError, dumps, read_file
 from ea_plugin.outputs import refuse_overwrite
@@ -85,6 +87,26 @@ def cmd_catalog_learn(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rules_compile(args: argparse.Namespace) -> int:
+    if args.remove:
+        gone = compiled_rules.remove()
+        print(f"removed {len(gone)} file(s) of the compiled build: the rules run as pure Python")
+        return 0
+    print(f"compiling {', '.join(compiled_rules.MODULES)} with mypyc (about a minute)...", flush=True)
+    built = compiled_rules.compile_rules()
+    print(f"{compiled_rules.RULES}: {built.running}, {built.stamp.get('seconds')} s "
+          f"(mypy {built.stamp.get('mypy')}, Python {built.stamp.get('python')})")
+    return 0
+
+
+def cmd_rules_status(args: argparse.Namespace) -> int:
+    current = compiled_rules.state()
+    print(f"the rules run {current.running}")
+    if current.stale:
+        print(f"stale (source changed since compiling, so the sources run): {', '.join(current.stale)}")
+    return 0
+
+
 @hookimpl
 def ea_register_commands(subparsers: argparse._SubParsersAction) -> None:
     extract = subparsers.add_parser("extract", help="the entities the rules read in a text, with normal forms and why")
@@ -115,3 +137,15 @@ def ea_register_commands(subparsers: argparse._SubParsersAction) -> None:
                        help="a user catalog the learned one must not contradict; repeatable")
     learn.add_argument("--explain", metavar="NAME", help="show the pages behind the entries named NAME")
     learn.set_defaults(func=cmd_catalog_learn)
+
+    rules = subparsers.add_parser("rules", help="the rules backend's build: compiled by mypyc or pure Python")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    compile_ = rules_sub.add_parser(
+        "compile", help="compile the rules' hot modules with mypyc (the same judgements, faster)",
+        description="Builds C extensions of the rules' hot modules beside their sources (needs pip install "
+                    "\"ea-plugin[compiled]\" and a C compiler). Judgements are the same; a source edited later "
+                    "runs as Python until compiled again.")
+    compile_.add_argument("--remove", action="store_true", help="remove the compiled build (pure Python again)")
+    compile_.set_defaults(func=cmd_rules_compile)
+    status = rules_sub.add_parser("status", help="say whether the rules run compiled or as pure Python")
+    status.set_defaults(func=cmd_rules_status)

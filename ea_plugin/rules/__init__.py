@@ -7,7 +7,14 @@ Pure functions, no I/O but reading catalog files:
 - ``load_catalog(paths)`` -> :class:`Catalog` (built-in + user files);
 - ``learn_catalog(texts, titles=None, ids=None, min_support=2)`` -> a catalog mapping learned from a corpus
   (``ea_plugin.rules.learn``: ``write_learned`` writes it, ``catalog_from_corpus`` loads it with the others).
+
+Its hot modules may run compiled (``ea-judge rules compile``: ``ea_plugin.compiled_rules``); a stale build is
+passed over for the sources.
 """
+
+from ea_plugin.compiled_rules import use_fresh_build
+
+use_fresh_build()  # before the modules below load (pyproject.toml lets their imports follow it: E402)
 
 from ea_plugin.rules.catalog import Catalog, CatalogError, load_catalog
 from ea_plugin.rules.decision import RuleOutcome, apply_rules

@@ -678,7 +678,9 @@ _LISTED = frozenset(_HEADING)
 # Bounded: cleared when full (only long-running services with endless new tokens fill it).
 _MNEMONIC_TOKENS: dict[str, tuple[str, str]] = {}
 _DIGIT_CHARS = frozenset("0123456789")
-_NO_MNEMONIC = ("no mnemonic", "")  # the entry of a token of another shape, or written as a word of text (OK, CPU1)
+# The entry of a token of another shape, or written as a word of text (OK, CPU1): told by its empty token, not by
+# identity (compiled by mypyc, a tuple is unboxed and boxed again: `is` would not hold).
+_NO_MNEMONIC = ("no mnemonic", "")
 _LISTABLE = frozenset(("digits", "upper", "lower", "title"))  # the ways of writing that a catalog's listing outranks
 
 
@@ -721,7 +723,7 @@ def read_mnemonics(
         entry = _MNEMONIC_TOKENS.get(shown)
         if entry is None:
             entry = _mnemonic_token(shown, lowered[start:end])
-        if entry is _NO_MNEMONIC or (taken is not None and taken.find(1, start, end) != -1):
+        if not entry[1] or (taken is not None and taken.find(1, start, end) != -1):  # _NO_MNEMONIC
             continue
         shape, token = entry
         written_as = "listed" if listed and shape in _LISTABLE and token in listed else shape
