@@ -40,14 +40,14 @@ import importlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, overload
+from typing import Any, Literal, NamedTuple, TypeVar, overload
 
-import ahocorasick
+import ahocorasick_rs
 import yaml
 
 from ea_plugin.errors import USAGE, EAPluginError
@@ -162,17 +162,17 @@ class Catalog:
 
     # -- lookups -----------------------------------------------------------------------------------
     def find_aliases(self, lowered: str) -> list[AliasHit]:
-        """Every alias in ``lowered`` (NFKC'd, lower-cased text) that stands as a word of its own (as
-        ``_whole_words`` reads them, written out here: this runs once for every text read)."""
+        """Every alias in ``lowered`` (NFKC'd, lower-cased text) that stands as a word of its own, in the order
+        the automaton finds them (by end, the longest first)."""
         hits = []
-        last = len(lowered) - 1
-        for end_index, (length, kind, ident, context, word_first, word_last) in self._automaton.iter(lowered):
-            start = end_index - length + 1
-            if (kind is None  # a stop (_STOPS), never in an NFKC'd text
-                    or (word_first and start > 0 and lowered[start - 1] in _WORD_CHARS)
-                    or (word_last and end_index < last and lowered[end_index + 1] in _WORD_CHARS)):
+        length = len(lowered)
+        values = self._alias_values
+        for index, start, end in self._automaton.find_matches_as_indexes(lowered, overlapping=True):
+            kind, ident, context, word_first, word_last = values[index]
+            if ((word_first and start and lowered[start - 1] in _WORD_CHARS)
+                    or (word_last and end < length and lowered[end] in _WORD_CHARS)):
                 continue
-            hits.append(_new_hit(AliasHit, (start, end_index + 1, kind, ident, context)))
+            hits.append(_new_hit(AliasHit, (start, end, kind, ident, context)))
         return hits
 
     def lookup_model(self, normal: str, main: str = "", context: bool = False) -> Series | None:
@@ -239,15 +239,21 @@ class Catalog:
         a word of its own, as ``find_aliases`` reads aliases."""
         if self._software_automaton is None:
             return []
-        return [(start, end, value[1]) for start, end, value in _whole_words(self._software_automaton, lowered)]
+        values, length = self._software_names, len(lowered)
+        found = []
+        for index, start, end in self._software_automaton.find_matches_as_indexes(lowered, overlapping=True):
+            name, word_first, word_last = values[index]
+            if not ((word_first and start and lowered[start - 1] in _WORD_CHARS)
+                    or (word_last and end < length and lowered[end] in _WORD_CHARS)):
+                found.append((start, end, name))
+        return found
 
     # -- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
-        automaton = ahocorasick.Automaton()
         self._model_aliases: dict[str, str] = {}  # normal form -> series id (aliases read anywhere)
         self._all_aliases: dict[str, str] = {}  # the same with context aliases
         seen: dict[str, str] = {}  # alias key -> owner, to report clashes
-        values: dict[str, tuple[int, str, str, bool, bool, bool]] = {}  # alias key -> its value (the last added)
+        values: dict[str, tuple[str, str, bool, bool, bool]] = {}  # alias key -> its value (the last added)
 
         def add(alias: str, kind: str, ident: str, context: bool, where: str) -> None:
             for key in _alias_keys(alias):
@@ -256,7 +262,7 @@ class Catalog:
                     raise CatalogError(f"{where}: alias {_shown(alias)} is already an alias of {seen[key]}")
                 seen[key] = owner
                 # with whether its first and last characters are ASCII letters or digits (find_aliases' edges)
-                values[key] = (len(key), kind, ident, context, key[0] in _WORD_CHARS, key[-1] in _WORD_CHARS)
+                values[key] = (kind, ident, context, key[0] in _WORD_CHARS, key[-1] in _WORD_CHARS)
 
         for brand in self.brands.values():
             for alias in brand.aliases:
@@ -278,11 +284,7 @@ class Catalog:
                 self._order_ids[group] = series.id
                 patterns.append(f"(?P<{group}>(?:{pattern}))")
             forms.extend(series.codes)
-        # (with the stops, never empty: an empty automaton cannot be searched)
-        for key in sorted(values.keys() | _STOPS, key=_scan_order):
-            automaton.add_word(key, values.get(key, _STOP))
-        automaton.make_automaton()
-        self._automaton = automaton
+        self._automaton, self._alias_values = _matcher(values)
         self._longest_normal = max(map(len, self._all_aliases), default=0)  # of the aliases' normal forms
         self._longest_alias = max(map(len, seen), default=1)  # of the keys hits are found by
         self._order_codes = re.compile("|".join(patterns), re.I) if patterns else None
@@ -305,18 +307,15 @@ class Catalog:
 
     def _build_software(self) -> None:
         keys: set[str] = set()
-        automaton = ahocorasick.Automaton()
+        names: dict[str, tuple[str, bool, bool]] = {}  # key -> (name, word_first, word_last)
         for entry in self.software.values():
             for alias in (entry.name, *entry.aliases):
                 for key in _alias_keys(alias):
                     keys.add(key.replace(" ", "").replace("-", ""))
-                    automaton.add_word(key, (len(key), entry.name, key[0] in _WORD_CHARS, key[-1] in _WORD_CHARS))
+                    names[key] = (entry.name, key[0] in _WORD_CHARS, key[-1] in _WORD_CHARS)
         self._software_keys = frozenset(keys)
-        if len(automaton):
-            automaton.make_automaton()
-            self._software_automaton: ahocorasick.Automaton | None = automaton
-        else:
-            self._software_automaton = None
+        self._software_automaton: ahocorasick_rs.AhoCorasick | None
+        self._software_automaton, self._software_names = _matcher(names) if names else (None, [])
 
 
 def _alias_keys(alias: str) -> set[str]:
@@ -326,34 +325,15 @@ def _alias_keys(alias: str) -> set[str]:
 
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-# The automaton tries a node's next characters one by one, in the order they were added: keys are added with the
-# characters most frequent in text first (a blank, English letters by frequency, digits, line ends, punctuation),
-# so that most steps stop early.
-_FREQUENT = {c: i for i, c in enumerate(" etaoinsrlcdumphgfbvywkxqjz0123456789\n:,.()-/")}
-# A character that starts no key is looked for among all of the root's next characters: blanks and punctuation
-# (a good part of any text) start keys of their own that no text holds (a fullwidth letter: NFKC makes it
-# ASCII), so that they are found among the first; find_aliases skips such a key (kind None) where a text not
-# NFKC'd holds it.
-_STOPS = frozenset(c + "\uff21" for c in " \n:,.()-/")
-_STOP = (2, None, "", False, False, False)
+_V = TypeVar("_V")
 
 
-def _scan_order(key: str) -> list[int]:
-    return [_FREQUENT.get(c, len(_FREQUENT) + ord(c)) for c in key]
-
-
-def _whole_words(automaton: ahocorasick.Automaton, lowered: str) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
-    """(start, end, value) of the automaton's keys found in ``lowered`` that stand as words of their own: a value
-    is (key length, ..., word_first, word_last), and an ASCII edge (word_first/word_last) must not touch another
-    ASCII letter or digit (``a6`` is not read in ``ma6x``)."""
-    last = len(lowered) - 1
-    for end_index, value in automaton.iter(lowered):
-        start = end_index - value[0] + 1
-        if value[-2] and start > 0 and lowered[start - 1] in _WORD_CHARS:
-            continue
-        if value[-1] and end_index < last and lowered[end_index + 1] in _WORD_CHARS:
-            continue
-        yield start, end_index + 1, value
+def _matcher(values: dict[str, _V]) -> tuple[ahocorasick_rs.AhoCorasick, list[_V]]:
+    """An Aho-Corasick automaton of ``values``' keys (every match, overlapping ones too, in character offsets)
+    and the values by key index. An ASCII edge of a key (the value's word_first/word_last) must not touch another
+    ASCII letter or digit in the text, which the callers check (``a6`` is not read in ``ma6x``)."""
+    keys = list(values)
+    return ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.Standard), [values[k] for k in keys]
 
 
 # -- reading files --------------------------------------------------------------------------------------
