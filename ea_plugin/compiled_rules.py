@@ -137,7 +137,10 @@ def compile_rules(folder: Path = RULES, jobs: int | None = None) -> BuildState:
         raise CompileError(f"compiling the rules needs mypyc (part of mypy) and setuptools: pip install "
                            f"\"ea-plugin[compiled]\" ({error})") from error
     root = folder.parent.parent  # the directory holding the ea_plugin package: module names are found from it
-    remove(folder)
+    try:
+        remove(folder)
+    except OSError as error:  # a read-only install (a system site-packages)
+        raise CompileError(f"cannot write the compiled rules beside their sources in {folder}: {error}") from error
     started = time.perf_counter()
     log = io.StringIO()  # mypy's notes and the compiler's command lines: shown only where the build fails
     with tempfile.TemporaryDirectory(prefix="ea-rules-build-") as scratch, contextlib.redirect_stdout(log), \

@@ -89,3 +89,14 @@ def test_a_stale_build_is_passed_over_for_the_sources(compiled_copy: Path, tmp_p
     assert not list((stale / "ea_plugin/rules").glob("*.so"))
     assert not (stale / "ea_plugin/rules" / compiled_rules.STAMP).exists()
     assert _where(stale).startswith("SourceFileLoader") and "Stale" not in _where(stale)
+
+
+def test_compiling_without_mypyc_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "mypyc.build", None)  # what a missing package raises on import
+    with pytest.raises(compiled_rules.CompileError, match=r'ea-plugin\[compiled\]'):
+        compiled_rules.compile_rules(tmp_path / "ea_plugin" / "rules")
+
+
+def test_compiling_where_nothing_can_be_written_is_a_named_error(tmp_path: Path) -> None:
+    with pytest.raises(compiled_rules.CompileError, match="cannot write the compiled rules"):
+        compiled_rules.compile_rules(tmp_path / "missing" / "ea_plugin" / "rules")
