@@ -9,6 +9,7 @@ path).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,8 +26,6 @@ ENV_KEYS = ("PATH", "HOME", "LANG", "TMPDIR")
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    import os
-
     env = {k: v for k, v in os.environ.items() if k in ENV_KEYS}
     env.update(HF_HUB_OFFLINE="1", PYTHONHASHSEED="0", PYTHONPATH="")
     return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)

@@ -40,7 +40,7 @@ import importlib
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -163,7 +163,8 @@ class Catalog:
     # -- lookups -----------------------------------------------------------------------------------
     def find_aliases(self, lowered: str) -> list[AliasHit]:
         """Every alias in ``lowered`` (NFKC'd, lower-cased text) that stands as a word of its own, in the order
-        the automaton finds them (by end, the longest first)."""
+        the automaton finds them (by end, the longest first): ``_whole_words`` written out, as this runs once for
+        every text read."""
         hits = []
         length = len(lowered)
         values = self._alias_values
@@ -239,14 +240,8 @@ class Catalog:
         a word of its own, as ``find_aliases`` reads aliases."""
         if self._software_automaton is None:
             return []
-        values, length = self._software_names, len(lowered)
-        found = []
-        for index, start, end in self._software_automaton.find_matches_as_indexes(lowered, overlapping=True):
-            name, word_first, word_last = values[index]
-            if not ((word_first and start and lowered[start - 1] in _WORD_CHARS)
-                    or (word_last and end < length and lowered[end] in _WORD_CHARS)):
-                found.append((start, end, name))
-        return found
+        return [(start, end, value[0])
+                for start, end, value in _whole_words(self._software_automaton, self._software_names, lowered)]
 
     # -- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -334,6 +329,18 @@ def _matcher(values: dict[str, _V]) -> tuple[ahocorasick_rs.AhoCorasick, list[_V
     ASCII letter or digit in the text, which the callers check (``a6`` is not read in ``ma6x``)."""
     keys = list(values)
     return ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.Standard), [values[k] for k in keys]
+
+
+def _whole_words(automaton: ahocorasick_rs.AhoCorasick, values: list[tuple[Any, ...]], lowered: str
+                 ) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
+    """(start, end, value) of the automaton's keys found in ``lowered`` that stand as words of their own: a value
+    ends with (word_first, word_last), and such an ASCII edge must not touch another ASCII letter or digit."""
+    length = len(lowered)
+    for index, start, end in automaton.find_matches_as_indexes(lowered, overlapping=True):
+        value = values[index]
+        if not ((value[-2] and start and lowered[start - 1] in _WORD_CHARS)
+                or (value[-1] and end < length and lowered[end] in _WORD_CHARS)):
+            yield start, end, value
 
 
 # -- reading files --------------------------------------------------------------------------------------

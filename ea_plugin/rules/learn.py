@@ -68,8 +68,8 @@ _TITLE_WORD = re.compile(r"[A-Z][a-z]+")  # Note, Step, Code: words, not panel m
 _MNEMONIC_WORDS = re.compile(r"(?<![a-z0-9])[a-z]{2,4}[0-9]{0,2}(?![a-z0-9])")  # words of the MN shape
 # The rules' shapes (pages are NFKC'd: brackets and colons are ASCII): a table row's first cell, on every line
 # (codes.table_rows; the rules read rows only where two cells look like codes); a number with a mnemonic in
-# brackets, a listing's
-# pair (Code 70 (bOF); the rules pair them only beside a code they read); a mnemonic right after a code cue.
+# brackets, a listing's pair (Code 70 (bOF); the rules pair them only beside a code they read); a mnemonic right
+# after a code cue.
 _ROW_NUMBER = re.compile(r"-?\d{1,6}")
 _PAIRED = re.compile(rf"(-?\d{{1,6}})\s*\(\s*({MNEMONIC_SHAPE.pattern})\s*\)", re.I)
 _CUES_ZH = "|".join(sorted((*CUES_BEFORE_ZH, *CUES_BEFORE_ZH_HANT), key=len, reverse=True))
